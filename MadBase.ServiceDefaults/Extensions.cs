@@ -1,0 +1,80 @@
+using MadBase.ServiceDefaults.Database;
+using MadBase.ServiceDefaults.Errors;
+using MadBase.ServiceDefaults.Health;
+using MadBase.ServiceDefaults.Messaging;
+using MadBase.ServiceDefaults.Projects;
+using MadBase.ServiceDefaults.RequestIds;
+using MadBase.ServiceDefaults.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>What every MadBase service shares: logs, telemetry, health, request ids, errors, projects.</summary>
+public static class ServiceDefaultsExtensions
+{
+    private const string ReadyTag = "ready";
+
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.IncludeScopes = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        MadBase.ServiceDefaults.Telemetry.Telemetry.Add(builder);
+
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddTransient<RequestIdHandler>();
+        builder.Services.ConfigureHttpClientDefaults(http => http.AddHttpMessageHandler<RequestIdHandler>());
+        builder.Services.AddSingleton(TimeProvider.System);
+
+        SystemDatabase.Register(builder.Services, builder.Configuration);
+        RedisConnection.Register(builder.Services, builder.Configuration);
+        builder.Services.AddSingleton<JwtVerifier>();
+        builder.Services.AddSingleton<ProjectDirectory>();
+
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"])
+            .AddCheck<SystemDatabaseHealthCheck>("postgres", tags: [ReadyTag])
+            .AddCheck<RedisHealthCheck>("redis", tags: [ReadyTag]);
+        return builder;
+    }
+
+    /// <summary>Request ids and the error contract first, so everything after them has both.</summary>
+    public static WebApplication UseServiceDefaults(this WebApplication app)
+    {
+        app.UseMiddleware<RequestIdMiddleware>();
+        app.UseUnhandledErrors();
+        return app;
+    }
+
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.MapHealthChecks("/health", new HealthCheckOptions
+        {
+            Predicate = c => c.Tags.Contains(ReadyTag),
+            ResponseWriter = HealthResponse.WriteAsync,
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status200OK,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        });
+        app.MapHealthChecks("/alive", new HealthCheckOptions
+        {
+            Predicate = c => c.Tags.Contains("live"),
+            ResponseWriter = HealthResponse.WriteAsync,
+        });
+        return app;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using MadBase.ServiceDefaults.Database;
+using MadBase.ServiceDefaults.Messaging;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace MadBase.ServiceDefaults.Health;
+
+/// <summary>Readiness of the system database: one round trip.</summary>
+internal sealed class SystemDatabaseHealthCheck(SystemDatabase database) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var command = database.DataSource.CreateCommand("SELECT 1");
+            await command.ExecuteScalarAsync(cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            return HealthCheckResult.Unhealthy("system database unreachable");
+        }
+    }
+}
+
+/// <summary>Redis is optional: absent is healthy, configured but unreachable is degraded (caches fall back to TTLs).</summary>
+internal sealed class RedisHealthCheck(IMessageBus bus) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (bus is not RedisConnection redis)
+        {
+            return HealthCheckResult.Healthy("not configured");
+        }
+
+        try
+        {
+            await redis.PingAsync().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            return HealthCheckResult.Degraded("redis unreachable");
+        }
+    }
+}
+
+/// <summary>Writes <c>{"status":"Healthy","checks":{"postgres":{"status":"Healthy"}}}</c>; never exception text.</summary>
+internal static class HealthResponse
+{
+    public static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        var checks = report.Entries.ToDictionary(
+            e => e.Key,
+            e => new Dictionary<string, string?> { ["status"] = e.Value.Status.ToString(), ["description"] = e.Value.Description });
+        var body = new Dictionary<string, object>
+        {
+            ["status"] = report.Status.ToString(),
+            ["duration_ms"] = Math.Round(report.TotalDuration.TotalMilliseconds, 1),
+            ["checks"] = checks,
+        };
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body), context.RequestAborted);
+    }
+}

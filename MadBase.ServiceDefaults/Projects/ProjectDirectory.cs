@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using MadBase.ServiceDefaults.Database;
+using MadBase.ServiceDefaults.Messaging;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace MadBase.ServiceDefaults.Projects;
+
+/// <summary>
+/// Reads projects from the system database and caches them. Control publishes a project's ref on
+/// <see cref="ProjectHeaders.ChangesChannel"/> when it changes, which drops the entry at once; the TTL
+/// covers a missed message or a deployment without Redis. Unknown refs are cached briefly too, so a
+/// flood of bad keys does not become a flood of queries.
+/// </summary>
+public sealed partial class ProjectDirectory
+{
+    private const string SelectProject = """
+        SELECT ref, name, db_name, db_url, jwt_secret, anon_key, service_role_key, authenticator_password,
+               settings::text, created_at
+        FROM madbase.projects WHERE ref = $1
+        """;
+
+    private readonly ConcurrentDictionary<string, Entry> cache = new(StringComparer.Ordinal);
+    private readonly SystemDatabase database;
+    private readonly TimeProvider time;
+    private readonly ILogger<ProjectDirectory> logger;
+    private readonly TimeSpan ttl;
+    private readonly TimeSpan missingTtl;
+
+    public ProjectDirectory(SystemDatabase database, IMessageBus bus, TimeProvider time, IConfiguration configuration, ILogger<ProjectDirectory> logger)
+    {
+        this.database = database;
+        this.time = time;
+        this.logger = logger;
+        ttl = TimeSpan.FromSeconds(configuration.GetValue("Projects:CacheSeconds", 30));
+        missingTtl = TimeSpan.FromSeconds(configuration.GetValue("Projects:MissingCacheSeconds", 2));
+        bus.Subscribe(ProjectHeaders.ChangesChannel, Invalidate);
+    }
+
+    /// <summary>Raised with a project's ref when Control says it changed or was deleted.</summary>
+    public event Action<string>? Changed;
+
+    public async ValueTask<Project?> FindAsync(string projectRef, CancellationToken cancellationToken)
+    {
+        if (!ProjectRefs.IsValid(projectRef))
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        if (cache.TryGetValue(projectRef, out var entry) && entry.ExpiresAt > now)
+        {
+            return await entry.Load.WaitAsync(cancellationToken);
+        }
+
+        // One load per ref at a time: concurrent misses share the same task.
+        var fresh = new Entry(LoadAsync(projectRef), now + ttl);
+        entry = cache.AddOrUpdate(projectRef, fresh, (_, old) => old.ExpiresAt > now ? old : fresh);
+        try
+        {
+            var project = await entry.Load.WaitAsync(cancellationToken);
+            if (project is null && ReferenceEquals(entry, fresh))
+            {
+                cache.TryUpdate(projectRef, fresh with { ExpiresAt = now + missingTtl }, fresh);
+            }
+
+            return project;
+        }
+        catch (Exception) when (ReferenceEquals(entry, fresh))
+        {
+            cache.TryRemove(new KeyValuePair<string, Entry>(projectRef, fresh));
+            throw;
+        }
+    }
+
+    /// <summary>Drops the cached entry; called on Control's message and by Control itself after a change.</summary>
+    public void Invalidate(string projectRef)
+    {
+        cache.TryRemove(projectRef, out _);
+        LogInvalidated(logger, projectRef);
+        Changed?.Invoke(projectRef);
+    }
+
+    private async Task<Project?> LoadAsync(string projectRef)
+    {
+        try
+        {
+            await using var command = database.DataSource.CreateCommand(SelectProject);
+            command.Parameters.AddWithValue(projectRef);
+            await using var reader = await command.ExecuteReaderAsync();
+            if (!await reader.ReadAsync())
+            {
+                return null;
+            }
+
+            return new Project(
+                reader.GetString(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.GetString(4),
+                reader.GetString(5),
+                reader.GetString(6),
+                reader.GetString(7),
+                ProjectSettings.Parse(reader.GetString(8)),
+                reader.GetFieldValue<DateTimeOffset>(9));
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+        {
+            // Control has not created the system schema yet: no project exists.
+            return null;
+        }
+    }
+
+    private sealed record Entry(Task<Project?> Load, DateTimeOffset ExpiresAt);
+
+    [LoggerMessage(EventId = 1200, Level = LogLevel.Debug, Message = "Project {ProjectRef} dropped from cache")]
+    private static partial void LogInvalidated(ILogger logger, string projectRef);
+}

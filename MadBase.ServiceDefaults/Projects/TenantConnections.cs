@@ -1,0 +1,36 @@
+using Npgsql;
+
+namespace MadBase.ServiceDefaults.Projects;
+
+/// <summary>Connection strings for a project's database, derived from the system one unless it is external.</summary>
+public static class TenantConnections
+{
+    /// <summary>An owner/superuser connection, used only for migrations.</summary>
+    public static string Admin(Project project, string systemConnectionString)
+    {
+        if (project.DatabaseUrl is { Length: > 0 } external)
+        {
+            return external;
+        }
+
+        return new NpgsqlConnectionStringBuilder(systemConnectionString)
+        {
+            Database = project.DatabaseName,
+            Pooling = false,
+        }.ConnectionString;
+    }
+
+    /// <summary>The pooled connection requests use: the project's login role, nothing more.</summary>
+    public static string Authenticator(Project project, string systemConnectionString, int maxPoolSize) =>
+        new NpgsqlConnectionStringBuilder(Admin(project, systemConnectionString))
+        {
+            Username = project.AuthenticatorRole,
+            Password = project.AuthenticatorPassword,
+            Pooling = true,
+            MaxPoolSize = maxPoolSize,
+            MinPoolSize = 0,
+            ConnectionIdleLifetime = 60,
+            ApplicationName = "madbase-worker:" + project.Ref,
+            NoResetOnClose = false,
+        }.ConnectionString;
+}
