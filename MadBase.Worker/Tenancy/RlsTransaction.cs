@@ -1,0 +1,134 @@
+using System.Data;
+using System.Text.Json;
+using MadBase.ServiceDefaults.Projects;
+using Npgsql;
+
+namespace MadBase.Worker.Tenancy;
+
+/// <summary>
+/// The one way every module touches a project's data: a transaction that runs as the caller's role with
+/// the request's claims visible to Postgres, exactly as PostgREST and storage-api set them up, so row-level
+/// security policies written for Supabase (auth.uid(), auth.jwt(), current_setting('request.…')) apply
+/// unchanged. Reads (GET/HEAD) run READ ONLY.
+/// </summary>
+internal sealed class RlsTransaction : IAsyncDisposable
+{
+    // set_config('role', …, true) is SET LOCAL ROLE in parameter form; the role itself comes from the
+    // allow-list only (checked again in BeginAsync), the rest are plain values.
+    private const string Setup = """
+        SELECT set_config('role', $1, true),
+               set_config('request.jwt.claims', $2, true),
+               set_config('request.jwt.claim.sub', $3, true),
+               set_config('request.jwt.claim.role', $1, true),
+               set_config('request.method', $4, true),
+               set_config('request.path', $5, true),
+               set_config('request.headers', $6, true),
+               set_config('request.cookies', $7, true),
+               set_config('transaction_read_only', $8, true)
+        """;
+
+    private readonly NpgsqlConnection connection;
+    private bool completed;
+
+    private RlsTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        this.connection = connection;
+        Transaction = transaction;
+    }
+
+    public NpgsqlTransaction Transaction { get; }
+
+    public NpgsqlConnection Connection => connection;
+
+    public static async Task<RlsTransaction> BeginAsync(
+        NpgsqlDataSource dataSource, Caller caller, RlsRequest request, CancellationToken cancellationToken)
+    {
+        if (!ApiRoles.IsAllowed(caller.Role))
+        {
+            throw new RoleNotAllowedException(caller.Role);
+        }
+
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+            await using (var setup = new NpgsqlCommand(Setup, connection, transaction))
+            {
+                setup.Parameters.AddWithValue(caller.Role);
+                setup.Parameters.AddWithValue(caller.ClaimsJson);
+                setup.Parameters.AddWithValue(caller.Subject ?? string.Empty);
+                setup.Parameters.AddWithValue(request.Method);
+                setup.Parameters.AddWithValue(request.Path);
+                setup.Parameters.AddWithValue(request.HeadersJson);
+                setup.Parameters.AddWithValue(request.CookiesJson);
+                setup.Parameters.AddWithValue(request.ReadOnly ? "on" : "off");
+                await setup.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            return new RlsTransaction(connection, transaction);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    public NpgsqlCommand CreateCommand(string sql) => new(sql, connection, Transaction);
+
+    public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        await Transaction.CommitAsync(cancellationToken);
+        completed = true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!completed)
+        {
+            try
+            {
+                await Transaction.RollbackAsync(CancellationToken.None);
+            }
+            catch (NpgsqlException)
+            {
+                // The connection is broken; disposing it below returns nothing bad to the pool.
+            }
+        }
+
+        await Transaction.DisposeAsync();
+        await connection.DisposeAsync();
+    }
+}
+
+/// <summary>What Postgres sees of the HTTP request through <c>current_setting('request.…')</c>.</summary>
+internal sealed record RlsRequest(string Method, string Path, string HeadersJson, string CookiesJson, bool ReadOnly)
+{
+    public static RlsRequest From(HttpRequest request)
+    {
+        var headers = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in request.Headers)
+        {
+            headers[name.ToLowerInvariant()] = value.ToString();
+        }
+
+        var cookies = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in request.Cookies)
+        {
+            cookies[name] = value;
+        }
+
+        var readOnly = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
+        return new RlsRequest(
+            request.Method,
+            request.Path.Value ?? "/",
+            JsonSerializer.Serialize(headers),
+            JsonSerializer.Serialize(cookies),
+            readOnly);
+    }
+}
+
+internal sealed class RoleNotAllowedException(string role) : Exception($"role \"{role}\" is not allowed")
+{
+    public string Role { get; } = role;
+}

@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using MadBase.ServiceDefaults.Database;
+using MadBase.ServiceDefaults.Projects;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace MadBase.Worker.Tenancy;
+
+internal sealed class WorkerOptions
+{
+    /// <summary>Connections per project per worker: bounds what one busy tenant can take from the cluster.</summary>
+    public int MaxPoolSizePerProject { get; set; } = 20;
+}
+
+/// <summary>
+/// One pooled data source per project, opened as the project's login role. The first request for a
+/// project brings its database up to date (every module's migrations) before anything is served; a change
+/// published by Control drops the data source so the next request sees the new settings.
+/// </summary>
+internal sealed partial class TenantDatabases : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<NpgsqlDataSource>>> sources = new(StringComparer.Ordinal);
+    private readonly SystemDatabase system;
+    private readonly IReadOnlyList<ITenantMigrationSource> migrations;
+    private readonly WorkerOptions options;
+    private readonly ILogger<TenantDatabases> logger;
+
+    public TenantDatabases(
+        SystemDatabase system,
+        IEnumerable<ITenantMigrationSource> migrations,
+        ProjectDirectory projects,
+        IOptions<WorkerOptions> options,
+        ILogger<TenantDatabases> logger)
+    {
+        this.system = system;
+        this.migrations = [.. migrations];
+        this.options = options.Value;
+        this.logger = logger;
+        projects.Changed += Drop;
+    }
+
+    public Task<NpgsqlDataSource> GetAsync(Project project)
+    {
+        var lazy = sources.GetOrAdd(project.Ref, _ => new Lazy<Task<NpgsqlDataSource>>(() => OpenAsync(project)));
+        var task = lazy.Value;
+        if (task.IsFaulted || task.IsCanceled)
+        {
+            // A failed bootstrap (database briefly down) must not stick: the next request tries again.
+            sources.TryRemove(new KeyValuePair<string, Lazy<Task<NpgsqlDataSource>>>(project.Ref, lazy));
+        }
+
+        return task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var lazy in sources.Values)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
+            {
+                await lazy.Value.Result.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task<NpgsqlDataSource> OpenAsync(Project project)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await TenantMigrator.ApplyAsync(TenantConnections.Admin(project, system.ConnectionString), project, migrations, timeout.Token);
+        LogReady(logger, project.Ref, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+
+        var builder = new NpgsqlDataSourceBuilder(
+            TenantConnections.Authenticator(project, system.ConnectionString, options.MaxPoolSizePerProject))
+        {
+            Name = "project:" + project.Ref,
+        };
+        return builder.Build();
+    }
+
+    private void Drop(string projectRef)
+    {
+        if (sources.TryRemove(projectRef, out var lazy) && lazy.IsValueCreated)
+        {
+            // Connections in use finish their request; the pool closes them as they come back.
+            _ = lazy.Value.ContinueWith(
+                static t => t.IsCompletedSuccessfully ? t.Result.DisposeAsync().AsTask() : Task.CompletedTask,
+                TaskScheduler.Default);
+        }
+    }
+
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Project {ProjectRef} database ready in {ElapsedMs:F0} ms")]
+    private static partial void LogReady(ILogger logger, string projectRef, double elapsedMs);
+}

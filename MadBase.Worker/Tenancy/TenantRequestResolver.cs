@@ -1,0 +1,79 @@
+using MadBase.ServiceDefaults.Projects;
+using MadBase.ServiceDefaults.Security;
+using Microsoft.Net.Http.Headers;
+
+namespace MadBase.Worker.Tenancy;
+
+/// <summary>
+/// Ties a request to its project (the Gateway's header) and its caller (the bearer JWT, verified with that
+/// project's secret). The header alone proves nothing: a JWT signed for another project fails here, and a
+/// token that names a different project in its <c>ref</c> claim is refused.
+/// </summary>
+internal sealed class TenantRequestResolver(ProjectDirectory projects, JwtVerifier verifier)
+{
+    private static readonly object ItemKey = new();
+
+    public async ValueTask<TenantRequest> ResolveAsync(HttpContext context)
+    {
+        if (context.Items.TryGetValue(ItemKey, out var cached) && cached is TenantRequest done)
+        {
+            return done;
+        }
+
+        var result = await ResolveUncachedAsync(context);
+        context.Items[ItemKey] = result;
+        return result;
+    }
+
+    private async ValueTask<TenantRequest> ResolveUncachedAsync(HttpContext context)
+    {
+        var projectRef = context.Request.Headers[ProjectHeaders.ProjectRef].ToString();
+        if (projectRef.Length == 0)
+        {
+            return TenantRequest.Fail(TenantFailure.NoProject, "no project: requests reach workers through the gateway");
+        }
+
+        var project = await projects.FindAsync(projectRef, context.RequestAborted);
+        if (project is null)
+        {
+            return TenantRequest.Fail(TenantFailure.UnknownProject, "project not found");
+        }
+
+        var token = BearerToken(context.Request.Headers[HeaderNames.Authorization].ToString());
+        if (token is null)
+        {
+            return new TenantRequest(project, Caller.Anonymous, TenantFailure.None, null);
+        }
+
+        var verification = await verifier.VerifyAsync(token, project.JwtSecret);
+        if (!verification.IsValid)
+        {
+            return TenantRequest.Fail(TenantFailure.InvalidJwt, verification.Error ?? "invalid JWT", project);
+        }
+
+        if (verification.ProjectRef is { } claimedRef && !string.Equals(claimedRef, project.Ref, StringComparison.Ordinal))
+        {
+            return TenantRequest.Fail(TenantFailure.InvalidJwt, "invalid JWT", project);
+        }
+
+        var role = verification.Role ?? ApiRoles.Anon;
+        if (!ApiRoles.IsAllowed(role))
+        {
+            return TenantRequest.Fail(TenantFailure.RoleNotAllowed, $"role \"{role}\" is not allowed", project);
+        }
+
+        return new TenantRequest(project, new Caller(role, verification.ClaimsJson, verification.Subject), TenantFailure.None, null);
+    }
+
+    private static string? BearerToken(string authorization)
+    {
+        const string Scheme = "Bearer ";
+        if (authorization.Length <= Scheme.Length || !authorization.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var token = authorization[Scheme.Length..].Trim();
+        return token.Length == 0 ? null : token;
+    }
+}

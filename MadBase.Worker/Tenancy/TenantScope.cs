@@ -1,0 +1,17 @@
+namespace MadBase.Worker.Tenancy;
+
+/// <summary>
+/// What a module handler needs to run a statement for the current request: the resolved tenant, and an
+/// RLS transaction on its database.
+/// </summary>
+internal sealed class TenantScope(TenantRequestResolver resolver, TenantDatabases databases)
+{
+    public ValueTask<TenantRequest> ResolveAsync(HttpContext context) => resolver.ResolveAsync(context);
+
+    public async Task<RlsTransaction> BeginAsync(HttpContext context, TenantRequest tenant)
+    {
+        var project = tenant.Project ?? throw new InvalidOperationException("BeginAsync needs a resolved project");
+        var dataSource = await databases.GetAsync(project);
+        return await RlsTransaction.BeginAsync(dataSource, tenant.Caller, RlsRequest.From(context.Request), context.RequestAborted);
+    }
+}
