@@ -9,10 +9,10 @@ namespace MadBase.ServiceDefaults.Projects;
 /// </summary>
 public static class TenantMigrator
 {
-    private const string Prepare = """
-        SELECT pg_advisory_xact_lock(hashtext('madbase.migrations'));
-        SELECT set_config('madbase.authenticator', $1, true), set_config('madbase.authenticator_password', $2, true);
-        """;
+    private const string Lock = "SELECT pg_advisory_xact_lock(hashtext('madbase.migrations'))";
+
+    private const string Prepare =
+        "SELECT set_config('madbase.authenticator', $1, true), set_config('madbase.authenticator_password', $2, true)";
 
     private const string Ledger = """
         CREATE SCHEMA IF NOT EXISTS _madbase;
@@ -32,6 +32,7 @@ public static class TenantMigrator
         await connection.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
+        await ExecuteAsync(connection, transaction, Lock, cancellationToken);
         await using (var prepare = new NpgsqlCommand(Prepare, connection, transaction))
         {
             prepare.Parameters.AddWithValue(project.AuthenticatorRole);

@@ -13,6 +13,8 @@ internal sealed class AuthTenantFilter(TenantScope scope) : IEndpointFilter
             TenantFailure.None => await next(context),
             TenantFailure.NoProject or TenantFailure.UnknownProject =>
                 new AuthErrorResult(new AuthError(StatusCodes.Status404NotFound, "project_not_found", tenant.FailureMessage!)),
+            TenantFailure.MissingJwt =>
+                new AuthErrorResult(new AuthError(StatusCodes.Status401Unauthorized, "no_authorization", tenant.FailureMessage!)),
             TenantFailure.RoleNotAllowed =>
                 new AuthErrorResult(new AuthError(StatusCodes.Status403Forbidden, "bad_jwt", tenant.FailureMessage!)),
             _ => new AuthErrorResult(new AuthError(StatusCodes.Status403Forbidden, "bad_jwt", "invalid JWT: unable to parse or verify signature")),

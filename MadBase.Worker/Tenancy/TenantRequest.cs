@@ -8,6 +8,7 @@ internal enum TenantFailure
     None,
     NoProject,
     UnknownProject,
+    MissingJwt,
     InvalidJwt,
     RoleNotAllowed,
 }

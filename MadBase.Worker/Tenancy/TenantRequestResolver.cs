@@ -42,7 +42,11 @@ internal sealed class TenantRequestResolver(ProjectDirectory projects, JwtVerifi
         var token = BearerToken(context.Request.Headers[HeaderNames.Authorization].ToString());
         if (token is null)
         {
-            return new TenantRequest(project, Caller.Anonymous, TenantFailure.None, null);
+            // The Gateway always forwards a key as the bearer, so a request without one either came by a
+            // key-optional route or bypassed the Gateway; the latter must not run as anon in any project.
+            return KeyOptionalRoutes.Matches(context.Request)
+                ? new TenantRequest(project, Caller.Anonymous, TenantFailure.None, null)
+                : TenantRequest.Fail(TenantFailure.MissingJwt, "no API key found in request", project);
         }
 
         var verification = await verifier.VerifyAsync(token, project.JwtSecret);

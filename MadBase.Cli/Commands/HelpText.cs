@@ -1,0 +1,32 @@
+namespace MadBase.Cli.Commands;
+
+internal static class HelpText
+{
+    public static int Print()
+    {
+        Console.WriteLine($"""
+            madbase: the MadBase stack on this machine, without Docker.
+
+            Usage:
+              madbase start [options]    Start Postgres, Redis (if installed), Control, the workers and the
+                                         Gateway; print the API URL and keys; Ctrl+C stops everything.
+              madbase status [options]   Show the running stack's URLs and keys (exit code 1 if not running).
+              madbase --help             This text.
+
+            Options:
+              --data-dir <dir>       Cluster, secrets, logs and stack.env (default: .madbase)
+              --port <port>          Gateway, the API URL (default: {LocalStackOptions.DefaultGatewayPort})
+              --control-port <port>  Control (default: {LocalStackOptions.DefaultControlPort})
+              --workers <n>          Number of workers (default: 2)
+              --worker-port <port>   First worker's port; the others follow (default: {LocalStackOptions.DefaultFirstWorkerPort})
+              --db-port <port>       Private Postgres cluster (default: {LocalStackOptions.DefaultPostgresPort})
+              --redis-port <port>    Redis (default: {LocalStackOptions.DefaultRedisPort})
+              --no-redis             Run without Redis even when it is installed
+
+            Environment:
+              MADBASE_JWT_SECRET     JWT secret of the default project (otherwise Control generates one)
+              MADBASE_BIN_DIR        Folder holding the service builds (default: this repository's bin folders)
+            """);
+        return 0;
+    }
+}

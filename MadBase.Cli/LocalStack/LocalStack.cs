@@ -1,0 +1,199 @@
+using System.Globalization;
+
+namespace MadBase.Cli;
+
+/// <summary>
+/// Starts the whole stack without Docker, in dependency order: Postgres, Redis (when installed), Control,
+/// the workers, the Gateway; then reads the default project's keys. What `madbase start` and the test
+/// fixtures run.
+/// </summary>
+internal sealed class LocalStack
+{
+    public const string SystemDatabase = "madbase";
+
+    private readonly LocalStackOptions _options;
+    private readonly TextWriter _progress;
+
+    public LocalStack(LocalStackOptions options, TextWriter? progress = null)
+    {
+        _options = options with { DataDirectory = Path.GetFullPath(options.DataDirectory) };
+        _progress = progress ?? TextWriter.Null;
+    }
+
+    public async Task<RunningStack> StartAsync(CancellationToken cancellationToken)
+    {
+        string dataDirectory = _options.DataDirectory;
+        string logDirectory = Path.Combine(dataDirectory, "logs");
+        Directory.CreateDirectory(logDirectory);
+        DataDirectoryLock dataLock = DataDirectoryLock.Acquire(dataDirectory);
+        StackEnvFile.Delete(dataDirectory);
+        var parts = new StackParts(dataDirectory, logDirectory, dataLock);
+        try
+        {
+            await StartPartsAsync(parts, cancellationToken);
+            var stack = new RunningStack(parts);
+            StackEnvFile.Write(dataDirectory, stack.Summary);
+            return stack;
+        }
+        catch
+        {
+            await parts.StopAsync();
+            throw;
+        }
+    }
+
+    private async Task StartPartsAsync(StackParts parts, CancellationToken cancellationToken)
+    {
+        string clusterDirectory = Path.Combine(parts.DataDirectory, "pg");
+        bool clusterExists = PostgresCluster.IsInitialized(clusterDirectory);
+        StackSecrets secrets = StackSecrets.LoadOrCreate(parts.DataDirectory, clusterExists);
+        parts.AdminPassword = secrets.AdminPassword;
+        // Everything that can fail without starting anything fails first.
+        string control = ServiceBinaries.Locate("Control", _options);
+        string worker = ServiceBinaries.Locate("Worker", _options);
+        string gateway = ServiceBinaries.Locate("Gateway", _options);
+        EnsurePortsFree();
+
+        _progress.WriteLine(clusterExists
+            ? $"Postgres: starting the cluster in {clusterDirectory}"
+            : $"Postgres: creating a cluster in {clusterDirectory}");
+        parts.Postgres = await PostgresCluster.StartAsync(
+            new PostgresClusterOptions(clusterDirectory, _options.PostgresPort, secrets.PostgresPassword)
+            {
+                BinDirectory = _options.PostgresBinDirectory,
+                LogFile = Path.Combine(parts.LogDirectory, "postgres.log"),
+                SkipFsync = _options.SkipPostgresFsync,
+                // Every worker keeps a pool per tenant database; the default 100 runs out fast.
+                Settings = new Dictionary<string, string> { ["max_connections"] = "300" },
+            },
+            cancellationToken);
+        await parts.Postgres.EnsureDatabaseAsync(SystemDatabase, cancellationToken);
+        _progress.WriteLine($"Postgres: ready on 127.0.0.1:{_options.PostgresPort}");
+        parts.Redis = await StartRedisAsync(parts, cancellationToken);
+
+        Dictionary<string, string?> common = CommonEnvironment(parts);
+        parts.Control = Service("control", control, _options.ControlPort, "--control-port", common, ControlEnvironment(parts), parts);
+        await StartServicesAsync([parts.Control], cancellationToken);
+
+        parts.Workers = [.. _options.WorkerPorts.Select((port, index) =>
+            Service($"worker-{index + 1}", worker, port, "--worker-port", common, [], parts))];
+        await StartServicesAsync(parts.Workers, cancellationToken);
+
+        parts.Gateway = Service("gateway", gateway, _options.GatewayPort, "--port", common, GatewayEnvironment(parts), parts);
+        await StartServicesAsync([parts.Gateway], cancellationToken);
+
+        parts.Project = await DefaultProject.FetchAsync(
+            parts.Http, parts.Control.Url, secrets.AdminPassword, cancellationToken);
+    }
+
+    private void EnsurePortsFree()
+    {
+        PortCheck.EnsureFree(_options.PostgresPort, "Postgres", "--db-port");
+        PortCheck.EnsureFree(_options.ControlPort, "control", "--control-port");
+        foreach (int port in _options.WorkerPorts)
+        {
+            PortCheck.EnsureFree(port, "worker", "--worker-port");
+        }
+
+        PortCheck.EnsureFree(_options.GatewayPort, "gateway", "--port");
+    }
+
+    private async Task<RedisServer?> StartRedisAsync(StackParts parts, CancellationToken cancellationToken)
+    {
+        if (!_options.UseRedis)
+        {
+            _progress.WriteLine("Redis: off (--no-redis); caches fall back to their TTL.");
+            return null;
+        }
+
+        if (RedisServer.FindExecutable() is not { } executable)
+        {
+            _progress.WriteLine(
+                "Redis: not installed (apt-get install -y redis-server); running without it, caches fall back to their TTL.");
+            return null;
+        }
+
+        RedisServer redis = await RedisServer.StartAsync(
+            executable, _options.RedisPort, parts.DataDirectory, Path.Combine(parts.LogDirectory, "redis.log"),
+            cancellationToken);
+        _progress.WriteLine($"Redis: ready on {redis.ConnectionString}");
+        return redis;
+    }
+
+    private async Task StartServicesAsync(IReadOnlyList<ServiceProcess> services, CancellationToken cancellationToken)
+    {
+        foreach (ServiceProcess service in services)
+        {
+            _progress.WriteLine($"{service.Name}: starting on {service.Url}");
+        }
+
+        await Task.WhenAll(services.Select(service => service.StartAsync(cancellationToken)));
+        foreach (ServiceProcess service in services)
+        {
+            _progress.WriteLine($"{service.Name}: healthy");
+        }
+    }
+
+    private ServiceProcess Service(
+        string name,
+        string dll,
+        int port,
+        string portOption,
+        Dictionary<string, string?> common,
+        IEnumerable<KeyValuePair<string, string?>> own,
+        StackParts parts)
+    {
+        var environment = new Dictionary<string, string?>(common);
+        foreach ((string key, string? value) in own)
+        {
+            environment[key] = value;
+        }
+
+        var definition = new ServiceDefinition(name, dll, port, portOption, environment);
+        return new ServiceProcess(
+            definition, Path.Combine(parts.LogDirectory, name + ".log"), parts.Http, _options.HealthTimeout);
+    }
+
+    private Dictionary<string, string?> CommonEnvironment(StackParts parts)
+    {
+        // Logging__LogLevel__Default and anything else of the caller's own is inherited as it is.
+        var environment = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__madbase"] = parts.Postgres!.ConnectionString(SystemDatabase),
+            ["ConnectionStrings__redis"] = parts.Redis?.ConnectionString,
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+        };
+        foreach ((string key, string value) in _options.ExtraEnvironment)
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
+
+    private Dictionary<string, string?> ControlEnvironment(StackParts parts)
+    {
+        var environment = new Dictionary<string, string?> { ["Admin__Password"] = parts.AdminPassword };
+        if (!string.IsNullOrEmpty(_options.JwtSecret))
+        {
+            environment["Auth__JwtSecret"] = _options.JwtSecret;
+        }
+
+        return environment;
+    }
+
+    private static Dictionary<string, string?> GatewayEnvironment(StackParts parts)
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["services__control__http__0"] = parts.Control!.Url.ToString().TrimEnd('/'),
+        };
+        for (int i = 0; i < parts.Workers.Count; i++)
+        {
+            environment[string.Create(CultureInfo.InvariantCulture, $"services__worker__http__{i}")] =
+                parts.Workers[i].Url.ToString().TrimEnd('/');
+        }
+
+        return environment;
+    }
+}

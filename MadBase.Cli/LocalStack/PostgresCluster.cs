@@ -1,0 +1,226 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+using Npgsql;
+
+namespace MadBase.Cli;
+
+/// <summary>
+/// A private Postgres cluster from the installed server binaries: initdb on first start, then the server
+/// as our child process on 127.0.0.1 only (no Unix socket), stopped with a fast shutdown.
+/// </summary>
+internal sealed partial class PostgresCluster : IAsyncDisposable
+{
+    public const string Superuser = "postgres";
+
+    private readonly PostgresClusterOptions _options;
+    private ChildProcess? _server;
+
+    private PostgresCluster(PostgresClusterOptions options)
+    {
+        _options = options;
+    }
+
+    public int Port => _options.Port;
+
+    public string DataDirectory => _options.DataDirectory;
+
+    public string Password => _options.SuperuserPassword;
+
+    public bool IsRunning => _server is { HasExited: false };
+
+    /// <summary>The postmaster's pid (tests kill it to leave a stale postmaster.pid behind).</summary>
+    public int? ProcessId => _server?.Id;
+
+    internal ChildProcess? Process => _server;
+
+    public static bool IsInitialized(string dataDirectory)
+    {
+        return File.Exists(Path.Combine(dataDirectory, "PG_VERSION"));
+    }
+
+    public static async Task<PostgresCluster> StartAsync(PostgresClusterOptions options, CancellationToken cancellationToken)
+    {
+        var cluster = new PostgresCluster(options with { DataDirectory = Path.GetFullPath(options.DataDirectory) });
+        await cluster.StartAsync(cancellationToken);
+        return cluster;
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (IsRunning)
+        {
+            return;
+        }
+
+        string postgres = Binary("postgres");
+        PortCheck.EnsureFree(Port, "Postgres", "--db-port");
+        ServerAccount? account = ServerAccount.ForPostgres();
+        if (!IsInitialized(DataDirectory))
+        {
+            await PostgresInitdb.RunAsync(_options, Binary("initdb"), account, cancellationToken);
+        }
+
+        await PostmasterPidFile.ClearIfStaleAsync(DataDirectory, cancellationToken);
+        var startInfo = ProcessLaunch.Create(postgres, ServerArguments(), account, DataDirectory);
+        _server = ChildProcess.Start(
+            "postgres", startInfo, _options.LogFile, NativeMethods.SigInt, TimeSpan.FromSeconds(30));
+        try
+        {
+            await WaitUntilReadyAsync(_server, cancellationToken);
+        }
+        catch
+        {
+            await _server.StopAsync();
+            throw;
+        }
+    }
+
+    public string ConnectionString(string database)
+    {
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"Host=127.0.0.1;Port={Port};Username={Superuser};Password={Password};Database={database}");
+    }
+
+    public string Url(string database)
+    {
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"postgresql://{Superuser}:{Uri.EscapeDataString(Password)}@127.0.0.1:{Port}/{Uri.EscapeDataString(database)}");
+    }
+
+    public async Task EnsureDatabaseAsync(string database, CancellationToken cancellationToken)
+    {
+        if (!DatabaseName().IsMatch(database))
+        {
+            throw new ArgumentException($"'{database}' is not a plain lower-case database name.", nameof(database));
+        }
+
+        await using var connection = new NpgsqlConnection(AdminConnectionString("postgres"));
+        await connection.OpenAsync(cancellationToken);
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
+        exists.Parameters.Add(new NpgsqlParameter { Value = database });
+        if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+        {
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", connection);
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    public IReadOnlyList<string> RecentOutput()
+    {
+        return _server?.RecentOutput() ?? [];
+    }
+
+    public async Task StopAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.StopAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+    }
+
+    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
+    private static partial Regex DatabaseName();
+
+    private string Binary(string name)
+    {
+        string path = Path.Combine(_options.BinDirectory, name);
+        if (!File.Exists(path))
+        {
+            throw new LocalStackException(
+                $"PostgreSQL 15 server binaries were not found ({path} is missing). "
+                + "Install them with: apt-get install -y postgresql-15");
+        }
+
+        return path;
+    }
+
+    private IEnumerable<string> ServerArguments()
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["listen_addresses"] = "127.0.0.1",
+            // No Unix socket: nothing needs one, and socket paths are limited to 107 bytes.
+            ["unix_socket_directories"] = string.Empty,
+        };
+        if (_options.SkipFsync)
+        {
+            settings["fsync"] = "off";
+            settings["synchronous_commit"] = "off";
+            settings["full_page_writes"] = "off";
+        }
+
+        foreach ((string name, string value) in _options.Settings)
+        {
+            settings[name] = value;
+        }
+
+        yield return "-D";
+        yield return DataDirectory;
+        yield return "-p";
+        yield return Port.ToString(CultureInfo.InvariantCulture);
+        foreach ((string name, string value) in settings)
+        {
+            yield return "-c";
+            yield return $"{name}={value}";
+        }
+    }
+
+    private string AdminConnectionString(string database)
+    {
+        // Probes and admin statements must not leave pooled connections behind in our own process.
+        return ConnectionString(database) + ";Pooling=false;Timeout=5";
+    }
+
+    private async Task WaitUntilReadyAsync(ChildProcess server, CancellationToken cancellationToken)
+    {
+        DateTime deadline = DateTime.UtcNow + _options.StartTimeout;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (server.HasExited)
+            {
+                throw StartFailure(server, $"Postgres exited with code {server.ExitCode} while starting.");
+            }
+
+            try
+            {
+                await using var connection = new NpgsqlConnection(AdminConnectionString("postgres"));
+                await connection.OpenAsync(cancellationToken);
+                await using var probe = new NpgsqlCommand("SELECT 1", connection);
+                await probe.ExecuteScalarAsync(cancellationToken);
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
+            {
+                if (e is PostgresException { SqlState: "28P01" })
+                {
+                    throw new LocalStackException(
+                        $"Postgres in {DataDirectory} rejected the superuser password: the cluster was created "
+                        + "with another one. Restore the matching secrets, or delete the data directory to start fresh.");
+                }
+
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw StartFailure(server, $"Postgres did not accept connections within {_options.StartTimeout.TotalSeconds} s.");
+                }
+
+                await Task.Delay(100, cancellationToken);
+            }
+        }
+    }
+
+    private LocalStackException StartFailure(ChildProcess server, string message)
+    {
+        return server.OutputContains("Address already in use")
+            ? PortCheck.InUse(Port, "Postgres", "--db-port")
+            : new LocalStackException(server.DescribeFailure(message));
+    }
+}

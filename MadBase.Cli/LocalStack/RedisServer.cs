@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+
+namespace MadBase.Cli;
+
+/// <summary>
+/// redis-server from PATH as our child process: loopback only, nothing persisted (it holds only caches,
+/// rate-limit counters and pub/sub).
+/// </summary>
+internal sealed class RedisServer : IAsyncDisposable
+{
+    private readonly ChildProcess _server;
+
+    private RedisServer(int port, ChildProcess server)
+    {
+        Port = port;
+        _server = server;
+    }
+
+    public int Port { get; }
+
+    /// <summary>StackExchange.Redis configuration string, as services read it from ConnectionStrings__redis.</summary>
+    public string ConnectionString => string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{Port}");
+
+    public bool IsRunning => !_server.HasExited;
+
+    internal ChildProcess Process => _server;
+
+    public static string? FindExecutable()
+    {
+        return ProcessLaunch.FindOnPath("redis-server");
+    }
+
+    public static async Task<RedisServer> StartAsync(
+        string executable, int port, string workingDirectory, string? logFile, CancellationToken cancellationToken)
+    {
+        PortCheck.EnsureFree(port, "Redis", "--redis-port");
+        string[] arguments =
+        [
+            "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
+            "--save", string.Empty, "--appendonly", "no", "--daemonize", "no",
+        ];
+        var startInfo = ProcessLaunch.Create(executable, arguments, account: null, workingDirectory);
+        ChildProcess server = ChildProcess.Start("redis", startInfo, logFile, NativeMethods.SigTerm, TimeSpan.FromSeconds(10));
+        var redis = new RedisServer(port, server);
+        try
+        {
+            await redis.WaitUntilReadyAsync(cancellationToken);
+            return redis;
+        }
+        catch
+        {
+            await server.StopAsync();
+            throw;
+        }
+    }
+
+    public static async Task<bool> PingAsync(int port, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            await client.ConnectAsync("127.0.0.1", port, timeout.Token);
+            NetworkStream stream = client.GetStream();
+            await stream.WriteAsync("PING\r\n"u8.ToArray(), timeout.Token);
+            byte[] buffer = new byte[64];
+            int read = await stream.ReadAsync(buffer, timeout.Token);
+            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException
+                                  && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    public IReadOnlyList<string> RecentOutput()
+    {
+        return _server.RecentOutput();
+    }
+
+    public Task StopAsync()
+    {
+        return _server.StopAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+    }
+
+    private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!await PingAsync(Port, cancellationToken))
+        {
+            if (_server.HasExited || DateTime.UtcNow > deadline)
+            {
+                if (_server.OutputContains("Address already in use"))
+                {
+                    throw PortCheck.InUse(Port, "Redis", "--redis-port");
+                }
+
+                string what = _server.HasExited ? $"exited with code {_server.ExitCode}" : "did not answer PING within 20 s";
+                throw new LocalStackException(_server.DescribeFailure($"Redis {what}."));
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+}

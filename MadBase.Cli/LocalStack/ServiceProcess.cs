@@ -1,0 +1,140 @@
+using System.Net;
+
+namespace MadBase.Cli;
+
+/// <summary>
+/// A MadBase service (Control, a Worker, the Gateway) as a child process; started means healthy.
+/// It can be stopped and started again, so a test can take one worker away and bring it back.
+/// </summary>
+internal sealed class ServiceProcess : IAsyncDisposable
+{
+    // Settings a parent shell might carry that would contradict the ones we give.
+    private static readonly string[] InheritedConflicts =
+        ["ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "DOTNET_URLS", "ConnectionStrings__", "services__"];
+
+    private readonly ServiceDefinition _definition;
+    private readonly string _logFile;
+    private readonly HttpClient _http;
+    private readonly TimeSpan _healthTimeout;
+    private ChildProcess? _process;
+
+    public ServiceProcess(ServiceDefinition definition, string logFile, HttpClient http, TimeSpan healthTimeout)
+    {
+        _definition = definition;
+        _logFile = logFile;
+        _http = http;
+        _healthTimeout = healthTimeout;
+    }
+
+    public string Name => _definition.Name;
+
+    public int Port => _definition.Port;
+
+    public Uri Url => _definition.Url;
+
+    public string LogFile => _logFile;
+
+    public bool IsRunning => _process is { HasExited: false };
+
+    public int? ProcessId => _process?.Id;
+
+    internal ChildProcess? Process => _process;
+
+    public IReadOnlyList<string> RecentOutput()
+    {
+        return _process?.RecentOutput() ?? [];
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (IsRunning)
+        {
+            return;
+        }
+
+        PortCheck.EnsureFree(Port, Name, _definition.PortOption);
+        string dll = _definition.DllPath;
+        var startInfo = ProcessLaunch.Create(
+            ServiceBinaries.DotnetHost(), [dll, "--urls", Url.ToString().TrimEnd('/')], account: null,
+            Path.GetDirectoryName(dll) ?? ".");
+        foreach (string key in startInfo.Environment.Keys.ToArray())
+        {
+            if (InheritedConflicts.Any(conflict => key.StartsWith(conflict, StringComparison.OrdinalIgnoreCase)))
+            {
+                startInfo.Environment.Remove(key);
+            }
+        }
+
+        foreach ((string key, string? value) in _definition.Environment)
+        {
+            startInfo.Environment[key] = value;
+        }
+
+        _process = ChildProcess.Start(Name, startInfo, _logFile, NativeMethods.SigTerm, TimeSpan.FromSeconds(15));
+        try
+        {
+            await WaitHealthyAsync(_process, cancellationToken);
+        }
+        catch
+        {
+            await _process.StopAsync();
+            throw;
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        if (_process is not null)
+        {
+            await _process.StopAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+    }
+
+    private async Task WaitHealthyAsync(ChildProcess process, CancellationToken cancellationToken)
+    {
+        var health = new Uri(Url, "health");
+        DateTime deadline = DateTime.UtcNow + _healthTimeout;
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                throw new LocalStackException(process.DescribeFailure(
+                    $"{Name} exited with code {process.ExitCode} before becoming healthy."));
+            }
+
+            if (await IsHealthyAsync(health, cancellationToken))
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new LocalStackException(process.DescribeFailure(
+                    $"{Name} did not become healthy at {health} within {_healthTimeout.TotalSeconds} s."));
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+    }
+
+    private async Task<bool> IsHealthyAsync(Uri health, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        try
+        {
+            using HttpResponseMessage response = await _http.GetAsync(health, timeout.Token);
+            return response.StatusCode == HttpStatusCode.OK;
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException
+                                  && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+}

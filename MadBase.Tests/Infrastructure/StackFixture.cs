@@ -1,0 +1,80 @@
+using MadBase.Cli;
+
+namespace MadBase.Tests.Infrastructure;
+
+/// <summary>
+/// The whole local stack (Postgres, Redis if installed, Control, two workers, Gateway) on free ports in a
+/// temporary data directory, shared by the tests of the "stack" collection and stopped after them.
+/// </summary>
+public sealed class StackFixture : IAsyncLifetime
+{
+    private TempDirectory? _directory;
+    private RunningStack? _stack;
+
+    public string ApiUrl => Stack.ApiUrl;
+
+    public string AdminUrl => Stack.AdminUrl;
+
+    public string AnonKey => Stack.AnonKey;
+
+    public string ServiceRoleKey => Stack.ServiceRoleKey;
+
+    public string AdminPassword => Stack.AdminPassword;
+
+    /// <summary>postgres:// URL of the default project's database, as the superuser.</summary>
+    public string DbUrl => Stack.DbUrl;
+
+    /// <summary>Npgsql connection string of the default project's database, as the superuser.</summary>
+    public string ProjectConnectionString => Stack.ProjectConnectionString;
+
+    public string SystemConnectionString => Stack.SystemConnectionString;
+
+    /// <summary>The running parts; e.g. <c>Stack.Workers[0].StopAsync()</c> takes one worker away.</summary>
+    internal RunningStack Stack => _stack ?? throw new InvalidOperationException("The stack is not started.");
+
+    public async Task InitializeAsync()
+    {
+        _directory = TempDirectory.Create("mbs");
+        int[] ports = FreePorts.Take(6);
+        var options = new LocalStackOptions
+        {
+            DataDirectory = _directory.FullPath,
+            GatewayPort = ports[0],
+            ControlPort = ports[1],
+            WorkerPorts = [ports[2], ports[3]],
+            PostgresPort = ports[4],
+            RedisPort = ports[5],
+            SkipPostgresFsync = true,
+            // The gateway must notice a stopped worker within the tests' patience.
+            ExtraEnvironment = new Dictionary<string, string> { ["Gateway__HealthCheckIntervalSeconds"] = "1" },
+        };
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        try
+        {
+            _stack = await new Cli.LocalStack(options).StartAsync(timeout.Token);
+        }
+        catch
+        {
+            // LocalStack has stopped whatever it started. The logs stay: the error names them.
+            _directory.DeleteAllBut("logs");
+            _directory = null;
+            throw;
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_stack is not null)
+        {
+            await _stack.DisposeAsync();
+        }
+
+        _directory?.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class StackCollection : ICollectionFixture<StackFixture>
+{
+    public const string Name = "stack";
+}

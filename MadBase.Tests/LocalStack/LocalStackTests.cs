@@ -1,0 +1,34 @@
+using System.Net;
+
+using MadBase.Cli;
+using MadBase.Tests.Infrastructure;
+
+namespace MadBase.Tests.LocalStack;
+
+/// <summary>The stack the "stack" collection shares: everything healthy, and a worker can go and come back.</summary>
+[Collection(StackCollection.Name)]
+public sealed class LocalStackTests(StackFixture fixture)
+{
+    [Fact]
+    public async Task StartAsync_AllHealthy_WritesStackEnv()
+    {
+        using var http = new HttpClient();
+        using HttpResponseMessage health = await http.GetAsync(new Uri(fixture.ApiUrl + "/health"));
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.NotEmpty(fixture.AnonKey);
+        IReadOnlyDictionary<string, string>? env = StackEnvFile.Read(fixture.Stack.DataDirectory);
+        Assert.NotNull(env);
+        Assert.Equal(fixture.ApiUrl, env["API_URL"]);
+        Assert.Equal(fixture.DbUrl, env["DB_URL"]);
+    }
+
+    [Fact]
+    public async Task Worker_StoppedAndStarted_IsHealthyAgain()
+    {
+        ServiceProcess worker = fixture.Stack.Workers[^1];
+        await worker.StopAsync();
+        Assert.False(worker.IsRunning);
+        await worker.StartAsync(CancellationToken.None);
+        Assert.True(worker.IsRunning);
+    }
+}

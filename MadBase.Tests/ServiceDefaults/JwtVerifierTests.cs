@@ -1,0 +1,86 @@
+using System.Text;
+using MadBase.ServiceDefaults.Security;
+
+namespace MadBase.Tests.ServiceDefaults;
+
+public sealed class JwtVerifierTests
+{
+    private const string Secret = "super-secret-jwt-token-with-at-least-32-characters-long";
+    private static readonly DateTimeOffset Now = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly ManualClock clock = new(Now);
+
+    [Fact]
+    public async Task VerifyAsync_ApiKey_GivesRoleRefAndSignedClaims()
+    {
+        var key = JwtIssuer.ApiKey("abcdefghij", "anon", Secret, Now);
+        var result = await new JwtVerifier(clock).VerifyAsync(key, Secret);
+        Assert.True(result.IsValid);
+        Assert.Equal("anon", result.Role);
+        Assert.Equal("abcdefghij", result.ProjectRef);
+        Assert.Contains("\"iss\":\"supabase\"", result.ClaimsJson, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_OtherSecret_IsInvalid()
+    {
+        var key = JwtIssuer.ApiKey("abcdefghij", "anon", Secret, Now);
+        var result = await new JwtVerifier(clock).VerifyAsync(key, Secret + "-other");
+        Assert.False(result.IsValid);
+    }
+
+    [Theory]
+    [InlineData(-29, true)]
+    [InlineData(-31, false)]
+    public async Task VerifyAsync_Expiry_HasThirtySecondsOfLeeway(int secondsSinceExpiry, bool valid)
+    {
+        var token = Sign(new() { ["sub"] = "u", ["role"] = "authenticated", ["exp"] = Now.ToUnixTimeSeconds() });
+        clock.Now = Now.AddSeconds(-secondsSinceExpiry);
+        Assert.Equal(valid, (await new JwtVerifier(clock).VerifyAsync(token, Secret)).IsValid);
+    }
+
+    [Theory]
+    [InlineData("nbf", 20, true)]
+    [InlineData("nbf", 40, false)]
+    [InlineData("iat", 20, true)]
+    [InlineData("iat", 40, false)]
+    public async Task VerifyAsync_FutureTimes_HaveThirtySecondsOfLeeway(string claim, int secondsAhead, bool valid)
+    {
+        var token = Sign(new() { ["role"] = "anon", [claim] = Now.AddSeconds(secondsAhead).ToUnixTimeSeconds() });
+        Assert.Equal(valid, (await new JwtVerifier(clock).VerifyAsync(token, Secret)).IsValid);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_AlgNone_IsInvalid()
+    {
+        var header = Base64Url("""{"alg":"none","typ":"JWT"}""");
+        var payload = Base64Url("""{"role":"service_role"}""");
+        Assert.False((await new JwtVerifier(clock).VerifyAsync($"{header}.{payload}.", Secret)).IsValid);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_OtherHmacAlgorithm_IsInvalid()
+    {
+        var handler = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler();
+        var token = handler.CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Claims = new Dictionary<string, object> { ["role"] = "anon" },
+            SigningCredentials = new(
+                new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(Encoding.UTF8.GetBytes(Secret + Secret)),
+                Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha512),
+        });
+        Assert.False((await new JwtVerifier(clock).VerifyAsync(token, Secret + Secret)).IsValid);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("not-a-jwt")]
+    [InlineData("a.b.c")]
+    public async Task VerifyAsync_Garbage_IsInvalidNotAnException(string token) =>
+        Assert.False((await new JwtVerifier(clock).VerifyAsync(token, Secret)).IsValid);
+
+    private static string Sign(Dictionary<string, object> claims) => JwtIssuer.Sign(claims, Secret);
+
+    private static string Base64Url(string json) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

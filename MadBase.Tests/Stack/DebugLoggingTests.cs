@@ -1,0 +1,49 @@
+using System.Net;
+using System.Net.Http.Headers;
+using MadBase.Cli;
+using MadBase.ServiceDefaults.Projects;
+using MadBase.Tests.Infrastructure;
+
+namespace MadBase.Tests.Stack;
+
+/// <summary>Log levels follow Logging__LogLevel__*: an extra worker with Debug on writes debug lines, the stack's do not.</summary>
+[Collection(StackCollection.Name)]
+public sealed class DebugLoggingTests(StackFixture stack)
+{
+    [Fact]
+    public async Task Worker_DebugLevelByConfiguration_WritesDebugJsonLines()
+    {
+        using var directory = TempDirectory.Create("mblog");
+        var port = FreePorts.Next();
+        var environment = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__madbase"] = stack.SystemConnectionString,
+            ["Logging__LogLevel__Default"] = "Debug",
+            ["ASPNETCORE_URLS"] = null,
+        };
+        var definition = new ServiceDefinition(
+            "worker-debug",
+            ServiceBinaries.Locate("Worker", new LocalStackOptions { DataDirectory = directory.FullPath }),
+            port,
+            "--worker-port",
+            environment);
+        await using var worker = new ServiceProcess(definition, directory.Combine("worker-debug.log"), StackHttp.Client, TimeSpan.FromSeconds(60));
+        await worker.StartAsync(CancellationToken.None);
+
+        using (var request = new HttpRequestMessage(HttpMethod.Get, new Uri(worker.Url, "/auth/v1/settings")))
+        {
+            request.Headers.Add(ProjectHeaders.ProjectRef, "default");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.AnonKey);
+            using var response = await StackHttp.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await worker.StopAsync();
+        var debugLines = ServiceHealthTests.LogLines(worker.LogFile).Where(l => l.Contains("\"LogLevel\":\"Debug\"", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(debugLines);
+        Assert.All(debugLines, line => Assert.StartsWith("{", line, StringComparison.Ordinal));
+
+        var stackWorkerLog = ServiceHealthTests.LogLines(stack.Stack.Workers[1].LogFile);
+        Assert.DoesNotContain(stackWorkerLog, l => l.Contains("\"LogLevel\":\"Debug\"", StringComparison.Ordinal));
+    }
+}

