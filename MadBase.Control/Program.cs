@@ -1,0 +1,18 @@
+using MadBase.Control.Admin;
+using MadBase.Control.Extensions;
+using MadBase.Control.Projects;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddControlServices();
+
+var app = builder.Build();
+
+app.UseServiceDefaults();
+app.UseJsonStatusCodes();
+
+app.MapDefaultEndpoints();
+app.MapProjectsApi();
+
+app.Run();

@@ -1,0 +1,78 @@
+using MadBase.Control.SystemDb;
+using MadBase.ServiceDefaults.Database;
+using Microsoft.Extensions.Options;
+
+namespace MadBase.Control.Projects;
+
+/// <summary>
+/// The single-project case needs no admin step: on a start that finds no project at all, create one
+/// from configuration (or with a generated secret, persisted in its row so restarts keep its keys).
+/// </summary>
+internal sealed partial class DefaultProject(
+    SystemDatabase database,
+    ProjectStore store,
+    ProjectCreation creation,
+    IOptions<DefaultProjectOptions> options,
+    ILogger<DefaultProject> logger) : IHostedService
+{
+    public const string Name = "Default project";
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var configured = options.Value;
+
+        // A session-level lock on a connection of its own: creation runs CREATE DATABASE on other
+        // connections, outside any transaction. A second Control starting now waits here, then finds the project.
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync("SELECT pg_advisory_lock(hashtext('madbase.default_project'))", cancellationToken);
+        try
+        {
+            if (!await store.AnyAsync(cancellationToken))
+            {
+                await creation.CreateAsync(new(configured.Ref, Name, configured.JwtSecret, []), cancellationToken);
+                LogCreated(logger, configured.Ref, configured.JwtSecret is null ? "generated" : "Auth__JwtSecret");
+            }
+            else if (configured.JwtSecret is not null
+                && await store.FindAsync(configured.Ref, cancellationToken) is { } existing
+                && existing.JwtSecret != configured.JwtSecret)
+            {
+                LogSecretIgnored(logger, configured.Ref);
+            }
+        }
+        finally
+        {
+            await connection.ExecuteAsync("SELECT pg_advisory_unlock(hashtext('madbase.default_project'))", CancellationToken.None);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(EventId = 2400, Level = LogLevel.Information, Message = "No project yet: created the default project {ProjectRef} (JWT secret: {SecretSource})")]
+    private static partial void LogCreated(ILogger logger, string projectRef, string secretSource);
+
+    [LoggerMessage(EventId = 2401, Level = LogLevel.Warning, Message = "Auth__JwtSecret differs from the stored secret of project {ProjectRef}; the stored one stays in use (its keys were signed with it)")]
+    private static partial void LogSecretIgnored(ILogger logger, string projectRef);
+}
+
+/// <summary><c>Projects__DefaultRef</c> (default "default") and <c>Auth__JwtSecret</c> (optional, at least 32 characters).</summary>
+internal sealed class DefaultProjectOptions
+{
+    public string Ref { get; set; } = "default";
+
+    public string? JwtSecret { get; set; }
+
+    public static void Register(IServiceCollection services) =>
+        services.AddOptions<DefaultProjectOptions>()
+            .Configure<IConfiguration>((o, configuration) =>
+            {
+                o.Ref = configuration["Projects:DefaultRef"] is { Length: > 0 } projectRef ? projectRef : o.Ref;
+                o.JwtSecret = configuration["Auth:JwtSecret"] is { Length: > 0 } secret ? secret : null;
+            })
+            .Validate(
+                o => MadBase.ServiceDefaults.Projects.ProjectRefs.IsValid(o.Ref),
+                "Projects__DefaultRef must be 3 to 40 lowercase letters and digits, starting with a letter.")
+            .Validate(
+                o => o.JwtSecret is null or { Length: >= ProjectInput.MinJwtSecretLength },
+                $"Auth__JwtSecret must be at least {ProjectInput.MinJwtSecretLength} characters (or unset, to generate one).")
+            .ValidateOnStart();
+}

@@ -1,0 +1,79 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using MadBase.Control.Admin;
+using MadBase.ServiceDefaults.Projects;
+
+namespace MadBase.Control.Projects;
+
+/// <summary>A row of <c>GET /admin/v1/projects</c>.</summary>
+internal sealed record ProjectSummary(string Ref, string Name, string DbName, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// One project with its keys and effective settings (stored values over defaults). The local-stack CLI
+/// reads <c>anon_key</c>, <c>service_role_key</c> and <c>db_name</c> from it: keep those names.
+/// </summary>
+internal sealed record ProjectDetails(
+    string Ref,
+    string Name,
+    string DbName,
+    string AnonKey,
+    string ServiceRoleKey,
+    string JwtSecret,
+    ProjectSettings Settings,
+    DateTimeOffset CreatedAt)
+{
+    public static ProjectDetails From(Project project) => new(
+        project.Ref,
+        project.Name,
+        project.DatabaseName,
+        project.AnonKey,
+        project.ServiceRoleKey,
+        project.JwtSecret,
+        project.Settings,
+        project.CreatedAt);
+}
+
+/// <summary>What a new project is made from, validated; a null secret means "generate one".</summary>
+internal sealed record NewProject(string Ref, string Name, string? JwtSecret, JsonObject Settings);
+
+/// <summary>Unknown fields are refused: a misspelt <c>jwt_secret</c> must not silently become a generated one.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+internal sealed record CreateProjectRequest(string? Name, string? Ref, string? JwtSecret, JsonObject? Settings)
+{
+    public const string Expected = "an object with name (string) and optionally ref (string), jwt_secret (string), settings (object)";
+
+    public NewProject Validate() => new(
+        Ref is null ? ProjectRefs.New() : ProjectInput.Ref(Ref),
+        ProjectInput.Name(Name) ?? throw AdminException.BadRequest("name is required"),
+        JwtSecret is null ? null : ProjectInput.JwtSecret(JwtSecret),
+        Settings ?? []);
+}
+
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+internal sealed record UpdateProjectRequest(string? Name, JsonObject? Settings)
+{
+    public const string Expected = "an object with name (string) and/or settings (object)";
+}
+
+internal static class ProjectInput
+{
+    public const int MinJwtSecretLength = 32;
+    private const int MaxNameLength = 256;
+
+    public static string Ref(string value) => ProjectRefs.IsValid(value)
+        ? value
+        : throw AdminException.BadRequest("ref must be 3 to 40 lowercase letters and digits, starting with a letter");
+
+    /// <summary>The trimmed name, or null when none was given.</summary>
+    public static string? Name(string? value) => value?.Trim() switch
+    {
+        null => null,
+        "" => throw AdminException.BadRequest("name must not be empty"),
+        { Length: > MaxNameLength } => throw AdminException.BadRequest($"name must be at most {MaxNameLength} characters"),
+        var name => name,
+    };
+
+    public static string JwtSecret(string value) => value.Length >= MinJwtSecretLength
+        ? value
+        : throw AdminException.BadRequest($"jwt_secret must be at least {MinJwtSecretLength} characters");
+}

@@ -1,0 +1,77 @@
+using MadBase.ServiceDefaults.Database;
+using MadBase.ServiceDefaults.Projects;
+using MadBase.ServiceDefaults.Security;
+
+namespace MadBase.Control.Projects;
+
+/// <summary>
+/// Makes a project whole or not at all: row (uncommitted), database, bootstrap (roles, schemas,
+/// auth.uid()), then commit. Until the commit no one else sees the project; on any failure the database
+/// and login role are dropped again and the row rolls back.
+/// </summary>
+internal sealed partial class ProjectCreation(
+    SystemDatabase database, ProjectChanges changes, TimeProvider time, ILogger<ProjectCreation> logger)
+{
+    public async Task<Project> CreateAsync(NewProject request, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var (settingsDocument, settings) = SettingsPatch.Apply([], request.Settings);
+        var secret = request.JwtSecret ?? ProjectSecrets.NewJwtSecret();
+        var now = time.GetUtcNow();
+        var project = new Project(
+            request.Ref,
+            request.Name,
+            ProjectDatabase.NameFor(request.Ref),
+            DatabaseUrl: null,
+            secret,
+            JwtIssuer.ApiKey(request.Ref, "anon", secret, now),
+            JwtIssuer.ApiKey(request.Ref, "service_role", secret, now),
+            ProjectSecrets.NewPassword(),
+            settings,
+            now);
+
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        project = await ProjectStore.InsertAsync(connection, transaction, project, settingsDocument, cancellationToken);
+
+        await ProjectDatabase.CreateAsync(database.DataSource, project.DatabaseName, cancellationToken);
+        try
+        {
+            await TenantMigrator.ApplyAsync(
+                TenantConnections.Admin(project, database.ConnectionString), project, [new PlatformMigrations()], cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (Exception e)
+        {
+            LogFailed(logger, e, project.Ref);
+            await DropQuietlyAsync(project);
+            throw;
+        }
+
+        await changes.PublishAsync(project.Ref);
+        LogCreated(logger, project.Ref, project.DatabaseName, (long)time.GetElapsedTime(started).TotalMilliseconds);
+        return project;
+    }
+
+    private async Task DropQuietlyAsync(Project project)
+    {
+        try
+        {
+            // Not the request's token: a caller that gave up must not leave a half-made database behind.
+            await ProjectDatabase.DropAsync(database.DataSource, project, CancellationToken.None);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+        {
+            LogCleanupFailed(logger, e, project.Ref, project.DatabaseName);
+        }
+    }
+
+    [LoggerMessage(EventId = 2200, Level = LogLevel.Information, Message = "Project {ProjectRef} created (database {DatabaseName}) in {ElapsedMs} ms")]
+    private static partial void LogCreated(ILogger logger, string projectRef, string databaseName, long elapsedMs);
+
+    [LoggerMessage(EventId = 2201, Level = LogLevel.Error, Message = "Creating project {ProjectRef} failed; dropping its database again")]
+    private static partial void LogFailed(ILogger logger, Exception error, string projectRef);
+
+    [LoggerMessage(EventId = 2202, Level = LogLevel.Error, Message = "Cleanup after the failed creation of {ProjectRef} failed: drop database {DatabaseName} by hand")]
+    private static partial void LogCleanupFailed(ILogger logger, Exception error, string projectRef, string databaseName);
+}

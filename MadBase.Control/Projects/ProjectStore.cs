@@ -1,0 +1,151 @@
+using System.Text.Json.Nodes;
+using MadBase.Control.Admin;
+using MadBase.ServiceDefaults.Database;
+using MadBase.ServiceDefaults.Projects;
+using Npgsql;
+
+namespace MadBase.Control.Projects;
+
+/// <summary>
+/// The rows of <c>madbase.projects</c>. Reads go straight to the database, not through
+/// <see cref="ProjectDirectory"/>'s cache: an admin must see a change made by another Control instance.
+/// </summary>
+internal sealed class ProjectStore(SystemDatabase database)
+{
+    private const string Columns = """
+        ref, name, db_name, db_url, jwt_secret, anon_key, service_role_key, authenticator_password,
+        settings::text, created_at
+        """;
+
+    public async Task<List<ProjectSummary>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand(
+            "SELECT ref, name, db_name, created_at FROM madbase.projects ORDER BY created_at, ref");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var projects = new List<ProjectSummary>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            projects.Add(new(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3)));
+        }
+
+        return projects;
+    }
+
+    public async Task<bool> AnyAsync(CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM madbase.projects)");
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task<Project?> FindAsync(string projectRef, CancellationToken cancellationToken)
+    {
+        if (!ProjectRefs.IsValid(projectRef))
+        {
+            return null;
+        }
+
+        await using var command = database.DataSource.CreateCommand($"SELECT {Columns} FROM madbase.projects WHERE ref = $1");
+        command.Parameters.AddWithValue(projectRef);
+        return await ReadOneAsync(command, cancellationToken);
+    }
+
+    /// <summary>
+    /// Inserts inside the caller's transaction, so the row appears only once the project's database is
+    /// ready; a concurrent insert of the same ref waits on this one and then fails as a conflict.
+    /// </summary>
+    public static async Task<Project> InsertAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Project project, JsonObject settings, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            INSERT INTO madbase.projects
+                (ref, name, db_name, db_url, jwt_secret, anon_key, service_role_key, authenticator_password, settings)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)
+            RETURNING created_at
+            """,
+            connection,
+            transaction);
+        command.Parameters.AddWithValue(project.Ref);
+        command.Parameters.AddWithValue(project.Name);
+        command.Parameters.AddWithValue(project.DatabaseName);
+        command.Parameters.AddWithValue((object?)project.DatabaseUrl ?? DBNull.Value);
+        command.Parameters.AddWithValue(project.JwtSecret);
+        command.Parameters.AddWithValue(project.AnonKey);
+        command.Parameters.AddWithValue(project.ServiceRoleKey);
+        command.Parameters.AddWithValue(project.AuthenticatorPassword);
+        command.Parameters.AddWithValue(settings.ToJsonString());
+        try
+        {
+            var createdAt = (DateTime)(await command.ExecuteScalarAsync(cancellationToken))!;
+            return project with { CreatedAt = new DateTimeOffset(createdAt, TimeSpan.Zero) };
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw AdminException.Conflict($"project {project.Ref} already exists");
+        }
+    }
+
+    /// <summary>Renames and/or merges settings under a row lock, so concurrent patches do not lose each other's keys.</summary>
+    public async Task<Project?> UpdateAsync(string projectRef, string? name, JsonObject? settingsPatch, CancellationToken cancellationToken)
+    {
+        if (!ProjectRefs.IsValid(projectRef))
+        {
+            return null;
+        }
+
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var select = new NpgsqlCommand("SELECT settings::text FROM madbase.projects WHERE ref = $1 FOR UPDATE", connection, transaction);
+        select.Parameters.AddWithValue(projectRef);
+        if (await select.ExecuteScalarAsync(cancellationToken) is not string storedJson)
+        {
+            return null;
+        }
+
+        var stored = JsonNode.Parse(storedJson)!.AsObject();
+        var (settings, _) = SettingsPatch.Apply(stored, settingsPatch ?? []);
+
+        await using var update = new NpgsqlCommand(
+            $"""
+            UPDATE madbase.projects SET name = coalesce($2, name), settings = $3::jsonb, updated_at = now()
+            WHERE ref = $1
+            RETURNING {Columns}
+            """,
+            connection,
+            transaction);
+        update.Parameters.AddWithValue(projectRef);
+        update.Parameters.AddWithValue((object?)name ?? DBNull.Value);
+        update.Parameters.AddWithValue(settings.ToJsonString());
+        var project = await ReadOneAsync(update, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return project;
+    }
+
+    public async Task DeleteAsync(string projectRef, CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand("DELETE FROM madbase.projects WHERE ref = $1");
+        command.Parameters.AddWithValue(projectRef);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<Project?> ReadOneAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return new Project(
+            reader.GetString(0),
+            reader.GetString(1),
+            reader.GetString(2),
+            reader.IsDBNull(3) ? null : reader.GetString(3),
+            reader.GetString(4),
+            reader.GetString(5),
+            reader.GetString(6),
+            reader.GetString(7),
+            ProjectSettings.Parse(reader.GetString(8)),
+            reader.GetFieldValue<DateTimeOffset>(9));
+    }
+}

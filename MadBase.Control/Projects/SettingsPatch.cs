@@ -1,0 +1,86 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using MadBase.Control.Admin;
+using MadBase.ServiceDefaults.Projects;
+
+namespace MadBase.Control.Projects;
+
+/// <summary>
+/// Settings are stored as the caller wrote them (only what differs from the defaults), so a later
+/// release's better default still reaches projects that never chose otherwise. Changes apply as a JSON
+/// merge patch (RFC 7396): objects merge key by key, any other value replaces, null removes.
+/// </summary>
+internal static class SettingsPatch
+{
+    private const int MaxJwtExpirySeconds = 7 * 24 * 3600;
+
+    /// <summary>
+    /// Strict, unlike <see cref="ProjectSettings.Parse"/>: a misspelt key or a number written as a string
+    /// is an error here, not a silent default or a value only lenient readers accept.
+    /// </summary>
+    private static readonly JsonSerializerOptions Strict = new(ProjectSettings.Json)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        NumberHandling = JsonNumberHandling.Strict,
+    };
+
+    /// <summary>The stored document after the patch, and the settings it means; throws a 400 when they are not valid.</summary>
+    public static (JsonObject Stored, ProjectSettings Effective) Apply(JsonObject stored, JsonObject patch)
+    {
+        var merged = stored.DeepClone().AsObject();
+        MergeInto(merged, patch);
+        return (merged, Validate(merged));
+    }
+
+    private static void MergeInto(JsonObject target, JsonObject patch)
+    {
+        foreach (var (key, value) in patch)
+        {
+            switch (value)
+            {
+                case null:
+                    target.Remove(key);
+                    break;
+                case JsonObject child:
+                    if (target[key] is not JsonObject existing)
+                    {
+                        existing = [];
+                        target[key] = existing;
+                    }
+
+                    MergeInto(existing, child);
+                    break;
+                default:
+                    target[key] = value.DeepClone();
+                    break;
+            }
+        }
+    }
+
+    private static ProjectSettings Validate(JsonObject settings)
+    {
+        ProjectSettings parsed;
+        try
+        {
+            parsed = settings.Deserialize<ProjectSettings>(Strict) ?? new();
+        }
+        catch (JsonException e)
+        {
+            throw AdminException.BadRequest($"settings{e.Path?.TrimStart('$')} is unknown or has the wrong type");
+        }
+
+        var error = parsed switch
+        {
+            { Auth.JwtExpirySeconds: <= 0 or > MaxJwtExpirySeconds } => $"settings.auth.jwt_expiry_seconds must be between 1 and {MaxJwtExpirySeconds}",
+            { Auth.MinPasswordLength: < 6 or > 72 } => "settings.auth.min_password_length must be between 6 and 72",
+            { Storage.FileSizeLimit: <= 0 } => "settings.storage.file_size_limit must be positive",
+            { Rest.MaxRows: <= 0 } => "settings.rest.max_rows must be positive or null",
+            _ when parsed.Rest.Schemas.Count == 0 || parsed.Rest.Schemas.Any(string.IsNullOrWhiteSpace) =>
+                "settings.rest.schemas must name at least one schema, and no empty ones",
+            _ when !Uri.TryCreate(parsed.Auth.SiteUrl, UriKind.Absolute, out _) => "settings.auth.site_url must be an absolute URL",
+            _ => null,
+        };
+        return error is null ? parsed : throw AdminException.BadRequest(error);
+    }
+}

@@ -1,0 +1,73 @@
+using MadBase.Cli;
+using MadBase.Tests.Infrastructure;
+
+namespace MadBase.Tests.Control;
+
+/// <summary>What Control does before it serves: system migrations, the default project, configuration checks.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ControlStartupTests(PostgresFixture postgres)
+{
+    [Fact]
+    public async Task Restart_KeepsDefaultProjectAndItsKeys()
+    {
+        await using var control = await ControlProcess.StartAsync(postgres);
+        var before = await control.SendForJsonAsync(HttpMethod.Get, $"/admin/v1/projects/{control.DefaultRef}");
+
+        await control.StopAsync();
+        await control.StartAsync();
+
+        var after = await control.SendForJsonAsync(HttpMethod.Get, $"/admin/v1/projects/{control.DefaultRef}");
+        Assert.Equal(before.GetRawText(), after.GetRawText());
+        var projects = await control.SendForJsonAsync(HttpMethod.Get, "/admin/v1/projects");
+        Assert.Equal(1, projects.GetArrayLength());
+        Assert.Equal(1L, await ControlAssert.ScalarAsync<long>(control.SystemConnectionString, "SELECT count(*) FROM madbase.schema_migrations"));
+    }
+
+    [Fact]
+    public async Task Start_WithAuthJwtSecret_SignsDefaultKeysWithIt()
+    {
+        const string secret = "the-configured-secret-of-the-default-project";
+        var systemDatabase = ControlProcess.NewSystemDatabaseName();
+        await postgres.EnsureDatabaseAsync(systemDatabase);
+        await using var control = ControlProcess.Create(
+            postgres, systemDatabase, new Dictionary<string, string?> { ["Auth__JwtSecret"] = secret });
+
+        await control.StartAsync();
+
+        var project = await control.SendForJsonAsync(HttpMethod.Get, $"/admin/v1/projects/{control.DefaultRef}");
+        Assert.Equal(secret, project.GetProperty("jwt_secret").GetString());
+        await ControlAssert.ApiKeyAsync(project.GetProperty("anon_key").GetString()!, secret, "anon", control.DefaultRef);
+        await ControlAssert.ApiKeyAsync(project.GetProperty("service_role_key").GetString()!, secret, "service_role", control.DefaultRef);
+    }
+
+    [Fact]
+    public async Task Start_TwoInstancesAtOnce_CreateOneDefaultProject()
+    {
+        var systemDatabase = ControlProcess.NewSystemDatabaseName();
+        await postgres.EnsureDatabaseAsync(systemDatabase);
+        var shared = new Dictionary<string, string?> { ["Projects__DefaultRef"] = ControlProcess.UniqueRef("race") };
+        await using var first = ControlProcess.Create(postgres, systemDatabase, shared);
+        await using var second = ControlProcess.Create(postgres, systemDatabase, shared);
+
+        await Task.WhenAll(first.StartAsync(), second.StartAsync());
+
+        var fromFirst = await first.SendForJsonAsync(HttpMethod.Get, "/admin/v1/projects");
+        var fromSecond = await second.SendForJsonAsync(HttpMethod.Get, "/admin/v1/projects");
+        Assert.Equal(1, fromFirst.GetArrayLength());
+        Assert.Equal(fromFirst.GetRawText(), fromSecond.GetRawText());
+    }
+
+    [Theory]
+    [InlineData("Admin__Password", null)]
+    [InlineData("Admin__Password", "")]
+    [InlineData("Auth__JwtSecret", "too-short")]
+    [InlineData("Projects__DefaultRef", "Not A Ref")]
+    public async Task Start_WithBadSetting_ExitsNamingIt(string variable, string? value)
+    {
+        await using var control = ControlProcess.Create(postgres, environment: new Dictionary<string, string?> { [variable] = value });
+
+        var failure = await Assert.ThrowsAsync<LocalStackException>(control.StartAsync);
+
+        Assert.Contains(variable, failure.Message, StringComparison.Ordinal);
+    }
+}

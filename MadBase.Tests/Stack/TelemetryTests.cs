@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using MadBase.Cli;
+using MadBase.ServiceDefaults.Projects;
+using MadBase.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+
+namespace MadBase.Tests.Stack;
+
+/// <summary>
+/// With OTEL_EXPORTER_OTLP_ENDPOINT set, a worker exports traces, metrics and logs over OTLP/HTTP; the
+/// request id travels in the span. The receiver is a real HTTP server that keeps what it is sent.
+/// </summary>
+[Collection(StackCollection.Name)]
+public sealed class TelemetryTests(StackFixture stack)
+{
+    [Fact]
+    public async Task Worker_OtlpEndpointSet_ExportsTracesMetricsAndLogs()
+    {
+        var received = new ConcurrentDictionary<string, ConcurrentBag<byte[]>>();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var receiver = builder.Build();
+        receiver.MapPost("/v1/{signal}", async (string signal, HttpRequest request) =>
+        {
+            using var body = new MemoryStream();
+            await request.Body.CopyToAsync(body);
+            received.GetOrAdd(signal, _ => []).Add(body.ToArray());
+            return Results.Ok();
+        });
+        await receiver.StartAsync();
+
+        using var directory = TempDirectory.Create("mbotel");
+        var definition = new ServiceDefinition(
+            "worker-otel",
+            ServiceBinaries.Locate("Worker", new LocalStackOptions { DataDirectory = directory.FullPath }),
+            FreePorts.Next(),
+            "--worker-port",
+            new Dictionary<string, string?>
+            {
+                ["ConnectionStrings__madbase"] = stack.SystemConnectionString,
+                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Urls.First(),
+                ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+                ["OTEL_SERVICE_NAME"] = "madbase-worker-test",
+                ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+                ["OTEL_BLRP_SCHEDULE_DELAY"] = "200",
+                ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
+                ["ASPNETCORE_URLS"] = null,
+            });
+        await using var worker = new ServiceProcess(definition, directory.Combine("worker-otel.log"), StackHttp.Client, TimeSpan.FromSeconds(60));
+        await worker.StartAsync(CancellationToken.None);
+
+        using (var request = new HttpRequestMessage(HttpMethod.Get, new Uri(worker.Url, "/auth/v1/settings")))
+        {
+            request.Headers.Add(ProjectHeaders.ProjectRef, "default");
+            request.Headers.Add("X-Request-Id", "otel-request-4711");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.AnonKey);
+            using var response = await StackHttp.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        for (var i = 0; i < 100 && !(Contains(received, "traces", "otel-request-4711") && received.ContainsKey("metrics") && received.ContainsKey("logs")); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        await worker.StopAsync();
+        Assert.True(Contains(received, "traces", "otel-request-4711"), "no span carried the request id");
+        Assert.True(Contains(received, "traces", "madbase-worker-test"), "spans lack the service name");
+        Assert.True(received.ContainsKey("metrics"), "no metrics exported");
+        Assert.True(received.ContainsKey("logs"), "no logs exported");
+        await receiver.StopAsync();
+    }
+
+    // OTLP protobuf keeps strings as raw UTF-8, so a byte search finds attribute values.
+    private static bool Contains(ConcurrentDictionary<string, ConcurrentBag<byte[]>> received, string signal, string text) =>
+        received.TryGetValue(signal, out var bodies)
+        && bodies.Any(b => b.AsSpan().IndexOf(Encoding.UTF8.GetBytes(text)) >= 0);
+}
