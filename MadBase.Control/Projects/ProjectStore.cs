@@ -12,10 +12,7 @@ namespace MadBase.Control.Projects;
 /// </summary>
 internal sealed class ProjectStore(SystemDatabase database)
 {
-    private const string Columns = """
-        ref, name, db_name, db_url, jwt_secret, anon_key, service_role_key, authenticator_password,
-        settings::text, created_at
-        """;
+    private const string Columns = ProjectRows.Columns;
 
     public async Task<List<ProjectSummary>> ListAsync(CancellationToken cancellationToken)
     {
@@ -46,7 +43,7 @@ internal sealed class ProjectStore(SystemDatabase database)
 
         await using var command = database.DataSource.CreateCommand($"SELECT {Columns} FROM madbase.projects WHERE ref = $1");
         command.Parameters.AddWithValue(projectRef);
-        return await ReadOneAsync(command, cancellationToken);
+        return await ProjectRows.ReadOneAsync(command, cancellationToken);
     }
 
     /// <summary>
@@ -116,7 +113,7 @@ internal sealed class ProjectStore(SystemDatabase database)
         update.Parameters.AddWithValue(projectRef);
         update.Parameters.AddWithValue((object?)name ?? DBNull.Value);
         update.Parameters.AddWithValue(settings.ToJsonString());
-        var project = await ReadOneAsync(update, cancellationToken);
+        var project = await ProjectRows.ReadOneAsync(update, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return project;
     }
@@ -126,26 +123,5 @@ internal sealed class ProjectStore(SystemDatabase database)
         await using var command = database.DataSource.CreateCommand("DELETE FROM madbase.projects WHERE ref = $1");
         command.Parameters.AddWithValue(projectRef);
         await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static async Task<Project?> ReadOneAsync(NpgsqlCommand command, CancellationToken cancellationToken)
-    {
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
-
-        return new Project(
-            reader.GetString(0),
-            reader.GetString(1),
-            reader.GetString(2),
-            reader.IsDBNull(3) ? null : reader.GetString(3),
-            reader.GetString(4),
-            reader.GetString(5),
-            reader.GetString(6),
-            reader.GetString(7),
-            ProjectSettings.Parse(reader.GetString(8)),
-            reader.GetFieldValue<DateTimeOffset>(9));
     }
 }

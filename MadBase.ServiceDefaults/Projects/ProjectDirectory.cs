@@ -15,11 +15,7 @@ namespace MadBase.ServiceDefaults.Projects;
 /// </summary>
 public sealed partial class ProjectDirectory
 {
-    private const string SelectProject = """
-        SELECT ref, name, db_name, db_url, jwt_secret, anon_key, service_role_key, authenticator_password,
-               settings::text, created_at
-        FROM madbase.projects WHERE ref = $1
-        """;
+    private const string SelectProject = $"SELECT {ProjectRows.Columns} FROM madbase.projects WHERE ref = $1";
 
     private readonly ConcurrentDictionary<string, Entry> cache = new(StringComparer.Ordinal);
     private readonly SystemDatabase database;
@@ -88,23 +84,7 @@ public sealed partial class ProjectDirectory
         {
             await using var command = database.DataSource.CreateCommand(SelectProject);
             command.Parameters.AddWithValue(projectRef);
-            await using var reader = await command.ExecuteReaderAsync();
-            if (!await reader.ReadAsync())
-            {
-                return null;
-            }
-
-            return new Project(
-                reader.GetString(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.GetString(4),
-                reader.GetString(5),
-                reader.GetString(6),
-                reader.GetString(7),
-                ProjectSettings.Parse(reader.GetString(8)),
-                reader.GetFieldValue<DateTimeOffset>(9));
+            return await ProjectRows.ReadOneAsync(command, CancellationToken.None);
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
         {
