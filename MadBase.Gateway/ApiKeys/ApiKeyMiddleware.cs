@@ -1,0 +1,133 @@
+using MadBase.Gateway.Routing;
+using MadBase.ServiceDefaults.Errors;
+using MadBase.ServiceDefaults.Projects;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+using Yarp.ReverseProxy.Model;
+
+namespace MadBase.Gateway.ApiKeys;
+
+/// <summary>
+/// Decides which project a request belongs to and tells the upstream in <see cref="ProjectHeaders.ProjectRef"/>.
+/// The project comes from the apikey (header, or query string for WebSockets, which cannot set headers
+/// in browsers), else the host's first label (<c>&lt;ref&gt;.api.example.com</c>), else, on key-optional
+/// routes only, the default project.
+/// </summary>
+internal sealed partial class ApiKeyMiddleware(
+    RequestDelegate next, ProjectDirectory projects, IOptions<GatewayOptions> options, ILogger<ApiKeyMiddleware> logger)
+{
+    private const string ApiKeyName = "apikey";
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var request = context.Request;
+
+        // First, always: the upstream trusts this header to name the project, so only we may set it.
+        request.Headers.Remove(ProjectHeaders.ProjectRef);
+
+        if (context.GetRouteModel().Config.Metadata?.GetValueOrDefault(ProxyConfig.ApiKeyMetadata) == ProxyConfig.NoProject)
+        {
+            await next(context);
+            return;
+        }
+
+        var apiKey = ReadApiKey(request);
+        var hostRef = HostLabel(request.Host);
+        string projectRef;
+        if (apiKey is null)
+        {
+            if (!KeyOptionalRoutes.Matches(request))
+            {
+                await ErrorResponse.WriteAsync(context, StatusCodes.Status401Unauthorized, "no API key found in request");
+                return;
+            }
+
+            var hostProject = hostRef is null ? null : await projects.FindAsync(hostRef, context.RequestAborted);
+            projectRef = hostProject?.Ref ?? options.Value.DefaultProject;
+        }
+        else
+        {
+            var project = await FindProjectAsync(apiKey, hostRef, context.RequestAborted);
+            if (project is null)
+            {
+                await ErrorResponse.WriteAsync(context, StatusCodes.Status401Unauthorized, "invalid API key");
+                return;
+            }
+
+            projectRef = project.Ref;
+
+            // As Supabase's Kong does: a request with only the apikey runs as the key's role upstream.
+            if (StringValues.IsNullOrEmpty(request.Headers.Authorization))
+            {
+                request.Headers.Authorization = "Bearer " + apiKey;
+            }
+        }
+
+        request.Headers[ProjectHeaders.ProjectRef] = projectRef;
+        await next(context);
+    }
+
+    /// <summary>The project whose anon or service_role key this is, or null when it is nobody's.</summary>
+    private async ValueTask<Project?> FindProjectAsync(string apiKey, string? hostRef, CancellationToken cancellationToken)
+    {
+        var claimedRef = ApiKeyClaims.ReadProjectRef(apiKey);
+        var hostProject = hostRef is null || hostRef == claimedRef ? null : await projects.FindAsync(hostRef, cancellationToken);
+
+        Project? project;
+        if (claimedRef is not null)
+        {
+            project = await projects.FindAsync(claimedRef, cancellationToken);
+            if (project is not null && hostProject is not null)
+            {
+                // A key of one project sent to another project's host: refuse rather than pick one.
+                LogHostMismatch(logger, claimedRef, hostProject.Ref);
+                return null;
+            }
+        }
+        else
+        {
+            // Keys without a ref claim (e.g. the Supabase CLI's demo keys) belong to the host's or default project.
+            project = hostProject ?? await projects.FindAsync(options.Value.DefaultProject, cancellationToken);
+        }
+
+        if (project is null || !ProjectKeys.IsKeyOf(project, apiKey))
+        {
+            LogInvalidKey(logger, claimedRef);
+            return null;
+        }
+
+        return project;
+    }
+
+    private static string? ReadApiKey(HttpRequest request)
+    {
+        var value = request.Headers[ApiKeyName].ToString();
+        if (value.Length == 0)
+        {
+            value = request.Query[ApiKeyName].ToString();
+        }
+
+        return value.Length == 0 ? null : value;
+    }
+
+    /// <summary>The first label of a dotted host name, when it could be a project ref.</summary>
+    private static string? HostLabel(HostString host)
+    {
+        var name = host.Host;
+        var dot = name.IndexOf('.', StringComparison.Ordinal);
+        if (dot <= 0)
+        {
+            return null;
+        }
+
+        var label = name[..dot].ToLowerInvariant();
+        return ProjectRefs.IsValid(label) ? label : null;
+    }
+
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Debug, Message = "Rejected an apikey claiming project {ProjectRef}")]
+    private static partial void LogInvalidKey(ILogger logger, string? projectRef);
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information,
+        Message = "Rejected a key of project {KeyProject} sent to the host of project {HostProject}")]
+    private static partial void LogHostMismatch(ILogger logger, string keyProject, string hostProject);
+}

@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.Cors.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace MadBase.Gateway.Cors;
+
+/// <summary>
+/// Browser access, answered at the edge so a preflight needs no apikey and never reaches a worker.
+/// The framework's middleware adds the headers when the response starts, so the gateway's own 401/429
+/// errors carry them too and browsers can read those bodies.
+/// </summary>
+internal static class GatewayCors
+{
+    private static readonly string[] Methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+    /// <summary>What supabase-js, storage-js and realtime-js send.</summary>
+    private static readonly string[] RequestHeaders =
+    [
+        "apikey", "authorization", "x-client-info", "content-type", "prefer", "range", "accept-profile",
+        "content-profile", "x-upsert", "x-supabase-api-version", "x-request-id", "x-retry-count", "cache-control",
+        "x-metadata",
+    ];
+
+    /// <summary>What the clients read: PostgREST counts, storage ETags and locations, error codes.</summary>
+    private static readonly string[] ResponseHeaders =
+    [
+        "content-range", "x-total-count", "x-request-id", "x-sb-error-code", "content-length", "content-type", "etag",
+        "location", "x-supabase-api-version",
+    ];
+
+    public static IServiceCollection AddGatewayCors(this IServiceCollection services)
+    {
+        services.AddCors();
+        services.AddOptions<CorsOptions>().Configure<IOptions<GatewayOptions>>(
+            (cors, gateway) => cors.AddDefaultPolicy(policy => Build(policy, gateway.Value.Cors)));
+        return services;
+    }
+
+    public static WebApplication UseGatewayCors(this WebApplication app)
+    {
+        app.UseCors();
+        return app;
+    }
+
+    private static void Build(CorsPolicyBuilder policy, CorsSettings settings)
+    {
+        if (settings.AllowedOrigins.Length == 0 || settings.AllowedOrigins.Contains("*"))
+        {
+            policy.AllowAnyOrigin();
+        }
+        else
+        {
+            // A custom origin check (wildcard subdomains) also makes the framework send Vary: Origin
+            // even for a single listed origin, so caches never serve one origin's answer to another.
+            policy.WithOrigins(settings.AllowedOrigins).SetIsOriginAllowedToAllowWildcardSubdomains();
+        }
+
+        policy.WithMethods(Methods)
+            .WithHeaders(RequestHeaders)
+            .WithExposedHeaders(ResponseHeaders)
+            .SetPreflightMaxAge(TimeSpan.FromSeconds(settings.MaxAgeSeconds));
+    }
+}

@@ -1,0 +1,22 @@
+using MadBase.Gateway;
+using MadBase.Gateway.Cors;
+using MadBase.Gateway.Limits;
+using MadBase.Gateway.RateLimiting;
+using MadBase.Gateway.Routing;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddGatewayOptions();
+builder.Services.AddRequestBodyLimit();
+builder.Services.AddGatewayCors();
+builder.Services.AddGatewayRateLimits();
+builder.Services.AddGatewayProxy();
+
+var app = builder.Build();
+app.UseServiceDefaults();
+app.UseGatewayCors();
+app.UseGatewayRateLimits();
+app.MapDefaultEndpoints();
+app.MapGatewayProxy();
+app.MapGatewayFallback();
+app.Run();

@@ -1,0 +1,48 @@
+using MadBase.Gateway.ApiKeys;
+using MadBase.Gateway.Limits;
+using MadBase.Gateway.Upstreams;
+using MadBase.ServiceDefaults.Errors;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Health;
+
+namespace MadBase.Gateway.Routing;
+
+internal static class ProxyExtensions
+{
+    /// <summary>
+    /// YARP with our config provider. YARP keeps one HttpMessageInvoker (one connection pool) per cluster
+    /// for the life of the process, replaced only if the cluster's HttpClient config changes, which ours never does.
+    /// </summary>
+    public static IServiceCollection AddGatewayProxy(this IServiceCollection services)
+    {
+        services.AddReverseProxy();
+        services.Configure<TransportFailureRateHealthPolicyOptions>(o => o.DetectionWindowSize = ProxyConfig.PassiveWindow);
+        services.AddSingleton<IProxyConfigProvider>(sp => ProxyConfig.Create(
+            sp.GetRequiredService<IOptions<UpstreamOptions>>().Value,
+            sp.GetRequiredService<IOptions<GatewayOptions>>().Value));
+        return services;
+    }
+
+    /// <summary>The proxy pipeline: errors as JSON, size limit, API key and project, then YARP's own steps.</summary>
+    public static WebApplication MapGatewayProxy(this WebApplication app)
+    {
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseMiddleware<UpstreamErrorMiddleware>();
+            proxy.UseMiddleware<RequestBodyLimitMiddleware>();
+            proxy.UseMiddleware<ApiKeyMiddleware>();
+            proxy.UseMiddleware<ConnectRetryMiddleware>();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+        return app;
+    }
+
+    /// <summary>Anything no route claims gets the JSON shape too, instead of an empty 404.</summary>
+    public static WebApplication MapGatewayFallback(this WebApplication app)
+    {
+        app.MapFallback("{**path}", () => ErrorResponse.Result(StatusCodes.Status404NotFound, "no route matched"));
+        return app;
+    }
+}
