@@ -26,7 +26,7 @@ public static class ServiceDefaultsExtensions
         builder.Logging.AddJsonConsole(o =>
         {
             o.IncludeScopes = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
             o.UseUtcTimestamp = true;
         });
         MadBase.ServiceDefaults.Telemetry.Telemetry.Add(builder);
