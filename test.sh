@@ -6,6 +6,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 work=$(mktemp -d /tmp/madbase-test.XXXXXX)
+chmod 755 "$work" # the stack's Postgres runs as the postgres user and must reach its data directory
 passed=0 failed=0 skipped=0
 summary() { echo "$passed passed, $failed failed, $skipped skipped"; }
 trap 'rm -rf "$work"' EXIT
@@ -17,14 +18,16 @@ fi
 
 echo "== xunit"
 dotnet test MadBase.Tests/MadBase.Tests.csproj --no-build --nologo --logger "console;verbosity=normal" 2>&1 | tee "$work/xunit.log"
-# VSTest closes with "Passed!  - Failed: 0, Passed: 4, Skipped: 1, Total: 5, ..." (or "Failed!  - …").
-line=$(grep -E '^(Passed|Failed)! +- ' "$work/xunit.log" | tail -n 1)
-if [ -z "$line" ]; then
-  echo "xunit: the test run did not finish (no VSTest summary line)"
+# At normal verbosity VSTest closes with "Total tests: N" followed by "Passed: N", "Failed: N", "Skipped: N"
+# lines (absent when zero).
+if ! grep -qE '^Total tests: [0-9]+' "$work/xunit.log"; then
+  echo "xunit: the test run did not finish (no VSTest summary)"
   failed=$((failed + 1))
 else
-  count() { echo "$line" | sed -E "s/.*$1: *([0-9]+).*/\1/"; }
-  passed=$((passed + $(count Passed))); failed=$((failed + $(count Failed))); skipped=$((skipped + $(count Skipped)))
+  count() { sed -nE "/^Total tests:/,\$ s/^ *$1: *([0-9]+)\$/\1/p" "$work/xunit.log" | tail -n 1; }
+  p=$(count Passed); f=$(count Failed); s=$(count Skipped)
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
+  grep -qE '^Test Run Successful' "$work/xunit.log" || [ "${f:-0}" -gt 0 ] || { echo "xunit: the run was not successful"; failed=$((failed + 1)); }
 fi
 
 echo "== supabase-js end to end"

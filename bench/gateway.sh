@@ -12,6 +12,7 @@ command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wr
 command -v nginx >/dev/null || { echo "nginx is not installed: apt-get install -y nginx"; exit 1; }
 
 work=$(mktemp -d /tmp/madbase-bench.XXXXXX)
+chmod 755 "$work" # Postgres runs as the postgres user
 cleanup() {
   [ -n "${nginx_pid:-}" ] && kill "$nginx_pid" 2>/dev/null || true
   [ -n "${stack_pid:-}" ] && kill -TERM "$stack_pid" 2>/dev/null && wait "$stack_pid" 2>/dev/null || true
