@@ -41,6 +41,7 @@ public static class ServiceDefaultsExtensions
         RedisConnection.Register(builder.Services, builder.Configuration);
         builder.Services.AddSingleton<JwtVerifier>();
         builder.Services.AddSingleton<ProjectDirectory>();
+        builder.Services.AddHostedService<ProjectChangeSubscription>();
 
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"])

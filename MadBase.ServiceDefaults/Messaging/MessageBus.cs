@@ -11,7 +11,8 @@ public interface IMessageBus
 
     Task PublishAsync(string channel, string message);
 
-    void Subscribe(string channel, Action<string> handler);
+    /// <summary>Completes once the subscription is in place; throws while Redis cannot be reached.</summary>
+    Task SubscribeAsync(string channel, Action<string> handler);
 }
 
 internal sealed class NoMessageBus : IMessageBus
@@ -20,7 +21,5 @@ internal sealed class NoMessageBus : IMessageBus
 
     public Task PublishAsync(string channel, string message) => Task.CompletedTask;
 
-    public void Subscribe(string channel, Action<string> handler)
-    {
-    }
+    public Task SubscribeAsync(string channel, Action<string> handler) => Task.CompletedTask;
 }

@@ -41,8 +41,8 @@ public sealed partial class RedisConnection : IMessageBus, IDisposable
         }
     }
 
-    public void Subscribe(string channel, Action<string> handler) =>
-        multiplexer.GetSubscriber().Subscribe(channel, (_, value) => handler(value.ToString()));
+    public Task SubscribeAsync(string channel, Action<string> handler) =>
+        multiplexer.GetSubscriber().SubscribeAsync(channel, (_, value) => handler(value.ToString()));
 
     public void Dispose() => multiplexer.Dispose();
 

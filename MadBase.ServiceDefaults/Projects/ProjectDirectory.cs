@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using MadBase.ServiceDefaults.Database;
-using MadBase.ServiceDefaults.Messaging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -24,14 +23,13 @@ public sealed partial class ProjectDirectory
     private readonly TimeSpan ttl;
     private readonly TimeSpan missingTtl;
 
-    public ProjectDirectory(SystemDatabase database, IMessageBus bus, TimeProvider time, IConfiguration configuration, ILogger<ProjectDirectory> logger)
+    public ProjectDirectory(SystemDatabase database, TimeProvider time, IConfiguration configuration, ILogger<ProjectDirectory> logger)
     {
         this.database = database;
         this.time = time;
         this.logger = logger;
         ttl = TimeSpan.FromSeconds(configuration.GetValue("Projects:CacheSeconds", 30));
         missingTtl = TimeSpan.FromSeconds(configuration.GetValue("Projects:MissingCacheSeconds", 2));
-        bus.Subscribe(ProjectHeaders.ChangesChannel, Invalidate);
     }
 
     /// <summary>Raised with a project's ref when Control says it changed or was deleted.</summary>

@@ -40,6 +40,43 @@ public sealed record AuthSettings
     public int JwtExpirySeconds { get; init; } = 3600;
 
     public int MinPasswordLength { get; init; } = 6;
+
+    /// <summary>Where GoTrue is reached from outside: the JWT issuer and the base of links in mails.</summary>
+    public string ApiExternalUrl { get; init; } = "http://127.0.0.1:8000/auth/v1";
+
+    public int RefreshTokenReuseIntervalSeconds { get; init; } = 10;
+
+    /// <summary>Lifetime of mailed links and OTPs (GoTrue's MAILER_OTP_EXP).</summary>
+    public int MailerOtpExpSeconds { get; init; } = 3600;
+
+    public int MailerOtpLength { get; init; } = 6;
+
+    /// <summary>No host: mails are captured in the project database instead of sent (the local stack's mail catcher).</summary>
+    public string? SmtpHost { get; init; }
+
+    public int SmtpPort { get; init; } = 587;
+
+    public string? SmtpUser { get; init; }
+
+    public string? SmtpPass { get; init; }
+
+    public string SmtpAdminEmail { get; init; } = "admin@example.com";
+
+    public string SmtpSenderName { get; init; } = "MadBase";
+
+    /// <summary>Least seconds between two mails of one kind to one user (the CLI's local default).</summary>
+    public int SmtpMaxFrequencySeconds { get; init; } = 1;
+
+    /// <summary>Requests per 5 minutes per client IP for POST /token (GoTrue's RATE_LIMIT_TOKEN_REFRESH).</summary>
+    public int RateLimitTokenRefresh { get; init; } = 150;
+
+    /// <summary>Requests per 5 minutes per client IP for /signup, /otp, /magiclink, /recover, /resend, /verify.</summary>
+    public int RateLimitOtp { get; init; } = 30;
+
+    public int RateLimitVerify { get; init; } = 30;
+
+    /// <summary>Anonymous sign-ins per hour per client IP.</summary>
+    public int RateLimitAnonymousUsers { get; init; } = 30;
 }
 
 public sealed record RestSettings
@@ -47,6 +84,15 @@ public sealed record RestSettings
     public IReadOnlyList<string> Schemas { get; init; } = ["public"];
 
     public int? MaxRows { get; init; }
+
+    /// <summary>PostgREST's db-aggregates-enabled: count()/sum()/avg()/min()/max() in select.</summary>
+    public bool AggregatesEnabled { get; init; }
+
+    /// <summary>PostgREST's db-tx-end=commit-allow-override: honour <c>Prefer: tx=rollback</c>.</summary>
+    public bool AllowTxRollback { get; init; }
+
+    /// <summary>PostgREST's db-pre-request: a schema-qualified function called before each request.</summary>
+    public string? PreRequest { get; init; }
 }
 
 public sealed record StorageSettings
