@@ -16,6 +16,10 @@ if ! dotnet build MadBase.Offline.slnf --nologo -v q -clp:ErrorsOnly; then
   failed=1; summary; exit 1
 fi
 
+if [ ! -d tools/s3rver/node_modules/@20minutes/s3rver ]; then
+  (cd tools/s3rver && npm ci --no-audit --no-fund --loglevel=error && node patch.mjs) || { failed=$((failed + 1)); summary; exit 1; }
+fi
+
 echo "== xunit"
 dotnet test MadBase.Tests/MadBase.Tests.csproj --no-build --nologo --logger "console;verbosity=normal" 2>&1 | tee "$work/xunit.log"
 # At normal verbosity VSTest closes with "Total tests: N" followed by "Passed: N", "Failed: N", "Skipped: N"

@@ -14,5 +14,6 @@ app.UseJsonStatusCodes();
 
 app.MapDefaultEndpoints();
 app.MapProjectsApi();
+app.MapCapturedMailApi();
 
 app.Run();

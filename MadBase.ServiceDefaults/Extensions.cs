@@ -22,6 +22,7 @@ public static class ServiceDefaultsExtensions
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
+        MadBase.ServiceDefaults.Logging.LogDefaults.Add(builder);
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o =>
         {

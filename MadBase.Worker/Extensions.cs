@@ -1,4 +1,7 @@
 using MadBase.ServiceDefaults.Projects;
+using MadBase.Worker.Auth;
+using MadBase.Worker.Rest;
+using MadBase.Worker.Storage;
 using MadBase.Worker.Tenancy;
 
 namespace MadBase.Worker;
@@ -13,10 +16,13 @@ internal static class Extensions
 
         // Migrations run in this order for every project; modules add theirs after the platform's.
         builder.Services.AddSingleton<ITenantMigrationSource, PlatformMigrations>();
+        builder.AddAuthModule();
 
         builder.Services.AddSingleton<TenantDatabases>();
         builder.Services.AddSingleton<TenantRequestResolver>();
         builder.Services.AddSingleton<TenantScope>();
+        builder.AddRestModule();
+        builder.AddStorageModule();
         return builder;
     }
 }

@@ -1,5 +1,7 @@
 using MadBase.Worker;
 using MadBase.Worker.Auth;
+using MadBase.Worker.Rest;
+using MadBase.Worker.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -9,5 +11,7 @@ var app = builder.Build();
 app.UseServiceDefaults();
 app.MapDefaultEndpoints();
 app.MapAuthApi();
+app.MapRestApi();
+app.MapStorageApi();
 
 app.Run();

@@ -76,7 +76,7 @@ internal sealed class LocalStack
         await StartServicesAsync([parts.Control], cancellationToken);
 
         parts.Workers = [.. _options.WorkerPorts.Select((port, index) =>
-            Service($"worker-{index + 1}", worker, port, "--worker-port", common, [], parts))];
+            Service($"worker-{index + 1}", worker, port, "--worker-port", common, [new("Storage__FileRoot", Path.Combine(parts.DataDirectory, "storage"))], parts))];
         await StartServicesAsync(parts.Workers, cancellationToken);
 
         parts.Gateway = Service("gateway", gateway, _options.GatewayPort, "--port", common, GatewayEnvironment(parts), parts);

@@ -32,5 +32,8 @@ public static class TenantConnections
             ConnectionIdleLifetime = 60,
             ApplicationName = "madbase-worker:" + project.Ref,
             NoResetOnClose = false,
+            // PostgREST returns constraint details ("Key (id)=(1) already exists.") to the caller, who
+            // already may see that row's key; without this Npgsql hides them.
+            IncludeErrorDetail = true,
         }.ConnectionString;
 }

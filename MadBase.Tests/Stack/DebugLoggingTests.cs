@@ -6,7 +6,10 @@ using MadBase.Tests.Infrastructure;
 
 namespace MadBase.Tests.Stack;
 
-/// <summary>Log levels follow Logging__LogLevel__*: an extra worker with Debug on writes debug lines, the stack's do not.</summary>
+/// <summary>
+/// Log levels follow Logging__LogLevel__*: an extra worker with Debug on writes debug lines (with the request id in
+/// their scope), the stack's do not.
+/// </summary>
 [Collection(StackCollection.Name)]
 public sealed class DebugLoggingTests(StackFixture stack)
 {
@@ -19,6 +22,7 @@ public sealed class DebugLoggingTests(StackFixture stack)
         {
             ["ConnectionStrings__madbase"] = stack.SystemConnectionString,
             ["Logging__LogLevel__Default"] = "Debug",
+            ["Logging__LogLevel__Microsoft.AspNetCore"] = "Debug",
             ["ASPNETCORE_URLS"] = null,
         };
         var definition = new ServiceDefinition(
@@ -33,6 +37,7 @@ public sealed class DebugLoggingTests(StackFixture stack)
         using (var request = new HttpRequestMessage(HttpMethod.Get, new Uri(worker.Url, "/auth/v1/settings")))
         {
             request.Headers.Add(ProjectHeaders.ProjectRef, "default");
+            request.Headers.Add("X-Request-Id", "debug-trace-99");
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.AnonKey);
             using var response = await StackHttp.Client.SendAsync(request);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -42,6 +47,11 @@ public sealed class DebugLoggingTests(StackFixture stack)
         var debugLines = ServiceHealthTests.LogLines(worker.LogFile).Where(l => l.Contains("\"LogLevel\":\"Debug\"", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(debugLines);
         Assert.All(debugLines, line => Assert.StartsWith("{", line, StringComparison.Ordinal));
+
+        // Lines written while the request ran carry its id in their scope.
+        Assert.Contains(
+            ServiceHealthTests.LogLines(worker.LogFile),
+            l => l.Contains("\"RequestId\":\"debug-trace-99\"", StringComparison.Ordinal));
 
         var stackWorkerLog = ServiceHealthTests.LogLines(stack.Stack.Workers[1].LogFile);
         Assert.DoesNotContain(stackWorkerLog, l => l.Contains("\"LogLevel\":\"Debug\"", StringComparison.Ordinal));

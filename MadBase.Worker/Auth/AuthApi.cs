@@ -2,14 +2,37 @@ using MadBase.Worker.Tenancy;
 
 namespace MadBase.Worker.Auth;
 
-/// <summary>/auth/v1: GoTrue-compatible. The foundation serves health and settings; the rest is the Auth module's.</summary>
-internal static class AuthApi
+/// <summary>/auth/v1: GoTrue-compatible (routes as supabase/auth internal/api/api.go).</summary>
+internal static partial class AuthApi
 {
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder routes)
     {
         var auth = routes.MapGroup("/auth/v1").AddEndpointFilter<AuthTenantFilter>();
         auth.MapGet("/health", GetHealth);
         auth.MapGet("/settings", GetSettings);
+        auth.MapGet("/.well-known/jwks.json", GetJwks);
+
+        auth.MapPost("/signup", Signup);
+        auth.MapPost("/token", Token);
+        auth.MapPost("/logout", Logout);
+        auth.MapGet("/user", GetUser);
+        auth.MapPut("/user", UpdateUser);
+
+        auth.MapPost("/recover", Recover);
+        auth.MapPost("/otp", Otp);
+        auth.MapPost("/magiclink", MagicLink);
+        auth.MapPost("/resend", Resend);
+        auth.MapGet("/verify", VerifyGet);
+        auth.MapPost("/verify", VerifyPost);
+        auth.MapPost("/invite", Invite);
+
+        var admin = auth.MapGroup("/admin");
+        admin.MapGet("/users", ListUsers);
+        admin.MapPost("/users", CreateUser);
+        admin.MapGet("/users/{id}", GetUserById);
+        admin.MapPut("/users/{id}", UpdateUserById);
+        admin.MapDelete("/users/{id}", DeleteUser);
+        admin.MapPost("/generate_link", GenerateLink);
         return routes;
     }
 
@@ -39,4 +62,26 @@ internal static class AuthApi
             ["saml_enabled"] = false,
         });
     }
+
+    /// <summary>HS256 keys are symmetric and never published, so the set is empty (as GoTrue with only a JWT secret).</summary>
+    private static IResult GetJwks() => TypedResults.Json(new Dictionary<string, object> { ["keys"] = Array.Empty<object>() });
+
+    private static IResult Json(string json) => Results.Text(json, "application/json", System.Text.Encoding.UTF8);
+}
+
+/// <summary>What every Auth handler needs, as one [AsParameters] record.</summary>
+internal sealed record AuthServices(
+    HttpContext Context,
+    TenantScope Scope,
+    AuthDatabase Database,
+    AccessTokens Tokens,
+    RefreshTokenRotation Rotation,
+    PasswordHasher Passwords,
+    AuthMailer Mailer,
+    AuthRateLimiter Limiter,
+    TimeProvider Clock)
+{
+    public CancellationToken Aborted => Context.RequestAborted;
+
+    public async Task<TenantRequest> TenantAsync() => await Scope.ResolveAsync(Context);
 }

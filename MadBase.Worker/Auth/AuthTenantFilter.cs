@@ -2,22 +2,35 @@ using MadBase.Worker.Tenancy;
 
 namespace MadBase.Worker.Auth;
 
-/// <summary>Resolves the tenant for every /auth/v1 route and answers failures in GoTrue's shape.</summary>
+/// <summary>
+/// Resolves the tenant for every /auth/v1 route and answers failures in GoTrue's shape, including the
+/// <see cref="AuthException"/>s handlers and models throw.
+/// </summary>
 internal sealed class AuthTenantFilter(TenantScope scope) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var tenant = await scope.ResolveAsync(context.HttpContext);
-        return tenant.Failure switch
+        switch (tenant.Failure)
         {
-            TenantFailure.None => await next(context),
-            TenantFailure.NoProject or TenantFailure.UnknownProject =>
-                new AuthErrorResult(new AuthError(StatusCodes.Status404NotFound, "project_not_found", tenant.FailureMessage!)),
-            TenantFailure.MissingJwt =>
-                new AuthErrorResult(new AuthError(StatusCodes.Status401Unauthorized, "no_authorization", tenant.FailureMessage!)),
-            TenantFailure.RoleNotAllowed =>
-                new AuthErrorResult(new AuthError(StatusCodes.Status403Forbidden, "bad_jwt", tenant.FailureMessage!)),
-            _ => new AuthErrorResult(new AuthError(StatusCodes.Status403Forbidden, "bad_jwt", "invalid JWT: unable to parse or verify signature")),
-        };
+            case TenantFailure.None:
+                try
+                {
+                    return await next(context);
+                }
+                catch (AuthException e)
+                {
+                    return e.Error.ToResult();
+                }
+
+            case TenantFailure.NoProject or TenantFailure.UnknownProject:
+                return new AuthErrorResult(new AuthError(StatusCodes.Status404NotFound, "project_not_found", tenant.FailureMessage!));
+            case TenantFailure.MissingJwt:
+                return new AuthErrorResult(new AuthError(StatusCodes.Status401Unauthorized, "no_authorization", tenant.FailureMessage!));
+            case TenantFailure.RoleNotAllowed:
+                return new AuthErrorResult(new AuthError(StatusCodes.Status403Forbidden, "bad_jwt", tenant.FailureMessage!));
+            default:
+                return new AuthErrorResult(new AuthError(StatusCodes.Status403Forbidden, "bad_jwt", "invalid JWT: unable to parse or verify signature"));
+        }
     }
 }

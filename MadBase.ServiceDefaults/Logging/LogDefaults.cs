@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.Extensions.Hosting;
+
+namespace MadBase.ServiceDefaults.Logging;
+
+/// <summary>
+/// Default log levels, added as the lowest-priority configuration source so that
+/// <c>Logging__LogLevel__*</c> (environment, appsettings, command line) still overrides every one. ASP.NET's
+/// per-request hosting and routing lines would otherwise cost several JSON lines per request.
+/// </summary>
+internal static class LogDefaults
+{
+    private static readonly Dictionary<string, string?> Levels = new()
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+        ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+        ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
+    };
+
+    public static void Add(IHostApplicationBuilder builder) =>
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = Levels });
+}

@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace MadBase.Tests.Storage;
+
+/// <summary>The storage API with the S3 backend: uploads (single and multipart), ranges, overwrites, move/copy, limits.</summary>
+[Collection(S3StackCollection.Name)]
+public sealed class S3BackendApiTests(S3StackFixture stack) : IAsyncLifetime
+{
+    private StorageProject project = null!;
+
+    public async Task InitializeAsync()
+    {
+        project = await StorageProject.CreateAsync(stack.Stack, "storage on s3");
+        await project.CreateBucketAsync("s3docs");
+        await project.CreateBucketAsync("s3small", fileSizeLimit: 1000);
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task UploadDownloadRangeUpsert_S3Backend_Works()
+    {
+        using (var upload = await project.UploadAsync("s3docs", "dir/a%20file%3F.txt", "0123456789"))
+        {
+            await StorageProject.AssertOkAsync(upload);
+        }
+
+        Assert.Equal("0123456789", await project.DownloadTextAsync("s3docs", "dir/a%20file%3F.txt"));
+        using var range = project.Request(HttpMethod.Get, "/object/s3docs/dir/a%20file%3F.txt");
+        range.Headers.Range = new RangeHeaderValue(4, 6);
+        using (var partial = await StorageProject.Http.SendAsync(range))
+        {
+            Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
+            Assert.Equal("456", await partial.Content.ReadAsStringAsync());
+        }
+
+        using (var upsert = await project.UploadAsync("s3docs", "dir/a%20file%3F.txt", "replaced", upsert: true))
+        {
+            await StorageProject.AssertOkAsync(upsert);
+        }
+
+        Assert.Equal("replaced", await project.DownloadTextAsync("s3docs", "dir/a%20file%3F.txt"));
+    }
+
+    [Fact]
+    public async Task LargeUpload_MultipartToS3_StreamsBackIntact()
+    {
+        const long size = 23L * 1024 * 1024;
+        using (var content = new StreamContent(new PatternStream(size)))
+        {
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            using var request = project.Request(HttpMethod.Post, "/object/s3docs/big.bin", content: content);
+            request.Headers.TransferEncodingChunked = true;
+            using var response = await StorageProject.Http.SendAsync(request);
+            await StorageProject.AssertOkAsync(response);
+        }
+
+        using var download = await project.SendAsync(HttpMethod.Get, "/object/s3docs/big.bin");
+        Assert.Equal(size, download.Content.Headers.ContentLength);
+        await using var body = await download.Content.ReadAsStreamAsync();
+        Assert.True(await PatternStream.MatchesAsync(body, size));
+    }
+
+    [Fact]
+    public async Task MoveCopyRemove_S3Backend_BytesFollow()
+    {
+        using (var upload = await project.UploadAsync("s3docs", "mv/src.txt", "payload"))
+        {
+            await StorageProject.AssertOkAsync(upload);
+        }
+
+        using (var copy = await project.JsonAsync(HttpMethod.Post, "/object/copy", new { bucketId = "s3docs", sourceKey = "mv/src.txt", destinationKey = "mv/copy.txt" }))
+        {
+            await StorageProject.AssertOkAsync(copy);
+        }
+
+        using (var move = await project.JsonAsync(HttpMethod.Post, "/object/move", new { bucketId = "s3docs", sourceKey = "mv/src.txt", destinationKey = "mv/moved.txt" }))
+        {
+            await StorageProject.AssertOkAsync(move);
+        }
+
+        Assert.Equal("payload", await project.DownloadTextAsync("s3docs", "mv/copy.txt"));
+        Assert.Equal("payload", await project.DownloadTextAsync("s3docs", "mv/moved.txt"));
+        using var remove = project.Request(HttpMethod.Delete, "/object/s3docs/mv/copy.txt");
+        using (var removed = await StorageProject.Http.SendAsync(remove))
+        {
+            await StorageProject.AssertOkAsync(removed);
+        }
+
+        using var gone = await project.SendAsync(HttpMethod.Get, "/object/s3docs/mv/copy.txt");
+        await StorageProject.AssertErrorAsync(gone, "404", "NoSuchKey");
+    }
+
+    [Fact]
+    public async Task Upload_OverBucketLimit_S3Backend_Refused()
+    {
+        using var tooBig = await project.UploadAsync("s3small", "x.bin", new string('z', 1001));
+        await StorageProject.AssertErrorAsync(tooBig, "413", "EntityTooLarge");
+        Assert.Equal(0, await project.CountObjectsAsync("s3small", "x.bin"));
+    }
+}

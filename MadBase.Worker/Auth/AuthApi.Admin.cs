@@ -1,0 +1,306 @@
+using System.Globalization;
+using System.Text.Json;
+using MadBase.ServiceDefaults.Projects;
+using MadBase.Worker.Tenancy;
+
+namespace MadBase.Worker.Auth;
+
+// /admin/users and /admin/generate_link (GoTrue's admin.go, mail.go), for service_role callers only.
+internal static partial class AuthApi
+{
+    private static async Task<Project> RequireAdminAsync(AuthServices s)
+    {
+        var tenant = await s.TenantAsync();
+        if (tenant.Caller.Role != ApiRoles.ServiceRole)
+        {
+            throw new AuthException(AuthErrors.NotAdmin());
+        }
+
+        return tenant.Project!;
+    }
+
+    private static async Task<IResult> ListUsers([AsParameters] AuthServices s)
+    {
+        var project = await RequireAdminAsync(s);
+        var query = s.Context.Request.Query;
+        var page = int.TryParse(query["page"], CultureInfo.InvariantCulture, out var p) && p > 0 ? p : 1;
+        var perPage = int.TryParse(query["per_page"], CultureInfo.InvariantCulture, out var n) && n > 0 ? Math.Min(n, 1000) : 50;
+
+        await using var tx = await s.Database.BeginAsync(s.Context, project);
+        var (users, total) = await User.ListAsync(tx, page, perPage, s.Aborted);
+
+        // Link and X-Total-Count as GoTrue's addPaginationHeaders; auth-js reads next/last from Link.
+        var path = project.Settings.Auth.ApiExternalUrl.TrimEnd('/') + "/admin/users";
+        var lastPage = (int)Math.Max(1, (total + perPage - 1) / perPage);
+        var links = new List<string>();
+        if (page < lastPage)
+        {
+            links.Add($"<{path}?page={page + 1}&per_page={perPage}>; rel=\"next\"");
+        }
+
+        links.Add($"<{path}?page={lastPage}&per_page={perPage}>; rel=\"last\"");
+        s.Context.Response.Headers["Link"] = string.Join(", ", links);
+        s.Context.Response.Headers["X-Total-Count"] = total.ToString(CultureInfo.InvariantCulture);
+        return Json("{\"users\":[" + string.Join(",", users.Select(u => u.Json)) + "],\"aud\":\"" + User.DefaultAud + "\"}");
+    }
+
+    private static async Task<IResult> GetUserById([AsParameters] AuthServices s, string id)
+    {
+        var project = await RequireAdminAsync(s);
+        await using var tx = await s.Database.BeginAsync(s.Context, project);
+        var user = await FindAdminTargetAsync(tx, id, s.Aborted);
+        return Json(user.Json);
+    }
+
+    private static async Task<IResult> CreateUser([AsParameters] AuthServices s)
+    {
+        var project = await RequireAdminAsync(s);
+        var input = await AuthBody.ReadAsync<AdminUserParams>(s.Context);
+        if (string.IsNullOrEmpty(input.Email) && string.IsNullOrEmpty(input.Phone))
+        {
+            return AuthErrors.BadRequestValidation("Cannot create a user without either an email or phone").ToResult();
+        }
+
+        if (string.IsNullOrEmpty(input.Email))
+        {
+            return new AuthError(400, "phone_provider_disabled", "Phone logins are disabled").ToResult();
+        }
+
+        var email = Credentials.ValidEmail(input.Email);
+        string? hash = null;
+        if (!string.IsNullOrEmpty(input.Password))
+        {
+            Credentials.CheckPassword(project.Settings.Auth, input.Password);
+            hash = await s.Passwords.HashAsync(input.Password, s.Aborted);
+        }
+
+        var userMetadata = AuthBody.ObjectJson(input.UserMetadata, "user_metadata") ?? AuthBody.ObjectJson(input.Data, "data") ?? "{}";
+        var appMetadata = MergedAppMetadata(AuthBody.ObjectJson(input.AppMetadata, "app_metadata"));
+        var now = s.Clock.GetUtcNow();
+        await using var tx = await s.Database.BeginAsync(s.Context, project);
+        if (await User.FindByEmailAsync(tx, email, s.Aborted) is not null)
+        {
+            return AuthErrors.EmailExists().ToResult();
+        }
+
+        var user = await User.CreateAsync(
+            tx, new NewUser(email, null, hash, appMetadata, userMetadata, "email", input.EmailConfirm == true), now, s.Aborted);
+        if (input.Role is { Length: > 0 } role)
+        {
+            await user.SetRoleAsync(tx, role, now, s.Aborted);
+        }
+
+        if (input.BanDuration is { Length: > 0 } ban)
+        {
+            await user.SetBannedUntilAsync(tx, BannedUntil(ban, now), now, s.Aborted);
+        }
+
+        await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.SignedUp, now,
+            new Dictionary<string, object> { ["user_id"] = user.Id, ["user_email"] = email, ["provider"] = "email" }, s.Aborted);
+        user = await user.ReloadAsync(tx, s.Aborted);
+        await tx.CommitAsync(s.Aborted);
+        return Json(user.Json);
+    }
+
+    private static async Task<IResult> UpdateUserById([AsParameters] AuthServices s, string id)
+    {
+        var project = await RequireAdminAsync(s);
+        var input = await AuthBody.ReadAsync<AdminUserParams>(s.Context);
+        string? hash = null;
+        if (input.Password is not null)
+        {
+            Credentials.CheckPassword(project.Settings.Auth, input.Password);
+            hash = await s.Passwords.HashAsync(input.Password, s.Aborted);
+        }
+
+        var email = string.IsNullOrEmpty(input.Email) ? null : Credentials.ValidEmail(input.Email);
+        var userMetadata = AuthBody.ObjectJson(input.UserMetadata, "user_metadata");
+        var appMetadata = AuthBody.ObjectJson(input.AppMetadata, "app_metadata");
+        var now = s.Clock.GetUtcNow();
+        await using var tx = await s.Database.BeginAsync(s.Context, project);
+        var user = await FindAdminTargetAsync(tx, id, s.Aborted);
+        if (hash is not null)
+        {
+            await user.SetPasswordAsync(tx, hash, now, s.Aborted);
+        }
+
+        if (email is not null && !string.Equals(email, user.Email, StringComparison.OrdinalIgnoreCase))
+        {
+            if (await User.FindByEmailAsync(tx, email, s.Aborted) is not null)
+            {
+                return AuthErrors.EmailExists().ToResult();
+            }
+
+            await user.SetEmailAsync(tx, email, input.EmailConfirm == true, now, s.Aborted);
+        }
+
+        if (input.EmailConfirm == true)
+        {
+            await user.ConfirmEmailAsync(tx, now, s.Aborted);
+        }
+
+        if (userMetadata is not null)
+        {
+            await user.MergeUserMetadataAsync(tx, userMetadata, now, s.Aborted);
+        }
+
+        if (appMetadata is not null)
+        {
+            await user.MergeAppMetadataAsync(tx, appMetadata, now, s.Aborted);
+        }
+
+        if (input.Role is { Length: > 0 } role)
+        {
+            await user.SetRoleAsync(tx, role, now, s.Aborted);
+        }
+
+        if (input.BanDuration is { Length: > 0 } ban)
+        {
+            await user.SetBannedUntilAsync(tx, BannedUntil(ban, now), now, s.Aborted);
+        }
+
+        await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.UserModified, now, new Dictionary<string, object> { ["user_id"] = user.Id }, s.Aborted);
+        user = await user.ReloadAsync(tx, s.Aborted);
+        await tx.CommitAsync(s.Aborted);
+        return Json(user.Json);
+    }
+
+    private static async Task<IResult> DeleteUser([AsParameters] AuthServices s, string id)
+    {
+        var project = await RequireAdminAsync(s);
+        await using var tx = await s.Database.BeginAsync(s.Context, project);
+        var user = await FindAdminTargetAsync(tx, id, s.Aborted);
+        await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.UserDeleted, s.Clock.GetUtcNow(),
+            new Dictionary<string, object> { ["user_id"] = user.Id, ["user_email"] = user.Email ?? string.Empty }, s.Aborted);
+        await user.DeleteAsync(tx, s.Aborted);
+        await tx.CommitAsync(s.Aborted);
+        return Json("{}");
+    }
+
+    private static async Task<IResult> GenerateLink([AsParameters] AuthServices s)
+    {
+        var project = await RequireAdminAsync(s);
+        var input = await AuthBody.ReadAsync<GenerateLinkParams>(s.Context);
+        var email = Credentials.ValidEmail(input.Email);
+        var data = AuthBody.ObjectJson(input.Data, "data") ?? "{}";
+        string? hash = null;
+        if (input.Type == "signup")
+        {
+            if (string.IsNullOrEmpty(input.Password))
+            {
+                return AuthErrors.Validation("Signup requires a valid password").ToResult();
+            }
+
+            Credentials.CheckPassword(project.Settings.Auth, input.Password);
+            hash = await s.Passwords.HashAsync(input.Password, s.Aborted);
+        }
+
+        var now = s.Clock.GetUtcNow();
+        await using var tx = await s.Database.BeginAsync(s.Context, project);
+        var user = await User.FindByEmailAsync(tx, email, s.Aborted);
+        const string EmailProvider = """{"provider":"email","providers":["email"]}""";
+        MailKind kind;
+        string? newEmail = null;
+        switch (input.Type)
+        {
+            case "signup":
+                if (user is not null && user.IsConfirmed)
+                {
+                    return AuthErrors.EmailExists().ToResult();
+                }
+
+                user ??= await User.CreateAsync(tx, new NewUser(email, null, hash, EmailProvider, data, "email", false), now, s.Aborted);
+                kind = MailKind.Confirmation;
+                break;
+            case "invite":
+                if (user is not null && user.IsConfirmed)
+                {
+                    return AuthErrors.EmailExists().ToResult();
+                }
+
+                user ??= await User.CreateAsync(tx, new NewUser(email, null, null, EmailProvider, data, "email", false, Invited: true), now, s.Aborted);
+                kind = MailKind.Invite;
+                break;
+            case "magiclink" or "recovery":
+                if (user is null)
+                {
+                    return AuthErrors.UserNotFound().ToResult();
+                }
+
+                kind = input.Type == "magiclink" ? MailKind.MagicLink : MailKind.Recovery;
+                break;
+            case "email_change_new" or "email_change_current":
+                if (user is null)
+                {
+                    return AuthErrors.UserNotFound().ToResult();
+                }
+
+                newEmail = Credentials.ValidEmail(input.NewEmail);
+                kind = MailKind.EmailChange;
+                break;
+            default:
+                return AuthErrors.BadRequestValidation("Invalid email action link type requested: " + input.Type).ToResult();
+        }
+
+        var link = await TokenMails.SendAsync(tx, s, project, user, kind, null, TokenMails.LinkType(kind), newEmail, input.RedirectTo, send: false);
+        user = await user.ReloadAsync(tx, s.Aborted);
+        await tx.CommitAsync(s.Aborted);
+
+        // GoTrue answers the user's fields flattened together with the link's.
+        var node = System.Text.Json.Nodes.JsonNode.Parse(user.Json)!.AsObject();
+        node["action_link"] = link.ActionLink;
+        node["email_otp"] = link.Otp;
+        node["hashed_token"] = link.HashedToken;
+        node["verification_type"] = input.Type;
+        node["redirect_to"] = link.RedirectTo;
+        return Json(node.ToJsonString());
+    }
+
+    private static async Task<User> FindAdminTargetAsync(RlsTransaction tx, string id, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var userId))
+        {
+            throw new AuthException(AuthErrors.BadRequestValidation("user_id must be an UUID"));
+        }
+
+        return await User.FindByIdAsync(tx, userId, cancellationToken) ?? throw new AuthException(AuthErrors.UserNotFound());
+    }
+
+    private static string MergedAppMetadata(string? given)
+    {
+        var merged = given is null ? new System.Text.Json.Nodes.JsonObject() : System.Text.Json.Nodes.JsonNode.Parse(given)!.AsObject();
+        merged["provider"] = "email";
+        merged["providers"] = new System.Text.Json.Nodes.JsonArray("email");
+        return merged.ToJsonString();
+    }
+
+    /// <summary>ban_duration as Go durations ("24h", "1h30m", "100s") or "none" to lift a ban.</summary>
+    private static DateTimeOffset? BannedUntil(string duration, DateTimeOffset now)
+    {
+        if (duration == "none")
+        {
+            return null;
+        }
+
+        var total = TimeSpan.Zero;
+        var matches = System.Text.RegularExpressions.Regex.Matches(duration, @"(\d+(?:\.\d+)?)(ms|h|m|s)");
+        if (matches.Count == 0 || string.Concat(matches.Select(m => m.Value)) != duration)
+        {
+            throw new AuthException(AuthErrors.BadRequestValidation("invalid format for ban duration: " + duration));
+        }
+
+        foreach (System.Text.RegularExpressions.Match match in matches)
+        {
+            var value = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+            total += match.Groups[2].Value switch
+            {
+                "h" => TimeSpan.FromHours(value),
+                "m" => TimeSpan.FromMinutes(value),
+                "ms" => TimeSpan.FromMilliseconds(value),
+                _ => TimeSpan.FromSeconds(value),
+            };
+        }
+
+        return now + total;
+    }
+}

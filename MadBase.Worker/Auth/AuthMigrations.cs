@@ -1,0 +1,201 @@
+using MadBase.ServiceDefaults.Projects;
+
+namespace MadBase.Worker.Auth;
+
+/// <summary>
+/// The auth schema of a Supabase project (supabase/auth <c>migrations/</c>, as of their latest state), written
+/// idempotently so a database restored from a Supabase dump, already holding these tables, is adopted as is.
+/// Only service_role (our supabase_auth_admin) may touch them; auth.uid()/role()/jwt() belong to the platform.
+/// </summary>
+internal sealed class AuthMigrations : ITenantMigrationSource
+{
+    public string Module => "auth";
+
+    public IReadOnlyList<TenantMigration> Migrations { get; } =
+    [
+        new(1, "auth tables", AuthSchemaSql.Tables),
+        new(2, "mail outbox", AuthSchemaSql.Outbox),
+    ];
+}
+
+internal static class AuthSchemaSql
+{
+    public const string Tables = """
+        DO $types$ BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'auth' AND t.typname = 'aal_level') THEN
+                CREATE TYPE auth.aal_level AS ENUM ('aal1', 'aal2', 'aal3');
+            END IF;
+            IF NOT EXISTS (SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'auth' AND t.typname = 'code_challenge_method') THEN
+                CREATE TYPE auth.code_challenge_method AS ENUM ('s256', 'plain');
+            END IF;
+            IF NOT EXISTS (SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'auth' AND t.typname = 'one_time_token_type') THEN
+                CREATE TYPE auth.one_time_token_type AS ENUM ('confirmation_token', 'reauthentication_token', 'recovery_token',
+                    'email_change_token_new', 'email_change_token_current', 'phone_change_token');
+            END IF;
+        END $types$;
+
+        CREATE TABLE IF NOT EXISTS auth.users (
+            instance_id uuid NULL,
+            id uuid NOT NULL PRIMARY KEY,
+            aud varchar(255) NULL,
+            "role" varchar(255) NULL,
+            email varchar(255) NULL,
+            encrypted_password varchar(255) NULL,
+            email_confirmed_at timestamptz NULL,
+            invited_at timestamptz NULL,
+            confirmation_token varchar(255) NULL,
+            confirmation_sent_at timestamptz NULL,
+            recovery_token varchar(255) NULL,
+            recovery_sent_at timestamptz NULL,
+            email_change_token_new varchar(255) NULL,
+            email_change varchar(255) NULL,
+            email_change_sent_at timestamptz NULL,
+            last_sign_in_at timestamptz NULL,
+            raw_app_meta_data jsonb NULL,
+            raw_user_meta_data jsonb NULL,
+            is_super_admin bool NULL,
+            created_at timestamptz NULL,
+            updated_at timestamptz NULL,
+            phone text NULL UNIQUE DEFAULT NULL,
+            phone_confirmed_at timestamptz NULL,
+            phone_change text NULL DEFAULT '',
+            phone_change_token varchar(255) NULL DEFAULT '',
+            phone_change_sent_at timestamptz NULL,
+            confirmed_at timestamptz GENERATED ALWAYS AS (LEAST(email_confirmed_at, phone_confirmed_at)) STORED,
+            email_change_token_current varchar(255) NULL DEFAULT '',
+            email_change_confirm_status smallint NULL DEFAULT 0 CHECK (email_change_confirm_status >= 0 AND email_change_confirm_status <= 2),
+            banned_until timestamptz NULL,
+            reauthentication_token varchar(255) NULL DEFAULT '',
+            reauthentication_sent_at timestamptz NULL,
+            is_sso_user boolean NOT NULL DEFAULT false,
+            deleted_at timestamptz NULL,
+            is_anonymous boolean NOT NULL DEFAULT false
+        );
+        CREATE INDEX IF NOT EXISTS users_instance_id_idx ON auth.users USING btree (instance_id);
+        CREATE UNIQUE INDEX IF NOT EXISTS users_email_partial_key ON auth.users (email) WHERE (is_sso_user = false);
+        CREATE INDEX IF NOT EXISTS users_is_anonymous_idx ON auth.users USING btree (is_anonymous);
+
+        CREATE TABLE IF NOT EXISTS auth.identities (
+            provider_id text NOT NULL,
+            user_id uuid NOT NULL REFERENCES auth.users(id) ON DELETE CASCADE,
+            identity_data jsonb NOT NULL,
+            provider text NOT NULL,
+            last_sign_in_at timestamptz NULL,
+            created_at timestamptz NULL,
+            updated_at timestamptz NULL,
+            email text GENERATED ALWAYS AS (lower(identity_data ->> 'email')) STORED,
+            id uuid NOT NULL DEFAULT gen_random_uuid() PRIMARY KEY,
+            CONSTRAINT identities_provider_id_provider_unique UNIQUE (provider_id, provider)
+        );
+        CREATE INDEX IF NOT EXISTS identities_user_id_idx ON auth.identities USING btree (user_id);
+        CREATE INDEX IF NOT EXISTS identities_email_idx ON auth.identities (email text_pattern_ops);
+
+        CREATE TABLE IF NOT EXISTS auth.sessions (
+            id uuid NOT NULL PRIMARY KEY,
+            user_id uuid NOT NULL REFERENCES auth.users(id) ON DELETE CASCADE,
+            created_at timestamptz NULL,
+            updated_at timestamptz NULL,
+            factor_id uuid NULL,
+            aal auth.aal_level NULL,
+            not_after timestamptz NULL,
+            refreshed_at timestamp without time zone NULL,
+            user_agent text NULL,
+            ip inet NULL,
+            tag text NULL
+        );
+        CREATE INDEX IF NOT EXISTS sessions_user_id_idx ON auth.sessions USING btree (user_id);
+        CREATE INDEX IF NOT EXISTS user_id_created_at_idx ON auth.sessions (user_id, created_at);
+
+        CREATE TABLE IF NOT EXISTS auth.refresh_tokens (
+            instance_id uuid NULL,
+            id bigserial NOT NULL PRIMARY KEY,
+            "token" varchar(255) NULL,
+            user_id varchar(255) NULL,
+            revoked bool NULL,
+            created_at timestamptz NULL,
+            updated_at timestamptz NULL,
+            parent varchar(255) NULL,
+            session_id uuid NULL REFERENCES auth.sessions(id) ON DELETE CASCADE,
+            CONSTRAINT refresh_tokens_token_unique UNIQUE ("token")
+        );
+        CREATE INDEX IF NOT EXISTS refresh_tokens_instance_id_user_id_idx ON auth.refresh_tokens USING btree (instance_id, user_id);
+        CREATE INDEX IF NOT EXISTS refresh_tokens_parent_idx ON auth.refresh_tokens USING btree (parent);
+        CREATE INDEX IF NOT EXISTS refresh_tokens_session_id_revoked_idx ON auth.refresh_tokens (session_id, revoked);
+
+        CREATE TABLE IF NOT EXISTS auth.audit_log_entries (
+            instance_id uuid NULL,
+            id uuid NOT NULL PRIMARY KEY,
+            payload json NULL,
+            created_at timestamptz NULL,
+            ip_address varchar(64) NOT NULL DEFAULT ''
+        );
+        CREATE INDEX IF NOT EXISTS audit_logs_instance_id_idx ON auth.audit_log_entries USING btree (instance_id);
+
+        CREATE TABLE IF NOT EXISTS auth.one_time_tokens (
+            id uuid NOT NULL PRIMARY KEY,
+            user_id uuid NOT NULL REFERENCES auth.users(id) ON DELETE CASCADE,
+            token_type auth.one_time_token_type NOT NULL,
+            token_hash text NOT NULL CHECK (char_length(token_hash) > 0),
+            relates_to text NOT NULL,
+            created_at timestamp without time zone NOT NULL DEFAULT now(),
+            updated_at timestamp without time zone NOT NULL DEFAULT now()
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS one_time_tokens_user_id_token_type_key ON auth.one_time_tokens USING btree (user_id, token_type);
+        CREATE INDEX IF NOT EXISTS one_time_tokens_token_hash_hash_idx ON auth.one_time_tokens USING hash (token_hash);
+        CREATE INDEX IF NOT EXISTS one_time_tokens_relates_to_hash_idx ON auth.one_time_tokens USING hash (relates_to);
+
+        CREATE TABLE IF NOT EXISTS auth.flow_state (
+            id uuid NOT NULL PRIMARY KEY,
+            user_id uuid NULL,
+            auth_code text NOT NULL,
+            code_challenge_method auth.code_challenge_method NOT NULL,
+            code_challenge text NOT NULL,
+            provider_type text NOT NULL,
+            provider_access_token text NULL,
+            provider_refresh_token text NULL,
+            created_at timestamptz NULL,
+            updated_at timestamptz NULL,
+            authentication_method text NOT NULL,
+            auth_code_issued_at timestamptz NULL
+        );
+        CREATE INDEX IF NOT EXISTS idx_auth_code ON auth.flow_state USING btree (auth_code);
+        CREATE INDEX IF NOT EXISTS idx_user_id_auth_method ON auth.flow_state (user_id, authentication_method);
+
+        CREATE TABLE IF NOT EXISTS auth.mfa_amr_claims (
+            session_id uuid NOT NULL REFERENCES auth.sessions(id) ON DELETE CASCADE,
+            created_at timestamptz NOT NULL,
+            updated_at timestamptz NOT NULL,
+            authentication_method text NOT NULL,
+            id uuid NOT NULL PRIMARY KEY,
+            CONSTRAINT mfa_amr_claims_session_id_authentication_method_pkey UNIQUE (session_id, authentication_method)
+        );
+
+        -- As Supabase: the API roles reach auth only through the helpers; our service_role plays supabase_auth_admin.
+        REVOKE ALL ON auth.users, auth.identities, auth.sessions, auth.refresh_tokens, auth.audit_log_entries,
+            auth.one_time_tokens, auth.flow_state, auth.mfa_amr_claims FROM PUBLIC, anon, authenticated;
+        GRANT ALL ON auth.users, auth.identities, auth.sessions, auth.refresh_tokens, auth.audit_log_entries,
+            auth.one_time_tokens, auth.flow_state, auth.mfa_amr_claims TO service_role;
+        GRANT USAGE, SELECT ON SEQUENCE auth.refresh_tokens_id_seq TO service_role;
+        """;
+
+    /// <summary>Mails captured when the project has no SMTP host: the local stack's mail catcher.</summary>
+    public const string Outbox = """
+        CREATE SCHEMA IF NOT EXISTS auth_mail;
+        REVOKE ALL ON SCHEMA auth_mail FROM PUBLIC, anon, authenticated;
+        GRANT USAGE ON SCHEMA auth_mail TO service_role;
+        CREATE TABLE IF NOT EXISTS auth_mail.outbox (
+            id bigserial PRIMARY KEY,
+            recipient text NOT NULL,
+            subject text NOT NULL,
+            body text NOT NULL,
+            kind text NOT NULL,
+            link text NULL,
+            otp text NULL,
+            created_at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE INDEX IF NOT EXISTS outbox_recipient_idx ON auth_mail.outbox (lower(recipient), id);
+        REVOKE ALL ON auth_mail.outbox FROM PUBLIC, anon, authenticated;
+        GRANT SELECT, INSERT ON auth_mail.outbox TO service_role;
+        GRANT USAGE ON SEQUENCE auth_mail.outbox_id_seq TO service_role;
+        """;
+}

@@ -1,0 +1,19 @@
+using MadBase.ServiceDefaults.Projects;
+
+namespace MadBase.Worker.Auth;
+
+internal static class AuthModule
+{
+    /// <summary>The Auth module's schema (after the platform's) and services.</summary>
+    public static IHostApplicationBuilder AddAuthModule(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ITenantMigrationSource, AuthMigrations>();
+        builder.Services.AddSingleton<AuthDatabase>();
+        builder.Services.AddSingleton<PasswordHasher>();
+        builder.Services.AddSingleton<AccessTokens>();
+        builder.Services.AddSingleton<RefreshTokenRotation>();
+        builder.Services.AddSingleton<AuthMailer>();
+        builder.Services.AddSingleton(AuthRateLimiter.Create);
+        return builder;
+    }
+}

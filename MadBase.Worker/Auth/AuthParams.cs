@@ -1,0 +1,125 @@
+using System.Text.Json;
+
+namespace MadBase.Worker.Auth;
+
+// Request bodies, snake_case on the wire (GoTrue's *Params structs).
+internal sealed class SignupParams
+{
+    public string? Email { get; set; }
+
+    public string? Phone { get; set; }
+
+    public string? Password { get; set; }
+
+    public JsonElement? Data { get; set; }
+
+    public string? CodeChallenge { get; set; }
+
+    public string? CodeChallengeMethod { get; set; }
+}
+
+internal sealed class TokenParams
+{
+    public string? Email { get; set; }
+
+    public string? Phone { get; set; }
+
+    public string? Password { get; set; }
+
+    public string? RefreshToken { get; set; }
+
+    public string? AuthCode { get; set; }
+
+    public string? CodeVerifier { get; set; }
+}
+
+internal sealed class UserUpdateParams
+{
+    public string? Email { get; set; }
+
+    public string? Phone { get; set; }
+
+    public string? Password { get; set; }
+
+    public JsonElement? Data { get; set; }
+
+    public string? Nonce { get; set; }
+
+    public string? CodeChallenge { get; set; }
+
+    public string? CodeChallengeMethod { get; set; }
+}
+
+internal sealed class MailRequestParams
+{
+    public string? Email { get; set; }
+
+    public string? Phone { get; set; }
+
+    public string? Type { get; set; }
+
+    public JsonElement? Data { get; set; }
+
+    public bool? CreateUser { get; set; }
+
+    public string? CodeChallenge { get; set; }
+
+    public string? CodeChallengeMethod { get; set; }
+
+    public string? RedirectTo { get; set; }
+}
+
+internal sealed class VerifyParams
+{
+    public string? Type { get; set; }
+
+    public string? Token { get; set; }
+
+    public string? TokenHash { get; set; }
+
+    public string? Email { get; set; }
+
+    public string? Phone { get; set; }
+
+    public string? RedirectTo { get; set; }
+}
+
+internal sealed class AdminUserParams
+{
+    public string? Email { get; set; }
+
+    public string? Phone { get; set; }
+
+    public string? Password { get; set; }
+
+    public bool? EmailConfirm { get; set; }
+
+    public bool? PhoneConfirm { get; set; }
+
+    public JsonElement? UserMetadata { get; set; }
+
+    public JsonElement? AppMetadata { get; set; }
+
+    public string? Role { get; set; }
+
+    public string? BanDuration { get; set; }
+
+    public JsonElement? Data { get; set; }
+
+    public string? RedirectTo { get; set; }
+}
+
+internal sealed class GenerateLinkParams
+{
+    public string? Type { get; set; }
+
+    public string? Email { get; set; }
+
+    public string? NewEmail { get; set; }
+
+    public string? Password { get; set; }
+
+    public JsonElement? Data { get; set; }
+
+    public string? RedirectTo { get; set; }
+}

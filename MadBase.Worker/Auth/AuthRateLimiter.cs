@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using MadBase.ServiceDefaults.Messaging;
+using MadBase.ServiceDefaults.Projects;
+using StackExchange.Redis;
+
+namespace MadBase.Worker.Auth;
+
+/// <summary>
+/// GoTrue's per-IP request limits (api/apilimiter), counted in fixed windows: in Redis when the worker has
+/// one, so every worker shares the count, and in this process otherwise (or while Redis is unreachable).
+/// </summary>
+internal sealed class AuthRateLimiter(TimeProvider clock, RedisConnection? redis = null)
+{
+    // INCR and set the window's expiry on first use, atomically.
+    private const string Increment = """
+        local n = redis.call('INCR', KEYS[1])
+        if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+        return n
+        """;
+
+    private readonly ConcurrentDictionary<string, int> local = new(StringComparer.Ordinal);
+    private long localWindowSweep;
+
+    public static AuthRateLimiter Create(IServiceProvider services) =>
+        new(services.GetRequiredService<TimeProvider>(), services.GetService<RedisConnection>());
+
+    /// <summary>Counts this request; throws GoTrue's 429 when the client is over <paramref name="limit"/> per window.</summary>
+    public async Task CheckAsync(HttpContext context, Project project, string bucket, int limit, TimeSpan window)
+    {
+        if (limit <= 0)
+        {
+            return;
+        }
+
+        var windowIndex = clock.GetUtcNow().ToUnixTimeMilliseconds() / (long)window.TotalMilliseconds;
+        var key = $"madbase:auth:rate:{project.Ref}:{bucket}:{ClientIp.Of(context)}:{windowIndex}";
+        var count = await CountAsync(key, window, windowIndex);
+        if (count > limit)
+        {
+            throw new AuthException(AuthErrors.RateLimited());
+        }
+    }
+
+    private async Task<long> CountAsync(string key, TimeSpan window, long windowIndex)
+    {
+        if (redis is { IsConnected: true })
+        {
+            try
+            {
+                var result = await redis.Database.ScriptEvaluateAsync(
+                    Increment, [(RedisKey)key], [(RedisValue)(long)window.TotalMilliseconds]);
+                return (long)result;
+            }
+            catch (RedisException)
+            {
+                // Fall through to this process's count: limits hold per worker while Redis is away.
+            }
+        }
+
+        if (Interlocked.Exchange(ref localWindowSweep, windowIndex) != windowIndex)
+        {
+            foreach (var stale in local.Keys.Where(k => !k.EndsWith(":" + windowIndex, StringComparison.Ordinal)))
+            {
+                local.TryRemove(stale, out _);
+            }
+        }
+
+        return local.AddOrUpdate(key, 1, static (_, n) => n + 1);
+    }
+}

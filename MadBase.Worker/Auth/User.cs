@@ -1,0 +1,288 @@
+using System.Text.Json;
+using MadBase.Worker.Tenancy;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace MadBase.Worker.Auth;
+
+/// <summary>
+/// A row of auth.users, with its GoTrue JSON (models/user.go, identities included) built by Postgres in the
+/// same query. The static methods own the table's SQL.
+/// </summary>
+internal sealed record User(
+    Guid Id,
+    string Aud,
+    string Role,
+    string? Email,
+    string? Phone,
+    string? EncryptedPassword,
+    DateTimeOffset? EmailConfirmedAt,
+    DateTimeOffset? BannedUntil,
+    bool IsAnonymous,
+    string AppMetadataJson,
+    string UserMetadataJson,
+    string? EmailChange,
+    string Json)
+{
+    public const string DefaultAud = "authenticated";
+
+    // Fields GoTrue marks omitempty are stripped when null; the rest are always present.
+    private const string Select = """
+        SELECT u.id, coalesce(u.aud, ''), coalesce(u.role, ''), u.email, u.phone, u.encrypted_password, u.email_confirmed_at,
+               u.banned_until, u.is_anonymous, coalesce(u.raw_app_meta_data, '{}')::text, coalesce(u.raw_user_meta_data, '{}')::text,
+               nullif(u.email_change, ''),
+               (jsonb_build_object(
+                   'id', u.id, 'aud', coalesce(u.aud, ''), 'role', coalesce(u.role, ''), 'email', coalesce(u.email, ''),
+                   'phone', coalesce(u.phone, ''),
+                   'app_metadata', coalesce(u.raw_app_meta_data, '{}'), 'user_metadata', coalesce(u.raw_user_meta_data, '{}'),
+                   'identities', coalesce((
+                       SELECT jsonb_agg(jsonb_build_object(
+                           'identity_id', i.id, 'id', i.provider_id, 'user_id', i.user_id, 'identity_data', i.identity_data,
+                           'provider', i.provider, 'last_sign_in_at', i.last_sign_in_at, 'created_at', i.created_at,
+                           'updated_at', i.updated_at, 'email', i.email) ORDER BY i.created_at)
+                       FROM auth.identities i WHERE i.user_id = u.id), '[]'::jsonb),
+                   'created_at', u.created_at, 'updated_at', u.updated_at, 'is_anonymous', u.is_anonymous)
+                || jsonb_strip_nulls(jsonb_build_object(
+                   'email_confirmed_at', u.email_confirmed_at, 'phone_confirmed_at', u.phone_confirmed_at,
+                   'confirmation_sent_at', u.confirmation_sent_at, 'confirmed_at', u.confirmed_at,
+                   'recovery_sent_at', u.recovery_sent_at, 'invited_at', u.invited_at,
+                   'new_email', nullif(u.email_change, ''), 'email_change_sent_at', u.email_change_sent_at,
+                   'new_phone', nullif(u.phone_change, ''), 'phone_change_sent_at', u.phone_change_sent_at,
+                   'reauthentication_sent_at', u.reauthentication_sent_at, 'last_sign_in_at', u.last_sign_in_at,
+                   'banned_until', u.banned_until, 'deleted_at', u.deleted_at)))::text
+        FROM auth.users u
+        """;
+
+    public bool IsConfirmed => EmailConfirmedAt is not null;
+
+    public bool IsBanned(DateTimeOffset now) => BannedUntil is { } until && until > now;
+
+    public static Task<User?> FindByIdAsync(RlsTransaction tx, Guid id, CancellationToken cancellationToken) =>
+        QueryOneAsync(tx, Select + " WHERE u.id = $1", cancellationToken, id);
+
+    public static Task<User?> FindByEmailAsync(RlsTransaction tx, string email, CancellationToken cancellationToken) =>
+        QueryOneAsync(tx, Select + " WHERE lower(u.email) = lower($1) AND u.is_sso_user = false", cancellationToken, email);
+
+    /// <summary>A user holding the given one-time token hash in the named column (trusted constant).</summary>
+    public static Task<User?> FindByTokenAsync(RlsTransaction tx, OneTimeTokenType type, string tokenHash, CancellationToken cancellationToken) =>
+        QueryOneAsync(tx, Select + $" WHERE u.{OneTimeTokens.Column(type)} = $1", cancellationToken, tokenHash);
+
+    public static async Task<(IReadOnlyList<User> Users, long Total)> ListAsync(
+        RlsTransaction tx, int page, int perPage, CancellationToken cancellationToken)
+    {
+        long total;
+        await using (var count = tx.CreateCommand("SELECT count(*) FROM auth.users"))
+        {
+            total = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        var users = await QueryAsync(
+            tx, Select + " ORDER BY u.created_at DESC, u.id LIMIT $1 OFFSET $2", cancellationToken, perPage, (page - 1) * perPage);
+        return (users, total);
+    }
+
+    /// <summary>Inserts the user and, for a provider, its identity (GoTrue's signupNewUser + createNewIdentity).</summary>
+    public static async Task<User> CreateAsync(RlsTransaction tx, NewUser user, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var id = Guid.NewGuid();
+        await using (var insert = tx.CreateCommand("""
+            INSERT INTO auth.users (instance_id, id, aud, role, email, phone, encrypted_password, raw_app_meta_data,
+                raw_user_meta_data, created_at, updated_at, email_confirmed_at, phone_confirmed_at, is_anonymous,
+                is_sso_user, is_super_admin, confirmation_token, recovery_token, email_change_token_new, email_change,
+                invited_at)
+            VALUES ('00000000-0000-0000-0000-000000000000', $1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $9, $10, $11, $12,
+                false, false, '', '', '', '', $13)
+            """))
+        {
+            insert.Parameters.AddWithValue(id);
+            insert.Parameters.AddWithValue(user.Aud);
+            insert.Parameters.AddWithValue(user.Role);
+            insert.Parameters.AddWithValue(NpgsqlDbType.Text, (object?)user.Email ?? DBNull.Value);
+            insert.Parameters.AddWithValue(NpgsqlDbType.Text, (object?)user.Phone ?? DBNull.Value);
+            insert.Parameters.AddWithValue(NpgsqlDbType.Text, user.EncryptedPassword ?? string.Empty);
+            insert.Parameters.AddWithValue(user.AppMetadataJson);
+            insert.Parameters.AddWithValue(user.UserMetadataJson);
+            insert.Parameters.AddWithValue(now);
+            insert.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, user.EmailConfirmed ? now : DBNull.Value);
+            insert.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, user.PhoneConfirmed ? now : DBNull.Value);
+            insert.Parameters.AddWithValue(user.IsAnonymous);
+            insert.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, user.Invited ? now : DBNull.Value);
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (user.Provider is { } provider && user.Email is { } email)
+        {
+            var data = JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["sub"] = id.ToString(),
+                ["email"] = email,
+                ["email_verified"] = user.EmailConfirmed,
+                ["phone_verified"] = false,
+            });
+            await using var identity = tx.CreateCommand("""
+                INSERT INTO auth.identities (id, provider_id, user_id, identity_data, provider, created_at, updated_at, last_sign_in_at)
+                VALUES (gen_random_uuid(), $1, $2, $3::jsonb, $4, $5, $5, $5)
+                """);
+            identity.Parameters.AddWithValue(id.ToString());
+            identity.Parameters.AddWithValue(id);
+            identity.Parameters.AddWithValue(data);
+            identity.Parameters.AddWithValue(provider);
+            identity.Parameters.AddWithValue(now);
+            await identity.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return (await FindByIdAsync(tx, id, cancellationToken))!;
+    }
+
+    public async Task<User> ReloadAsync(RlsTransaction tx, CancellationToken cancellationToken) =>
+        await FindByIdAsync(tx, Id, cancellationToken) ?? throw new AuthException(AuthErrors.UserNotFound());
+
+    public Task RecordSignInAsync(RlsTransaction tx, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecuteAsync(tx, """
+            WITH signed_in AS (UPDATE auth.users SET last_sign_in_at = $2, updated_at = $2 WHERE id = $1)
+            UPDATE auth.identities SET last_sign_in_at = $2 WHERE user_id = $1
+            """, cancellationToken, Id, now);
+
+    /// <summary>Confirms the email and marks the email identity verified (GoTrue's user.Confirm).</summary>
+    public Task ConfirmEmailAsync(RlsTransaction tx, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecuteAsync(tx, """
+            WITH confirmed AS (
+                UPDATE auth.users SET email_confirmed_at = coalesce(email_confirmed_at, $2), confirmation_token = '', updated_at = $2
+                WHERE id = $1)
+            UPDATE auth.identities SET identity_data = identity_data || '{"email_verified": true}'::jsonb, updated_at = $2
+            WHERE user_id = $1 AND provider = 'email'
+            """, cancellationToken, Id, now);
+
+    public Task SetPasswordAsync(RlsTransaction tx, string hash, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecuteAsync(tx, "UPDATE auth.users SET encrypted_password = $2, updated_at = $3 WHERE id = $1", cancellationToken, Id, hash, now);
+
+    /// <summary>Merges into raw_user_meta_data as GoTrue's UpdateUserMetaData: top-level keys replaced, null removes.</summary>
+    public Task MergeUserMetadataAsync(RlsTransaction tx, string json, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecuteAsync(tx, """
+            UPDATE auth.users SET raw_user_meta_data = jsonb_strip_nulls(coalesce(raw_user_meta_data, '{}') || $2::jsonb), updated_at = $3
+            WHERE id = $1
+            """, cancellationToken, Id, json, now);
+
+    public Task MergeAppMetadataAsync(RlsTransaction tx, string json, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecuteAsync(tx, """
+            UPDATE auth.users SET raw_app_meta_data = jsonb_strip_nulls(coalesce(raw_app_meta_data, '{}') || $2::jsonb), updated_at = $3
+            WHERE id = $1
+            """, cancellationToken, Id, json, now);
+
+    /// <summary>Replaces the email outright (admin or an unconfirmed-change flow); also the email identity.</summary>
+    public Task SetEmailAsync(RlsTransaction tx, string email, bool confirmed, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecuteAsync(tx, """
+            WITH changed AS (
+                UPDATE auth.users SET email = $2, email_change = '', email_change_token_new = '', email_change_token_current = '',
+                    email_change_confirm_status = 0, is_anonymous = false, updated_at = $4,
+                    email_confirmed_at = CASE WHEN $3 THEN coalesce(email_confirmed_at, $4) ELSE email_confirmed_at END
+                WHERE id = $1)
+            UPDATE auth.identities SET identity_data = identity_data || jsonb_build_object('email', $2::text), updated_at = $4
+            WHERE user_id = $1 AND provider = 'email'
+            """, cancellationToken, Id, email, confirmed, now);
+
+    public Task RequestEmailChangeAsync(RlsTransaction tx, string newEmail, string tokenHash, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecuteAsync(tx, """
+            UPDATE auth.users SET email_change = $2, email_change_token_new = $3, email_change_sent_at = $4,
+                email_change_confirm_status = 0, updated_at = $4
+            WHERE id = $1
+            """, cancellationToken, Id, newEmail, tokenHash, now);
+
+    public Task SetBannedUntilAsync(RlsTransaction tx, DateTimeOffset? until, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecuteAsync(tx, "UPDATE auth.users SET banned_until = $2, updated_at = $3 WHERE id = $1", cancellationToken,
+            Id, until.HasValue ? until.Value : DBNull.Value, now);
+
+    public Task SetRoleAsync(RlsTransaction tx, string role, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecuteAsync(tx, "UPDATE auth.users SET role = $2, updated_at = $3 WHERE id = $1", cancellationToken, Id, role, now);
+
+    public Task DeleteAsync(RlsTransaction tx, CancellationToken cancellationToken) =>
+        ExecuteAsync(tx, "DELETE FROM auth.users WHERE id = $1", cancellationToken, Id);
+
+    /// <summary>Writes a one-time token hash into the user's column for it and the sent-at column, plus one_time_tokens.</summary>
+    public async Task SetOneTimeTokenAsync(
+        RlsTransaction tx, OneTimeTokenType type, string tokenHash, string relatesTo, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(
+            tx,
+            $"UPDATE auth.users SET {OneTimeTokens.Column(type)} = $2, {OneTimeTokens.SentAtColumn(type)} = $3 WHERE id = $1",
+            cancellationToken,
+            Id,
+            tokenHash,
+            now);
+        await OneTimeTokens.UpsertAsync(tx, Id, type, tokenHash, relatesTo, now, cancellationToken);
+    }
+
+    public async Task ClearOneTimeTokenAsync(RlsTransaction tx, OneTimeTokenType type, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(tx, $"UPDATE auth.users SET {OneTimeTokens.Column(type)} = '' WHERE id = $1", cancellationToken, Id);
+        await OneTimeTokens.DeleteAsync(tx, Id, type, cancellationToken);
+    }
+
+    public async Task<DateTimeOffset?> SentAtAsync(RlsTransaction tx, OneTimeTokenType type, CancellationToken cancellationToken)
+    {
+        await using var command = tx.CreateCommand($"SELECT {OneTimeTokens.SentAtColumn(type)} FROM auth.users WHERE id = $1");
+        command.Parameters.AddWithValue(Id);
+        var value = await command.ExecuteScalarAsync(cancellationToken);
+        return value is DateTime at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null;
+    }
+
+    private static async Task ExecuteAsync(RlsTransaction tx, string sql, CancellationToken cancellationToken, params object[] values)
+    {
+        await using var command = tx.CreateCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<User?> QueryOneAsync(RlsTransaction tx, string sql, CancellationToken cancellationToken, params object[] values) =>
+        (await QueryAsync(tx, sql, cancellationToken, values)).FirstOrDefault();
+
+    private static async Task<List<User>> QueryAsync(RlsTransaction tx, string sql, CancellationToken cancellationToken, params object[] values)
+    {
+        await using var command = tx.CreateCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        var users = new List<User>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            users.Add(new User(
+                reader.GetGuid(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5),
+                reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
+                reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7),
+                reader.GetBoolean(8),
+                reader.GetString(9),
+                reader.GetString(10),
+                reader.IsDBNull(11) ? null : reader.GetString(11),
+                reader.GetString(12)));
+        }
+
+        return users;
+    }
+}
+
+/// <summary>What a new auth.users row starts with.</summary>
+internal sealed record NewUser(
+    string? Email,
+    string? Phone,
+    string? EncryptedPassword,
+    string AppMetadataJson,
+    string UserMetadataJson,
+    string? Provider,
+    bool EmailConfirmed,
+    bool IsAnonymous = false,
+    bool PhoneConfirmed = false,
+    bool Invited = false,
+    string Aud = User.DefaultAud,
+    string Role = "authenticated");

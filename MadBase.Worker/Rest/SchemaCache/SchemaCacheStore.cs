@@ -1,0 +1,199 @@
+using System.Collections.Concurrent;
+using MadBase.ServiceDefaults.Database;
+using MadBase.ServiceDefaults.Projects;
+using MadBase.Worker.Tenancy;
+using Npgsql;
+
+namespace MadBase.Worker.Rest.SchemaCache;
+
+/// <summary>
+/// One schema cache per project. The first request loads it; afterwards a LISTEN connection on channel
+/// <c>pgrst</c> (fed by <c>NOTIFY pgrst, 'reload schema'</c> and by the DDL event trigger of the Rest
+/// migration) reloads it in the background, and requests keep the old model until the new one is ready.
+/// </summary>
+internal sealed partial class SchemaCacheStore : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, ProjectSchema> projects = new(StringComparer.Ordinal);
+    private readonly TenantDatabases databases;
+    private readonly SystemDatabase system;
+    private readonly ILogger<SchemaCacheStore> logger;
+
+    public SchemaCacheStore(TenantDatabases databases, SystemDatabase system, ProjectDirectory directory, ILogger<SchemaCacheStore> logger)
+    {
+        this.databases = databases;
+        this.system = system;
+        this.logger = logger;
+        directory.Changed += Drop;
+    }
+
+    public Task<SchemaModel> GetAsync(Project project)
+    {
+        var entry = projects.GetOrAdd(project.Ref, _ => new ProjectSchema(this, project));
+        return entry.CurrentAsync();
+    }
+
+    /// <summary>Loads a fresh model now and swaps it in; used by the listener and by tests.</summary>
+    public Task ReloadAsync(Project project) =>
+        projects.GetOrAdd(project.Ref, _ => new ProjectSchema(this, project)).ReloadAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var entry in projects.Values)
+        {
+            await entry.DisposeAsync();
+        }
+    }
+
+    private void Drop(string projectRef)
+    {
+        if (projects.TryRemove(projectRef, out var entry))
+        {
+            _ = entry.DisposeAsync().AsTask();
+        }
+    }
+
+    private async Task<SchemaModel> LoadAsync(Project project, CancellationToken cancellationToken)
+    {
+        var dataSource = await databases.GetAsync(project);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var model = await SchemaLoader.LoadAsync(connection, project.Settings.Rest.Schemas, cancellationToken);
+        LogLoaded(logger, project.Ref, model.Tables.Count, model.Functions.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return model;
+    }
+
+    [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Schema cache of project {ProjectRef} loaded: {Tables} relations, {Functions} functions in {ElapsedMs:F0} ms")]
+    private static partial void LogLoaded(ILogger logger, string projectRef, int tables, int functions, double elapsedMs);
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Schema cache listener of project {ProjectRef} failed; retrying")]
+    private static partial void LogListenerFailed(ILogger logger, string projectRef, Exception exception);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Schema cache reload of project {ProjectRef} failed; keeping the previous one")]
+    private static partial void LogReloadFailed(ILogger logger, string projectRef, Exception exception);
+
+    private sealed class ProjectSchema : IAsyncDisposable
+    {
+        private readonly SchemaCacheStore store;
+        private readonly Project project;
+        private readonly CancellationTokenSource stopping = new();
+        private readonly SemaphoreSlim reloading = new(1, 1);
+        private Task<SchemaModel> current;
+        private readonly Task listener;
+        private int queued;
+
+        public ProjectSchema(SchemaCacheStore store, Project project)
+        {
+            this.store = store;
+            this.project = project;
+            current = store.LoadAsync(project, stopping.Token);
+            listener = Task.Run(ListenAsync);
+        }
+
+        public Task<SchemaModel> CurrentAsync()
+        {
+            var task = current;
+            if (task.IsFaulted || task.IsCanceled)
+            {
+                // The first load failed (database down): the next request tries again.
+                Interlocked.CompareExchange(ref current, store.LoadAsync(project, stopping.Token), task);
+                return current;
+            }
+
+            return task;
+        }
+
+        public async Task ReloadAsync()
+        {
+            // A burst of DDL (a migration) sends many notifications: one queued reload covers them all.
+            if (Interlocked.Exchange(ref queued, 1) == 1)
+            {
+                return;
+            }
+
+            await reloading.WaitAsync(stopping.Token);
+            Volatile.Write(ref queued, 0);
+            try
+            {
+                var fresh = await store.LoadAsync(project, stopping.Token);
+                current = Task.FromResult(fresh);
+            }
+            catch (Exception error) when (error is NpgsqlException or TimeoutException)
+            {
+                LogReloadFailed(store.logger, project.Ref, error);
+            }
+            finally
+            {
+                reloading.Release();
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await stopping.CancelAsync();
+            try
+            {
+                await listener;
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped on purpose.
+            }
+
+            stopping.Dispose();
+        }
+
+        private async Task ListenAsync()
+        {
+            var connectionString = new NpgsqlConnectionStringBuilder(
+                TenantConnections.Authenticator(project, store.system.ConnectionString, 1))
+            {
+                Pooling = false,
+                KeepAlive = 30,
+                ApplicationName = "madbase-schema-listener:" + project.Ref,
+            }.ConnectionString;
+            // The first load may have read the catalog before LISTEN was in place: reload once it is.
+            var missed = true;
+            while (!stopping.IsCancellationRequested)
+            {
+                try
+                {
+                    await using var connection = new NpgsqlConnection(connectionString);
+                    await connection.OpenAsync(stopping.Token);
+                    connection.Notification += (_, e) =>
+                    {
+                        if (e.Payload is "" or "reload schema")
+                        {
+                            _ = ReloadAsync();
+                        }
+                    };
+                    await using (var listen = new NpgsqlCommand("LISTEN pgrst", connection))
+                    {
+                        await listen.ExecuteNonQueryAsync(stopping.Token);
+                    }
+
+                    if (missed)
+                    {
+                        // Changes made while nobody listened were not announced to us.
+                        missed = false;
+                        _ = ReloadAsync();
+                    }
+
+                    while (!stopping.IsCancellationRequested)
+                    {
+                        await connection.WaitAsync(stopping.Token);
+                    }
+                }
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception error) when (error is NpgsqlException or IOException or TimeoutException)
+                {
+                    LogListenerFailed(store.logger, project.Ref, error);
+                    missed = true;
+                    await Task.Delay(TimeSpan.FromSeconds(1), stopping.Token);
+                }
+            }
+        }
+    }
+}

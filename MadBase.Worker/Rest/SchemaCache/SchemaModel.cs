@@ -1,0 +1,77 @@
+namespace MadBase.Worker.Rest.SchemaCache;
+
+/// <summary>A column as the catalog describes it; <c>DefaultSql</c> is pg_get_expr output, trusted catalog text.</summary>
+internal sealed record DbColumn(string Name, string Type, bool Nullable, string? DefaultSql, int Position);
+
+/// <summary>A table, view, materialized view or foreign table of an exposed schema.</summary>
+internal sealed record DbTable(
+    string Schema,
+    string Name,
+    char Kind,
+    bool Insertable,
+    IReadOnlyList<DbColumn> Columns,
+    IReadOnlyList<string> PrimaryKey,
+    IReadOnlyList<IReadOnlyList<string>> UniqueKeys)
+{
+    private readonly Dictionary<string, DbColumn> byName = Columns.ToDictionary(c => c.Name, StringComparer.Ordinal);
+
+    public DbColumn? Column(string name) => byName.GetValueOrDefault(name);
+
+    public string QualifiedName => Sql.Ident.Quote(Schema) + "." + Sql.Ident.Quote(Name);
+}
+
+/// <summary>A foreign key: <c>Columns</c> of <c>From</c> reference <c>RefColumns</c> of <c>To</c>.</summary>
+internal sealed record DbForeignKey(
+    string Name, string FromSchema, string FromTable, IReadOnlyList<string> Columns,
+    string ToSchema, string ToTable, IReadOnlyList<string> RefColumns);
+
+internal sealed record DbFunctionArg(string Name, string Type, bool HasDefault);
+
+/// <summary>
+/// A function callable as /rpc/name. <c>ReturnsRelation</c> is set when it returns a table's row type, a
+/// composite or <c>TABLE(…)</c>, so select/filters/order apply to its rows.
+/// </summary>
+internal sealed record DbFunction(
+    string Schema,
+    string Name,
+    IReadOnlyList<DbFunctionArg> Args,
+    string ReturnType,
+    bool ReturnsSet,
+    bool ReturnsRelation,
+    bool ReturnsVoid,
+    char Volatility,
+    string? ReturnTableSchema,
+    string? ReturnTableName,
+    IReadOnlyList<DbColumn> ResultColumns)
+{
+    public string QualifiedName => Sql.Ident.Quote(Schema) + "." + Sql.Ident.Quote(Name);
+
+    /// <summary>A single unnamed json/jsonb parameter receives the whole request body, as PostgREST does.</summary>
+    public bool TakesWholeBody => Args.Count == 1 && Args[0].Name.Length == 0 && Args[0].Type is "json" or "jsonb";
+}
+
+/// <summary>Everything the planner may name: identifiers in SQL come from here only.</summary>
+internal sealed class SchemaModel(
+    IReadOnlyList<string> schemas,
+    IReadOnlyList<DbTable> tables,
+    IReadOnlyList<DbForeignKey> foreignKeys,
+    IReadOnlyList<DbFunction> functions)
+{
+    private readonly Dictionary<(string, string), DbTable> tablesByName =
+        tables.ToDictionary(t => (t.Schema, t.Name));
+
+    private readonly ILookup<(string, string), DbFunction> functionsByName =
+        functions.ToLookup(f => (f.Schema, f.Name));
+
+    public IReadOnlyList<string> Schemas { get; } = schemas;
+
+    public IReadOnlyList<DbTable> Tables { get; } = tables;
+
+    public IReadOnlyList<DbForeignKey> ForeignKeys { get; } = foreignKeys;
+
+    public IReadOnlyList<DbFunction> Functions { get; } = functions;
+
+    public DbTable? Table(string schema, string name) => tablesByName.GetValueOrDefault((schema, name));
+
+    public IEnumerable<DbFunction> FunctionsNamed(string schema, string name) => functionsByName[(schema, name)];
+}

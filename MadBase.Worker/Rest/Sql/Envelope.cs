@@ -1,0 +1,23 @@
+using MadBase.Worker.Rest.Parsing;
+
+namespace MadBase.Worker.Rest.Sql;
+
+/// <summary>
+/// Wraps a statement's rows into the one result row PostgREST's queries return: the total count (when
+/// asked), the page size and the response body built by Postgres.
+/// </summary>
+internal static class Envelope
+{
+    public static string Wrap(string rows, string? totalSql, Representation representation, bool withBody)
+    {
+        var body = !withBody
+            ? "NULL::text"
+            : representation.Media == MediaType.SingleObject
+                ? Strip("(json_agg(\"pgrst_r\") -> 0)", representation) + "::text"
+                : "coalesce(" + Strip("json_agg(\"pgrst_r\")", representation) + ", '[]')::text";
+        return $"SELECT {totalSql ?? "NULL::bigint"} AS \"total\", pg_catalog.count(\"pgrst_r\") AS \"page\", {body} AS \"body\" FROM ({rows}) AS \"pgrst_r\"";
+    }
+
+    private static string Strip(string json, Representation representation) =>
+        representation.StripNulls ? $"json_strip_nulls({json})" : json;
+}

@@ -1,0 +1,280 @@
+using System.Globalization;
+using System.Text;
+using MadBase.Worker.Rest.Parsing;
+using MadBase.Worker.Rest.Planning;
+using NpgsqlTypes;
+
+namespace MadBase.Worker.Rest.Sql;
+
+/// <summary>
+/// Plan → SQL for reads (PostgREST's QueryBuilder.hs/SqlFragment.hs): the root relation with one LATERAL
+/// subquery per embedded resource that builds its JSON in Postgres (row_to_json for to-one, json_agg for
+/// to-many), filters, order and limits in place. Names come from the plan, values are parameters.
+/// </summary>
+internal static class ReadQuery
+{
+    /// <summary><c>SELECT … FROM source AS alias … WHERE … ORDER BY … LIMIT …</c> for one node.</summary>
+    public static string Node(Statement st, ReadNode node, ReadNode? parent, string? source = null, bool countOnly = false)
+    {
+        var select = new List<string>();
+        var joins = new StringBuilder();
+        var groupBy = new List<string>();
+        if (!countOnly)
+        {
+            foreach (var output in node.Outputs)
+            {
+                switch (output)
+                {
+                    case ColumnOutput column:
+                        var sql = ColumnSql(st, node, column);
+                        select.Add(sql.Expression);
+                        if (column.Aggregate is null)
+                        {
+                            groupBy.Add(sql.GroupKey);
+                        }
+
+                        break;
+                    case EmbedOutput embed:
+                        select.Add(EmbedSql(st, node, embed.Child, joins, groupBy));
+                        break;
+                }
+            }
+        }
+        else
+        {
+            // Inner embeds still decide which parent rows exist.
+            foreach (var embed in node.Outputs.OfType<EmbedOutput>().Where(e => e.Child.Inner))
+            {
+                EmbedSql(st, node, embed.Child, joins, groupBy);
+            }
+
+            select.Add("1");
+        }
+
+        var from = new StringBuilder();
+        from.Append(source ?? node.Table.QualifiedName).Append(" AS ").Append(Ident.Quote(node.Alias));
+        var where = new List<string>();
+        if (node.Relationship is { } rel && parent is not null)
+        {
+            if (rel.Junction is { } junction)
+            {
+                var junctionAlias = Ident.Quote(node.Alias + "_j");
+                from.Append(" JOIN ").Append(junction.QualifiedName).Append(" AS ").Append(junctionAlias).Append(" ON ")
+                    .Append(string.Join(" AND ", rel.JunctionPairs.Select(p => $"{junctionAlias}.{Ident.Quote(p.Junction)} = {Ident.Quote(node.Alias)}.{Ident.Quote(p.Child)}")));
+                where.AddRange(rel.Pairs.Select(p => $"{junctionAlias}.{Ident.Quote(p.Child)} = {Ident.Quote(parent.Alias)}.{Ident.Quote(p.Parent)}"));
+            }
+            else
+            {
+                where.AddRange(rel.Pairs.Select(p => $"{Ident.Quote(node.Alias)}.{Ident.Quote(p.Child)} = {Ident.Quote(parent.Alias)}.{Ident.Quote(p.Parent)}"));
+            }
+        }
+
+        where.AddRange(node.Conditions.Select(c => Condition(st, node, c)));
+
+        var text = new StringBuilder("SELECT ").Append(select.Count == 0 ? "NULL" : string.Join(", ", select))
+            .Append(" FROM ").Append(from).Append(joins);
+        if (where.Count > 0)
+        {
+            text.Append(" WHERE ").Append(string.Join(" AND ", where));
+        }
+
+        if (!countOnly && node.HasAggregates && groupBy.Count > 0)
+        {
+            text.Append(" GROUP BY ").Append(string.Join(", ", groupBy));
+        }
+
+        if (!countOnly)
+        {
+            if (node.Order.Count > 0)
+            {
+                text.Append(" ORDER BY ").Append(string.Join(", ", node.Order.Select(o => OrderSql(st, node, o))));
+            }
+
+            if (node.Limit is { } limit)
+            {
+                text.Append(" LIMIT ").Append(limit.ToString(CultureInfo.InvariantCulture));
+            }
+
+            if (node.Offset is { } offset and > 0)
+            {
+                text.Append(" OFFSET ").Append(offset.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static (string Expression, string GroupKey) ColumnSql(Statement st, ReadNode node, ColumnOutput column)
+    {
+        var name = Ident.Quote(column.OutputName);
+        if (column.Aggregate is { } aggregate)
+        {
+            var argument = column.Field.Name == "*" ? "*" : FieldSql(st, node.Alias, column.Field);
+            if (column.Cast is { } inner)
+            {
+                argument = $"({argument})::{inner}";
+            }
+
+            var call = $"{aggregate}({argument})";
+            if (column.AggregateCast is { } outer)
+            {
+                call = $"({call})::{outer}";
+            }
+
+            return (call + " AS " + name, call);
+        }
+
+        if (column.Field.Name == "*")
+        {
+            var star = Ident.Quote(node.Alias) + ".*";
+            return (star, star);
+        }
+
+        var expression = FieldSql(st, node.Alias, column.Field);
+        if (column.Cast is { } cast)
+        {
+            expression = $"({expression})::{cast}";
+        }
+
+        return (expression + " AS " + name, expression);
+    }
+
+    private static string EmbedSql(Statement st, ReadNode parent, ReadNode child, StringBuilder joins, List<string> groupBy)
+    {
+        var joinAlias = Ident.Quote(child.Alias + "_e");
+        var inner = Node(st, child, parent);
+        var join = child.Inner ? " INNER JOIN LATERAL (" : " LEFT JOIN LATERAL (";
+        if (child.Spread)
+        {
+            joins.Append(join).Append(inner).Append(") AS ").Append(joinAlias).Append(" ON TRUE");
+            groupBy.Add(joinAlias + ".*");
+            return joinAlias + ".*";
+        }
+
+        var rows = Ident.Quote(child.Alias + "_r");
+        string body = child.Relationship!.ToOne
+            ? $"SELECT row_to_json({rows}.*) AS \"body\" FROM ({inner}) AS {rows}"
+            : $"SELECT coalesce(json_agg({rows}.*), '[]') AS \"body\" FROM ({inner}) AS {rows}" + (child.Inner ? " HAVING count(*) > 0" : string.Empty);
+        joins.Append(join).Append(body).Append(") AS ").Append(joinAlias).Append(" ON TRUE");
+        var expression = joinAlias + ".\"body\"";
+        groupBy.Add(joinAlias + ".\"body\"::text");
+        return expression + " AS " + Ident.Quote(child.OutputName);
+    }
+
+    public static string FieldSql(Statement st, string alias, Field field)
+    {
+        var sql = new StringBuilder(Ident.Quote(alias)).Append('.').Append(Ident.Quote(field.Name));
+        foreach (var step in field.Path)
+        {
+            sql.Append(step.AsText ? "->>" : "->");
+            if (int.TryParse(step.Key, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var index))
+            {
+                sql.Append(index.ToString(CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                sql.Append(st.Typed(step.Key, NpgsqlDbType.Text));
+            }
+        }
+
+        return field.Path.Count > 0 ? "(" + sql + ")" : sql.ToString();
+    }
+
+    private static string OrderSql(Statement st, ReadNode node, OrderTerm term)
+    {
+        var sql = FieldSql(st, node.Alias, term.Field) + (term.Descending ? " DESC" : " ASC");
+        return term.NullsFirst switch
+        {
+            true => sql + " NULLS FIRST",
+            false => sql + " NULLS LAST",
+            null => sql,
+        };
+    }
+
+    public static string Condition(Statement st, ReadNode node, Condition condition)
+    {
+        switch (condition)
+        {
+            case LogicCondition logic:
+                var joined = "(" + string.Join(logic.IsAnd ? " AND " : " OR ", logic.Children.Select(c => Condition(st, node, c))) + ")";
+                return logic.Negated ? "NOT " + joined : joined;
+            case FilterCondition filter:
+                var sql = FilterSql(st, node, filter);
+                return filter.Negated ? "NOT (" + sql + ")" : sql;
+            default:
+                throw new InvalidOperationException("unknown condition");
+        }
+    }
+
+    private static string FilterSql(Statement st, ReadNode node, FilterCondition filter)
+    {
+        var op = filter.Operation;
+        var field = FieldSql(st, node.Alias, filter.Field);
+        if (op.Modifier is { } modifier)
+        {
+            var items = op.Operator is "like" or "ilike" ? op.List!.Select(v => v.Replace('*', '%')) : op.List!;
+            return $"{field} {SqlOperator(op.Operator)} {modifier.ToUpperInvariant()}({st.Unknown(ArrayLiteral(items))})";
+        }
+
+        switch (op.Operator)
+        {
+            case "in":
+                return op.List!.Count == 0 ? "FALSE" : $"{field} IN ({string.Join(", ", op.List.Select(st.Unknown))})";
+            case "is":
+                return op.Value.ToLowerInvariant() switch
+                {
+                    "null" => $"{field} IS NULL",
+                    "not_null" => $"{field} IS NOT NULL",
+                    "true" => $"{field} IS TRUE",
+                    "false" => $"{field} IS FALSE",
+                    _ => $"{field} IS UNKNOWN",
+                };
+            case "isdistinct":
+                return $"{field} IS DISTINCT FROM {st.Unknown(op.Value)}";
+            case "like" or "ilike":
+                return $"{field} {SqlOperator(op.Operator)} {st.Unknown(op.Value.Replace('*', '%'))}";
+            case "fts" or "plfts" or "phfts" or "wfts":
+                var function = op.Operator switch
+                {
+                    "fts" => "to_tsquery",
+                    "plfts" => "plainto_tsquery",
+                    "phfts" => "phraseto_tsquery",
+                    _ => "websearch_to_tsquery",
+                };
+                var column = filter.Field.Path.Count == 0 ? node.Table.Column(filter.Field.Name) : null;
+                var isVector = column?.Type == "tsvector";
+                string config = op.Config is { Length: > 0 } c ? st.Typed(c, NpgsqlDbType.Text) + "::regconfig, " : string.Empty;
+                var document = isVector ? field : $"to_tsvector({config}({field})::text)";
+                return $"{document} @@ {function}({config}{st.Typed(op.Value, NpgsqlDbType.Text)})";
+            default:
+                return $"{field} {SqlOperator(op.Operator)} {st.Unknown(op.Value)}";
+        }
+    }
+
+    private static string SqlOperator(string op) => op switch
+    {
+        "eq" => "=",
+        "neq" => "<>",
+        "gt" => ">",
+        "gte" => ">=",
+        "lt" => "<",
+        "lte" => "<=",
+        "like" => "LIKE",
+        "ilike" => "ILIKE",
+        "match" => "~",
+        "imatch" => "~*",
+        "cs" => "@>",
+        "cd" => "<@",
+        "ov" => "&&",
+        "sl" => "<<",
+        "sr" => ">>",
+        "nxr" => "&<",
+        "nxl" => "&>",
+        "adj" => "-|-",
+        _ => throw RestException.Parse($"\"unknown operator {op}\""),
+    };
+
+    /// <summary>A Postgres array literal <c>{"a","b"}</c> for the any/all modifiers.</summary>
+    private static string ArrayLiteral(IEnumerable<string> items) =>
+        "{" + string.Join(",", items.Select(i => "\"" + i.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"")) + "}";
+}

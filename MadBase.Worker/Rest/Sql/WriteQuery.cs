@@ -1,0 +1,125 @@
+using System.Text;
+using MadBase.Worker.Rest.Parsing;
+using MadBase.Worker.Rest.Planning;
+using MadBase.Worker.Rest.SchemaCache;
+using NpgsqlTypes;
+
+namespace MadBase.Worker.Rest.Sql;
+
+/// <summary>
+/// INSERT/UPDATE/DELETE as a data-modifying CTE named <c>pgrst_source</c>, whose RETURNING rows the read
+/// builder then shapes (select, embedding) exactly as for a GET. The JSON payload is one parameter that
+/// Postgres expands with json_populate_recordset, so column types are the table's own.
+/// </summary>
+internal static class WriteQuery
+{
+    public const string Source = "\"pgrst_source\"";
+
+    public static string Insert(
+        Statement st, DbTable table, IReadOnlyList<string> columns, string payloadJson, bool missingDefault,
+        Resolution resolution, IReadOnlyList<string>? onConflict)
+    {
+        var sql = new StringBuilder("INSERT INTO ").Append(table.QualifiedName);
+        var payload = st.Typed(payloadJson, NpgsqlDbType.Json);
+        if (columns.Count == 0)
+        {
+            // [{}] or {}: one row of defaults per object.
+            sql.Append(" SELECT FROM json_array_elements(").Append(payload).Append(')');
+        }
+        else
+        {
+            sql.Append(" (").Append(string.Join(", ", columns.Select(Ident.Quote))).Append(") ");
+            if (missingDefault)
+            {
+                var values = columns.Select(c =>
+                {
+                    var column = table.Column(c)!;
+                    var fallback = column.DefaultSql ?? "NULL";
+                    return $"CASE WHEN \"pgrst_e\".\"v\"::jsonb ? {Ident.Literal(c)} THEN \"pgrst_p\".{Ident.Quote(c)} ELSE {fallback} END";
+                });
+                sql.Append("SELECT ").Append(string.Join(", ", values))
+                    .Append(" FROM json_array_elements(").Append(payload).Append(") AS \"pgrst_e\"(\"v\"), LATERAL json_populate_record(NULL::")
+                    .Append(table.QualifiedName).Append(", \"pgrst_e\".\"v\") AS \"pgrst_p\"");
+            }
+            else
+            {
+                sql.Append("SELECT ").Append(string.Join(", ", columns.Select(Ident.Quote)))
+                    .Append(" FROM json_populate_recordset(NULL::").Append(table.QualifiedName).Append(", ").Append(payload).Append(") AS \"pgrst_p\"");
+            }
+        }
+
+        if (resolution != Resolution.None)
+        {
+            var target = onConflict ?? table.PrimaryKey;
+            if (target.Count == 0 && resolution == Resolution.MergeDuplicates)
+            {
+                throw new RestException(StatusCodes.Status400BadRequest, "PGRST100", "\"on_conflict\" is required: the table has no primary key");
+            }
+
+            if (target.Count > 0)
+            {
+                sql.Append(" ON CONFLICT (").Append(string.Join(", ", target.Select(Ident.Quote))).Append(')');
+            }
+            else
+            {
+                sql.Append(" ON CONFLICT");
+            }
+
+            var updates = columns.Where(c => !target.Contains(c)).ToList();
+            if (resolution == Resolution.IgnoreDuplicates || updates.Count == 0 && target.Count == 0)
+            {
+                sql.Append(" DO NOTHING");
+            }
+            else if (updates.Count == 0)
+            {
+                // Still return the existing row, as PostgREST does, by touching a key column.
+                sql.Append(" DO UPDATE SET ").Append(Ident.Quote(target[0])).Append(" = EXCLUDED.").Append(Ident.Quote(target[0]));
+            }
+            else
+            {
+                sql.Append(" DO UPDATE SET ").Append(string.Join(", ", updates.Select(c => $"{Ident.Quote(c)} = EXCLUDED.{Ident.Quote(c)}")));
+            }
+        }
+        else if (onConflict is not null)
+        {
+            sql.Append(" ON CONFLICT (").Append(string.Join(", ", onConflict.Select(Ident.Quote))).Append(") DO NOTHING");
+        }
+
+        sql.Append(" RETURNING ").Append(table.QualifiedName).Append(".*");
+        return sql.ToString();
+    }
+
+    public static string Update(Statement st, ReadNode target, IReadOnlyList<string> columns, string payloadJson)
+    {
+        var alias = Ident.Quote(target.Alias);
+        if (columns.Count == 0)
+        {
+            return $"SELECT {alias}.* FROM {target.Table.QualifiedName} AS {alias} WHERE FALSE";
+        }
+
+        var payload = st.Typed(payloadJson, NpgsqlDbType.Json);
+        var sql = new StringBuilder("UPDATE ").Append(target.Table.QualifiedName).Append(" AS ").Append(alias)
+            .Append(" SET ").Append(string.Join(", ", columns.Select(c => $"{Ident.Quote(c)} = \"pgrst_p\".{Ident.Quote(c)}")))
+            .Append(" FROM json_populate_record(NULL::").Append(target.Table.QualifiedName).Append(", ").Append(payload).Append(") AS \"pgrst_p\"");
+        AppendWhere(st, target, sql);
+        sql.Append(" RETURNING ").Append(alias).Append(".*");
+        return sql.ToString();
+    }
+
+    public static string Delete(Statement st, ReadNode target)
+    {
+        var alias = Ident.Quote(target.Alias);
+        var sql = new StringBuilder("DELETE FROM ").Append(target.Table.QualifiedName).Append(" AS ").Append(alias);
+        AppendWhere(st, target, sql);
+        sql.Append(" RETURNING ").Append(alias).Append(".*");
+        return sql.ToString();
+    }
+
+    private static void AppendWhere(Statement st, ReadNode target, StringBuilder sql)
+    {
+        if (target.Conditions.Count > 0)
+        {
+            sql.Append(" WHERE ").Append(string.Join(" AND ", target.Conditions.Select(c => ReadQuery.Condition(st, target, c))));
+        }
+    }
+}

@@ -1,0 +1,243 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using MadBase.Worker.Rest.Parsing;
+using MadBase.Worker.Rest.Planning;
+using MadBase.Worker.Rest.SchemaCache;
+using MadBase.Worker.Rest.Sql;
+
+namespace MadBase.Worker.Rest;
+
+/// <summary>GET/HEAD/POST/PATCH/PUT/DELETE on /rest/v1/{table}: parse → plan → one statement → response.</summary>
+internal static partial class TableEndpoint
+{
+    public static async Task ReadAsync(RestContext rest, RestExecutor executor, string name)
+    {
+        var table = rest.Table(name);
+        var ast = QueryParser.Parse(rest.Query());
+        var root = new ReadPlanner(rest.Schema, rest.Project.Settings.Rest.AggregatesEnabled).Plan(table, ast);
+        ApplyRange(rest, root);
+        await ReadRootAsync(rest, executor, root, table.QualifiedName, single: rest.Representation.Media == MediaType.SingleObject);
+    }
+
+    /// <summary>Shared by tables and set-returning functions: the root node read from <paramref name="source"/>.</summary>
+    public static async Task ReadRootAsync(
+        RestContext rest, RestExecutor executor, ReadNode root, string source, bool single, string? rpcObject = null, Statement? statement = null)
+    {
+        var st = statement ?? new Statement();
+        var rows = ReadQuery.Node(st, root, null, source);
+        string? totalSql = null;
+        Statement? planned = null;
+        var count = rest.Preferences.Count;
+        if (statement is not null && count != CountPreference.None)
+        {
+            // A function source carries its own parameters: count it exactly in the same statement.
+            count = CountPreference.Exact;
+        }
+        if (count == CountPreference.Exact)
+        {
+            totalSql = $"(SELECT pg_catalog.count(*) FROM ({ReadQuery.Node(st, root, null, source, countOnly: true)}) AS \"pgrst_c\")";
+        }
+        else if (count is CountPreference.Planned or CountPreference.Estimated)
+        {
+            planned = new Statement();
+            planned.Append("EXPLAIN (FORMAT JSON) ").Append(ReadQuery.Node(planned, root, null, source, countOnly: true));
+        }
+
+        var representation = rpcObject is null ? rest.Representation : rest.Representation with { Media = MediaType.SingleObject };
+        st.Append(Envelope.Wrap(rows, totalSql, representation, withBody: true));
+        var result = await executor.RunAsync(rest, st, planned, single ? SingleCheck : null, rollback: false);
+        if (count == CountPreference.Estimated && result.Total is { } estimate && estimate < (rest.Project.Settings.Rest.MaxRows ?? 1000))
+        {
+            // Small tables: an exact count costs little, as PostgREST's estimated count does below db-max-rows.
+            var exact = new Statement();
+            exact.Append(Envelope.Wrap(ReadQuery.Node(exact, root, null, source, countOnly: true), null, representation, withBody: false));
+            var counted = await executor.RunAsync(rest, exact, null, null, rollback: false);
+            result = result with { Total = counted.Page };
+        }
+
+        var offset = root.Offset ?? 0;
+        var status = StatusCodes.Status200OK;
+        if (result.Total is { } total)
+        {
+            if (offset > 0 && offset >= total && total > 0 || offset > total)
+            {
+                throw new RestException(
+                    StatusCodes.Status416RangeNotSatisfiable, "PGRST103", "Requested range not satisfiable",
+                    $"An offset of {offset} was requested, but there are only {total} rows.");
+            }
+
+            if (result.Page < total && !single)
+            {
+                status = StatusCodes.Status206PartialContent;
+            }
+        }
+
+        var body = rpcObject is not null && result.Body is null ? "null" : result.Body;
+        await RestResponse.WriteAsync(rest, status, body, RestResponse.ContentRange(offset, result.Page, result.Total));
+    }
+
+    private static RestException? SingleCheck(QueryResult result) =>
+        result.Page == 1
+            ? null
+            : new RestException(
+                StatusCodes.Status406NotAcceptable, "PGRST116", "JSON object requested, multiple (or no) rows returned",
+                $"The result contains {result.Page} rows");
+
+    /// <summary>The Range request header (items) and the project's max-rows cap, on the root node.</summary>
+    public static void ApplyRange(RestContext rest, ReadNode root)
+    {
+        var range = rest.Http.Request.Headers.Range.ToString();
+        if (range.Length > 0 && root.Limit is null && root.Offset is null)
+        {
+            var match = RangePattern().Match(range);
+            if (match.Success)
+            {
+                var from = long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+                root.Offset = from;
+                if (match.Groups[2].Success)
+                {
+                    var to = long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
+                    if (to < from)
+                    {
+                        throw new RestException(StatusCodes.Status416RangeNotSatisfiable, "PGRST103", "Requested range not satisfiable", "The lower boundary must be lower than or equal to the upper boundary in the Range header.");
+                    }
+
+                    root.Limit = to - from + 1;
+                }
+            }
+        }
+
+        if (rest.Project.Settings.Rest.MaxRows is { } max && (root.Limit is null || root.Limit > max))
+        {
+            root.Limit = max;
+        }
+    }
+
+    public static async Task WriteAsync(RestContext rest, RestExecutor executor, string name)
+    {
+        var request = rest.Http.Request;
+        var table = rest.Table(name);
+        var method = request.Method;
+        var isDelete = HttpMethods.IsDelete(method);
+        var ast = QueryParser.Parse(rest.Query());
+        var root = new ReadPlanner(rest.Schema, rest.Project.Settings.Rest.AggregatesEnabled).Plan(table, ast);
+        var payload = isDelete ? null : await Payload.ReadAsync(request);
+        var prefs = rest.Preferences;
+
+        var st = new Statement();
+        string cte;
+        if (HttpMethods.IsPost(method) || HttpMethods.IsPut(method))
+        {
+            var columns = WriteColumns(table, payload!, ast.Columns);
+            var resolution = prefs.Resolution;
+            IReadOnlyList<string>? onConflict = ast.OnConflict;
+            if (HttpMethods.IsPut(method))
+            {
+                CheckPut(table, root, payload!);
+                resolution = Resolution.MergeDuplicates;
+                onConflict = table.PrimaryKey;
+            }
+
+            foreach (var column in onConflict ?? [])
+            {
+                if (table.Column(column) is null)
+                {
+                    throw RestException.UnknownColumn(table.Name, column);
+                }
+            }
+
+            cte = WriteQuery.Insert(st, table, columns, payload!.Json, prefs.MissingDefault, resolution, onConflict);
+        }
+        else if (HttpMethods.IsPatch(method))
+        {
+            if (payload!.IsArray)
+            {
+                throw new RestException(StatusCodes.Status400BadRequest, "PGRST102", "Empty or invalid json", "PATCH takes one JSON object");
+            }
+
+            var columns = WriteColumns(table, payload, ast.Columns);
+            var single = payload.Json[1..^1];
+            cte = WriteQuery.Update(st, root, columns, single);
+        }
+        else
+        {
+            cte = WriteQuery.Delete(st, root);
+        }
+
+        // The filters ran inside the statement; the returned rows are shaped without them.
+        root.Conditions.Clear();
+        root.Limit = null;
+        root.Offset = null;
+
+        var returnPreference = prefs.Return ?? ReturnPreference.Minimal;
+        var withBody = returnPreference == ReturnPreference.Representation;
+        var rows = withBody ? ReadQuery.Node(st, root, null, WriteQuery.Source) : "SELECT 1 FROM " + WriteQuery.Source;
+        var statementText = "WITH " + WriteQuery.Source + " AS (" + cte + ") " + Envelope.Wrap(rows, null, rest.Representation, withBody);
+        st.Append(statementText);
+
+        var rollback = prefs.Rollback && rest.Project.Settings.Rest.AllowTxRollback;
+        var singleObject = rest.Representation.Media == MediaType.SingleObject;
+        var result = await executor.RunAsync(rest, st, null, r => WriteCheck(rest, r, singleObject), rollback);
+        var total = prefs.Count != CountPreference.None ? result.Page : (long?)null;
+        var status = HttpMethods.IsPost(method)
+            ? StatusCodes.Status201Created
+            : withBody ? StatusCodes.Status200OK : StatusCodes.Status204NoContent;
+        if (HttpMethods.IsPut(method) && !withBody)
+        {
+            status = StatusCodes.Status204NoContent;
+        }
+
+        await RestResponse.WriteAsync(rest, status, withBody ? result.Body : null, "*/" + (total?.ToString(CultureInfo.InvariantCulture) ?? "*"));
+    }
+
+    private static RestException? WriteCheck(RestContext rest, QueryResult result, bool single)
+    {
+        if (single && result.Page != 1)
+        {
+            return SingleCheck(result);
+        }
+
+        if (rest.Preferences is { Strict: true, MaxAffected: { } max } && result.Page > max)
+        {
+            return new RestException(
+                StatusCodes.Status400BadRequest, "PGRST124", "Query result exceeds max-affected preference constraint",
+                $"The query affects {result.Page} rows");
+        }
+
+        return null;
+    }
+
+    /// <summary>The columns a write sets: <c>columns=</c> when given, else the payload's keys; all must exist.</summary>
+    private static List<string> WriteColumns(DbTable table, Payload payload, IReadOnlyList<string>? requested)
+    {
+        var columns = requested?.ToList() ?? [.. payload.Keys];
+        foreach (var column in columns)
+        {
+            if (table.Column(column) is null)
+            {
+                throw RestException.UnknownWriteColumn(table.Name, column);
+            }
+        }
+
+        return columns;
+    }
+
+    /// <summary>PUT replaces one row named by eq filters on every primary key column (PGRST105 otherwise).</summary>
+    private static void CheckPut(DbTable table, ReadNode root, Payload payload)
+    {
+        var eqColumns = root.Conditions.OfType<FilterCondition>()
+            .Where(f => !f.Negated && f.Operation.Operator == "eq" && f.Field.Path.Count == 0)
+            .Select(f => f.Field.Name)
+            .ToHashSet(StringComparer.Ordinal);
+        if (table.PrimaryKey.Count == 0 || payload.IsArray || root.Conditions.Count != table.PrimaryKey.Count
+            || !table.PrimaryKey.All(eqColumns.Contains))
+        {
+            throw new RestException(
+                StatusCodes.Status405MethodNotAllowed, "PGRST105",
+                "Filters must include all and only primary key columns with 'eq' operators");
+        }
+    }
+
+    [GeneratedRegex(@"^\s*(?:items=)?(\d{1,18})-(\d{1,18})?\s*$")]
+    private static partial Regex RangePattern();
+}

@@ -1,0 +1,77 @@
+using MadBase.Worker.Tenancy;
+using Npgsql;
+
+namespace MadBase.Worker.Storage.Blobs;
+
+/// <summary>
+/// Finds and deletes a project's blobs that no row points to: bytes of uploads whose row never committed
+/// (a crash between the two), or old versions whose delete failed. Only blobs older than the grace period
+/// are candidates, so an upload still between "bytes written" and "row committed" is never touched.
+/// </summary>
+internal static class OrphanSweep
+{
+    private const int Batch = 1000;
+    private static readonly Caller ServiceRole = new(ApiRoles.ServiceRole, """{"role":"service_role"}""", null);
+    private static readonly RlsRequest SweepRequest = new("SWEEP", "/storage/v1/internal/sweep", "{}", "{}", ReadOnly: true);
+
+    public static async Task<int> SweepAsync(string projectRef, NpgsqlDataSource database, BlobStore blobs, DateTimeOffset olderThan, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        var candidates = new List<(string Key, string Bucket, string Name, string Version)>();
+        await foreach (var blob in blobs.ListAsync(projectRef + "/", cancellationToken))
+        {
+            if (blob.LastModified >= olderThan)
+            {
+                continue;
+            }
+
+            var parts = blob.Key.Split('/');
+            if (parts.Length < 4)
+            {
+                continue;
+            }
+
+            candidates.Add((blob.Key, parts[1], string.Join('/', parts[2..^1]), parts[^1]));
+            if (candidates.Count == Batch)
+            {
+                deleted += await DeleteUnreferencedAsync(database, blobs, candidates, cancellationToken);
+                candidates.Clear();
+            }
+        }
+
+        if (candidates.Count > 0)
+        {
+            deleted += await DeleteUnreferencedAsync(database, blobs, candidates, cancellationToken);
+        }
+
+        return deleted;
+    }
+
+    private static async Task<int> DeleteUnreferencedAsync(NpgsqlDataSource database, BlobStore blobs, List<(string Key, string Bucket, string Name, string Version)> candidates, CancellationToken cancellationToken)
+    {
+        var orphans = new List<string>();
+        await using (var transaction = await RlsTransaction.BeginAsync(database, ServiceRole, SweepRequest, cancellationToken))
+        {
+            await using var command = transaction.CreateCommand("""
+                SELECT c.k FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS c(k, b, n, v)
+                WHERE NOT EXISTS (SELECT 1 FROM storage.objects o WHERE o.bucket_id = c.b AND o.name = c.n AND o.version = c.v)
+                """);
+            command.Parameters.AddWithValue(candidates.Select(c => c.Key).ToArray());
+            command.Parameters.AddWithValue(candidates.Select(c => c.Bucket).ToArray());
+            command.Parameters.AddWithValue(candidates.Select(c => c.Name).ToArray());
+            command.Parameters.AddWithValue(candidates.Select(c => c.Version).ToArray());
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                orphans.Add(reader.GetString(0));
+            }
+        }
+
+        if (orphans.Count > 0)
+        {
+            await blobs.DeleteAsync(orphans, cancellationToken);
+        }
+
+        return orphans.Count;
+    }
+}

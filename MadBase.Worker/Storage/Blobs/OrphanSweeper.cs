@@ -1,0 +1,67 @@
+using System.Collections.Concurrent;
+using MadBase.ServiceDefaults.Projects;
+using MadBase.Worker.Tenancy;
+using Microsoft.Extensions.Options;
+
+namespace MadBase.Worker.Storage.Blobs;
+
+/// <summary>The projects this worker has served storage requests for: the ones worth sweeping.</summary>
+internal sealed class StorageProjects
+{
+    private readonly ConcurrentDictionary<string, Project> seen = new(StringComparer.Ordinal);
+
+    public void Seen(Project project) => seen[project.Ref] = project;
+
+    public IReadOnlyCollection<Project> All => [.. seen.Values];
+}
+
+/// <summary>
+/// Periodically sweeps orphaned blobs (and, on the file backend, temporary files a crash left behind) of
+/// every project this worker has served. Several workers sweeping the same project is harmless: deleting
+/// an orphan twice is a no-op.
+/// </summary>
+internal sealed partial class OrphanSweeper(
+    StorageProjects projects,
+    TenantDatabases databases,
+    BlobStore blobs,
+    IOptions<StorageOptions> options,
+    TimeProvider time,
+    ILogger<OrphanSweeper> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var grace = TimeSpan.FromMinutes(options.Value.OrphanGraceMinutes);
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(options.Value.SweepIntervalMinutes), time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            var olderThan = time.GetUtcNow() - grace;
+            if (blobs is FileSystemBlobStore files)
+            {
+                files.DeleteStaleTemporaryFiles(olderThan);
+            }
+
+            foreach (var project in projects.All)
+            {
+                try
+                {
+                    var database = await databases.GetAsync(project);
+                    var deleted = await OrphanSweep.SweepAsync(project.Ref, database, blobs, olderThan, stoppingToken);
+                    if (deleted > 0)
+                    {
+                        LogSwept(logger, deleted, project.Ref);
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogSweepFailed(logger, project.Ref, e.Message);
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 5020, Level = LogLevel.Information, Message = "Swept {Count} orphaned blobs of project {ProjectRef}")]
+    private static partial void LogSwept(ILogger logger, int count, string projectRef);
+
+    [LoggerMessage(EventId = 5021, Level = LogLevel.Warning, Message = "Orphan sweep of project {ProjectRef} failed: {Reason}")]
+    private static partial void LogSweepFailed(ILogger logger, string projectRef, string reason);
+}

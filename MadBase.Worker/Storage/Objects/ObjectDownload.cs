@@ -1,0 +1,188 @@
+using System.Buffers;
+using System.Globalization;
+using Microsoft.Net.Http.Headers;
+
+namespace MadBase.Worker.Storage.Objects;
+
+/// <summary>
+/// Sends an object's bytes straight from the blob store to the response: ETag/Last-Modified, 304 for a
+/// matching If-None-Match, one byte range (206), <c>?download</c> as Content-Disposition. The row is read
+/// and committed first, so a download never holds a database connection while streaming.
+/// </summary>
+internal static class ObjectDownload
+{
+    public static async Task<IResult> AuthenticatedAsync(HttpContext context, StorageServices services, string bucket, string path)
+    {
+        ObjectNames.Validate(path);
+        ObjectRow row;
+        await using (var transaction = await services.Session.BeginAsync(context, "storage.object.get_authenticated"))
+        {
+            row = await ObjectRows.FindAsync(transaction, bucket, path, context.RequestAborted) ?? throw StorageError.NoSuchKey();
+            await transaction.CommitAsync(context.RequestAborted);
+        }
+
+        return await SendAsync(context, services, row);
+    }
+
+    public static async Task<IResult> PublicAsync(HttpContext context, StorageServices services, string bucket, string path)
+    {
+        ObjectNames.Validate(path);
+        ObjectRow row;
+        await using (var transaction = await services.Session.BeginAsync(context, "storage.object.get_public", asServiceRole: true))
+        {
+            var limits = await Buckets.Buckets.FindLimitsAsync(transaction, bucket, context.RequestAborted);
+            if (limits is not { Public: true })
+            {
+                throw StorageError.NoSuchBucket();
+            }
+
+            row = await ObjectRows.FindAsync(transaction, bucket, path, context.RequestAborted) ?? throw StorageError.NoSuchKey();
+            await transaction.CommitAsync(context.RequestAborted);
+        }
+
+        return await SendAsync(context, services, row);
+    }
+
+    public static async Task<IResult> SendAsync(HttpContext context, StorageServices services, ObjectRow row)
+    {
+        var tenant = await services.Session.TenantAsync(context);
+        var metadata = row.Metadata;
+        var request = context.Request;
+        var response = context.Response;
+        var headOnly = HttpMethods.IsHead(request.Method);
+
+        response.Headers.ETag = metadata.ETag;
+        response.Headers.LastModified = metadata.LastModified.ToString("R", CultureInfo.InvariantCulture);
+        response.Headers.CacheControl = metadata.CacheControl;
+        response.Headers.AcceptRanges = "bytes";
+        if (request.Query.TryGetValue("download", out var download))
+        {
+            var fileName = download.ToString() is { Length: > 0 } named ? named : row.Name[(row.Name.LastIndexOf('/') + 1)..];
+            var disposition = new ContentDispositionHeaderValue("attachment");
+            disposition.SetHttpFileName(fileName);
+            response.Headers.ContentDisposition = disposition.ToString();
+        }
+
+        if (IfNoneMatch(request, metadata.ETag))
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            return Results.Empty;
+        }
+
+        long offset = 0;
+        var length = metadata.Size;
+        var status = StatusCodes.Status200OK;
+        if (request.Headers.Range.ToString() is { Length: > 0 } rangeHeader)
+        {
+            var range = ByteRange.Parse(rangeHeader, metadata.Size);
+            if (range is null)
+            {
+                response.Headers.ContentRange = $"bytes */{metadata.Size}";
+                throw StorageError.InvalidRange();
+            }
+
+            (offset, length) = range.Value;
+            status = StatusCodes.Status206PartialContent;
+            response.Headers.ContentRange = $"bytes {offset}-{offset + length - 1}/{metadata.Size}";
+        }
+
+        response.ContentType = metadata.MimeType;
+        response.ContentLength = length;
+        if (headOnly)
+        {
+            response.StatusCode = status;
+            return Results.Empty;
+        }
+
+        await using var blob = await services.Blobs.OpenReadAsync(row.BlobKey(tenant.Project!.Ref), offset, length, context.RequestAborted)
+            ?? throw StorageError.NoSuchKey();
+        response.StatusCode = status;
+        await CopyExactlyAsync(blob, response.Body, length, context.RequestAborted);
+        return Results.Empty;
+    }
+
+    private static bool IfNoneMatch(HttpRequest request, string etag)
+    {
+        var header = request.Headers.IfNoneMatch.ToString();
+        if (header.Length == 0)
+        {
+            return false;
+        }
+
+        return header.Split(',').Select(t => t.Trim()).Any(t => t == "*" || t == etag || t == "W/" + etag || t == etag.Trim('"'));
+    }
+
+    private static async Task CopyExactlyAsync(Stream source, Stream destination, long length, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(81920);
+        try
+        {
+            var remaining = length;
+            while (remaining > 0)
+            {
+                var read = await source.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, remaining)), cancellationToken);
+                if (read == 0)
+                {
+                    throw new IOException("blob ended before its recorded size");
+                }
+
+                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                remaining -= read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
+
+/// <summary>A single <c>bytes=</c> range (start-end, start-, -suffix) against an object's size.</summary>
+internal static class ByteRange
+{
+    public static (long Offset, long Length)? Parse(string header, long size)
+    {
+        if (!header.StartsWith("bytes=", StringComparison.OrdinalIgnoreCase) || header.Contains(',', StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var spec = header[6..].Trim();
+        var dash = spec.IndexOf('-', StringComparison.Ordinal);
+        if (dash < 0)
+        {
+            return null;
+        }
+
+        var startText = spec[..dash];
+        var endText = spec[(dash + 1)..];
+        if (startText.Length == 0)
+        {
+            if (!long.TryParse(endText, NumberStyles.None, CultureInfo.InvariantCulture, out var suffix) || suffix == 0 || size == 0)
+            {
+                return null;
+            }
+
+            suffix = Math.Min(suffix, size);
+            return (size - suffix, suffix);
+        }
+
+        if (!long.TryParse(startText, NumberStyles.None, CultureInfo.InvariantCulture, out var start) || start >= size)
+        {
+            return null;
+        }
+
+        var end = size - 1;
+        if (endText.Length > 0)
+        {
+            if (!long.TryParse(endText, NumberStyles.None, CultureInfo.InvariantCulture, out end) || end < start)
+            {
+                return null;
+            }
+
+            end = Math.Min(end, size - 1);
+        }
+
+        return (start, end - start + 1);
+    }
+}

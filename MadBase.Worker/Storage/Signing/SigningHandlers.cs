@@ -1,0 +1,117 @@
+using System.Text.Json;
+using MadBase.Worker.Storage.Objects;
+
+namespace MadBase.Worker.Storage.Signing;
+
+/// <summary>Signed download and upload URLs: storage-api's object/getSignedURL(s), getSignedObject, getSignedUploadURL, uploadSignedObject.</summary>
+internal static class SigningHandlers
+{
+    /// <summary>storage-api's default lifetime of a signed upload URL.</summary>
+    private static readonly TimeSpan UploadLifetime = TimeSpan.FromHours(2);
+
+    public static async Task<IResult> Sign(HttpContext context, StorageServices services, string bucket, string path)
+    {
+        ObjectNames.Validate(path);
+        var expiresIn = ExpiresIn(await StorageJson.ReadObjectAsync(context));
+        var tenant = await services.Session.TenantAsync(context);
+        await using (var transaction = await services.Session.BeginAsync(context, "storage.object.sign"))
+        {
+            _ = await ObjectRows.FindAsync(transaction, bucket, path, context.RequestAborted) ?? throw StorageError.NoSuchKey();
+        }
+
+        var url = bucket + "/" + path;
+        var token = SignedTokens.Sign(tenant.Project!, SignedTokens.Download, url, expiresIn, services.Time.GetUtcNow());
+        return Results.Json(new Dictionary<string, string> { ["signedURL"] = $"/object/sign/{url}?token={token}" });
+    }
+
+    public static async Task<IResult> SignMany(HttpContext context, StorageServices services, string bucket)
+    {
+        var body = await StorageJson.ReadObjectAsync(context);
+        var expiresIn = ExpiresIn(body);
+        if (!body.TryGetProperty("paths", out var paths) || paths.ValueKind != JsonValueKind.Array || paths.GetArrayLength() is 0 or > 1000)
+        {
+            throw StorageError.InvalidRequest("body must have required property 'paths' (1 to 1000 names)");
+        }
+
+        var tenant = await services.Session.TenantAsync(context);
+        var now = services.Time.GetUtcNow();
+        var results = new List<Dictionary<string, string?>>();
+        await using var transaction = await services.Session.BeginAsync(context, "storage.object.sign");
+        foreach (var item in paths.EnumerateArray())
+        {
+            var path = item.ValueKind == JsonValueKind.String ? item.GetString()! : string.Empty;
+            var exists = path.Length > 0 && await ObjectRows.FindAsync(transaction, bucket, path, context.RequestAborted) is not null;
+            var url = bucket + "/" + path;
+            results.Add(new Dictionary<string, string?>
+            {
+                ["error"] = exists ? null : "Either the object does not exist or you do not have access to it",
+                ["path"] = path,
+                ["signedURL"] = exists ? $"/object/sign/{url}?token={SignedTokens.Sign(tenant.Project!, SignedTokens.Download, url, expiresIn, now)}" : null,
+            });
+        }
+
+        return Results.Json(results);
+    }
+
+    public static async Task<IResult> DownloadSigned(HttpContext context, StorageServices services, string bucket, string path)
+    {
+        ObjectNames.Validate(path);
+        var tenant = await services.Session.TenantAsync(context);
+        await SignedTokens.VerifyAsync(services.Verifier, tenant.Project!, context.Request.Query["token"], SignedTokens.Download, bucket + "/" + path);
+
+        // The token is the authorisation: it was only issued to someone allowed to read the object.
+        ObjectRow row;
+        await using (var transaction = await services.Session.BeginAsync(context, "storage.object.get_signed", asServiceRole: true))
+        {
+            row = await ObjectRows.FindAsync(transaction, bucket, path, context.RequestAborted) ?? throw StorageError.NoSuchKey();
+            await transaction.CommitAsync(context.RequestAborted);
+        }
+
+        return await ObjectDownload.SendAsync(context, services, row);
+    }
+
+    public static async Task<IResult> CreateUploadUrl(HttpContext context, StorageServices services, string bucket, string path)
+    {
+        ObjectNames.Validate(path);
+        var tenant = await services.Session.TenantAsync(context);
+        var upsert = string.Equals(context.Request.Headers["x-upsert"].ToString(), "true", StringComparison.OrdinalIgnoreCase);
+
+        // Would the caller's policies let them write this row? Try it and roll back, as storage-api's canUpload does.
+        await using (var transaction = await services.Session.BeginAsync(context, "storage.object.upload_sign"))
+        {
+            // A missing bucket fails the probe's foreign key: NoSuchBucket, whatever the caller may see.
+            var probe = new NewObject(Guid.NewGuid(), bucket, path, tenant.Caller.Subject, "probe", "{}", null);
+            if (upsert)
+            {
+                await ObjectRows.UpsertAsync(transaction, probe, context.RequestAborted);
+            }
+            else
+            {
+                await ObjectRows.InsertAsync(transaction, probe, context.RequestAborted);
+            }
+        }
+
+        var url = bucket + "/" + path;
+        var token = SignedTokens.Sign(tenant.Project!, SignedTokens.Upload, url, UploadLifetime, services.Time.GetUtcNow(), tenant.Caller.Subject, upsert);
+        return Results.Json(new Dictionary<string, string> { ["url"] = $"/object/upload/sign/{url}?token={token}", ["token"] = token });
+    }
+
+    public static async Task<IResult> UploadSigned(HttpContext context, StorageServices services, string bucket, string path)
+    {
+        ObjectNames.Validate(path);
+        var tenant = await services.Session.TenantAsync(context);
+        var claims = await SignedTokens.VerifyAsync(services.Verifier, tenant.Project!, context.Request.Query["token"], SignedTokens.Upload, bucket + "/" + path);
+        var target = new UploadTarget(bucket, path, claims.Upsert, claims.Owner, AsServiceRole: true, "storage.object.upload_signed");
+        return await ObjectUpload.RunAsync(context, services, target);
+    }
+
+    private static TimeSpan ExpiresIn(JsonElement body)
+    {
+        if (!body.TryGetProperty("expiresIn", out var value) || value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var seconds) || seconds < 1)
+        {
+            throw StorageError.InvalidRequest("body must have required property 'expiresIn' (a positive number of seconds)");
+        }
+
+        return TimeSpan.FromSeconds(Math.Min(seconds, 10L * 365 * 24 * 3600));
+    }
+}

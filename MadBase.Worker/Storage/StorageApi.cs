@@ -1,0 +1,50 @@
+using MadBase.Worker.Storage.Buckets;
+using MadBase.Worker.Storage.Objects;
+using MadBase.Worker.Storage.Signing;
+
+namespace MadBase.Worker.Storage;
+
+/// <summary>/storage/v1: storage-api compatible (supabase/storage src/http/routes), as storage-js calls it.</summary>
+internal static class StorageApi
+{
+    private static readonly string[] Head = ["HEAD"];
+
+    public static IEndpointRouteBuilder MapStorageApi(this IEndpointRouteBuilder routes)
+    {
+        var storage = routes.MapGroup("/storage/v1").AddEndpointFilter<StorageTenantFilter>();
+
+        storage.MapGet("/bucket", BucketHandlers.List);
+        storage.MapGet("/bucket/{id}", BucketHandlers.Get);
+        storage.MapPost("/bucket", BucketHandlers.Create);
+        storage.MapPut("/bucket/{id}", BucketHandlers.Update);
+        storage.MapPost("/bucket/{id}/empty", BucketHandlers.Empty);
+        storage.MapDelete("/bucket/{id}", BucketHandlers.Delete);
+
+        storage.MapPost("/object/list/{bucket}", ObjectListing.List);
+        storage.MapPost("/object/list-v2/{bucket}", ObjectListing.ListV2);
+        storage.MapPost("/object/move", ObjectHandlers.Move);
+        storage.MapPost("/object/copy", ObjectHandlers.Copy);
+
+        storage.MapPost("/object/sign/{bucket}", SigningHandlers.SignMany);
+        storage.MapPost("/object/sign/{bucket}/{**path}", SigningHandlers.Sign);
+        storage.MapGet("/object/sign/{bucket}/{**path}", SigningHandlers.DownloadSigned);
+        storage.MapMethods("/object/sign/{bucket}/{**path}", Head, SigningHandlers.DownloadSigned);
+        storage.MapPost("/object/upload/sign/{bucket}/{**path}", SigningHandlers.CreateUploadUrl);
+        storage.MapPut("/object/upload/sign/{bucket}/{**path}", SigningHandlers.UploadSigned);
+
+        storage.MapGet("/object/info/authenticated/{bucket}/{**path}", ObjectHandlers.Info);
+        storage.MapGet("/object/info/{bucket}/{**path}", ObjectHandlers.Info);
+        storage.MapGet("/object/public/{bucket}/{**path}", ObjectDownload.PublicAsync);
+        storage.MapMethods("/object/public/{bucket}/{**path}", Head, ObjectDownload.PublicAsync);
+        storage.MapGet("/object/authenticated/{bucket}/{**path}", ObjectDownload.AuthenticatedAsync);
+        storage.MapMethods("/object/authenticated/{bucket}/{**path}", Head, ObjectDownload.AuthenticatedAsync);
+        storage.MapGet("/object/{bucket}/{**path}", ObjectDownload.AuthenticatedAsync);
+        storage.MapMethods("/object/{bucket}/{**path}", Head, ObjectDownload.AuthenticatedAsync);
+
+        storage.MapPost("/object/{bucket}/{**path}", ObjectHandlers.Create);
+        storage.MapPut("/object/{bucket}/{**path}", ObjectHandlers.Update);
+        storage.MapDelete("/object/{bucket}/{**path}", ObjectHandlers.DeleteOne);
+        storage.MapDelete("/object/{bucket}", ObjectHandlers.DeleteMany);
+        return routes;
+    }
+}

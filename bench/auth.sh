@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Auth throughput, measured: password sign-ins per second through the gateway (each one a bcrypt
+# verification at cost 10) against raw bcrypt hashes per second with the same library on the same cores,
+# and refresh-token rotations per second; p50/p99 from wrk --latency.
+# Usage: bench/auth.sh [seconds=10] [connections=8]. Needs wrk (apt-get install -y wrk).
+# Starts its own stack (one worker) in a temp dir on the auth module's private ports 61000-61004 and
+# stops it at the end. The bench turns the per-IP token rate limit off for the default project, since
+# wrk sends everything from one address.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+duration=${1:-10}
+connections=${2:-8}
+command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk"; exit 1; }
+
+work=$(mktemp -d /tmp/madbase-auth-bench.XXXXXX)
+chmod 755 "$work" # Postgres runs as the postgres user
+cleanup() {
+  [ -n "${stack_pid:-}" ] && kill -TERM "$stack_pid" 2>/dev/null && wait "$stack_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+dotnet build MadBase.Offline.slnf -c Release --nologo -v q -clp:ErrorsOnly >/dev/null
+dotnet MadBase.Cli/bin/Release/net10.0/madbase.dll start --data-dir "$work/stack" --workers 1 \
+  --port 61000 --control-port 61001 --worker-port 61002 --db-port 61003 --redis-port 61004 > "$work/stack.log" 2>&1 &
+stack_pid=$!
+for _ in $(seq 1 180); do [ -f "$work/stack/stack.env" ] && break; sleep 1; done
+[ -f "$work/stack/stack.env" ] || { cat "$work/stack.log"; exit 1; }
+# shellcheck disable=SC1091
+. "$work/stack/stack.env"
+
+curl -sf -X PATCH "$ADMIN_URL/projects/default" -H "Authorization: Bearer $ADMIN_PASSWORD" -H 'Content-Type: application/json' \
+  -d '{"settings":{"auth":{"rate_limit_token_refresh":0}}}' >/dev/null
+sleep 2 # the change reaches the worker through Redis
+
+email="bench-$(date +%s)@example.com"
+curl -sf "$API_URL/auth/v1/signup" -H "apikey: $ANON_KEY" -H 'Content-Type: application/json' \
+  -d "{\"email\":\"$email\",\"password\":\"bench-password\"}" >/dev/null
+
+# One refresh-token chain per wrk thread (one connection each), so rotations never contend for a row.
+for i in $(seq 1 "$connections"); do
+  session=$(curl -sf "$API_URL/auth/v1/token?grant_type=password" -H "apikey: $ANON_KEY" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$email\",\"password\":\"bench-password\"}")
+  echo "$session" | sed -E 's/.*"refresh_token":"([^"]+)".*/\1/' >> "$work/tokens"
+done
+
+cat > "$work/password.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["apikey"] = "$ANON_KEY"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"email":"$email","password":"bench-password"}'
+LUA
+
+cat > "$work/refresh.lua" <<LUA
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+end
+function init(args)
+  local tokens = {}
+  for line in io.lines("$work/tokens") do tokens[#tokens + 1] = line end
+  token = tokens[id] or tokens[1]
+end
+function request()
+  return wrk.format("POST", nil, { ["apikey"] = "$ANON_KEY", ["Content-Type"] = "application/json" },
+    '{"refresh_token":"' .. token .. '"}')
+end
+function response(status, headers, body)
+  local next_token = body:match('"refresh_token":"([^"]+)"')
+  if next_token then token = next_token end
+end
+LUA
+
+# Raw bcrypt with the worker's library and cost, one thread per core, for the same duration.
+mkdir -p "$work/raw"
+cat > "$work/raw/raw.csproj" <<'PROJ'
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><ImplicitUsings>enable</ImplicitUsings><ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally></PropertyGroup>
+  <ItemGroup><PackageReference Include="Portable.BouncyCastle" Version="1.8.10" /></ItemGroup>
+</Project>
+PROJ
+cat > "$work/raw/Program.cs" <<'CS'
+using System.Diagnostics;
+using Org.BouncyCastle.Crypto.Generators;
+var seconds = int.Parse(args[0]);
+var hash = OpenBsdBCrypt.Generate("2a", "bench-password".ToCharArray(), new byte[16], 10);
+long count = 0;
+var clock = Stopwatch.StartNew();
+Parallel.For(0, Environment.ProcessorCount, _ =>
+{
+    while (clock.Elapsed.TotalSeconds < seconds)
+    {
+        OpenBsdBCrypt.CheckPassword(hash, "bench-password".ToCharArray());
+        Interlocked.Increment(ref count);
+    }
+});
+Console.WriteLine($"{count / clock.Elapsed.TotalSeconds:F1}");
+CS
+(cd "$work/raw" && dotnet build -c Release --nologo -v q -clp:ErrorsOnly >/dev/null)
+raw=$(dotnet "$work/raw/bin/Release/net10.0/raw.dll" "$duration")
+
+echo "== password sign-ins (POST /auth/v1/token?grant_type=password), $connections connections, ${duration}s"
+wrk -t"$connections" -c"$connections" -d"${duration}s" --timeout 10s --latency -s "$work/password.lua" "$API_URL/auth/v1/token?grant_type=password" | tee "$work/password.out"
+echo "== refresh-token rotations (POST /auth/v1/token?grant_type=refresh_token), $connections chains, ${duration}s"
+wrk -t"$connections" -c"$connections" -d"${duration}s" --latency -s "$work/refresh.lua" "$API_URL/auth/v1/token?grant_type=refresh_token" | tee "$work/refresh.out"
+
+signins=$(awk '/Requests\/sec/ {print $2}' "$work/password.out")
+refreshes=$(awk '/Requests\/sec/ {print $2}' "$work/refresh.out")
+echo
+echo "raw bcrypt verifications/s ($(nproc) cores): $raw"
+echo "password sign-ins/s through the gateway:     $signins  (ratio $(awk -v a="$signins" -v b="$raw" 'BEGIN {printf "%.2f", a / b}'))"
+echo "refreshes/s:                                 $refreshes"
+grep -h -E "Non-2xx|Socket errors" "$work/password.out" "$work/refresh.out" || echo "all responses 2xx"
