@@ -21,7 +21,8 @@ cleanup() {
 trap cleanup EXIT
 
 dotnet build MadBase.Offline.slnf -c Release --nologo -v q -clp:ErrorsOnly >/dev/null
-dotnet MadBase.Cli/bin/Release/net10.0/madbase.dll start --data-dir "$work/stack" --workers 1 \
+# wrk sends everything from one IP: switch the per-IP limiter off, or it measures 429s.
+Gateway__RateLimit__PermitsPerSecond=0 dotnet MadBase.Cli/bin/Release/net10.0/madbase.dll start --data-dir "$work/stack" --workers 1 \
   --port 32200 --control-port 32201 --worker-port 32202 --db-port 32204 --redis-port 32205 > "$work/stack.log" 2>&1 &
 stack_pid=$!
 for _ in $(seq 1 180); do [ -f "$work/stack/stack.env" ] && break; sleep 1; done
