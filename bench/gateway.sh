@@ -57,6 +57,7 @@ sleep 1
 
 run() { # name url headers...
   local name=$1 url=$2; shift 2
+  wrk -t2 -c"$connections" -d3s "$@" "$url" > /dev/null # warm-up (JIT, pools), not counted
   local out; out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "$@" "$url")
   local rps p50 p99
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
