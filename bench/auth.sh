@@ -3,7 +3,7 @@
 # verification at cost 10) against raw bcrypt hashes per second with the same library on the same cores,
 # and refresh-token rotations per second; p50/p99 from wrk --latency.
 # Usage: bench/auth.sh [seconds=10] [connections=8]. Needs wrk (apt-get install -y wrk).
-# Starts its own stack (one worker) in a temp dir on the auth module's private ports 61000-61004 and
+# Starts its own stack (one worker) in a temp dir on the auth module's private ports 32600-32604 and
 # stops it at the end. The bench turns the per-IP token rate limit off for the default project, since
 # wrk sends everything from one address.
 set -euo pipefail
@@ -21,8 +21,9 @@ cleanup() {
 trap cleanup EXIT
 
 dotnet build MadBase.Offline.slnf -c Release --nologo -v q -clp:ErrorsOnly >/dev/null
-dotnet MadBase.Cli/bin/Release/net10.0/madbase.dll start --data-dir "$work/stack" --workers 1 \
-  --port 61000 --control-port 61001 --worker-port 61002 --db-port 61003 --redis-port 61004 > "$work/stack.log" 2>&1 &
+# wrk sends everything from one IP: the gateway's per-IP limiter is off for the benchmark stack.
+Gateway__RateLimit__PermitsPerSecond=0 dotnet MadBase.Cli/bin/Release/net10.0/madbase.dll start --data-dir "$work/stack" --workers 1 \
+  --port 32600 --control-port 32601 --worker-port 32602 --db-port 32603 --redis-port 32604 > "$work/stack.log" 2>&1 &
 stack_pid=$!
 for _ in $(seq 1 180); do [ -f "$work/stack/stack.env" ] && break; sleep 1; done
 [ -f "$work/stack/stack.env" ] || { cat "$work/stack.log"; exit 1; }

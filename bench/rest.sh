@@ -4,7 +4,7 @@
 # worker — and pgbench running the equivalent primary-key SELECT (prepared, same connections) as the
 # physical limit of the box. Prints req/s, p50/p99 and the ratios.
 # Usage: bench/rest.sh [seconds=10] [connections=32]. Needs wrk and pgbench.
-# Starts its own stack (one worker, Release build) in a temp dir on ports 62000-62004 and stops it at the end.
+# Starts its own stack (one worker, Release build) in a temp dir on ports 32500-32504 and stops it at the end.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 duration=${1:-10}
@@ -21,14 +21,15 @@ cleanup() {
 trap cleanup EXIT
 
 dotnet build MadBase.Offline.slnf -c Release --nologo -v q -clp:ErrorsOnly >/dev/null
-dotnet MadBase.Cli/bin/Release/net10.0/madbase.dll start --data-dir "$work/stack" --workers 1 \
-  --port 62000 --control-port 62001 --worker-port 62002 --db-port 62003 --redis-port 62004 > "$work/stack.log" 2>&1 &
+# wrk sends everything from one IP: the gateway's per-IP limiter is off for the benchmark stack.
+Gateway__RateLimit__PermitsPerSecond=0 dotnet MadBase.Cli/bin/Release/net10.0/madbase.dll start --data-dir "$work/stack" --workers 1 \
+  --port 32500 --control-port 32501 --worker-port 32502 --db-port 32503 --redis-port 32504 > "$work/stack.log" 2>&1 &
 stack_pid=$!
 for _ in $(seq 1 180); do [ -f "$work/stack/stack.env" ] && break; sleep 1; done
 [ -f "$work/stack/stack.env" ] || { cat "$work/stack.log"; exit 1; }
 # shellcheck disable=SC1091
 . "$work/stack/stack.env"
-worker=http://127.0.0.1:62002
+worker=http://127.0.0.1:32502
 
 psql "$DB_URL" -q <<'SQL'
 CREATE TABLE public.bench_categories (id int PRIMARY KEY, name text NOT NULL);

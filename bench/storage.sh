@@ -4,7 +4,7 @@
 # gateway and the worker after each phase; and the latency of listing 100 entries in a bucket that
 # holds 100,000 objects.
 # Usage: bench/storage.sh [sizes in MB, default "100 1024"]. Starts its own stack (one worker, no Redis)
-# in a temp dir on the storage module's private ports 63000-63004 and stops it at the end.
+# in a temp dir on the storage module's private ports 32700-32704 and stops it at the end.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 sizes=${1:-"100 1024"}
@@ -19,8 +19,9 @@ cleanup() {
 trap cleanup EXIT
 
 dotnet build MadBase.Offline.slnf -c Release --nologo -v q -clp:ErrorsOnly >/dev/null
-dotnet MadBase.Cli/bin/Release/net10.0/madbase.dll start --data-dir "$work/stack" --workers 1 --no-redis \
-  --port 63000 --control-port 63001 --worker-port 63002 --db-port 63004 > "$work/stack.log" 2>&1 &
+# wrk sends everything from one IP: the gateway's per-IP limiter is off for the benchmark stack.
+Gateway__RateLimit__PermitsPerSecond=0 dotnet MadBase.Cli/bin/Release/net10.0/madbase.dll start --data-dir "$work/stack" --workers 1 --no-redis \
+  --port 32700 --control-port 32701 --worker-port 32702 --db-port 32704 > "$work/stack.log" 2>&1 &
 stack_pid=$!
 for _ in $(seq 1 180); do [ -f "$work/stack/stack.env" ] && break; sleep 1; done
 [ -f "$work/stack/stack.env" ] || { cat "$work/stack.log"; exit 1; }
@@ -28,8 +29,8 @@ for _ in $(seq 1 180); do [ -f "$work/stack/stack.env" ] && break; sleep 1; done
 . "$work/stack/stack.env"
 
 pid_on() { ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
-gateway_pid=$(pid_on 63000)
-worker_pid=$(pid_on 63002)
+gateway_pid=$(pid_on 32700)
+worker_pid=$(pid_on 32702)
 peak_mb() { awk '/VmHWM/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
 rss_mb() { awk '/VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
 mbps() { awk -v bytes="$1" -v secs="$2" 'BEGIN { printf "%.0f", bytes / 1048576 / secs }'; }
