@@ -485,9 +485,9 @@ internal static class QueryParser
             return text[start..at];
         }
 
-        public Field ReadField()
+        /// <summary>A JSON path after a column: <c>-&gt;key</c> keeps JSON, <c>-&gt;&gt;key</c> takes text.</summary>
+        private List<JsonStep> ReadJsonPath()
         {
-            var name = ReadName();
             var path = new List<JsonStep>();
             while (true)
             {
@@ -502,12 +502,17 @@ internal static class QueryParser
                 }
                 else
                 {
-                    break;
+                    return path;
                 }
 
-                var key = ReadName();
-                path.Add(new JsonStep(key, asText));
+                path.Add(new JsonStep(ReadName(), asText));
             }
+        }
+
+        public Field ReadField()
+        {
+            var name = ReadName();
+            var path = ReadJsonPath();
 
             return new Field(name, path);
         }
@@ -612,25 +617,7 @@ internal static class QueryParser
                 return new EmbedItem(first, alias, hint, join, false, items);
             }
 
-            var path = new List<JsonStep>();
-            while (true)
-            {
-                bool asText;
-                if (TryRead("->>"))
-                {
-                    asText = true;
-                }
-                else if (TryRead("->"))
-                {
-                    asText = false;
-                }
-                else
-                {
-                    break;
-                }
-
-                path.Add(new JsonStep(ReadName(), asText));
-            }
+            var path = ReadJsonPath();
 
             var field = new Field(first, path);
             string? aggregate = null;
