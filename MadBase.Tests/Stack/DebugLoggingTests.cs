@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using MadBase.Cli;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.Tests.Infrastructure;
 
@@ -17,22 +16,11 @@ public sealed class DebugLoggingTests(StackFixture stack)
     public async Task Worker_DebugLevelByConfiguration_WritesDebugJsonLines()
     {
         using var directory = TempDirectory.Create("mblog");
-        var port = FreePorts.Next();
-        var environment = new Dictionary<string, string?>
+        await using var worker = await ExtraWorker.StartAsync(stack, directory, "worker-debug", new Dictionary<string, string?>
         {
-            ["ConnectionStrings__madbase"] = stack.SystemConnectionString,
             ["Logging__LogLevel__Default"] = "Debug",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Debug",
-            ["ASPNETCORE_URLS"] = null,
-        };
-        var definition = new ServiceDefinition(
-            "worker-debug",
-            ServiceBinaries.Locate("Worker", new LocalStackOptions { DataDirectory = directory.FullPath }),
-            port,
-            "--worker-port",
-            environment);
-        await using var worker = new ServiceProcess(definition, directory.Combine("worker-debug.log"), StackHttp.Client, TimeSpan.FromSeconds(60));
-        await worker.StartAsync(CancellationToken.None);
+        });
 
         using (var request = new HttpRequestMessage(HttpMethod.Get, new Uri(worker.Url, "/auth/v1/settings")))
         {

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using MadBase.Cli;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -35,24 +34,15 @@ public sealed class TelemetryTests(StackFixture stack)
         await receiver.StartAsync();
 
         using var directory = TempDirectory.Create("mbotel");
-        var definition = new ServiceDefinition(
-            "worker-otel",
-            ServiceBinaries.Locate("Worker", new LocalStackOptions { DataDirectory = directory.FullPath }),
-            FreePorts.Next(),
-            "--worker-port",
-            new Dictionary<string, string?>
-            {
-                ["ConnectionStrings__madbase"] = stack.SystemConnectionString,
-                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Urls.First(),
-                ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
-                ["OTEL_SERVICE_NAME"] = "madbase-worker-test",
-                ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
-                ["OTEL_BLRP_SCHEDULE_DELAY"] = "200",
-                ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
-                ["ASPNETCORE_URLS"] = null,
-            });
-        await using var worker = new ServiceProcess(definition, directory.Combine("worker-otel.log"), StackHttp.Client, TimeSpan.FromSeconds(60));
-        await worker.StartAsync(CancellationToken.None);
+        await using var worker = await ExtraWorker.StartAsync(stack, directory, "worker-otel", new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Urls.First(),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_SERVICE_NAME"] = "madbase-worker-test",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+            ["OTEL_BLRP_SCHEDULE_DELAY"] = "200",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
+        });
 
         using (var request = new HttpRequestMessage(HttpMethod.Get, new Uri(worker.Url, "/auth/v1/settings")))
         {
