@@ -41,7 +41,9 @@ internal sealed class ChildProcess
 
     public int Id => _process.Id;
 
-    public bool HasExited => _process.HasExited;
+    // True only once Exited has completed, i.e. after the last lines of stdout/stderr were read: a caller
+    // that sees the process gone and then describes the failure must find its final message in the output.
+    public bool HasExited => Exited.IsCompleted && _process.HasExited;
 
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
