@@ -161,7 +161,9 @@ internal sealed class LocalStack
         {
             ["ConnectionStrings__madbase"] = parts.Postgres!.ConnectionString(SystemDatabase),
             ["ConnectionStrings__redis"] = parts.Redis?.ConnectionString,
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            // The stack is the product, not a debug build of it: Development would add the developer
+            // exception page and DI scope validation to every request. A caller's own choice wins.
+            ["ASPNETCORE_ENVIRONMENT"] = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? "Production",
         };
         foreach ((string key, string value) in _options.ExtraEnvironment)
         {

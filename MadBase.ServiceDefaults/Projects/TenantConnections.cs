@@ -31,7 +31,15 @@ public static class TenantConnections
             MinPoolSize = 0,
             ConnectionIdleLifetime = 60,
             ApplicationName = "madbase-worker:" + project.Ref,
-            NoResetOnClose = false,
+            // Every transaction sets its role, claims and request GUCs transaction-locally, so nothing of one
+            // request's identity outlives it; like PostgREST, the pool skips the session reset (DISCARD ALL
+            // costs each request a replan of everything, RLS policies included).
+            NoResetOnClose = true,
+            // The RLS setup and each query shape repeat: prepared, Postgres parses and plans them once per
+            // connection. Statements name their result columns or return JSON text, so a user's DDL cannot
+            // change a prepared statement's result type.
+            MaxAutoPrepare = 128,
+            AutoPrepareMinUsages = 2,
             // PostgREST returns constraint details ("Key (id)=(1) already exists.") to the caller, who
             // already may see that row's key; without this Npgsql hides them.
             IncludeErrorDetail = true,

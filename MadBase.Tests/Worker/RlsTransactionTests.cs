@@ -125,6 +125,101 @@ public sealed class RlsTransactionTests(PostgresFixture postgres) : IAsyncLifeti
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
     }
 
+    [Fact]
+    public async Task Batch_Implicit_RunsAsTheCallerWithClaims_InOneTransaction()
+    {
+        await using var batch = await RlsBatch.OpenAsync(dataSource, User(Alice), Request("GET"), explicitTransaction: false, CancellationToken.None);
+        batch.Add("SELECT current_user, auth.uid(), current_setting('request.headers')::jsonb ->> 'x-test', txid_current_if_assigned() IS NULL");
+        batch.Add("SELECT string_agg(body, ',' ORDER BY body), current_setting('transaction_read_only') FROM public.notes");
+        await using var reader = await batch.ExecuteReaderAsync(CancellationToken.None);
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal("authenticated", reader.GetString(0));
+        Assert.Equal(Alice, reader.GetGuid(1));
+        Assert.Equal("yes", reader.GetString(2));
+        Assert.True(await reader.NextResultAsync());
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal("alice 1,alice 2", reader.GetString(0));
+        Assert.Equal("on", reader.GetString(1));
+    }
+
+    [Fact]
+    public async Task Batch_Implicit_Get_IsReadOnly()
+    {
+        await using var batch = await RlsBatch.OpenAsync(dataSource, User(Alice), Request("GET"), explicitTransaction: false, CancellationToken.None);
+        batch.Add($"INSERT INTO public.notes (owner, body) VALUES ('{Alice}', 'x')");
+        var error = await Assert.ThrowsAsync<PostgresException>(() => batch.ExecuteReaderAsync(CancellationToken.None));
+        Assert.Equal(PostgresErrorCodes.ReadOnlySqlTransaction, error.SqlState);
+    }
+
+    [Fact]
+    public async Task Batch_Implicit_CommitsAtTheEnd_AndAnErrorUndoesEveryStatement()
+    {
+        await using (var batch = await RlsBatch.OpenAsync(dataSource, User(Alice), Request("POST"), explicitTransaction: false, CancellationToken.None))
+        {
+            batch.Add($"INSERT INTO public.notes (owner, body) VALUES ('{Alice}', 'batch kept')");
+            await using (var reader = await batch.ExecuteReaderAsync(CancellationToken.None))
+            {
+                while (await reader.NextResultAsync())
+                {
+                }
+            }
+
+            await batch.CommitAsync(CancellationToken.None);
+        }
+
+        await using (var batch = await RlsBatch.OpenAsync(dataSource, User(Alice), Request("POST"), explicitTransaction: false, CancellationToken.None))
+        {
+            batch.Add($"INSERT INTO public.notes (owner, body) VALUES ('{Alice}', 'batch undone')");
+            batch.Add($"INSERT INTO public.notes (owner, body) VALUES ('{Bob}', 'forged')");
+            var error = await Assert.ThrowsAsync<PostgresException>(async () =>
+            {
+                await using var reader = await batch.ExecuteReaderAsync(CancellationToken.None);
+                while (await reader.NextResultAsync())
+                {
+                }
+            });
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
+        }
+
+        var bodies = await BodiesAsync(User(Alice));
+        Assert.Contains("batch kept", bodies);
+        Assert.DoesNotContain("batch undone", bodies);
+    }
+
+    [Fact]
+    public async Task Batch_Explicit_WithoutCommit_RollsBack()
+    {
+        await using (var batch = await RlsBatch.OpenAsync(dataSource, User(Alice), Request("POST"), explicitTransaction: true, CancellationToken.None))
+        {
+            batch.Add($"INSERT INTO public.notes (owner, body) VALUES ('{Alice}', 'explicit undone') RETURNING id");
+            await using var reader = await batch.ExecuteReaderAsync(CancellationToken.None);
+            Assert.True(await reader.ReadAsync());
+        }
+
+        Assert.DoesNotContain("explicit undone", await BodiesAsync(User(Alice)));
+    }
+
+    [Fact]
+    public async Task Batch_NextRequestOnThePooledConnection_DoesNotInheritTheRole()
+    {
+        // The pool skips the session reset: the role and claims must be transaction-local.
+        await BodiesAsync(User(Alice));
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand("SELECT current_user, current_setting('request.jwt.claims', true)", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(project.AuthenticatorRole, reader.GetString(0));
+        Assert.True(reader.IsDBNull(1) || reader.GetString(1).Length == 0);
+    }
+
+    [Fact]
+    public async Task Batch_RoleOutsideAllowList_IsRefusedBeforeAnySql()
+    {
+        var caller = new Caller("postgres", """{"role":"postgres"}""", null);
+        await Assert.ThrowsAsync<RoleNotAllowedException>(
+            () => RlsBatch.OpenAsync(dataSource, caller, Request("GET"), explicitTransaction: false, CancellationToken.None));
+    }
+
     private async Task<List<string>> BodiesAsync(Caller caller)
     {
         await using var tx = await RlsTransaction.BeginAsync(dataSource, caller, Request("GET"), CancellationToken.None);

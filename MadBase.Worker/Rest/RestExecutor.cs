@@ -19,46 +19,58 @@ internal sealed class RestExecutor(TenantScope scope)
         RestContext rest, Statement statement, Statement? plannedCount, Func<QueryResult, RestException?>? check, bool rollback)
     {
         var context = rest.Http;
-        await using var tx = await scope.BeginAsync(context, rest.Tenant);
-        if (rest.Project.Settings.Rest.PreRequest is { Length: > 0 } preRequest)
+        var cancellationToken = context.RequestAborted;
+
+        // A read has nothing to undo and a write without a check commits as it is: those run as one
+        // round trip. A write whose result decides whether it is kept needs the explicit transaction.
+        var readOnly = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method);
+        var explicitTransaction = rollback || check is not null && !readOnly;
+        await using var batch = await scope.OpenBatchAsync(context, rest.Tenant, explicitTransaction);
+        var preRequest = rest.Project.Settings.Rest.PreRequest is { Length: > 0 };
+        if (preRequest)
         {
-            var parts = preRequest.Split('.', 2);
+            var parts = rest.Project.Settings.Rest.PreRequest!.Split('.', 2);
             var name = parts.Length == 2 ? Ident.Quote(parts[0]) + "." + Ident.Quote(parts[1]) : Ident.Quote(parts[0]);
-            await using var pre = tx.CreateCommand("SELECT " + name + "()");
-            await pre.ExecuteNonQueryAsync(context.RequestAborted);
+            batch.Add("SELECT " + name + "()");
         }
 
-        long? planned = null;
         if (plannedCount is not null)
         {
-            await using var explain = tx.CreateCommand(plannedCount.ToString());
-            foreach (var parameter in plannedCount.Parameters)
-            {
-                explain.Parameters.Add(parameter);
-            }
-
-            var json = (string?)await explain.ExecuteScalarAsync(context.RequestAborted);
-            if (json is not null)
-            {
-                using var plan = JsonDocument.Parse(json);
-                planned = (long)plan.RootElement[0].GetProperty("Plan").GetProperty("Plan Rows").GetDouble();
-            }
+            batch.Add(plannedCount.ToString(), plannedCount.Parameters);
         }
 
+        batch.Add(statement.ToString(), statement.Parameters);
+
         QueryResult result;
-        await using (var command = tx.CreateCommand(statement.ToString()))
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
-            foreach (var parameter in statement.Parameters)
+            if (preRequest)
             {
-                command.Parameters.Add(parameter);
+                await reader.NextResultAsync(cancellationToken);
             }
 
-            await using var reader = await command.ExecuteReaderAsync(context.RequestAborted);
-            await reader.ReadAsync(context.RequestAborted);
+            long? planned = null;
+            if (plannedCount is not null)
+            {
+                if (await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0))
+                {
+                    using var plan = JsonDocument.Parse(reader.GetString(0));
+                    planned = (long)plan.RootElement[0].GetProperty("Plan").GetProperty("Plan Rows").GetDouble();
+                }
+
+                await reader.NextResultAsync(cancellationToken);
+            }
+
+            await reader.ReadAsync(cancellationToken);
             result = new QueryResult(
                 reader.IsDBNull(0) ? planned : reader.GetInt64(0),
                 reader.GetInt64(1),
                 reader.IsDBNull(2) ? null : reader.GetString(2));
+
+            // Read to the Sync, so an error raised at an implicit commit (deferred constraints) surfaces here.
+            while (await reader.NextResultAsync(cancellationToken))
+            {
+            }
         }
 
         if (check?.Invoke(result) is { } error)
@@ -68,7 +80,7 @@ internal sealed class RestExecutor(TenantScope scope)
 
         if (!rollback)
         {
-            await tx.CommitAsync(context.RequestAborted);
+            await batch.CommitAsync(cancellationToken);
         }
 
         return result;

@@ -9,24 +9,11 @@ namespace MadBase.Worker.Tenancy;
 /// The one way every module touches a project's data: a transaction that runs as the caller's role with
 /// the request's claims visible to Postgres, exactly as PostgREST and storage-api set them up, so row-level
 /// security policies written for Supabase (auth.uid(), auth.jwt(), current_setting('request.…')) apply
-/// unchanged. Reads (GET/HEAD) run READ ONLY.
+/// unchanged. Reads (GET/HEAD) run READ ONLY. For work of several statements with logic in between;
+/// a request that is one statement uses <see cref="RlsBatch"/>, which saves two round trips.
 /// </summary>
 internal sealed class RlsTransaction : IAsyncDisposable
 {
-    // set_config('role', …, true) is SET LOCAL ROLE in parameter form; the role itself comes from the
-    // allow-list only (checked again in BeginAsync), the rest are plain values.
-    private const string Setup = """
-        SELECT set_config('role', $1, true),
-               set_config('request.jwt.claims', $2, true),
-               set_config('request.jwt.claim.sub', $3, true),
-               set_config('request.jwt.claim.role', $1, true),
-               set_config('request.method', $4, true),
-               set_config('request.path', $5, true),
-               set_config('request.headers', $6, true),
-               set_config('request.cookies', $7, true),
-               set_config('transaction_read_only', $8, true)
-        """;
-
     private readonly NpgsqlConnection connection;
     private bool completed;
 
@@ -43,25 +30,14 @@ internal sealed class RlsTransaction : IAsyncDisposable
     public static async Task<RlsTransaction> BeginAsync(
         NpgsqlDataSource dataSource, Caller caller, RlsRequest request, CancellationToken cancellationToken)
     {
-        if (!ApiRoles.IsAllowed(caller.Role))
-        {
-            throw new RoleNotAllowedException(caller.Role);
-        }
-
+        RlsSetup.EnsureAllowed(caller);
         var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         try
         {
             var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-            await using (var setup = new NpgsqlCommand(Setup, connection, transaction))
+            await using (var setup = new NpgsqlCommand(RlsSetup.Sql, connection, transaction))
             {
-                setup.Parameters.AddWithValue(caller.Role);
-                setup.Parameters.AddWithValue(caller.ClaimsJson);
-                setup.Parameters.AddWithValue(caller.Subject ?? string.Empty);
-                setup.Parameters.AddWithValue(request.Method);
-                setup.Parameters.AddWithValue(request.Path);
-                setup.Parameters.AddWithValue(request.HeadersJson);
-                setup.Parameters.AddWithValue(request.CookiesJson);
-                setup.Parameters.AddWithValue(request.ReadOnly ? "on" : "off");
+                RlsSetup.AddParameters(setup.Parameters, caller, request);
                 await setup.ExecuteNonQueryAsync(cancellationToken);
             }
 

@@ -14,4 +14,11 @@ internal sealed class TenantScope(TenantRequestResolver resolver, TenantDatabase
         var dataSource = await databases.GetAsync(project);
         return await RlsTransaction.BeginAsync(dataSource, tenant.Caller, RlsRequest.From(context.Request), context.RequestAborted);
     }
+
+    public async Task<RlsBatch> OpenBatchAsync(HttpContext context, TenantRequest tenant, bool explicitTransaction)
+    {
+        var project = tenant.Project ?? throw new InvalidOperationException("OpenBatchAsync needs a resolved project");
+        var dataSource = await databases.GetAsync(project);
+        return await RlsBatch.OpenAsync(dataSource, tenant.Caller, RlsRequest.From(context.Request), explicitTransaction, context.RequestAborted);
+    }
 }

@@ -1,0 +1,117 @@
+using System.Data;
+using Npgsql;
+
+namespace MadBase.Worker.Tenancy;
+
+/// <summary>
+/// The RLS transaction for a request that is a few statements known up front (a REST read or write):
+/// the setup, the statements and, for an implicit transaction, the commit go to Postgres in one round trip.
+/// </summary>
+/// <remarks>
+/// Postgres runs every statement of a pipeline up to its Sync in one implicit transaction, so the setup's
+/// transaction-local role and claims hold for the statements after it and the whole batch commits, or on
+/// any error rolls back, at the Sync. An explicit transaction (BEGIN in the same round trip, COMMIT or
+/// ROLLBACK in a second) is for callers that must look at the result before deciding to keep it.
+/// </remarks>
+internal sealed class RlsBatch : IAsyncDisposable
+{
+    private readonly NpgsqlConnection connection;
+    private readonly NpgsqlTransaction? transaction;
+    private bool completed;
+
+    private RlsBatch(NpgsqlConnection connection, NpgsqlTransaction? transaction, NpgsqlBatch batch)
+    {
+        this.connection = connection;
+        this.transaction = transaction;
+        Batch = batch;
+    }
+
+    /// <summary>The commands to run; the setup is already the first and its result is skipped.</summary>
+    public NpgsqlBatch Batch { get; }
+
+    public static async Task<RlsBatch> OpenAsync(
+        NpgsqlDataSource dataSource, Caller caller, RlsRequest request, bool explicitTransaction, CancellationToken cancellationToken)
+    {
+        RlsSetup.EnsureAllowed(caller);
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            // Npgsql sends BEGIN with the batch, not on its own.
+            var transaction = explicitTransaction
+                ? await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken)
+                : null;
+            var batch = new NpgsqlBatch(connection, transaction);
+            var setup = new NpgsqlBatchCommand(RlsSetup.Sql);
+            RlsSetup.AddParameters(setup.Parameters, caller, request);
+            batch.BatchCommands.Add(setup);
+            return new RlsBatch(connection, transaction, batch);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    public NpgsqlBatchCommand Add(string sql, IEnumerable<NpgsqlParameter>? parameters = null)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var parameter in parameters ?? [])
+        {
+            command.Parameters.Add(parameter);
+        }
+
+        Batch.BatchCommands.Add(command);
+        return command;
+    }
+
+    /// <summary>Runs the batch; the reader is positioned on the result of the first command after the setup.</summary>
+    public async Task<NpgsqlDataReader> ExecuteReaderAsync(CancellationToken cancellationToken)
+    {
+        var reader = await Batch.ExecuteReaderAsync(cancellationToken);
+        try
+        {
+            await reader.NextResultAsync(cancellationToken);
+            return reader;
+        }
+        catch
+        {
+            await reader.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Commits an explicit transaction; an implicit one committed when its reader was read to the end.</summary>
+    public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        completed = true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (transaction is not null)
+        {
+            if (!completed)
+            {
+                try
+                {
+                    await transaction.RollbackAsync(CancellationToken.None);
+                }
+                catch (NpgsqlException)
+                {
+                    // The connection is broken; disposing it below returns nothing bad to the pool.
+                }
+            }
+
+            await transaction.DisposeAsync();
+        }
+
+        await Batch.DisposeAsync();
+        await connection.DisposeAsync();
+    }
+}
