@@ -10,25 +10,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 duration=${1:-10}
 connections=${2:-8}
-command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk"; exit 1; }
-
-work=$(mktemp -d /tmp/madbase-auth-bench.XXXXXX)
-chmod 755 "$work" # Postgres runs as the postgres user
-cleanup() {
-  [ -n "${stack_pid:-}" ] && kill -TERM "$stack_pid" 2>/dev/null && wait "$stack_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-dotnet build MadBase.Offline.slnf -c Release --nologo -v q -clp:ErrorsOnly >/dev/null
-# wrk sends everything from one IP: the gateway's per-IP limiter is off for the benchmark stack.
-Gateway__RateLimit__PermitsPerSecond=0 dotnet MadBase.Cli/bin/Release/net10.0/madbase.dll start --data-dir "$work/stack" --workers 1 \
-  --port 32600 --control-port 32601 --worker-port 32602 --db-port 32603 --redis-port 32604 > "$work/stack.log" 2>&1 &
-stack_pid=$!
-for _ in $(seq 1 180); do [ -f "$work/stack/stack.env" ] && break; sleep 1; done
-[ -f "$work/stack/stack.env" ] || { cat "$work/stack.log"; exit 1; }
-# shellcheck disable=SC1091
-. "$work/stack/stack.env"
+. bench/lib.sh
+bench_start auth 32600
 
 curl -sf -X PATCH "$ADMIN_URL/projects/default" -H "Authorization: Bearer $ADMIN_PASSWORD" -H 'Content-Type: application/json' \
   -d '{"settings":{"auth":{"rate_limit_token_refresh":0}}}' >/dev/null

@@ -4,32 +4,14 @@
 # worker — and pgbench running the equivalent primary-key SELECT (prepared, same connections) as the
 # physical limit of the box. Prints req/s, p50/p99 and the ratios.
 # Usage: bench/rest.sh [seconds=10] [connections=32]. Needs wrk and pgbench.
-# Starts its own stack (one worker, Release build) in a temp dir on ports 32500-32504 and stops it at the end.
+# Starts its own stack (bench/lib.sh: one worker, Release build) on ports 32500-32504 and stops it at the end.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 duration=${1:-10}
 connections=${2:-32}
-command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk"; exit 1; }
 command -v pgbench >/dev/null || { echo "pgbench is not installed: apt-get install -y postgresql-contrib"; exit 1; }
-
-work=$(mktemp -d /tmp/madbase-rest-bench.XXXXXX)
-chmod 755 "$work" # Postgres runs as the postgres user
-cleanup() {
-  [ -n "${stack_pid:-}" ] && kill -TERM "$stack_pid" 2>/dev/null && wait "$stack_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-dotnet build MadBase.Offline.slnf -c Release --nologo -v q -clp:ErrorsOnly >/dev/null
-# wrk sends everything from one IP: the gateway's per-IP limiter is off for the benchmark stack.
-Gateway__RateLimit__PermitsPerSecond=0 dotnet MadBase.Cli/bin/Release/net10.0/madbase.dll start --data-dir "$work/stack" --workers 1 \
-  --port 32500 --control-port 32501 --worker-port 32502 --db-port 32503 --redis-port 32504 > "$work/stack.log" 2>&1 &
-stack_pid=$!
-for _ in $(seq 1 180); do [ -f "$work/stack/stack.env" ] && break; sleep 1; done
-[ -f "$work/stack/stack.env" ] || { cat "$work/stack.log"; exit 1; }
-# shellcheck disable=SC1091
-. "$work/stack/stack.env"
-worker=http://127.0.0.1:32502
+. bench/lib.sh
+bench_start rest 32500
 
 psql "$DB_URL" -q <<'SQL'
 CREATE TABLE public.bench_categories (id int PRIMARY KEY, name text NOT NULL);
@@ -68,32 +50,33 @@ lua insert '/rest/v1/bench_log' POST "'{\"message\":\"hello\"}'"
 # The list and embed filters take a category, not an item id: keep them within the 50 categories.
 sed -i 's/math.random(1, 100000)/math.random(1, 50)/' "$work/list.lua" "$work/embed.lua"
 
-run() { # name url lua headers...
-  local name=$1 url=$2 script=$3; shift 3
-  local out; out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency -s "$script" "$@" "$url")
-  local rps p50 p99 non2xx
-  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  p50=$(echo "$out" | awk '$1=="50%" {print $2}')
-  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
-  non2xx=$(echo "$out" | awk '/Non-2xx/ {print $5}')
-  printf '%-16s %12s req/s   p50 %-9s p99 %-9s non-2xx %s\n' "$name" "$rps" "$p50" "$p99" "${non2xx:-0}"
-  echo "$rps" > "$work/${name//\//_}.rps"
-}
-
 echo "wrk: $connections connections, ${duration}s each, 2 threads, on $(nproc) cores shared with the servers"
 for q in pk list embed insert; do
-  run "$q/gateway" "$API_URL" "$work/$q.lua" -H "apikey: $ANON_KEY" -H "Authorization: Bearer $SERVICE_ROLE_KEY"
-  run "$q/worker" "$worker" "$work/$q.lua" -H "X-MadBase-Project: default" -H "Authorization: Bearer $SERVICE_ROLE_KEY"
+  bench_wrk "$q/gateway" "$API_URL" -s "$work/$q.lua" -H "apikey: $ANON_KEY" -H "Authorization: Bearer $SERVICE_ROLE_KEY"
+  bench_wrk "$q/worker" "$worker" -s "$work/$q.lua" -H "X-MadBase-Project: default" -H "Authorization: Bearer $SERVICE_ROLE_KEY"
 done
 
 cat > "$work/pk.sql" <<'SQL'
 \set id random(1, 100000)
 SELECT * FROM public.bench_items WHERE id = :id;
 SQL
-pg=$(pgbench -n -M prepared -c "$connections" -j 2 -T "$duration" -f "$work/pk.sql" "$DB_URL" 2>&1)
-pg_tps=$(echo "$pg" | awk '/^tps/ {print $3; exit}')
-pg_lat=$(echo "$pg" | awk '/latency average/ {print $4 " " $5}')
-printf '%-16s %12s tps     latency average %s\n' "pk/pgbench" "$pg_tps" "$pg_lat"
+pgbench_tps() { pgbench -n -M prepared -c "$connections" -j 2 -T "$duration" -f "$1" "$DB_URL" 2>&1 | awk '/^tps/ {print $3; exit}'; }
+pg_tps=$(pgbench_tps "$work/pk.sql")
+printf '%-16s %10s tps    the same SELECT alone, prepared\n' "pk/pgbench" "$pg_tps"
 
-awk -v g="$(cat "$work/pk_gateway.rps")" -v w="$(cat "$work/pk_worker.rps")" -v p="$pg_tps" \
-  'BEGIN { printf "pk: gateway/pgbench %.2f   worker/pgbench %.2f   gateway/worker %.2f (goal: gateway/pgbench >= 0.5)\n", g/p, w/p, g/w }'
+# The floor of any RLS-enforcing API: the same SELECT inside a transaction that first sets the role and
+# claims, sent as one pipeline, as the worker does it (PostgREST needs the same statements).
+cat > "$work/pk-rls.sql" <<'SQL'
+\set id random(1, 100000)
+\startpipeline
+BEGIN;
+SELECT set_config('role', 'service_role', true), set_config('request.jwt.claims', '{"role":"service_role"}', true), set_config('request.method', 'GET', true), set_config('request.path', '/rest/v1/bench_items', true), set_config('request.headers', '{}', true), set_config('transaction_read_only', 'on', true);
+SELECT NULL::bigint, pg_catalog.count(r), coalesce(json_agg(r), '[]')::text FROM (SELECT * FROM public.bench_items WHERE id = :id) r;
+COMMIT;
+\endpipeline
+SQL
+rls_tps=$(pgbench_tps "$work/pk-rls.sql")
+printf '%-16s %10s tps    the same SELECT with the RLS setup, pipelined\n' "pk/pgbench-rls" "$rls_tps"
+
+awk -v g="$(cat "$work/pk_gateway.rps")" -v w="$(cat "$work/pk_worker.rps")" -v p="$pg_tps" -v r="$rls_tps" \
+  'BEGIN { printf "pk: gateway/pgbench %.2f   worker/pgbench %.2f   gateway/worker %.2f   gateway/pgbench-rls %.2f (goal: gateway/pgbench >= 0.5)\n", g/p, w/p, g/w, g/r }'

@@ -10,27 +10,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 sizes=${1:-"100 1024"}
 psql=/usr/lib/postgresql/15/bin/psql
 
-work=$(mktemp -d /tmp/madbase-storage-bench.XXXXXX)
-chmod 755 "$work" # Postgres runs as the postgres user
-cleanup() {
-  [ -n "${stack_pid:-}" ] && kill -TERM "$stack_pid" 2>/dev/null && wait "$stack_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-dotnet build MadBase.Offline.slnf -c Release --nologo -v q -clp:ErrorsOnly >/dev/null
-# wrk sends everything from one IP: the gateway's per-IP limiter is off for the benchmark stack.
-Gateway__RateLimit__PermitsPerSecond=0 dotnet MadBase.Cli/bin/Release/net10.0/madbase.dll start --data-dir "$work/stack" --workers 1 --no-redis \
-  --port 32700 --control-port 32701 --worker-port 32702 --db-port 32704 > "$work/stack.log" 2>&1 &
-stack_pid=$!
-for _ in $(seq 1 180); do [ -f "$work/stack/stack.env" ] && break; sleep 1; done
-[ -f "$work/stack/stack.env" ] || { cat "$work/stack.log"; exit 1; }
-# shellcheck disable=SC1091
-. "$work/stack/stack.env"
-
-pid_on() { ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
-gateway_pid=$(pid_on 32700)
-worker_pid=$(pid_on 32702)
+. bench/lib.sh
+bench_start storage 32700 --no-redis
+gateway_pid=$bench_gateway_pid
+worker_pid=$bench_worker_pid
 peak_mb() { awk '/VmHWM/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
 rss_mb() { awk '/VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
 mbps() { awk -v bytes="$1" -v secs="$2" 'BEGIN { printf "%.0f", bytes / 1048576 / secs }'; }

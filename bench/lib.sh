@@ -1,0 +1,80 @@
+# Sourced by the benches: a private stack in a temp dir (Release build, one worker, the gateway's per-IP
+# limiter off since wrk sends everything from one address), stopped and removed on exit; and wrk runs
+# that also report the CPU each process spent per request, a figure that stays meaningful when other
+# work shares the cores and requests per second do not.
+# shellcheck shell=bash
+
+# bench_start NAME BASE_PORT [cli options...]: ports BASE..BASE+4 are gateway, control, worker, db, redis.
+# Sets work, stack_pid, worker (the worker's URL), db_port and everything in stack.env.
+bench_start() {
+  local name=$1 base=$2
+  shift 2
+  command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk"; exit 1; }
+  work=$(mktemp -d "/tmp/madbase-$name-bench.XXXXXX")
+  chmod 755 "$work" # Postgres runs as the postgres user
+  trap bench_stop EXIT
+  dotnet build MadBase.Offline.slnf -c Release --nologo -v q -clp:ErrorsOnly >/dev/null
+  Gateway__RateLimit__PermitsPerSecond=0 dotnet MadBase.Cli/bin/Release/net10.0/madbase.dll start --data-dir "$work/stack" \
+    --workers 1 --port "$base" --control-port $((base + 1)) --worker-port $((base + 2)) --db-port $((base + 3)) \
+    --redis-port $((base + 4)) "$@" > "$work/stack.log" 2>&1 &
+  stack_pid=$!
+  for _ in $(seq 1 180); do [ -f "$work/stack/stack.env" ] && break; sleep 1; done
+  [ -f "$work/stack/stack.env" ] || { cat "$work/stack.log"; exit 1; }
+  # shellcheck disable=SC1091
+  . "$work/stack/stack.env"
+  worker=http://127.0.0.1:$((base + 2))
+  db_port=$((base + 3))
+  bench_gateway_pid=$(bench_pid_on "$base")
+  bench_worker_pid=$(bench_pid_on $((base + 2)))
+}
+
+bench_stop() {
+  if declare -F bench_on_exit >/dev/null; then bench_on_exit || true; fi
+  if [ -n "${stack_pid:-}" ]; then kill -TERM "$stack_pid" 2>/dev/null && wait "$stack_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+
+bench_pid_on() { ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
+
+# CPU ticks (utime + stime) of the given processes.
+bench_ticks() {
+  local total=0 pid
+  for pid in "$@"; do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+
+# The stack's Postgres: the postmaster on db_port and its backends.
+bench_postgres_pids() {
+  local postmaster
+  postmaster=$(bench_pid_on "$db_port")
+  echo "$postmaster" $(pgrep -P "$postmaster")
+}
+
+# bench_wrk NAME URL [wrk options...]: a warm-up (JIT, pools; 15 s the first time, while the services'
+# hot paths are compiled to their final tier, then 3 s), then the measured run. Prints req/s,
+# p50/p99, non-2xx and CPU µs per request of gateway, worker and Postgres; leaves req/s in $work/NAME.rps.
+bench_wrk() {
+  local name=$1 url=$2
+  shift 2
+  wrk -t2 -c"${connections:-32}" -d"${bench_warmup:-15}s" "$@" "$url" > /dev/null
+  bench_warmup=3
+  local hz g0 w0 p0 out g1 w1 p1
+  hz=$(getconf CLK_TCK)
+  g0=$(bench_ticks "$bench_gateway_pid"); w0=$(bench_ticks "$bench_worker_pid"); p0=$(bench_ticks $(bench_postgres_pids))
+  out=$(wrk -t2 -c"${connections:-32}" -d"${duration:-10}s" --latency "$@" "$url")
+  g1=$(bench_ticks "$bench_gateway_pid"); w1=$(bench_ticks "$bench_worker_pid"); p1=$(bench_ticks $(bench_postgres_pids))
+  echo "$out" | awk -v name="$name" -v hz="$hz" -v g=$((g1 - g0)) -v w=$((w1 - w0)) -v p=$((p1 - p0)) '
+    /requests in/ { n = $1 }
+    /Requests\/sec/ { rps = $2 }
+    /Non-2xx/ { non = $5 }
+    $1 == "50%" { p50 = $2 }
+    $1 == "99%" { p99 = $2 }
+    END {
+      us = 1000000 / hz / (n > 0 ? n : 1)
+      printf "%-16s %10s req/s  p50 %-8s p99 %-8s non-2xx %-5s cpu/req: gateway %4.0f us, worker %4.0f us, postgres %4.0f us\n",
+        name, rps, p50, p99, non + 0, g * us, w * us, p * us
+    }'
+  echo "$out" | awk '/Requests\/sec/ {print $2}' > "$work/${name//\//_}.rps"
+}
