@@ -175,7 +175,13 @@ internal sealed class LocalStack
 
     private Dictionary<string, string?> ControlEnvironment(StackParts parts)
     {
-        var environment = new Dictionary<string, string?> { ["Admin__Password"] = parts.AdminPassword };
+        var environment = new Dictionary<string, string?>
+        {
+            ["Admin__Password"] = parts.AdminPassword,
+            // Projects' JWT issuer and mailed links point at this stack's gateway, unless the caller says otherwise.
+            ["Projects__PublicUrl"] = Environment.GetEnvironmentVariable("Projects__PublicUrl")
+                ?? string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{_options.GatewayPort}"),
+        };
         if (!string.IsNullOrEmpty(_options.JwtSecret))
         {
             environment["Auth__JwtSecret"] = _options.JwtSecret;

@@ -11,6 +11,7 @@ internal static class ControlServices
     {
         AdminOptions.Register(builder.Services);
         DefaultProjectOptions.Register(builder.Services);
+        ProjectDefaultsOptions.Register(builder.Services);
 
         // The admin API speaks snake_case, as Supabase's management API and the stored settings do.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);

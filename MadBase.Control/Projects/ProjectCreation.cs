@@ -1,6 +1,7 @@
 using MadBase.ServiceDefaults.Database;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.ServiceDefaults.Security;
+using Microsoft.Extensions.Options;
 
 namespace MadBase.Control.Projects;
 
@@ -10,12 +11,16 @@ namespace MadBase.Control.Projects;
 /// and login role are dropped again and the row rolls back.
 /// </summary>
 internal sealed partial class ProjectCreation(
-    SystemDatabase database, ProjectChanges changes, TimeProvider time, ILogger<ProjectCreation> logger)
+    SystemDatabase database,
+    ProjectChanges changes,
+    IOptions<ProjectDefaultsOptions> defaults,
+    TimeProvider time,
+    ILogger<ProjectCreation> logger)
 {
     public async Task<Project> CreateAsync(NewProject request, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
-        var (settingsDocument, settings) = SettingsPatch.Apply([], request.Settings);
+        var (settingsDocument, settings) = SettingsPatch.Apply([], defaults.Value.Apply(request.Ref, request.Settings));
         var secret = request.JwtSecret ?? ProjectSecrets.NewJwtSecret();
         var now = time.GetUtcNow();
         var project = new Project(

@@ -40,7 +40,8 @@ public sealed class MailFlowTests(StackFixture stack) : IAsyncLifetime
         Assert.True(response.Json.TryGetProperty("confirmation_sent_at", out _));
         var mail = await OnlyMailAsync(email, "confirmation");
         Assert.Matches("^[0-9]{6}$", mail.GetProperty("otp").GetString()!);
-        Assert.StartsWith("http://127.0.0.1:8000/auth/v1/verify?token=", mail.GetProperty("link").GetString(), StringComparison.Ordinal);
+        // The CLI makes the stack's own gateway every new project's api_external_url.
+        Assert.StartsWith(stack.ApiUrl.TrimEnd('/') + "/auth/v1/verify?token=", mail.GetProperty("link").GetString(), StringComparison.Ordinal);
         (await auth.SignInAsync(email)).AssertError(400, "email_not_confirmed");
     }
 

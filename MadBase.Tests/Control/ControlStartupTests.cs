@@ -57,11 +57,37 @@ public sealed class ControlStartupTests(PostgresFixture postgres)
         Assert.Equal(fromFirst.GetRawText(), fromSecond.GetRawText());
     }
 
+    [Fact]
+    public async Task PublicUrl_IsTheBaseOfNewProjectsApiExternalUrl_UnlessTheRequestSetsOne()
+    {
+        var systemDatabase = ControlProcess.NewSystemDatabaseName();
+        await postgres.EnsureDatabaseAsync(systemDatabase);
+        await using var control = ControlProcess.Create(
+            postgres, systemDatabase, new Dictionary<string, string?> { ["Projects__PublicUrl"] = "https://{ref}.example.test/" });
+        await control.StartAsync();
+
+        var defaultProject = await control.SendForJsonAsync(HttpMethod.Get, $"/admin/v1/projects/{control.DefaultRef}");
+        var created = await control.SendForJsonAsync(HttpMethod.Post, "/admin/v1/projects", """{"name":"Public","settings":{"auth":{"site_url":"https://app.example.test"}}}""");
+        var explicitUrl = await control.SendForJsonAsync(
+            HttpMethod.Post, "/admin/v1/projects", """{"name":"Explicit","settings":{"auth":{"api_external_url":"https://auth.example.test/auth/v1"}}}""");
+
+        Assert.Equal($"https://{control.DefaultRef}.example.test/auth/v1", ApiExternalUrl(defaultProject));
+        var createdRef = created.GetProperty("ref").GetString();
+        Assert.Equal($"https://{createdRef}.example.test/auth/v1", ApiExternalUrl(created));
+        Assert.Equal("https://app.example.test", created.GetProperty("settings").GetProperty("auth").GetProperty("site_url").GetString());
+        Assert.Equal("https://auth.example.test/auth/v1", ApiExternalUrl(explicitUrl));
+
+        static string? ApiExternalUrl(System.Text.Json.JsonElement project) =>
+            project.GetProperty("settings").GetProperty("auth").GetProperty("api_external_url").GetString();
+    }
+
     [Theory]
     [InlineData("Admin__Password", null)]
     [InlineData("Admin__Password", "")]
     [InlineData("Auth__JwtSecret", "too-short")]
     [InlineData("Projects__DefaultRef", "Not A Ref")]
+    [InlineData("Projects__PublicUrl", "ftp://example.com")]
+    [InlineData("Projects__PublicUrl", "not a url")]
     public async Task Start_WithBadSetting_ExitsNamingIt(string variable, string? value)
     {
         await using var control = ControlProcess.Create(postgres, environment: new Dictionary<string, string?> { [variable] = value });
