@@ -43,6 +43,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddSingleton<JwtVerifier>();
         builder.Services.AddSingleton<ProjectDirectory>();
         builder.Services.AddHostedService<ProjectChangeSubscription>();
+        builder.Services.AddHostedService<MadBase.ServiceDefaults.Lifetime.ParentProcessWatch>();
 
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"])

@@ -27,6 +27,16 @@ internal sealed class LocalStack
         Directory.CreateDirectory(logDirectory);
         DataDirectoryLock dataLock = DataDirectoryLock.Acquire(dataDirectory);
         StackEnvFile.Delete(dataDirectory);
+        try
+        {
+            await LeftoverServers.StopAsync(dataDirectory, _progress, cancellationToken);
+        }
+        catch
+        {
+            dataLock.Dispose();
+            throw;
+        }
+
         var parts = new StackParts(dataDirectory, logDirectory, dataLock);
         try
         {
@@ -67,6 +77,7 @@ internal sealed class LocalStack
                 Settings = new Dictionary<string, string> { ["max_connections"] = "300" },
             },
             cancellationToken);
+        LeftoverServers.Record(parts.DataDirectory, parts.Postgres.ProcessId, NativeMethods.SigInt, "postgres");
         await parts.Postgres.EnsureDatabaseAsync(SystemDatabase, cancellationToken);
         _progress.WriteLine($"Postgres: ready on 127.0.0.1:{_options.PostgresPort}");
         parts.Redis = await StartRedisAsync(parts, cancellationToken);
@@ -116,6 +127,7 @@ internal sealed class LocalStack
         RedisServer redis = await RedisServer.StartAsync(
             executable, _options.RedisPort, parts.DataDirectory, Path.Combine(parts.LogDirectory, "redis.log"),
             cancellationToken);
+        LeftoverServers.Record(parts.DataDirectory, redis.Process.Id, NativeMethods.SigTerm, "redis");
         _progress.WriteLine($"Redis: ready on {redis.ConnectionString}");
         return redis;
     }
@@ -127,7 +139,18 @@ internal sealed class LocalStack
             _progress.WriteLine($"{service.Name}: starting on {service.Url}");
         }
 
-        await Task.WhenAll(services.Select(service => service.StartAsync(cancellationToken)));
+        try
+        {
+            await Task.WhenAll(services.Select(service => service.StartAsync(cancellationToken)));
+        }
+        finally
+        {
+            foreach (ServiceProcess service in services)
+            {
+                LeftoverServers.Record(_options.DataDirectory, service.ProcessId, NativeMethods.SigTerm, service.Name);
+            }
+        }
+
         foreach (ServiceProcess service in services)
         {
             _progress.WriteLine($"{service.Name}: healthy");
@@ -163,6 +186,8 @@ internal sealed class LocalStack
             ["ConnectionStrings__redis"] = parts.Redis?.ConnectionString,
             // The stack is the product, not a debug build of it: Development would add the developer
             // exception page and DI scope validation to every request. A caller's own choice wins.
+            // Each service stops itself if we are killed without the chance to stop it (ParentProcessWatch).
+            ["MADBASE_PARENT_PID"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
             ["ASPNETCORE_ENVIRONMENT"] = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? "Production",
         };
         foreach ((string key, string value) in _options.ExtraEnvironment)
