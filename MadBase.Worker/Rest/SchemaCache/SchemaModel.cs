@@ -18,12 +18,19 @@ internal sealed record DbTable(
     public DbColumn? Column(string name) => byName.GetValueOrDefault(name);
 
     public string QualifiedName => Sql.Ident.Quote(Schema) + "." + Sql.Ident.Quote(Name);
+
+    /// <summary>Views and materialized views: embedding through them needs their columns traced to base tables.</summary>
+    public bool IsView => Kind is 'v' or 'm';
 }
 
-/// <summary>A foreign key: <c>Columns</c> of <c>From</c> reference <c>RefColumns</c> of <c>To</c>.</summary>
+/// <summary>
+/// A foreign key: <c>Columns</c> of <c>From</c> reference <c>RefColumns</c> of <c>To</c>. Either side may be a
+/// view whose columns trace back to the constraint's columns (then the key carries the constraint's name).
+/// <c>OneToOne</c>: the referencing columns are unique in the base table.
+/// </summary>
 internal sealed record DbForeignKey(
     string Name, string FromSchema, string FromTable, IReadOnlyList<string> Columns,
-    string ToSchema, string ToTable, IReadOnlyList<string> RefColumns);
+    string ToSchema, string ToTable, IReadOnlyList<string> RefColumns, bool OneToOne = false);
 
 internal sealed record DbFunctionArg(string Name, string Type, bool HasDefault);
 
