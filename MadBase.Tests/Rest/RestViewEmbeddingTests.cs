@@ -159,6 +159,15 @@ public sealed class RestViewEmbeddingTests(StackFixture stack) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Post_HeadersOnlyIntoAView_LocationUsesTheViewsPrimaryKey()
+    {
+        var response = await project.SendAsync(HttpMethod.Post, "/rest/v1/authors_v", """{"author_key":90,"name":"Viewed"}""", null, ("Prefer", "return=headers-only"));
+        Assert.Equal(HttpStatusCode.Created, response.Status);
+        Assert.Equal("/authors_v?author_key=eq.90", response.Header("Location"));
+        RestProject.AssertJson(RestProject.Json("""[{"name":"Viewed"}]"""), await project.QueryJsonAsync("SELECT name FROM authors WHERE id = 90"));
+    }
+
+    [Fact]
     public async Task ViewTargetList_RealRewriteRule_TracesPlainColumnsAndNotComputedOnes()
     {
         await using var connection = new NpgsqlConnection(project.ConnectionString);

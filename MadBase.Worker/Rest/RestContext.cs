@@ -17,6 +17,9 @@ internal sealed record RestContext(
 {
     public bool IsRead => HttpMethods.IsGet(Http.Request.Method) || HttpMethods.IsHead(Http.Request.Method);
 
+    /// <summary><c>Prefer: tx=rollback</c>, honoured only where the project allows it (db-tx-end=commit-allow-override).</summary>
+    public bool Rollback => Preferences.Rollback && Project.Settings.Rest.AllowTxRollback;
+
     public static async Task<RestContext> CreateAsync(HttpContext http, TenantScope scope, SchemaCacheStore cache)
     {
         var tenant = await scope.ResolveAsync(http);

@@ -5,8 +5,11 @@ using Npgsql;
 
 namespace MadBase.Worker.Rest;
 
-/// <summary>The one result row every statement returns: total count (when asked), page size and body.</summary>
-internal sealed record QueryResult(long? Total, long Page, string? Body);
+/// <summary>
+/// The one result row every statement returns: total count (when asked), page size and body; for upserts
+/// also how many rows were inserted rather than updated.
+/// </summary>
+internal sealed record QueryResult(long? Total, long Page, string? Body, long? Inserted = null);
 
 /// <summary>
 /// Runs one built statement inside the request's RLS transaction (role, claims, read-only for GET/HEAD),
@@ -58,7 +61,8 @@ internal sealed class RestExecutor(TenantScope scope)
             result = new QueryResult(
                 reader.IsDBNull(0) ? planned : reader.GetInt64(0),
                 reader.GetInt64(1),
-                reader.IsDBNull(2) ? null : reader.GetString(2));
+                reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.FieldCount > 3 && !reader.IsDBNull(3) ? reader.GetInt64(3) : null);
         }
 
         if (check?.Invoke(result) is { } error)

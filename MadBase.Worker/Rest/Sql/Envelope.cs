@@ -8,14 +8,15 @@ namespace MadBase.Worker.Rest.Sql;
 /// </summary>
 internal static class Envelope
 {
-    public static string Wrap(string rows, string? totalSql, Representation representation, bool withBody)
+    public static string Wrap(string rows, string? totalSql, Representation representation, bool withBody, string? insertedSql = null)
     {
         var body = !withBody
             ? "NULL::text"
             : representation.Media == MediaType.SingleObject
                 ? Strip("(json_agg(\"pgrst_r\") -> 0)", representation) + "::text"
                 : "coalesce(" + Strip("json_agg(\"pgrst_r\")", representation) + ", '[]')::text";
-        return $"SELECT {totalSql ?? "NULL::bigint"} AS \"total\", pg_catalog.count(\"pgrst_r\") AS \"page\", {body} AS \"body\" FROM ({rows}) AS \"pgrst_r\"";
+        var inserted = insertedSql is null ? string.Empty : $", {insertedSql} AS \"inserted\"";
+        return $"SELECT {totalSql ?? "NULL::bigint"} AS \"total\", pg_catalog.count(\"pgrst_r\") AS \"page\", {body} AS \"body\"{inserted} FROM ({rows}) AS \"pgrst_r\"";
     }
 
     private static string Strip(string json, Representation representation) =>
