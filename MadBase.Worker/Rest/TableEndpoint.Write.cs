@@ -20,7 +20,7 @@ internal static partial class TableEndpoint
         var isPatch = HttpMethods.IsPatch(method);
         var ast = QueryParser.Parse(rest.Query());
         var root = new ReadPlanner(rest.Schema, rest.Project.Settings.Rest.AggregatesEnabled).Plan(table, ast);
-        CheckRange(root, isPut);
+        CheckRange(root, isPut, isPatch || HttpMethods.IsDelete(method));
         var payload = HttpMethods.IsDelete(method) ? null : await Payload.ReadAsync(request);
         var prefs = rest.Preferences;
 
@@ -70,7 +70,7 @@ internal static partial class TableEndpoint
             cte = WriteQuery.Delete(st, root);
         }
 
-        // The filters ran inside the statement; the returned rows are shaped without them (in the requested order).
+        // The filters and range ran inside the statement; the returned rows are shaped without them (in the requested order).
         root.Conditions.Clear();
         root.Limit = null;
         root.Offset = null;
@@ -124,12 +124,22 @@ internal static partial class TableEndpoint
         await RestResponse.WriteAsync(rest, status, withBody ? result.Body : null, contentRange);
     }
 
-    /// <summary>PUT names one row by its key: a range is refused (PGRST114).</summary>
-    private static void CheckRange(ReadNode root, bool isPut)
+    /// <summary>
+    /// PostgREST 12's rules for a range on writes: PUT takes none (PGRST114); PATCH and DELETE take one only
+    /// with an explicit order (PGRST109), since a limit without order would touch arbitrary rows.
+    /// </summary>
+    private static void CheckRange(ReadNode root, bool isPut, bool isPatchOrDelete)
     {
-        if (isPut && (root.Limit is not null || root.Offset is not null))
+        if (isPut && WriteQuery.IsLimited(root))
         {
             throw new RestException(StatusCodes.Status400BadRequest, "PGRST114", "limit/offset querystring parameters are not allowed for PUT");
+        }
+
+        if (isPatchOrDelete && WriteQuery.IsLimited(root) && root.Order.Count == 0)
+        {
+            throw new RestException(
+                StatusCodes.Status400BadRequest, "PGRST109", "A 'limit' was applied without an explicit 'order'", null,
+                "Apply an 'order' using unique column(s)");
         }
     }
 

@@ -133,7 +133,16 @@ internal static class WriteQuery
         var sql = new StringBuilder("UPDATE ").Append(target.Table.QualifiedName).Append(" AS ").Append(alias)
             .Append(" SET ").Append(string.Join(", ", columns.Select(c => $"{Ident.Quote(c)} = \"pgrst_p\".{Ident.Quote(c)}")))
             .Append(" FROM json_populate_record(NULL::").Append(target.Table.QualifiedName).Append(", ").Append(payload).Append(") AS \"pgrst_p\"");
-        AppendWhere(st, target, sql);
+        if (IsLimited(target))
+        {
+            sql.Append(", ");
+            AppendAffected(st, target, sql);
+        }
+        else
+        {
+            AppendWhere(st, target, sql);
+        }
+
         sql.Append(" RETURNING ").Append(alias).Append(".*");
         return sql.ToString();
     }
@@ -142,9 +151,42 @@ internal static class WriteQuery
     {
         var alias = Ident.Quote(target.Alias);
         var sql = new StringBuilder("DELETE FROM ").Append(target.Table.QualifiedName).Append(" AS ").Append(alias);
-        AppendWhere(st, target, sql);
+        if (IsLimited(target))
+        {
+            sql.Append(" USING ");
+            AppendAffected(st, target, sql);
+        }
+        else
+        {
+            AppendWhere(st, target, sql);
+        }
+
         sql.Append(" RETURNING ").Append(alias).Append(".*");
         return sql.ToString();
+    }
+
+    /// <summary>PATCH/DELETE with <c>limit</c>/<c>offset</c> (PostgREST 12's limited update/delete).</summary>
+    public static bool IsLimited(ReadNode target) => target.Limit is not null || target.Offset is not null;
+
+    /// <summary>
+    /// The rows a limited write may touch: the filtered rows in the requested order, cut to the range, then
+    /// joined back by row identity (the Crunchy Data technique PostgREST's limited update/delete follow). A
+    /// table's rows are identified by (tableoid, ctid), so the limit holds even when the order is not unique;
+    /// a view has no ctid, so its primary key or else the order columns identify a row, as in PostgREST.
+    /// </summary>
+    private static void AppendAffected(Statement st, ReadNode target, StringBuilder sql)
+    {
+        var alias = Ident.Quote(target.Alias);
+        var identity = target.Table.Kind is 'r' or 'p'
+            ? ["tableoid", "ctid"]
+            : target.Table.PrimaryKey.Count > 0
+                ? target.Table.PrimaryKey.Select(Ident.Quote).ToList()
+                : target.Order.Select(o => o.Field.Name).Distinct(StringComparer.Ordinal).Select(Ident.Quote).ToList();
+        sql.Append("(SELECT ").Append(string.Join(", ", identity.Select(c => alias + "." + c)))
+            .Append(" FROM ").Append(target.Table.QualifiedName).Append(" AS ").Append(alias);
+        AppendWhere(st, target, sql);
+        sql.Append(ReadQuery.OrderBy(st, target)).Append(ReadQuery.Range(target)).Append(") AS \"pgrst_affected\" WHERE ")
+            .Append(string.Join(" AND ", identity.Select(c => $"{alias}.{c} = \"pgrst_affected\".{c}")));
     }
 
     private static void AppendWhere(Statement st, ReadNode target, StringBuilder sql)
