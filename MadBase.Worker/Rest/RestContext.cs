@@ -38,7 +38,7 @@ internal sealed record RestContext(
 
         var schemaName = profile.Length > 0 ? profile : exposed.Count > 0 ? exposed[0] : "public";
         var preferences = Preferences.Parse(request.Headers["Prefer"]);
-        var representation = Representation.Negotiate(request.Headers.Accept.ToString());
+        var representation = Representation.Negotiate(request.Headers.Accept.ToString(), project.Settings.Rest.PlanEnabled, schema.GeoJsonFunction);
         return new RestContext(http, tenant, project, schema, schemaName, preferences, representation);
     }
 

@@ -16,7 +16,7 @@ internal sealed record QueryResult(long? Total, long Page, string? Body, long? I
 /// after the project's pre-request function; checks that must undo the work (single object, max-affected)
 /// run before the commit.
 /// </summary>
-internal sealed class RestExecutor(TenantScope scope)
+internal sealed partial class RestExecutor(TenantScope scope)
 {
     public async Task<QueryResult> RunAsync(
         RestContext rest, Statement statement, Statement? plannedCount, Func<QueryResult, RestException?>? check, bool rollback)

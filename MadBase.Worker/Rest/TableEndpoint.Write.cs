@@ -98,6 +98,12 @@ internal static partial class TableEndpoint
         st.Append("WITH " + WriteQuery.Source + " AS (" + cte + ") "
             + Envelope.Wrap(rows, null, representation, withBody || location, upsert ? WriteQuery.InsertedCount : null));
 
+        if (rest.Representation.Plan is { } plan)
+        {
+            await RestResponse.WritePlanAsync(rest, await executor.ExplainAsync(rest, st, plan, rest.Rollback));
+            return;
+        }
+
         var singleObject = rest.Representation.Media == MediaType.SingleObject;
         var result = await executor.RunAsync(rest, st, null, r => WriteCheck(rest, r, singleObject, isPut), rest.Rollback);
         var total = prefs.Count != CountPreference.None ? result.Page : (long?)null;

@@ -43,8 +43,18 @@ internal static partial class TableEndpoint
             planned.Append("EXPLAIN (FORMAT JSON) ").Append(ReadQuery.Node(planned, root, null, source, countOnly: true));
         }
 
-        var representation = rpcObject is null ? rest.Representation : rest.Representation with { Media = MediaType.SingleObject };
+        // A function returning one row answers with an object, except where the media type has its own shape.
+        var representation = rpcObject is null || rest.Representation.Media == MediaType.GeoJson
+            ? rest.Representation
+            : rest.Representation with { Media = MediaType.SingleObject };
         st.Append(Envelope.Wrap(rows, totalSql, representation, withBody: true));
+        if (rest.Representation.Plan is { } plan)
+        {
+            // The plan of the statement itself; counts made by separate statements are not part of it.
+            await RestResponse.WritePlanAsync(rest, await executor.ExplainAsync(rest, st, plan, rest.Rollback));
+            return;
+        }
+
         var result = await executor.RunAsync(rest, st, planned, single ? SingleCheck : null, rollback: false);
         if (count == CountPreference.Estimated && result.Total is { } estimate && estimate < (rest.Project.Settings.Rest.MaxRows ?? 1000))
         {

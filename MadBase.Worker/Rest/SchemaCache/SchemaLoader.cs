@@ -4,7 +4,8 @@ namespace MadBase.Worker.Rest.SchemaCache;
 
 /// <summary>
 /// Reads the catalog of a project's exposed schemas in one round trip (one batch), as PostgREST's
-/// SchemaCache.hs does: relations, columns, unique keys, foreign keys (carried through views) and functions.
+/// SchemaCache.hs does: relations, columns, unique keys, foreign keys (carried through views), functions
+/// and whether PostGIS can render GeoJSON.
 /// </summary>
 internal static class SchemaLoader
 {
@@ -16,7 +17,7 @@ internal static class SchemaLoader
                  {
                      (SchemaQueries.Relations, true), (SchemaQueries.Columns, true), (SchemaQueries.UniqueKeys, true),
                      (SchemaQueries.ForeignKeys, false), (SchemaQueries.PrimaryKeys, false), (SchemaQueries.Views, true),
-                     (SchemaQueries.Functions, true),
+                     (SchemaQueries.Functions, true), (SchemaQueries.GeoJson, true),
                  })
         {
             var command = new NpgsqlBatchCommand(sql);
@@ -92,6 +93,13 @@ internal static class SchemaLoader
 
         var functions = await ReadFunctionsAsync(reader, cancellationToken);
 
+        string? geoJson = null;
+        await reader.NextResultAsync(cancellationToken);
+        if (await reader.ReadAsync(cancellationToken))
+        {
+            geoJson = Sql.Ident.Quote(reader.GetString(0)) + "." + Sql.Ident.Quote(reader.GetString(1));
+        }
+
         var exposed = relations.ToDictionary(r => r.Oid, r =>
         {
             var k = keys.GetValueOrDefault((r.Schema, r.Name));
@@ -107,7 +115,7 @@ internal static class SchemaLoader
                 ? exposed[r.Oid] with { PrimaryKey = pk, UniqueKeys = [pk] }
                 : exposed[r.Oid])
             .ToList();
-        return new SchemaModel(schemas, tables, foreignKeys, functions);
+        return new SchemaModel(schemas, tables, foreignKeys, functions, geoJson);
     }
 
     private static async Task<List<DbFunction>> ReadFunctionsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)

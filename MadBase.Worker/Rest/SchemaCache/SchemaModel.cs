@@ -62,7 +62,8 @@ internal sealed class SchemaModel(
     IReadOnlyList<string> schemas,
     IReadOnlyList<DbTable> tables,
     IReadOnlyList<DbForeignKey> foreignKeys,
-    IReadOnlyList<DbFunction> functions)
+    IReadOnlyList<DbFunction> functions,
+    string? geoJsonFunction = null)
 {
     private readonly Dictionary<(string, string), DbTable> tablesByName =
         tables.ToDictionary(t => (t.Schema, t.Name));
@@ -77,6 +78,9 @@ internal sealed class SchemaModel(
     public IReadOnlyList<DbForeignKey> ForeignKeys { get; } = foreignKeys;
 
     public IReadOnlyList<DbFunction> Functions { get; } = functions;
+
+    /// <summary>PostGIS's <c>ST_AsGeoJSON(record)</c>, schema-qualified and quoted; null without PostGIS (no GeoJSON output).</summary>
+    public string? GeoJsonFunction { get; } = geoJsonFunction;
 
     public DbTable? Table(string schema, string name) => tablesByName.GetValueOrDefault((schema, name));
 

@@ -72,6 +72,18 @@ internal static class SchemaQueries
         WHERE r.rulename = '_RETURN' AND r.ev_class IN (SELECT oid FROM needed)
         """;
 
+    // PostGIS's ST_AsGeoJSON(record) (PostGIS 3+), for application/geo+json; the extension's own first.
+    public const string GeoJson = """
+        SELECT n.nspname, p.proname
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE p.proname = 'st_asgeojson' AND p.pronargs >= 1 AND p.proargtypes[0] = 'record'::regtype
+          AND p.prorettype = 'text'::regtype AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+        ORDER BY EXISTS (SELECT 1 FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+                         WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e' AND e.extname = 'postgis') DESC,
+                 n.nspname = ANY($1) DESC, n.nspname
+        LIMIT 1
+        """;
+
     // Input arguments only (modes i, b, v); OUT/TABLE arguments become result columns.
     public const string Functions = """
         SELECT n.nspname, p.proname,
