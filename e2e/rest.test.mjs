@@ -133,3 +133,70 @@ test('error codes: unknown table, unknown column, conflict', async () => {
   assert.equal(conflict.status, 409);
   assert.equal(conflict.error.code, '23505');
 });
+
+test('update and delete with order and limit touch only the first rows; a limit without order is refused', async () => {
+  const jobs = `e2e_jobs_${suffix}`;
+  await sql(`CREATE TABLE public.${jobs} (id int PRIMARY KEY, state text NOT NULL DEFAULT 'new');
+             INSERT INTO public.${jobs} (id) SELECT generate_series(1, 5);`);
+  await waitForTable(jobs);
+  const taken = await admin.from(jobs).update({ state: 'taken' }).eq('state', 'new').order('id', { ascending: false }).limit(2).select('id');
+  assert.equal(taken.error, null);
+  assert.deepEqual(taken.data, [{ id: 5 }, { id: 4 }]);
+  const deleted = await admin.from(jobs).delete().eq('state', 'new').order('id').limit(1).select('id');
+  assert.deepEqual(deleted.data, [{ id: 1 }]);
+  const left = await admin.from(jobs).select('id, state').order('id');
+  assert.deepEqual(left.data, [{ id: 2, state: 'new' }, { id: 3, state: 'new' }, { id: 4, state: 'taken' }, { id: 5, state: 'taken' }]);
+  const unordered = await admin.from(jobs).update({ state: 'x' }).eq('state', 'new').limit(1);
+  assert.equal(unordered.status, 400);
+  assert.equal(unordered.error.code, 'PGRST109');
+});
+
+test('embedding through views on either side', async () => {
+  const booksView = `e2e_books_v_${suffix}`;
+  const authorsView = `e2e_authors_v_${suffix}`;
+  await sql(`CREATE VIEW public.${booksView} AS SELECT id, title, author_id AS writer FROM public.${books};
+             CREATE VIEW public.${authorsView} AS SELECT id AS author_key, name FROM public.${authors};`);
+  await waitForTable(authorsView);
+  const m2o = await anon.from(booksView).select(`title, ${authorsView}(name)`).eq('id', 3).single();
+  assert.equal(m2o.error, null);
+  assert.deepEqual(m2o.data, { title: 'Solaris', [authorsView]: { name: 'Stanislaw' } });
+  const o2m = await anon.from(authorsView).select(`name, ${books}(title)`).eq('author_key', 1).order('id', { referencedTable: books }).single();
+  assert.deepEqual(o2m.data, { name: 'Ursula', [books]: [{ title: 'Earthsea' }, { title: 'Dispossessed' }] });
+});
+
+test('geojson() without PostGIS in the database is 406 PGRST107', async () => {
+  const { error, status } = await anon.from(books).select('id').geojson();
+  assert.equal(status, 406);
+  assert.equal(error.code, 'PGRST107');
+  assert.equal(error.message, 'None of these media types are available: application/geo+json');
+});
+
+test('explain() is 406 until the project enables plans, then returns the plan of the query', async () => {
+  const off = await anon.from(books).select('id').explain({ format: 'json' });
+  assert.equal(off.status, 406);
+  assert.equal(off.error.code, 'PGRST107');
+
+  const patch = (enabled) => fetch(`${stack.ADMIN_URL}/projects/default`, {
+    method: 'PATCH',
+    headers: { Authorization: `Bearer ${stack.ADMIN_PASSWORD}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ settings: { rest: { plan_enabled: enabled } } }),
+  });
+  assert.equal((await patch(true)).status, 200);
+  try {
+    let plan;
+    for (let i = 0; i < 100; i++) {
+      plan = await anon.from(books).select('id').gt('pages', 200).explain({ format: 'json', analyze: true });
+      if (plan.status === 200) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(plan.error, null);
+    const scan = JSON.stringify(plan.data);
+    assert.match(scan, new RegExp(`"Relation Name":"${books}"`));
+    assert.equal(plan.data[0].Plan['Node Type'], 'Aggregate');
+    const text = await anon.from(books).select('id').explain();
+    assert.equal(typeof text.data, 'string');
+    assert.match(text.data, /^Aggregate/);
+  } finally {
+    assert.equal((await patch(false)).status, 200);
+  }
+});

@@ -91,6 +91,12 @@ public sealed record RestSettings
     /// <summary>PostgREST's db-tx-end=commit-allow-override: honour <c>Prefer: tx=rollback</c>.</summary>
     public bool AllowTxRollback { get; init; }
 
+    /// <summary>
+    /// PostgREST's db-plan-enabled: <c>Accept: application/vnd.pgrst.plan</c> answers with the EXPLAIN of the
+    /// request's statement. Off by default, as it reveals the database's internals.
+    /// </summary>
+    public bool PlanEnabled { get; init; }
+
     /// <summary>PostgREST's db-pre-request: a schema-qualified function called before each request.</summary>
     public string? PreRequest { get; init; }
 }

@@ -56,12 +56,25 @@ public sealed class RestErrorTests(StackFixture stack) : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("image/png")]
-    [InlineData("application/geo+json")]
-    public async Task Get_UnofferedMediaType_Returns406(string accept)
+    [InlineData("image/png", "image/png")]
+    [InlineData("application/geo+json", "application/geo+json")]
+    [InlineData("application/vnd.pgrst.plan+json", "application/vnd.pgrst.plan+json; for=\"application/json\"")]
+    [InlineData("application/vnd.pgrst.plan; for=\"text/csv\"; options=analyze", "application/vnd.pgrst.plan+text; for=\"text/csv\"; options=analyze")]
+    [InlineData("text/xml, application/geo+json", "text/xml, application/geo+json")]
+    public async Task Get_UnofferedMediaType_Returns406NamingWhatWasAsked(string accept, string named)
     {
+        // This database has no PostGIS (no ST_AsGeoJSON(record)) and the project leaves plan_enabled off.
         var response = await project.GetAsync("/rest/v1/books", ("Accept", accept));
         Assert.Equal(HttpStatusCode.NotAcceptable, response.Status);
         Assert.Equal("PGRST107", response.ErrorCode);
+        Assert.Equal("None of these media types are available: " + named, response.Json!["message"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Get_GeoJsonUnavailableThenJson_AnswersJson()
+    {
+        var response = await project.GetAsync("/rest/v1/books?select=id&id=eq.1", ("Accept", "application/geo+json, application/json"));
+        Assert.Equal(HttpStatusCode.OK, response.Status);
+        RestProject.AssertJson(RestProject.Json("[{\"id\":1}]"), response.Json);
     }
 }

@@ -28,4 +28,15 @@ internal static class RestFixtureSql
         CREATE FUNCTION public.fail() RETURNS void LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'nope' USING HINT = 'h'; END $$;
         CREATE FUNCTION public.echo(jsonb) RETURNS jsonb LANGUAGE sql AS $$ SELECT $1 $$;
         """;
+
+    /// <summary>Keys of several shapes for PUT, Location and limited PATCH/DELETE.</summary>
+    public const string WriteRules = """
+        CREATE TABLE public.items (id int PRIMARY KEY, name text, qty int DEFAULT 0);
+        CREATE TABLE public.codes (code text PRIMARY KEY, label text);
+        CREATE TABLE public.pairs (a int, b text, note text, PRIMARY KEY (b, a));
+        CREATE TABLE public.logs (msg text);
+        CREATE TABLE public.jobs (id int PRIMARY KEY, queue text NOT NULL, priority int NOT NULL, state text NOT NULL DEFAULT 'new');
+        INSERT INTO public.items VALUES (1, 'one', 1), (2, 'two', 2);
+        INSERT INTO public.pairs VALUES (1, 'x', 'first');
+        """;
 }

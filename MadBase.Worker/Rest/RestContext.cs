@@ -17,6 +17,9 @@ internal sealed record RestContext(
 {
     public bool IsRead => HttpMethods.IsGet(Http.Request.Method) || HttpMethods.IsHead(Http.Request.Method);
 
+    /// <summary><c>Prefer: tx=rollback</c>, honoured only where the project allows it (db-tx-end=commit-allow-override).</summary>
+    public bool Rollback => Preferences.Rollback && Project.Settings.Rest.AllowTxRollback;
+
     public static async Task<RestContext> CreateAsync(HttpContext http, TenantScope scope, SchemaCacheStore cache)
     {
         var tenant = await scope.ResolveAsync(http);
@@ -35,7 +38,7 @@ internal sealed record RestContext(
 
         var schemaName = profile.Length > 0 ? profile : exposed.Count > 0 ? exposed[0] : "public";
         var preferences = Preferences.Parse(request.Headers["Prefer"]);
-        var representation = Representation.Negotiate(request.Headers.Accept.ToString());
+        var representation = Representation.Negotiate(request.Headers.Accept.ToString(), project.Settings.Rest.PlanEnabled, schema.GeoJsonFunction);
         return new RestContext(http, tenant, project, schema, schemaName, preferences, representation);
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Npgsql;
 
 namespace MadBase.Worker.Rest;
@@ -18,6 +19,9 @@ internal sealed class RestException(int status, string code, string message, str
     public string? Details { get; } = details;
 
     public string? Hint { get; } = hint;
+
+    /// <summary>Details that PostgREST sends as JSON rather than text (PGRST201's list of candidate relationships).</summary>
+    public JsonNode? DetailsJson { get; init; }
 
     public static RestException Parse(string message, string? details = null) =>
         new(StatusCodes.Status400BadRequest, "PGRST100", message, details);
@@ -72,7 +76,16 @@ internal sealed class RestException(int status, string code, string message, str
         await using var writer = new Utf8JsonWriter(response.Body, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         writer.WriteStartObject();
         writer.WriteString("code", Code);
-        writer.WriteString("details", Details);
+        if (DetailsJson is not null)
+        {
+            writer.WritePropertyName("details");
+            DetailsJson.WriteTo(writer);
+        }
+        else
+        {
+            writer.WriteString("details", Details);
+        }
+
         writer.WriteString("hint", Hint);
         writer.WriteString("message", Message);
         writer.WriteEndObject();

@@ -5,15 +5,18 @@ using Npgsql;
 
 namespace MadBase.Worker.Rest;
 
-/// <summary>The one result row every statement returns: total count (when asked), page size and body.</summary>
-internal sealed record QueryResult(long? Total, long Page, string? Body);
+/// <summary>
+/// The one result row every statement returns: total count (when asked), page size and body; for upserts
+/// also how many rows were inserted rather than updated.
+/// </summary>
+internal sealed record QueryResult(long? Total, long Page, string? Body, long? Inserted = null);
 
 /// <summary>
 /// Runs one built statement inside the request's RLS transaction (role, claims, read-only for GET/HEAD),
 /// after the project's pre-request function; checks that must undo the work (single object, max-affected)
 /// run before the commit.
 /// </summary>
-internal sealed class RestExecutor(TenantScope scope)
+internal sealed partial class RestExecutor(TenantScope scope)
 {
     public async Task<QueryResult> RunAsync(
         RestContext rest, Statement statement, Statement? plannedCount, Func<QueryResult, RestException?>? check, bool rollback)
@@ -26,12 +29,10 @@ internal sealed class RestExecutor(TenantScope scope)
         var readOnly = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method);
         var explicitTransaction = rollback || check is not null && !readOnly;
         await using var batch = await scope.OpenBatchAsync(context, rest.Tenant, explicitTransaction);
-        var preRequest = rest.Project.Settings.Rest.PreRequest is { Length: > 0 };
-        if (preRequest)
+        var preRequest = PreRequestCall(rest);
+        if (preRequest is not null)
         {
-            var parts = rest.Project.Settings.Rest.PreRequest!.Split('.', 2);
-            var name = parts.Length == 2 ? Ident.Quote(parts[0]) + "." + Ident.Quote(parts[1]) : Ident.Quote(parts[0]);
-            batch.Add("SELECT " + name + "()");
+            batch.Add(preRequest);
         }
 
         if (plannedCount is not null)
@@ -44,7 +45,7 @@ internal sealed class RestExecutor(TenantScope scope)
         QueryResult result;
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
-            if (preRequest)
+            if (preRequest is not null)
             {
                 await reader.NextResultAsync(cancellationToken);
             }
@@ -65,7 +66,8 @@ internal sealed class RestExecutor(TenantScope scope)
             result = new QueryResult(
                 reader.IsDBNull(0) ? planned : reader.GetInt64(0),
                 reader.GetInt64(1),
-                reader.IsDBNull(2) ? null : reader.GetString(2));
+                reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.FieldCount > 3 && !reader.IsDBNull(3) ? reader.GetInt64(3) : null);
 
             // Read to the Sync, so an error raised at an implicit commit (deferred constraints) surfaces here.
             while (await reader.NextResultAsync(cancellationToken))
@@ -84,6 +86,19 @@ internal sealed class RestExecutor(TenantScope scope)
         }
 
         return result;
+    }
+
+    /// <summary>The project's pre-request function call (PostgREST's db-pre-request), or null.</summary>
+    private static string? PreRequestCall(RestContext rest)
+    {
+        if (rest.Project.Settings.Rest.PreRequest is not { Length: > 0 } function)
+        {
+            return null;
+        }
+
+        var parts = function.Split('.', 2);
+        var name = parts.Length == 2 ? Ident.Quote(parts[0]) + "." + Ident.Quote(parts[1]) : Ident.Quote(parts[0]);
+        return "SELECT " + name + "()";
     }
 
     public static RestException Translate(PostgresException error, RestContext? rest) =>

@@ -39,9 +39,12 @@ internal static class RestResponse
         }
         else
         {
-            response.ContentType = rest.Representation.Media == MediaType.SingleObject
-                ? "application/vnd.pgrst.object+json; charset=utf-8"
-                : "application/json; charset=utf-8";
+            response.ContentType = rest.Representation.Media switch
+            {
+                MediaType.SingleObject => "application/vnd.pgrst.object+json; charset=utf-8",
+                MediaType.GeoJson => "application/geo+json; charset=utf-8",
+                _ => "application/json; charset=utf-8",
+            };
         }
 
         if (HttpMethods.IsHead(rest.Http.Request.Method))
@@ -50,6 +53,18 @@ internal static class RestResponse
         }
 
         await response.WriteAsync(body, rest.Http.RequestAborted);
+    }
+
+    /// <summary>An EXPLAIN answer: 200, the plan media type naming what it was for (and its options).</summary>
+    public static async Task WritePlanAsync(RestContext rest, string plan)
+    {
+        var response = rest.Http.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = rest.Representation.PlanMime + "; charset=utf-8";
+        if (!HttpMethods.IsHead(rest.Http.Request.Method))
+        {
+            await response.WriteAsync(plan, rest.Http.RequestAborted);
+        }
     }
 
     /// <summary><c>0-9/100</c>, <c>*/0</c> for an empty page; <c>*</c> when the total was not counted.</summary>

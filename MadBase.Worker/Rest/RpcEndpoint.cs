@@ -79,8 +79,13 @@ internal static class RpcEndpoint
                 ? "coalesce(json_agg(\"pgrst_r\".\"pgrst_scalar\"), '[]')::text"
                 : "(json_agg(\"pgrst_r\".\"pgrst_scalar\") -> 0)::text";
         st.Append($"SELECT NULL::bigint, pg_catalog.count(*), {body} FROM ({rows}) AS \"pgrst_r\"");
-        var rollback = rest.Preferences.Rollback && rest.Project.Settings.Rest.AllowTxRollback;
-        var result = await executor.RunAsync(rest, st, null, null, rollback);
+        if (rest.Representation.Plan is { } plan)
+        {
+            await RestResponse.WritePlanAsync(rest, await executor.ExplainAsync(rest, st, plan, rest.Rollback));
+            return;
+        }
+
+        var result = await executor.RunAsync(rest, st, null, null, rest.Rollback);
         if (function.ReturnsVoid)
         {
             await RestResponse.WriteAsync(rest, StatusCodes.Status204NoContent, null, null);

@@ -7,7 +7,7 @@ using MadBase.Worker.Rest.Sql;
 
 namespace MadBase.Worker.Rest;
 
-/// <summary>GET/HEAD/POST/PATCH/PUT/DELETE on /rest/v1/{table}: parse → plan → one statement → response.</summary>
+/// <summary>GET/HEAD on /rest/v1/{table}: parse → plan → one statement → response (writes in TableEndpoint.Write.cs).</summary>
 internal static partial class TableEndpoint
 {
     public static async Task ReadAsync(RestContext rest, RestExecutor executor, string name)
@@ -43,8 +43,18 @@ internal static partial class TableEndpoint
             planned.Append("EXPLAIN (FORMAT JSON) ").Append(ReadQuery.Node(planned, root, null, source, countOnly: true));
         }
 
-        var representation = rpcObject is null ? rest.Representation : rest.Representation with { Media = MediaType.SingleObject };
+        // A function returning one row answers with an object, except where the media type has its own shape.
+        var representation = rpcObject is null || rest.Representation.Media == MediaType.GeoJson
+            ? rest.Representation
+            : rest.Representation with { Media = MediaType.SingleObject };
         st.Append(Envelope.Wrap(rows, totalSql, representation, withBody: true));
+        if (rest.Representation.Plan is { } plan)
+        {
+            // The plan of the statement itself; counts made by separate statements are not part of it.
+            await RestResponse.WritePlanAsync(rest, await executor.ExplainAsync(rest, st, plan, rest.Rollback));
+            return;
+        }
+
         var result = await executor.RunAsync(rest, st, planned, single ? SingleCheck : null, rollback: false);
         if (count == CountPreference.Estimated && result.Total is { } estimate && estimate < (rest.Project.Settings.Rest.MaxRows ?? 1000))
         {
@@ -110,131 +120,6 @@ internal static partial class TableEndpoint
         if (rest.Project.Settings.Rest.MaxRows is { } max && (root.Limit is null || root.Limit > max))
         {
             root.Limit = max;
-        }
-    }
-
-    public static async Task WriteAsync(RestContext rest, RestExecutor executor, string name)
-    {
-        var request = rest.Http.Request;
-        var table = rest.Table(name);
-        var method = request.Method;
-        var isDelete = HttpMethods.IsDelete(method);
-        var ast = QueryParser.Parse(rest.Query());
-        var root = new ReadPlanner(rest.Schema, rest.Project.Settings.Rest.AggregatesEnabled).Plan(table, ast);
-        var payload = isDelete ? null : await Payload.ReadAsync(request);
-        var prefs = rest.Preferences;
-
-        var st = new Statement();
-        string cte;
-        if (HttpMethods.IsPost(method) || HttpMethods.IsPut(method))
-        {
-            var columns = WriteColumns(table, payload!, ast.Columns);
-            var resolution = prefs.Resolution;
-            IReadOnlyList<string>? onConflict = ast.OnConflict;
-            if (HttpMethods.IsPut(method))
-            {
-                CheckPut(table, root, payload!);
-                resolution = Resolution.MergeDuplicates;
-                onConflict = table.PrimaryKey;
-            }
-
-            foreach (var column in onConflict ?? [])
-            {
-                if (table.Column(column) is null)
-                {
-                    throw RestException.UnknownColumn(table.Name, column);
-                }
-            }
-
-            cte = WriteQuery.Insert(st, table, columns, payload!.Json, prefs.MissingDefault, resolution, onConflict);
-        }
-        else if (HttpMethods.IsPatch(method))
-        {
-            if (payload!.IsArray)
-            {
-                throw new RestException(StatusCodes.Status400BadRequest, "PGRST102", "Empty or invalid json", "PATCH takes one JSON object");
-            }
-
-            var columns = WriteColumns(table, payload, ast.Columns);
-            var single = payload.Json[1..^1];
-            cte = WriteQuery.Update(st, root, columns, single);
-        }
-        else
-        {
-            cte = WriteQuery.Delete(st, root);
-        }
-
-        // The filters ran inside the statement; the returned rows are shaped without them.
-        root.Conditions.Clear();
-        root.Limit = null;
-        root.Offset = null;
-
-        var returnPreference = prefs.Return ?? ReturnPreference.Minimal;
-        var withBody = returnPreference == ReturnPreference.Representation;
-        var rows = withBody ? ReadQuery.Node(st, root, null, WriteQuery.Source) : "SELECT 1 FROM " + WriteQuery.Source;
-        var statementText = "WITH " + WriteQuery.Source + " AS (" + cte + ") " + Envelope.Wrap(rows, null, rest.Representation, withBody);
-        st.Append(statementText);
-
-        var rollback = prefs.Rollback && rest.Project.Settings.Rest.AllowTxRollback;
-        var singleObject = rest.Representation.Media == MediaType.SingleObject;
-        var result = await executor.RunAsync(rest, st, null, r => WriteCheck(rest, r, singleObject), rollback);
-        var total = prefs.Count != CountPreference.None ? result.Page : (long?)null;
-        var status = HttpMethods.IsPost(method)
-            ? StatusCodes.Status201Created
-            : withBody ? StatusCodes.Status200OK : StatusCodes.Status204NoContent;
-        if (HttpMethods.IsPut(method) && !withBody)
-        {
-            status = StatusCodes.Status204NoContent;
-        }
-
-        await RestResponse.WriteAsync(rest, status, withBody ? result.Body : null, "*/" + (total?.ToString(CultureInfo.InvariantCulture) ?? "*"));
-    }
-
-    private static RestException? WriteCheck(RestContext rest, QueryResult result, bool single)
-    {
-        if (single && result.Page != 1)
-        {
-            return SingleCheck(result);
-        }
-
-        if (rest.Preferences is { Strict: true, MaxAffected: { } max } && result.Page > max)
-        {
-            return new RestException(
-                StatusCodes.Status400BadRequest, "PGRST124", "Query result exceeds max-affected preference constraint",
-                $"The query affects {result.Page} rows");
-        }
-
-        return null;
-    }
-
-    /// <summary>The columns a write sets: <c>columns=</c> when given, else the payload's keys; all must exist.</summary>
-    private static List<string> WriteColumns(DbTable table, Payload payload, IReadOnlyList<string>? requested)
-    {
-        var columns = requested?.ToList() ?? [.. payload.Keys];
-        foreach (var column in columns)
-        {
-            if (table.Column(column) is null)
-            {
-                throw RestException.UnknownWriteColumn(table.Name, column);
-            }
-        }
-
-        return columns;
-    }
-
-    /// <summary>PUT replaces one row named by eq filters on every primary key column (PGRST105 otherwise).</summary>
-    private static void CheckPut(DbTable table, ReadNode root, Payload payload)
-    {
-        var eqColumns = root.Conditions.OfType<FilterCondition>()
-            .Where(f => !f.Negated && f.Operation.Operator == "eq" && f.Field.Path.Count == 0)
-            .Select(f => f.Field.Name)
-            .ToHashSet(StringComparer.Ordinal);
-        if (table.PrimaryKey.Count == 0 || payload.IsArray || root.Conditions.Count != table.PrimaryKey.Count
-            || !table.PrimaryKey.All(eqColumns.Contains))
-        {
-            throw new RestException(
-                StatusCodes.Status405MethodNotAllowed, "PGRST105",
-                "Filters must include all and only primary key columns with 'eq' operators");
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using MadBase.Worker.Rest.SchemaCache;
 
 namespace MadBase.Worker.Rest.Planning;
@@ -26,7 +27,10 @@ internal sealed record Relationship(
     public bool ToOne => Cardinality is Cardinality.ManyToOne or Cardinality.OneToOne;
 }
 
-/// <summary>Finds the foreign keys that join two relations, as PostgREST's Plan.hs findRel does.</summary>
+/// <summary>
+/// Finds the foreign keys that join two relations of one schema, as PostgREST's Plan.hs findRel does. Either
+/// side may be a view: the schema cache carries keys through views (<see cref="SchemaCache.ViewKeys"/>).
+/// </summary>
 internal static class RelationshipFinder
 {
     public static Relationship Find(SchemaModel schema, DbTable parent, string name, string? hint)
@@ -34,32 +38,30 @@ internal static class RelationshipFinder
         var candidates = new List<Relationship>();
         foreach (var fk in schema.ForeignKeys)
         {
-            // Many-to-one: the parent holds the key. The embed may name the table, the key's column or the constraint.
-            if (fk.FromSchema == parent.Schema && fk.FromTable == parent.Name)
+            // Many-to-one: the parent holds the key. The embed names the target, or, when the target is a table,
+            // the key's constraint or single column (views are left out of those: PostgREST #2277).
+            if (fk.FromSchema == parent.Schema && fk.FromTable == parent.Name && fk.ToSchema == parent.Schema
+                && schema.Table(fk.ToSchema, fk.ToTable) is { } target
+                && (fk.ToTable == name || hint is null && !target.IsView && (fk.Name == name || fk.Columns is [var column] && column == name)))
             {
-                var namesTarget = fk.ToTable == name || fk.Name == name || (fk.Columns.Count == 1 && fk.Columns[0] == name);
-                if (namesTarget && schema.Table(fk.ToSchema, fk.ToTable) is { } target)
-                {
-                    var oneToOne = IsUnique(parent, fk.Columns);
-                    candidates.Add(new Relationship(
-                        oneToOne ? Cardinality.OneToOne : Cardinality.ManyToOne, target, fk,
-                        [.. fk.Columns.Zip(fk.RefColumns)], null, null, []));
-                }
+                candidates.Add(new Relationship(
+                    fk.OneToOne ? Cardinality.OneToOne : Cardinality.ManyToOne, target, fk,
+                    [.. fk.Columns.Zip(fk.RefColumns)], null, null, []));
             }
 
             // One-to-many: the child holds the key.
-            if (fk.ToSchema == parent.Schema && fk.ToTable == parent.Name && (fk.FromTable == name || fk.Name == name)
-                && schema.Table(fk.FromSchema, fk.FromTable) is { } child)
+            if (fk.ToSchema == parent.Schema && fk.ToTable == parent.Name && fk.FromSchema == parent.Schema
+                && schema.Table(fk.FromSchema, fk.FromTable) is { } child
+                && (fk.FromTable == name || hint is null && !child.IsView && fk.Name == name))
             {
-                var oneToOne = IsUnique(child, fk.Columns);
                 candidates.Add(new Relationship(
-                    oneToOne ? Cardinality.OneToOne : Cardinality.OneToMany, child, fk,
+                    fk.OneToOne ? Cardinality.OneToOne : Cardinality.OneToMany, child, fk,
                     [.. fk.RefColumns.Zip(fk.Columns)], null, null, []));
             }
         }
 
-        // Many-to-many: a junction whose primary key holds a key to each side.
-        foreach (var toParent in schema.ForeignKeys.Where(f => f.ToSchema == parent.Schema && f.ToTable == parent.Name))
+        // Many-to-many: a junction (table or view) whose primary key holds a many-to-one key to each side.
+        foreach (var toParent in schema.ForeignKeys.Where(f => f.ToSchema == parent.Schema && f.ToTable == parent.Name && !f.OneToOne))
         {
             var junction = schema.Table(toParent.FromSchema, toParent.FromTable);
             if (junction is null || !toParent.Columns.All(junction.PrimaryKey.Contains))
@@ -68,8 +70,8 @@ internal static class RelationshipFinder
             }
 
             foreach (var toTarget in schema.ForeignKeys.Where(f =>
-                         f.FromSchema == junction.Schema && f.FromTable == junction.Name && f != toParent && f.ToTable == name
-                         && f.Columns.All(junction.PrimaryKey.Contains)))
+                         f.FromSchema == junction.Schema && f.FromTable == junction.Name && f.Name != toParent.Name && !f.OneToOne
+                         && f.ToSchema == parent.Schema && f.ToTable == name && f.Columns.All(junction.PrimaryKey.Contains)))
             {
                 if (schema.Table(toTarget.ToSchema, toTarget.ToTable) is { } target)
                 {
@@ -96,26 +98,45 @@ internal static class RelationshipFinder
 
         if (candidates.Count > 1)
         {
-            var details = string.Join("; ", candidates.Select(Describe));
             throw new RestException(
                 StatusCodes.Status300MultipleChoices, "PGRST201",
                 $"Could not embed because more than one relationship was found for '{parent.Name}' and '{name}'",
-                details,
-                $"Try changing '{name}' to one of the following: {string.Join(", ", candidates.Select(c => $"'{name}!{c.Junction?.Name ?? c.Key.Name}'"))}. Find the desired relationship in the 'details' key.");
+                null,
+                $"Try changing '{name}' to one of the following: {string.Join(", ", candidates.Select(c => $"'{c.Target.Name}!{c.Junction?.Name ?? c.Key.Name}'"))}. Find the desired relationship in the 'details' key.")
+            {
+                DetailsJson = new JsonArray([.. candidates.Select(c => Describe(parent, c))]),
+            };
         }
 
         return candidates[0];
     }
 
+    /// <summary>With a hint, as PostgREST: the junction of a many-to-many, else the constraint or a single-column key's column.</summary>
     private static bool Matches(Relationship r, string hint) =>
-        r.Key.Name == hint
-        || r.TargetKey?.Name == hint
-        || r.Junction?.Name == hint
-        || (r.Junction is null && (r.Key.Columns.Contains(hint) || r.Key.RefColumns.Contains(hint)));
+        r.Junction is { } junction
+            ? junction.Name == hint
+            : r.Key.Name == hint || r.Key.Columns is [var column] && column == hint || r.Key.RefColumns is [var refColumn] && refColumn == hint;
 
-    private static string Describe(Relationship r) =>
-        $"{r.Cardinality} via {r.Junction?.Name ?? r.Key.Name}";
+    /// <summary>One entry of PGRST201's details, worded as PostgREST's compressedRel.</summary>
+    private static JsonObject Describe(DbTable parent, Relationship r)
+    {
+        static string Columns(IEnumerable<string> names) => "(" + string.Join(", ", names) + ")";
+        var (cardinality, relationship) = r.Cardinality switch
+        {
+            Cardinality.ManyToMany => ("many-to-many",
+                $"{r.Junction!.Name} using {r.Key.Name}{Columns(r.Key.Columns)} and {r.TargetKey!.Name}{Columns(r.TargetKey.Columns)}"),
+            Cardinality.ManyToOne => ("many-to-one", Pairs(r)),
+            Cardinality.OneToOne => ("one-to-one", Pairs(r)),
+            _ => ("one-to-many", Pairs(r)),
+        };
+        return new JsonObject
+        {
+            ["cardinality"] = cardinality,
+            ["embedding"] = $"{parent.Name} with {r.Target.Name}",
+            ["relationship"] = relationship,
+        };
 
-    private static bool IsUnique(DbTable table, IReadOnlyList<string> columns) =>
-        table.UniqueKeys.Any(key => key.Count == columns.Count && key.All(columns.Contains));
+        string Pairs(Relationship rel) =>
+            $"{rel.Key.Name} using {parent.Name}{Columns(rel.Pairs.Select(p => p.Parent))} and {rel.Target.Name}{Columns(rel.Pairs.Select(p => p.Child))}";
+    }
 }

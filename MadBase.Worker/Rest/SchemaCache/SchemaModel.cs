@@ -18,12 +18,19 @@ internal sealed record DbTable(
     public DbColumn? Column(string name) => byName.GetValueOrDefault(name);
 
     public string QualifiedName => Sql.Ident.Quote(Schema) + "." + Sql.Ident.Quote(Name);
+
+    /// <summary>Views and materialized views: embedding through them needs their columns traced to base tables.</summary>
+    public bool IsView => Kind is 'v' or 'm';
 }
 
-/// <summary>A foreign key: <c>Columns</c> of <c>From</c> reference <c>RefColumns</c> of <c>To</c>.</summary>
+/// <summary>
+/// A foreign key: <c>Columns</c> of <c>From</c> reference <c>RefColumns</c> of <c>To</c>. Either side may be a
+/// view whose columns trace back to the constraint's columns (then the key carries the constraint's name).
+/// <c>OneToOne</c>: the referencing columns are unique in the base table.
+/// </summary>
 internal sealed record DbForeignKey(
     string Name, string FromSchema, string FromTable, IReadOnlyList<string> Columns,
-    string ToSchema, string ToTable, IReadOnlyList<string> RefColumns);
+    string ToSchema, string ToTable, IReadOnlyList<string> RefColumns, bool OneToOne = false);
 
 internal sealed record DbFunctionArg(string Name, string Type, bool HasDefault);
 
@@ -55,7 +62,8 @@ internal sealed class SchemaModel(
     IReadOnlyList<string> schemas,
     IReadOnlyList<DbTable> tables,
     IReadOnlyList<DbForeignKey> foreignKeys,
-    IReadOnlyList<DbFunction> functions)
+    IReadOnlyList<DbFunction> functions,
+    string? geoJsonFunction = null)
 {
     private readonly Dictionary<(string, string), DbTable> tablesByName =
         tables.ToDictionary(t => (t.Schema, t.Name));
@@ -70,6 +78,9 @@ internal sealed class SchemaModel(
     public IReadOnlyList<DbForeignKey> ForeignKeys { get; } = foreignKeys;
 
     public IReadOnlyList<DbFunction> Functions { get; } = functions;
+
+    /// <summary>PostGIS's <c>ST_AsGeoJSON(record)</c>, schema-qualified and quoted; null without PostGIS (no GeoJSON output).</summary>
+    public string? GeoJsonFunction { get; } = geoJsonFunction;
 
     public DbTable? Table(string schema, string name) => tablesByName.GetValueOrDefault((schema, name));
 

@@ -85,20 +85,7 @@ internal static class ReadQuery
 
         if (!countOnly)
         {
-            if (node.Order.Count > 0)
-            {
-                text.Append(" ORDER BY ").Append(string.Join(", ", node.Order.Select(o => OrderSql(st, node, o))));
-            }
-
-            if (node.Limit is { } limit)
-            {
-                text.Append(" LIMIT ").Append(limit.ToString(CultureInfo.InvariantCulture));
-            }
-
-            if (node.Offset is { } offset and > 0)
-            {
-                text.Append(" OFFSET ").Append(offset.ToString(CultureInfo.InvariantCulture));
-            }
+            text.Append(OrderBy(st, node)).Append(Range(node));
         }
 
         return text.ToString();
@@ -179,6 +166,15 @@ internal static class ReadQuery
 
         return field.Path.Count > 0 ? "(" + sql + ")" : sql.ToString();
     }
+
+    /// <summary><c> LIMIT n OFFSET m</c> for the node's range, or what of it is set.</summary>
+    public static string Range(ReadNode node) =>
+        (node.Limit is { } limit ? " LIMIT " + limit.ToString(CultureInfo.InvariantCulture) : string.Empty)
+        + (node.Offset is { } offset and > 0 ? " OFFSET " + offset.ToString(CultureInfo.InvariantCulture) : string.Empty);
+
+    /// <summary><c> ORDER BY …</c> for the node's order terms, or nothing.</summary>
+    public static string OrderBy(Statement st, ReadNode node) =>
+        node.Order.Count == 0 ? string.Empty : " ORDER BY " + string.Join(", ", node.Order.Select(o => OrderSql(st, node, o)));
 
     private static string OrderSql(Statement st, ReadNode node, OrderTerm term)
     {

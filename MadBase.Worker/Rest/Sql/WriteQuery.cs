@@ -15,12 +15,29 @@ internal static class WriteQuery
 {
     public const string Source = "\"pgrst_source\"";
 
+    /// <summary>
+    /// How many rows an upsert inserted rather than updated, for the envelope: the INSERT counts every row it
+    /// tries and the conflict branch takes back those it updated, as PostgREST's <c>pgrst.inserted</c> does.
+    /// </summary>
+    public const string InsertedCount = "coalesce(nullif(current_setting('pgrst.inserted', true), '')::bigint, 0)";
+
+    private const string CountTried =
+        "set_config('pgrst.inserted', (coalesce(nullif(current_setting('pgrst.inserted', true), '')::int, 0) + 1)::text, true) <> '0'";
+
+    private const string CountUpdated =
+        "set_config('pgrst.inserted', (coalesce(nullif(current_setting('pgrst.inserted', true), '')::int, 0) - 1)::text, true) <> '-1'";
+
+    /// <summary>
+    /// INSERT … SELECT from the payload. <paramref name="payloadFilter"/> (PUT) keeps only the payload rows whose
+    /// key matches the URL's eq filters, rendered against the payload row.
+    /// </summary>
     public static string Insert(
         Statement st, DbTable table, IReadOnlyList<string> columns, string payloadJson, bool missingDefault,
-        Resolution resolution, IReadOnlyList<string>? onConflict)
+        Resolution resolution, IReadOnlyList<string>? onConflict, IReadOnlyList<Condition>? payloadFilter = null)
     {
         var sql = new StringBuilder("INSERT INTO ").Append(table.QualifiedName);
         var payload = st.Typed(payloadJson, NpgsqlDbType.Json);
+        var filters = new List<string>();
         if (columns.Count == 0)
         {
             // [{}] or {}: one row of defaults per object.
@@ -46,6 +63,23 @@ internal static class WriteQuery
                 sql.Append("SELECT ").Append(string.Join(", ", columns.Select(Ident.Quote)))
                     .Append(" FROM json_populate_recordset(NULL::").Append(table.QualifiedName).Append(", ").Append(payload).Append(") AS \"pgrst_p\"");
             }
+
+            if (payloadFilter is not null)
+            {
+                var payloadRow = new ReadNode(table, "pgrst_p");
+                filters.AddRange(payloadFilter.Select(c => ReadQuery.Condition(st, payloadRow, c)));
+            }
+        }
+
+        // An upsert counts the rows it tries; CASE makes sure only rows that passed the filter are counted.
+        var filter = string.Join(" AND ", filters);
+        if (resolution == Resolution.MergeDuplicates)
+        {
+            sql.Append(" WHERE ").Append(filters.Count == 0 ? CountTried : $"CASE WHEN {filter} THEN {CountTried} ELSE FALSE END");
+        }
+        else if (filters.Count > 0)
+        {
+            sql.Append(" WHERE ").Append(filter);
         }
 
         if (resolution != Resolution.None)
@@ -70,14 +104,12 @@ internal static class WriteQuery
             {
                 sql.Append(" DO NOTHING");
             }
-            else if (updates.Count == 0)
-            {
-                // Still return the existing row, as PostgREST does, by touching a key column.
-                sql.Append(" DO UPDATE SET ").Append(Ident.Quote(target[0])).Append(" = EXCLUDED.").Append(Ident.Quote(target[0]));
-            }
             else
             {
-                sql.Append(" DO UPDATE SET ").Append(string.Join(", ", updates.Select(c => $"{Ident.Quote(c)} = EXCLUDED.{Ident.Quote(c)}")));
+                // Key columns only: still return the existing row, as PostgREST does, by touching a key column.
+                var sets = updates.Count == 0 ? [target[0]] : updates;
+                sql.Append(" DO UPDATE SET ").Append(string.Join(", ", sets.Select(c => $"{Ident.Quote(c)} = EXCLUDED.{Ident.Quote(c)}")))
+                    .Append(" WHERE ").Append(CountUpdated);
             }
         }
         else if (onConflict is not null)
@@ -101,7 +133,16 @@ internal static class WriteQuery
         var sql = new StringBuilder("UPDATE ").Append(target.Table.QualifiedName).Append(" AS ").Append(alias)
             .Append(" SET ").Append(string.Join(", ", columns.Select(c => $"{Ident.Quote(c)} = \"pgrst_p\".{Ident.Quote(c)}")))
             .Append(" FROM json_populate_record(NULL::").Append(target.Table.QualifiedName).Append(", ").Append(payload).Append(") AS \"pgrst_p\"");
-        AppendWhere(st, target, sql);
+        if (IsLimited(target))
+        {
+            sql.Append(", ");
+            AppendAffected(st, target, sql);
+        }
+        else
+        {
+            AppendWhere(st, target, sql);
+        }
+
         sql.Append(" RETURNING ").Append(alias).Append(".*");
         return sql.ToString();
     }
@@ -110,9 +151,42 @@ internal static class WriteQuery
     {
         var alias = Ident.Quote(target.Alias);
         var sql = new StringBuilder("DELETE FROM ").Append(target.Table.QualifiedName).Append(" AS ").Append(alias);
-        AppendWhere(st, target, sql);
+        if (IsLimited(target))
+        {
+            sql.Append(" USING ");
+            AppendAffected(st, target, sql);
+        }
+        else
+        {
+            AppendWhere(st, target, sql);
+        }
+
         sql.Append(" RETURNING ").Append(alias).Append(".*");
         return sql.ToString();
+    }
+
+    /// <summary>PATCH/DELETE with <c>limit</c>/<c>offset</c> (PostgREST 12's limited update/delete).</summary>
+    public static bool IsLimited(ReadNode target) => target.Limit is not null || target.Offset is not null;
+
+    /// <summary>
+    /// The rows a limited write may touch: the filtered rows in the requested order, cut to the range, then
+    /// joined back by row identity (the Crunchy Data technique PostgREST's limited update/delete follow). A
+    /// table's rows are identified by (tableoid, ctid), so the limit holds even when the order is not unique;
+    /// a view has no ctid, so its primary key or else the order columns identify a row, as in PostgREST.
+    /// </summary>
+    private static void AppendAffected(Statement st, ReadNode target, StringBuilder sql)
+    {
+        var alias = Ident.Quote(target.Alias);
+        var identity = target.Table.Kind is 'r' or 'p'
+            ? ["tableoid", "ctid"]
+            : target.Table.PrimaryKey.Count > 0
+                ? target.Table.PrimaryKey.Select(Ident.Quote).ToList()
+                : target.Order.Select(o => o.Field.Name).Distinct(StringComparer.Ordinal).Select(Ident.Quote).ToList();
+        sql.Append("(SELECT ").Append(string.Join(", ", identity.Select(c => alias + "." + c)))
+            .Append(" FROM ").Append(target.Table.QualifiedName).Append(" AS ").Append(alias);
+        AppendWhere(st, target, sql);
+        sql.Append(ReadQuery.OrderBy(st, target)).Append(ReadQuery.Range(target)).Append(") AS \"pgrst_affected\" WHERE ")
+            .Append(string.Join(" AND ", identity.Select(c => $"{alias}.{c} = \"pgrst_affected\".{c}")));
     }
 
     private static void AppendWhere(Statement st, ReadNode target, StringBuilder sql)

@@ -1,0 +1,229 @@
+using System.Globalization;
+using System.Text.Json;
+using MadBase.Worker.Rest.Parsing;
+using MadBase.Worker.Rest.Planning;
+using MadBase.Worker.Rest.SchemaCache;
+using MadBase.Worker.Rest.Sql;
+
+namespace MadBase.Worker.Rest;
+
+/// <summary>POST/PATCH/PUT/DELETE on /rest/v1/{table}: one data-modifying statement whose rows are shaped like a GET's.</summary>
+internal static partial class TableEndpoint
+{
+    public static async Task WriteAsync(RestContext rest, RestExecutor executor, string name)
+    {
+        var request = rest.Http.Request;
+        var table = rest.Table(name);
+        var method = request.Method;
+        var isPost = HttpMethods.IsPost(method);
+        var isPut = HttpMethods.IsPut(method);
+        var isPatch = HttpMethods.IsPatch(method);
+        var ast = QueryParser.Parse(rest.Query());
+        var root = new ReadPlanner(rest.Schema, rest.Project.Settings.Rest.AggregatesEnabled).Plan(table, ast);
+        CheckRange(root, isPut, isPatch || HttpMethods.IsDelete(method));
+        var payload = HttpMethods.IsDelete(method) ? null : await Payload.ReadAsync(request);
+        var prefs = rest.Preferences;
+
+        var st = new Statement();
+        string cte;
+        var upsert = false;
+        if (isPost)
+        {
+            var columns = WriteColumns(table, payload!, ast.Columns);
+            foreach (var column in ast.OnConflict ?? [])
+            {
+                if (table.Column(column) is null)
+                {
+                    throw RestException.UnknownColumn(table.Name, column);
+                }
+            }
+
+            upsert = prefs.Resolution == Resolution.MergeDuplicates;
+            cte = WriteQuery.Insert(st, table, columns, payload!.Json, prefs.MissingDefault, prefs.Resolution, ast.OnConflict);
+        }
+        else if (isPut)
+        {
+            CheckPut(table, root);
+
+            // PostgREST ignores columns= on PUT; a payload without the key cannot match the URL.
+            var columns = WriteColumns(table, payload!, null);
+            if (!table.PrimaryKey.All(columns.Contains))
+            {
+                throw PayloadDoesNotMatchKey();
+            }
+
+            upsert = true;
+            cte = WriteQuery.Insert(st, table, columns, payload!.Json, false, Resolution.MergeDuplicates, table.PrimaryKey, root.Conditions);
+        }
+        else if (isPatch)
+        {
+            if (payload!.IsArray)
+            {
+                throw new RestException(StatusCodes.Status400BadRequest, "PGRST102", "Empty or invalid json", "PATCH takes one JSON object");
+            }
+
+            var columns = WriteColumns(table, payload, ast.Columns);
+            cte = WriteQuery.Update(st, root, columns, payload.Json[1..^1]);
+        }
+        else
+        {
+            cte = WriteQuery.Delete(st, root);
+        }
+
+        // The filters and range ran inside the statement; the returned rows are shaped without them (in the requested order).
+        root.Conditions.Clear();
+        root.Limit = null;
+        root.Offset = null;
+
+        var returnPreference = prefs.Return ?? ReturnPreference.Minimal;
+        var withBody = returnPreference == ReturnPreference.Representation;
+        var location = isPost && returnPreference == ReturnPreference.HeadersOnly && table.PrimaryKey.Count > 0;
+        string rows;
+        var representation = rest.Representation;
+        if (withBody)
+        {
+            rows = ReadQuery.Node(st, root, null, WriteQuery.Source);
+        }
+        else if (location)
+        {
+            // Only the key of the inserted row comes back, to build the Location header.
+            rows = "SELECT " + string.Join(", ", table.PrimaryKey.Select(Ident.Quote)) + " FROM " + WriteQuery.Source;
+            representation = new Representation(MediaType.Json, false);
+        }
+        else
+        {
+            rows = "SELECT 1 FROM " + WriteQuery.Source;
+        }
+
+        st.Append("WITH " + WriteQuery.Source + " AS (" + cte + ") "
+            + Envelope.Wrap(rows, null, representation, withBody || location, upsert ? WriteQuery.InsertedCount : null));
+
+        if (rest.Representation.Plan is { } plan)
+        {
+            await RestResponse.WritePlanAsync(rest, await executor.ExplainAsync(rest, st, plan, rest.Rollback));
+            return;
+        }
+
+        var singleObject = rest.Representation.Media == MediaType.SingleObject;
+        var result = await executor.RunAsync(rest, st, null, r => WriteCheck(rest, r, singleObject, isPut), rest.Rollback);
+        var total = prefs.Count != CountPreference.None ? result.Page : (long?)null;
+        int status;
+        string? contentRange;
+        if (isPost || isPut)
+        {
+            // As PostgREST: 201 when a row was inserted, 200 when an upsert only updated.
+            status = isPut && !withBody ? StatusCodes.Status204NoContent
+                : upsert && result.Inserted is <= 0 ? StatusCodes.Status200OK
+                : StatusCodes.Status201Created;
+            contentRange = isPut ? null : "*/" + (total?.ToString(CultureInfo.InvariantCulture) ?? "*");
+            if (location && result.Page == 1 && result.Body is { } keys)
+            {
+                rest.Http.Response.Headers.Location = Location(table, keys);
+            }
+        }
+        else
+        {
+            status = withBody ? StatusCodes.Status200OK : StatusCodes.Status204NoContent;
+            contentRange = isPatch ? RestResponse.ContentRange(0, result.Page, total) : "*/" + (total?.ToString(CultureInfo.InvariantCulture) ?? "*");
+        }
+
+        await RestResponse.WriteAsync(rest, status, withBody ? result.Body : null, contentRange);
+    }
+
+    /// <summary>
+    /// PostgREST 12's rules for a range on writes: PUT takes none (PGRST114); PATCH and DELETE take one only
+    /// with an explicit order (PGRST109), since a limit without order would touch arbitrary rows.
+    /// </summary>
+    private static void CheckRange(ReadNode root, bool isPut, bool isPatchOrDelete)
+    {
+        if (isPut && WriteQuery.IsLimited(root))
+        {
+            throw new RestException(StatusCodes.Status400BadRequest, "PGRST114", "limit/offset querystring parameters are not allowed for PUT");
+        }
+
+        if (isPatchOrDelete && WriteQuery.IsLimited(root) && root.Order.Count == 0)
+        {
+            throw new RestException(
+                StatusCodes.Status400BadRequest, "PGRST109", "A 'limit' was applied without an explicit 'order'", null,
+                "Apply an 'order' using unique column(s)");
+        }
+    }
+
+    /// <summary><c>/table?id=eq.5</c> (composite keys joined with <c>&amp;</c>, a null key as <c>is.null</c>), as PostgREST's Location.</summary>
+    private static string Location(DbTable table, string keysJson)
+    {
+        using var document = JsonDocument.Parse(keysJson);
+        var row = document.RootElement[0];
+        // In column order, as PostgREST reads the key back from the row's JSON.
+        var pairs = table.PrimaryKey.OrderBy(c => table.Column(c)?.Position ?? 0).Select(column =>
+        {
+            var value = row.GetProperty(column);
+            var filter = value.ValueKind switch
+            {
+                JsonValueKind.Null => "is.null",
+                JsonValueKind.String => "eq." + value.GetString(),
+                _ => "eq." + value.GetRawText(),
+            };
+            return Uri.EscapeDataString(column) + "=" + Uri.EscapeDataString(filter);
+        });
+        return "/" + Uri.EscapeDataString(table.Name) + "?" + string.Join("&", pairs);
+    }
+
+    private static RestException? WriteCheck(RestContext rest, QueryResult result, bool single, bool isPut)
+    {
+        if (isPut && result.Page != 1)
+        {
+            return PayloadDoesNotMatchKey();
+        }
+
+        if (single && result.Page != 1)
+        {
+            return SingleCheck(result);
+        }
+
+        if (rest.Preferences is { Strict: true, MaxAffected: { } max } && result.Page > max)
+        {
+            return new RestException(
+                StatusCodes.Status400BadRequest, "PGRST124", "Query result exceeds max-affected preference constraint",
+                $"The query affects {result.Page} rows");
+        }
+
+        return null;
+    }
+
+    private static RestException PayloadDoesNotMatchKey() =>
+        new(StatusCodes.Status400BadRequest, "PGRST115", "Payload values do not match URL in primary key column(s)");
+
+    /// <summary>The columns a write sets: <c>columns=</c> when given, else the payload's keys; all must exist.</summary>
+    private static List<string> WriteColumns(DbTable table, Payload payload, IReadOnlyList<string>? requested)
+    {
+        var columns = requested?.ToList() ?? [.. payload.Keys];
+        foreach (var column in columns)
+        {
+            if (table.Column(column) is null)
+            {
+                throw RestException.UnknownWriteColumn(table.Name, column);
+            }
+        }
+
+        return columns;
+    }
+
+    /// <summary>
+    /// PUT replaces one row named by eq filters on all and only the primary key columns (PGRST105 otherwise):
+    /// no other filter, no negation, no or/and tree, no JSON path.
+    /// </summary>
+    private static void CheckPut(DbTable table, ReadNode root)
+    {
+        var filters = root.Conditions.OfType<FilterCondition>().ToList();
+        var onlyKeyEquality = filters.Count == root.Conditions.Count
+            && filters.All(f => !f.Negated && f.Operation is { Operator: "eq", Modifier: null } && f.Field.Path.Count == 0);
+        var named = filters.Select(f => f.Field.Name).ToHashSet(StringComparer.Ordinal);
+        if (table.PrimaryKey.Count == 0 || !onlyKeyEquality || !named.SetEquals(table.PrimaryKey))
+        {
+            throw new RestException(
+                StatusCodes.Status405MethodNotAllowed, "PGRST105",
+                "Filters must include all and only primary key columns with 'eq' operators");
+        }
+    }
+}
