@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using MadBase.Control.Admin;
 using MadBase.ServiceDefaults.Projects;
+using MadBase.ServiceDefaults.Security;
 
 namespace MadBase.Control.Projects;
 
@@ -79,6 +80,8 @@ internal static class SettingsPatch
             _ when parsed.Rest.Schemas.Count == 0 || parsed.Rest.Schemas.Any(string.IsNullOrWhiteSpace) =>
                 "settings.rest.schemas must name at least one schema, and no empty ones",
             _ when !Uri.TryCreate(parsed.Auth.SiteUrl, UriKind.Absolute, out _) => "settings.auth.site_url must be an absolute URL",
+            _ when !SigningAlgorithms.All.Contains(parsed.Auth.JwtSigning.Algorithm) =>
+                "settings.auth.jwt_signing.algorithm must be one of " + string.Join(", ", SigningAlgorithms.All),
             _ => null,
         };
         return error is null ? parsed : throw AdminException.BadRequest(error);
