@@ -80,6 +80,9 @@ public sealed record AuthSettings
 
     /// <summary>How access tokens are signed (GoTrue's JWT keys, per project).</summary>
     public JwtSigningSettings JwtSigning { get; init; } = new();
+
+    /// <summary>Subjects and bodies of the mails Auth sends; what is left out keeps GoTrue's default.</summary>
+    public MailTemplateSettings MailTemplates { get; init; } = new();
 }
 
 /// <summary>

@@ -107,11 +107,11 @@ internal static partial class AuthApi
     }
 
     /// <summary>auth-js sends the redirect as <c>?redirect_to=</c>; GoTrue also reads it from the body.</summary>
-    private static string? RedirectOf(AuthServices s, MailRequestParams input)
-    {
-        var query = s.Context.Request.Query["redirect_to"].ToString();
-        return query.Length > 0 ? query : input.RedirectTo;
-    }
+    private static string? RedirectOf(AuthServices s, MailRequestParams input) => RedirectQuery(s) ?? input.RedirectTo;
+
+    /// <summary>The <c>?redirect_to=</c> of auth-js's emailRedirectTo (signUp, updateUser, inviteUserByEmail).</summary>
+    private static string? RedirectQuery(AuthServices s) =>
+        s.Context.Request.Query["redirect_to"].ToString() is { Length: > 0 } query ? query : null;
 
     private static async Task<IResult> Invite([AsParameters] AuthServices s)
     {
@@ -136,8 +136,7 @@ internal static partial class AuthApi
         user ??= await User.CreateAsync(
             tx, new NewUser(email, null, null, """{"provider":"email","providers":["email"]}""", data, "email", false, Invited: true), now, s.Aborted);
         await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.Invited, now, new Dictionary<string, object> { ["user_email"] = email }, s.Aborted);
-        var redirect = s.Context.Request.Query["redirect_to"].ToString();
-        await TokenMails.SendAsync(tx, s, project, user, MailKind.Invite, null, "invite", null, redirect.Length > 0 ? redirect : input.RedirectTo);
+        await TokenMails.SendAsync(tx, s, project, user, MailKind.Invite, null, "invite", null, RedirectQuery(s) ?? input.RedirectTo);
         user = await user.ReloadAsync(tx, s.Aborted);
         await tx.CommitAsync(s.Aborted);
         return Json(user.Json);

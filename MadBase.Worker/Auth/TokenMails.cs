@@ -56,7 +56,9 @@ internal static class TokenMails
             + "&type=" + LinkType(kind) + "&redirect_to=" + Uri.EscapeDataString(redirect);
         if (send)
         {
-            await s.Mailer.SendAsync(tx, settings, kind, user.Email ?? address, link, otp, newEmail, s.Aborted);
+            var mail = new MailContent(
+                kind, address, user.Email ?? string.Empty, newEmail, link, otp, stored, redirect, user.UserMetadataJson);
+            await s.Mailer.SendAsync(tx, settings, mail, s.Aborted);
         }
 
         return new MailedToken(link, otp, stored, LinkType(kind), redirect);
