@@ -81,6 +81,12 @@ public sealed record AuthSettings
     /// <summary>How access tokens are signed (GoTrue's JWT keys, per project).</summary>
     public JwtSigningSettings JwtSigning { get; init; } = new();
 
+    /// <summary>
+    /// GoTrue's MAILER_SECURE_EMAIL_CHANGE_ENABLED: a new email address takes effect only once both the current
+    /// and the new address confirmed it; off, the new address alone confirms.
+    /// </summary>
+    public bool MailerSecureEmailChangeEnabled { get; init; } = true;
+
     /// <summary>Subjects and bodies of the mails Auth sends; what is left out keeps GoTrue's default.</summary>
     public MailTemplateSettings MailTemplates { get; init; } = new();
 }

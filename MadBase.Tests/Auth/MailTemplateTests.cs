@@ -103,20 +103,26 @@ public sealed partial class MailTemplateTests(StackFixture stack) : IAsyncLifeti
     }
 
     [Fact]
-    public async Task EmailChange_ProjectTemplate_NamesBothAddressesAndLinkChangesTheEmail()
+    public async Task EmailChange_ProjectTemplate_MailsBothAddressesAndTheirLinksChangeTheEmail()
     {
         var email = await ConfirmedUserAsync("from");
         var token = (await auth.SignInAsync(email)).Json.GetProperty("access_token").GetString()!;
         var newEmail = AuthClient.UniqueEmail("to");
 
-        var mail = await UntilTemplatedAsync(
+        var toNew = await UntilTemplatedAsync(
             "email_change",
             async () => (await auth.SendAsync(HttpMethod.Put, "/user", new { email = newEmail }, token)).AssertStatus(200),
             newEmail);
+        var toCurrent = (await auth.MailsAsync(email)).First();
 
-        Assert.Equal($"email_change for Bo <{email}>", mail.GetProperty("subject").GetString());
-        Assert.Contains($" at {email} (new: {newEmail}) on ", mail.GetProperty("html").GetString(), StringComparison.Ordinal);
-        Assert.Contains("&type=email_change", await FollowAsync(LinkOf(mail.GetProperty("html").GetString()!)), StringComparison.Ordinal);
+        foreach (var mail in new[] { toNew, toCurrent })
+        {
+            Assert.Equal($"email_change for Bo <{email}>", mail.GetProperty("subject").GetString());
+            Assert.Contains($" at {email} (new: {newEmail}) on ", mail.GetProperty("html").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Contains("#message=Confirmation+link+accepted.", await FollowAsync(LinkOf(toCurrent.GetProperty("html").GetString()!)), StringComparison.Ordinal);
+        Assert.Contains("&type=email_change", await FollowAsync(LinkOf(toNew.GetProperty("html").GetString()!)), StringComparison.Ordinal);
         (await auth.SignInAsync(newEmail)).AssertStatus(200);
     }
 
