@@ -273,3 +273,34 @@ test('updateUser email without secure email change: one mail to the new address,
   assert.equal(error, null);
   assert.equal(data.user.email, newEmail);
 });
+
+for (const algorithm of ['RS256', 'ES256']) {
+  test(`an ${algorithm} project: getClaims verifies the session token against the JWKS, REST accepts it`, async () => {
+    const project = await ownProject({ auth: { jwt_signing: { algorithm } } });
+    const supabase = createClient(stack.API_URL, project.anon_key, options);
+    const { data: signedUp, error } = await supabase.auth.signUp({ email: unique('jwks'), password: 'secret-123' });
+    assert.equal(error, null);
+    const header = JSON.parse(Buffer.from(signedUp.session.access_token.split('.')[0], 'base64url').toString());
+    assert.equal(header.alg, algorithm);
+
+    const jwks = await (await fetch(`${stack.API_URL}/auth/v1/.well-known/jwks.json`, { headers: { apikey: project.anon_key } })).json();
+    assert.deepEqual(jwks.keys.map((k) => k.kid), [header.kid]);
+    const { data: verified, error: claimsError } = await supabase.auth.getClaims();
+    assert.equal(claimsError, null);
+    assert.equal(verified.claims.sub, signedUp.user.id);
+    assert.equal(verified.header.kid, header.kid);
+
+    // A token whose signature does not match is refused by getClaims itself, without asking the server.
+    const [h, , signature] = signedUp.session.access_token.split('.');
+    const forgedPayload = Buffer.from(JSON.stringify({ ...verified.claims, role: 'service_role' })).toString('base64url');
+    const forgedToken = `${h}.${forgedPayload}.${signature}`;
+    const forged = await supabase.auth.getClaims(forgedToken);
+    assert.equal(forged.error.name, 'AuthInvalidJwtError');
+
+    const rest = await supabase.from('nothing_here').select();
+    assert.equal(rest.error.code, 'PGRST205'); // the token passed; only the table is missing
+    const bad = await fetch(`${stack.API_URL}/rest/v1/`, { headers: { apikey: project.anon_key, Authorization: `Bearer ${forgedToken}` } });
+    assert.equal(bad.status, 401);
+    assert.equal((await bad.json()).code, 'PGRST301');
+  });
+}
