@@ -130,6 +130,17 @@ internal sealed class AuthClient
         return response.Json;
     }
 
+    /// <summary>Opens a mailed link as a browser would (the apikey names this project); returns where its 303 points.</summary>
+    public async Task<string> FollowAsync(string link)
+    {
+        using var noRedirect = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        using var request = new HttpRequestMessage(HttpMethod.Get, Stack.ApiUrl + new Uri(link).PathAndQuery);
+        request.Headers.Add("apikey", AnonKey);
+        using var response = await noRedirect.SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.SeeOther, response.StatusCode);
+        return response.Headers.Location!.OriginalString;
+    }
+
     /// <summary>
     /// Waits until <paramref name="probe"/> holds four times in a row: the gateway spreads requests over both
     /// workers, and each drops its cached project when Control's change message reaches it.

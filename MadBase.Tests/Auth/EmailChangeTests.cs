@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 using MadBase.Tests.Infrastructure;
 using MadBase.Tests.Stack;
@@ -47,7 +46,7 @@ public sealed class EmailChangeTests(StackFixture stack)
         (await auth.PostAsync("/verify", new { type = "email_change", token_hash = AdminUsersTests.HashFrom(toCurrent.GetProperty("link").GetString()!) }))
             .AssertError(403, "otp_expired");
 
-        var location = await FollowAsync(auth, toNew.GetProperty("link").GetString()!);
+        var location = await auth.FollowAsync(toNew.GetProperty("link").GetString()!);
 
         Assert.StartsWith("http://app.test#access_token=", location, StringComparison.Ordinal);
         Assert.EndsWith("&type=email_change", location, StringComparison.Ordinal);
@@ -70,7 +69,7 @@ public sealed class EmailChangeTests(StackFixture stack)
         var toCurrent = await ChangeMailAsync(auth, email);
         var toNew = await ChangeMailAsync(auth, newEmail);
 
-        var location = await FollowAsync(auth, toNew.GetProperty("link").GetString()!);
+        var location = await auth.FollowAsync(toNew.GetProperty("link").GetString()!);
 
         Assert.Equal("http://app.test#message=Confirmation+link+accepted.+Please+proceed+to+confirm+link+sent+to+the+other+email&sb=", location);
         Assert.Equal(email, (await auth.SendAsync(HttpMethod.Get, "/user", bearer: token)).Json.GetProperty("email").GetString());
@@ -140,15 +139,5 @@ public sealed class EmailChangeTests(StackFixture stack)
         Assert.Equal("email_change", mail.GetProperty("kind").GetString());
         Assert.Contains("&type=email_change&", mail.GetProperty("link").GetString(), StringComparison.Ordinal);
         return mail;
-    }
-
-    private async Task<string> FollowAsync(AuthClient auth, string link)
-    {
-        using var noRedirect = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
-        using var request = new HttpRequestMessage(HttpMethod.Get, stack.ApiUrl + new Uri(link).PathAndQuery);
-        request.Headers.Add("apikey", auth.AnonKey);
-        using var response = await noRedirect.SendAsync(request);
-        Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
-        return response.Headers.Location!.OriginalString;
     }
 }
