@@ -210,3 +210,97 @@ test('signInAnonymously works where the project enables it and is refused where 
   assert.equal(claims.is_anonymous, true);
   assert.equal(claims.amr[0].method, 'anonymous');
 });
+
+// Mails to one address, newest first, waiting until there are at least `count`.
+async function mails(projectRef, to, count) {
+  for (let i = 0; i < 50; i++) {
+    const found = await admin('GET', `/projects/${projectRef}/mail?to=${encodeURIComponent(to)}`);
+    if (found.length >= count) return found;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`fewer than ${count} mails for ${to}`);
+}
+
+// A confirmed user of `project` signed in on a fresh client.
+async function confirmedUser(project, tag) {
+  const supabase = createClient(stack.API_URL, project.anon_key, options);
+  const email = unique(tag);
+  assert.equal((await supabase.auth.signUp({ email, password: 'secret-123' })).error, null);
+  const confirmation = await latestMail(project.ref, email);
+  const { error } = await supabase.auth.verifyOtp({ email, token: confirmation.otp, type: 'signup' });
+  assert.equal(error, null);
+  return { supabase, email };
+}
+
+test('updateUser email with secure email change: verifyOtp(email_change) from both addresses, applied after the second', async () => {
+  const project = await ownProject({ auth: { autoconfirm: false } });
+  const { supabase, email } = await confirmedUser(project, 'change');
+  const newEmail = unique('changed');
+
+  const { data: requested, error } = await supabase.auth.updateUser({ email: newEmail });
+  assert.equal(error, null);
+  assert.equal(requested.user.email, email);
+  assert.equal(requested.user.new_email, newEmail);
+  const [toCurrent] = await mails(project.ref, email, 2);
+  const [toNew] = await mails(project.ref, newEmail, 1);
+  assert.equal(toCurrent.kind, 'email_change');
+  assert.equal(toNew.kind, 'email_change');
+
+  // The first confirmation answers GoTrue's {msg, code}, which auth-js turns into no user, no session and no error.
+  const first = await supabase.auth.verifyOtp({ email, token: toCurrent.otp, type: 'email_change' });
+  assert.equal(first.error, null);
+  assert.equal(first.data.session, null);
+  assert.equal(first.data.user, null);
+  assert.equal((await supabase.auth.getUser()).data.user.email, email);
+
+  const second = await supabase.auth.verifyOtp({ email: newEmail, token: toNew.otp, type: 'email_change' });
+  assert.equal(second.error, null);
+  assert.equal(second.data.user.email, newEmail);
+  assert.ok(second.data.session.access_token);
+  const signedIn = await createClient(stack.API_URL, project.anon_key, options).auth.signInWithPassword({ email: newEmail, password: 'secret-123' });
+  assert.equal(signedIn.error, null);
+});
+
+test('updateUser email without secure email change: one mail to the new address, its code applies the change', async () => {
+  const project = await ownProject({ auth: { autoconfirm: false, mailer_secure_email_change_enabled: false } });
+  const { supabase, email } = await confirmedUser(project, 'single');
+  const newEmail = unique('single-new');
+
+  assert.equal((await supabase.auth.updateUser({ email: newEmail })).error, null);
+  const [toNew] = await mails(project.ref, newEmail, 1);
+  assert.equal((await mails(project.ref, email, 1)).length, 1); // only the signup confirmation
+  const { data, error } = await supabase.auth.verifyOtp({ email: newEmail, token: toNew.otp, type: 'email_change' });
+  assert.equal(error, null);
+  assert.equal(data.user.email, newEmail);
+});
+
+for (const algorithm of ['RS256', 'ES256']) {
+  test(`an ${algorithm} project: getClaims verifies the session token against the JWKS, REST accepts it`, async () => {
+    const project = await ownProject({ auth: { jwt_signing: { algorithm } } });
+    const supabase = createClient(stack.API_URL, project.anon_key, options);
+    const { data: signedUp, error } = await supabase.auth.signUp({ email: unique('jwks'), password: 'secret-123' });
+    assert.equal(error, null);
+    const header = JSON.parse(Buffer.from(signedUp.session.access_token.split('.')[0], 'base64url').toString());
+    assert.equal(header.alg, algorithm);
+
+    const jwks = await (await fetch(`${stack.API_URL}/auth/v1/.well-known/jwks.json`, { headers: { apikey: project.anon_key } })).json();
+    assert.deepEqual(jwks.keys.map((k) => k.kid), [header.kid]);
+    const { data: verified, error: claimsError } = await supabase.auth.getClaims();
+    assert.equal(claimsError, null);
+    assert.equal(verified.claims.sub, signedUp.user.id);
+    assert.equal(verified.header.kid, header.kid);
+
+    // A token whose signature does not match is refused by getClaims itself, without asking the server.
+    const [h, , signature] = signedUp.session.access_token.split('.');
+    const forgedPayload = Buffer.from(JSON.stringify({ ...verified.claims, role: 'service_role' })).toString('base64url');
+    const forgedToken = `${h}.${forgedPayload}.${signature}`;
+    const forged = await supabase.auth.getClaims(forgedToken);
+    assert.equal(forged.error.name, 'AuthInvalidJwtError');
+
+    const rest = await supabase.from('nothing_here').select();
+    assert.equal(rest.error.code, 'PGRST205'); // the token passed; only the table is missing
+    const bad = await fetch(`${stack.API_URL}/rest/v1/`, { headers: { apikey: project.anon_key, Authorization: `Bearer ${forgedToken}` } });
+    assert.equal(bad.status, 401);
+    assert.equal((await bad.json()).code, 'PGRST301');
+  });
+}

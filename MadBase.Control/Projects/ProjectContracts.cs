@@ -10,7 +10,8 @@ internal sealed record ProjectSummary(string Ref, string Name, string DbName, Da
 
 /// <summary>
 /// One project with its keys and effective settings (stored values over defaults). The local-stack CLI
-/// reads <c>anon_key</c>, <c>service_role_key</c> and <c>db_name</c> from it: keep those names.
+/// reads <c>anon_key</c>, <c>service_role_key</c> and <c>db_name</c> from it: keep those names. Signing
+/// keys appear as metadata only: their public halves are in the project's JWKS, their private halves nowhere.
 /// </summary>
 internal sealed record ProjectDetails(
     string Ref,
@@ -19,6 +20,7 @@ internal sealed record ProjectDetails(
     string AnonKey,
     string ServiceRoleKey,
     string JwtSecret,
+    IReadOnlyList<SigningKeySummary> SigningKeys,
     ProjectSettings Settings,
     DateTimeOffset CreatedAt)
 {
@@ -29,9 +31,15 @@ internal sealed record ProjectDetails(
         project.AnonKey,
         project.ServiceRoleKey,
         project.JwtSecret,
+        [.. project.SigningKeys.Select(k => new SigningKeySummary(
+            k.Kid, k.Algorithm, k.RetiredAt is null ? "current" : "previous", k.CreatedAt, k.RetiredAt, k.VerifyUntil))],
         project.Settings,
         project.CreatedAt);
 }
+
+/// <summary>A signing key as the admin API shows it: no key material.</summary>
+internal sealed record SigningKeySummary(
+    string Kid, string Algorithm, string Status, DateTimeOffset CreatedAt, DateTimeOffset? RetiredAt, DateTimeOffset? VerifyUntil);
 
 /// <summary>What a new project is made from, validated; a null secret means "generate one".</summary>
 internal sealed record NewProject(string Ref, string Name, string? JwtSecret, JsonObject Settings);

@@ -33,7 +33,10 @@ internal sealed partial class ProjectCreation(
             JwtIssuer.ApiKey(request.Ref, "service_role", secret, now),
             ProjectSecrets.NewPassword(),
             settings,
-            now);
+            now)
+        {
+            SigningKeys = SigningKeyRotation.Reconcile([], settings.Auth, settings.Auth, now),
+        };
 
         await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);

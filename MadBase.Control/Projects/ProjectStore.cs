@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using MadBase.Control.Admin;
 using MadBase.ServiceDefaults.Database;
 using MadBase.ServiceDefaults.Projects;
+using MadBase.ServiceDefaults.Security;
 using Npgsql;
 
 namespace MadBase.Control.Projects;
@@ -10,7 +11,7 @@ namespace MadBase.Control.Projects;
 /// The rows of <c>madbase.projects</c>. Reads go straight to the database, not through
 /// <see cref="ProjectDirectory"/>'s cache: an admin must see a change made by another Control instance.
 /// </summary>
-internal sealed class ProjectStore(SystemDatabase database)
+internal sealed class ProjectStore(SystemDatabase database, TimeProvider time)
 {
     private const string Columns = ProjectRows.Columns;
 
@@ -56,8 +57,8 @@ internal sealed class ProjectStore(SystemDatabase database)
         await using var command = new NpgsqlCommand(
             """
             INSERT INTO madbase.projects
-                (ref, name, db_name, db_url, jwt_secret, anon_key, service_role_key, authenticator_password, settings)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)
+                (ref, name, db_name, db_url, jwt_secret, anon_key, service_role_key, authenticator_password, settings, signing_keys)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb)
             RETURNING created_at
             """,
             connection,
@@ -71,6 +72,7 @@ internal sealed class ProjectStore(SystemDatabase database)
         command.Parameters.AddWithValue(project.ServiceRoleKey);
         command.Parameters.AddWithValue(project.AuthenticatorPassword);
         command.Parameters.AddWithValue(settings.ToJsonString());
+        command.Parameters.AddWithValue(SigningKey.ToJson(project.SigningKeys));
         try
         {
             var createdAt = (DateTime)(await command.ExecuteScalarAsync(cancellationToken))!;
@@ -82,8 +84,45 @@ internal sealed class ProjectStore(SystemDatabase database)
         }
     }
 
-    /// <summary>Renames and/or merges settings under a row lock, so concurrent patches do not lose each other's keys.</summary>
-    public async Task<Project?> UpdateAsync(string projectRef, string? name, JsonObject? settingsPatch, CancellationToken cancellationToken)
+    /// <summary>
+    /// Renames and/or merges settings under a row lock, so concurrent patches do not lose each other's keys;
+    /// the signing keys follow the new settings in the same transaction.
+    /// </summary>
+    public Task<Project?> UpdateAsync(string projectRef, string? name, JsonObject? settingsPatch, CancellationToken cancellationToken) =>
+        ModifyAsync(
+            projectRef,
+            name,
+            (stored, keys, now) =>
+            {
+                var (settings, effective) = SettingsPatch.Apply(stored, settingsPatch ?? []);
+                var before = ProjectSettings.Parse(stored.ToJsonString()).Auth;
+                return (settings, SigningKeyRotation.Reconcile(keys, before, effective.Auth, now));
+            },
+            cancellationToken);
+
+    /// <summary>A new current key of the configured algorithm; the one it replaces verifies until its tokens expire.</summary>
+    public Task<Project?> RotateSigningKeyAsync(string projectRef, CancellationToken cancellationToken) =>
+        ModifyAsync(
+            projectRef,
+            null,
+            (stored, keys, now) =>
+            {
+                var auth = ProjectSettings.Parse(stored.ToJsonString()).Auth;
+                if (!SigningAlgorithms.IsAsymmetric(auth.JwtSigning.Algorithm))
+                {
+                    throw AdminException.BadRequest(
+                        $"settings.auth.jwt_signing.algorithm is {auth.JwtSigning.Algorithm}: there is no key pair to rotate (tokens are signed with the JWT secret)");
+                }
+
+                return (stored, SigningKeyRotation.Reconcile(keys, auth, auth, now, rotate: true));
+            },
+            cancellationToken);
+
+    private async Task<Project?> ModifyAsync(
+        string projectRef,
+        string? name,
+        Func<JsonObject, IReadOnlyList<SigningKey>, DateTimeOffset, (JsonObject Settings, IReadOnlyList<SigningKey> Keys)> change,
+        CancellationToken cancellationToken)
     {
         if (!ProjectRefs.IsValid(projectRef))
         {
@@ -92,19 +131,27 @@ internal sealed class ProjectStore(SystemDatabase database)
 
         await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var select = new NpgsqlCommand("SELECT settings::text FROM madbase.projects WHERE ref = $1 FOR UPDATE", connection, transaction);
+        await using var select = new NpgsqlCommand(
+            "SELECT settings::text, signing_keys::text FROM madbase.projects WHERE ref = $1 FOR UPDATE", connection, transaction);
         select.Parameters.AddWithValue(projectRef);
-        if (await select.ExecuteScalarAsync(cancellationToken) is not string storedJson)
+        JsonObject stored;
+        IReadOnlyList<SigningKey> storedKeys;
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
         {
-            return null;
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return null;
+            }
+
+            stored = JsonNode.Parse(reader.GetString(0))!.AsObject();
+            storedKeys = SigningKey.ParseList(reader.GetString(1));
         }
 
-        var stored = JsonNode.Parse(storedJson)!.AsObject();
-        var (settings, _) = SettingsPatch.Apply(stored, settingsPatch ?? []);
+        var (settings, keys) = change(stored, storedKeys, time.GetUtcNow());
 
         await using var update = new NpgsqlCommand(
             $"""
-            UPDATE madbase.projects SET name = coalesce($2, name), settings = $3::jsonb, updated_at = now()
+            UPDATE madbase.projects SET name = coalesce($2, name), settings = $3::jsonb, signing_keys = $4::jsonb, updated_at = now()
             WHERE ref = $1
             RETURNING {Columns}
             """,
@@ -113,6 +160,7 @@ internal sealed class ProjectStore(SystemDatabase database)
         update.Parameters.AddWithValue(projectRef);
         update.Parameters.AddWithValue((object?)name ?? DBNull.Value);
         update.Parameters.AddWithValue(settings.ToJsonString());
+        update.Parameters.AddWithValue(SigningKey.ToJson(keys));
         var project = await ProjectRows.ReadOneAsync(update, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return project;

@@ -17,6 +17,7 @@ internal static class ProjectsApi
         api.MapPost("/", CreateProject);
         api.MapPatch("/{projectRef}", UpdateProject);
         api.MapDelete("/{projectRef}", DeleteProject);
+        api.MapPost("/{projectRef}/jwt_signing/rotate", RotateSigningKey);
         return app;
     }
 
@@ -51,6 +52,15 @@ internal static class ProjectsApi
         var body = await RequestBody.ReadAsync<UpdateProjectRequest>(request, UpdateProjectRequest.Expected, cancellationToken);
         var project = await services.Store.UpdateAsync(projectRef, ProjectInput.Name(body.Name), body.Settings, cancellationToken)
             ?? throw NotFound();
+        await services.Changes.PublishAsync(project.Ref);
+        return TypedResults.Ok(ProjectDetails.From(project));
+    }
+
+    /// <summary>Replaces the current RS256/ES256 key; the old one stays in the JWKS, and verifying, until its tokens expire.</summary>
+    public static async Task<Ok<ProjectDetails>> RotateSigningKey(
+        string projectRef, [AsParameters] ProjectServices services, CancellationToken cancellationToken)
+    {
+        var project = await services.Store.RotateSigningKeyAsync(projectRef, cancellationToken) ?? throw NotFound();
         await services.Changes.PublishAsync(project.Ref);
         return TypedResults.Ok(ProjectDetails.From(project));
     }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using MadBase.Control.Admin;
 using MadBase.ServiceDefaults.Projects;
+using MadBase.ServiceDefaults.Security;
 
 namespace MadBase.Control.Projects;
 
@@ -14,6 +15,8 @@ namespace MadBase.Control.Projects;
 internal static class SettingsPatch
 {
     private const int MaxJwtExpirySeconds = 7 * 24 * 3600;
+    private const int MaxSubjectLength = 500;
+    private const int MaxBodyLength = 100_000;
 
     /// <summary>
     /// Strict, unlike <see cref="ProjectSettings.Parse"/>: a misspelt key or a number written as a string
@@ -79,8 +82,35 @@ internal static class SettingsPatch
             _ when parsed.Rest.Schemas.Count == 0 || parsed.Rest.Schemas.Any(string.IsNullOrWhiteSpace) =>
                 "settings.rest.schemas must name at least one schema, and no empty ones",
             _ when !Uri.TryCreate(parsed.Auth.SiteUrl, UriKind.Absolute, out _) => "settings.auth.site_url must be an absolute URL",
-            _ => null,
+            _ when !SigningAlgorithms.All.Contains(parsed.Auth.JwtSigning.Algorithm) =>
+                "settings.auth.jwt_signing.algorithm must be one of " + string.Join(", ", SigningAlgorithms.All),
+            _ => MailTemplateError(parsed.Auth.MailTemplates),
         };
         return error is null ? parsed : throw AdminException.BadRequest(error);
     }
+
+    private static string? MailTemplateError(MailTemplateSettings templates)
+    {
+        foreach (var (name, template) in templates.Named())
+        {
+            var path = "settings.auth.mail_templates." + name;
+            var error = template switch
+            {
+                null => null,
+                { Subject.Length: > MaxSubjectLength } => $"{path}.subject must be at most {MaxSubjectLength} characters",
+                { Subject: { } subject } when subject.AsSpan().IndexOfAny('\r', '\n') >= 0 => $"{path}.subject must be one line",
+                { Body.Length: > MaxBodyLength } => $"{path}.body must be at most {MaxBodyLength} characters",
+                _ => TemplateTextError(path + ".subject", template.Subject) ?? TemplateTextError(path + ".body", template.Body),
+            };
+            if (error is not null)
+            {
+                return error;
+            }
+        }
+
+        return null;
+    }
+
+    private static string? TemplateTextError(string path, string? text) =>
+        text is not null && MailTemplateText.Problem(text) is { } problem ? $"{path}: {problem}" : null;
 }

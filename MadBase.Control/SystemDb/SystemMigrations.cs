@@ -35,5 +35,9 @@ internal static class SystemMigrations
                 created_at timestamptz NOT NULL DEFAULT now(),
                 updated_at timestamptz NOT NULL DEFAULT now());
             """),
+        new(2, "project signing keys", """
+            ALTER TABLE madbase.projects
+                ADD COLUMN signing_keys jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(signing_keys) = 'array');
+            """),
     ];
 }

@@ -1,3 +1,5 @@
+using MadBase.ServiceDefaults.Security;
+
 namespace MadBase.ServiceDefaults.Projects;
 
 /// <summary>A tenant, as the system database stores it.</summary>
@@ -15,6 +17,24 @@ public sealed record Project(
     ProjectSettings Settings,
     DateTimeOffset CreatedAt)
 {
+    /// <summary>The project's asymmetric keys: the current one (if it signs with RS256/ES256) and retired ones still verifying.</summary>
+    public IReadOnlyList<SigningKey> SigningKeys { get; init; } = [];
+
+    /// <summary>
+    /// The key access tokens are signed with, or null for HS256 with <see cref="JwtSecret"/>. Control keeps a
+    /// current key of the configured algorithm; should one be missing, signing falls back to HS256 rather than fail.
+    /// </summary>
+    public SigningKey? CurrentSigningKey
+    {
+        get
+        {
+            var algorithm = Settings.Auth.JwtSigning.Algorithm;
+            return SigningAlgorithms.IsAsymmetric(algorithm)
+                ? SigningKeys.FirstOrDefault(k => k.RetiredAt is null && k.Algorithm == algorithm)
+                : null;
+        }
+    }
+
     /// <summary>The login role that may <c>SET ROLE</c> to anon, authenticated and service_role, and nothing else.</summary>
     public string AuthenticatorRole => Ref + "_authenticator";
 }

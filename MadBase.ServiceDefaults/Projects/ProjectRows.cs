@@ -1,3 +1,4 @@
+using MadBase.ServiceDefaults.Security;
 using Npgsql;
 
 namespace MadBase.ServiceDefaults.Projects;
@@ -7,7 +8,7 @@ public static class ProjectRows
 {
     /// <summary>The columns <see cref="ReadOneAsync"/> expects, in order.</summary>
     public const string Columns =
-        "ref, name, db_name, db_url, jwt_secret, anon_key, service_role_key, authenticator_password, settings::text, created_at";
+        "ref, name, db_name, db_url, jwt_secret, anon_key, service_role_key, authenticator_password, settings::text, created_at, signing_keys::text";
 
     public static async Task<Project?> ReadOneAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
@@ -27,6 +28,9 @@ public static class ProjectRows
             reader.GetString(6),
             reader.GetString(7),
             ProjectSettings.Parse(reader.GetString(8)),
-            reader.GetFieldValue<DateTimeOffset>(9));
+            reader.GetFieldValue<DateTimeOffset>(9))
+        {
+            SigningKeys = SigningKey.ParseList(reader.GetString(10)),
+        };
     }
 }

@@ -77,6 +77,28 @@ public sealed record AuthSettings
 
     /// <summary>Anonymous sign-ins per hour per client IP.</summary>
     public int RateLimitAnonymousUsers { get; init; } = 30;
+
+    /// <summary>How access tokens are signed (GoTrue's JWT keys, per project).</summary>
+    public JwtSigningSettings JwtSigning { get; init; } = new();
+
+    /// <summary>
+    /// GoTrue's MAILER_SECURE_EMAIL_CHANGE_ENABLED: a new email address takes effect only once both the current
+    /// and the new address confirmed it; off, the new address alone confirms.
+    /// </summary>
+    public bool MailerSecureEmailChangeEnabled { get; init; } = true;
+
+    /// <summary>Subjects and bodies of the mails Auth sends; what is left out keeps GoTrue's default.</summary>
+    public MailTemplateSettings MailTemplates { get; init; } = new();
+}
+
+/// <summary>
+/// <c>HS256</c> (the default) signs with the project's JWT secret. <c>RS256</c> or <c>ES256</c> make Control
+/// generate a key pair: access tokens carry its <c>kid</c> and verify against <c>/auth/v1/.well-known/jwks.json</c>.
+/// HS256 tokens signed with the secret (the API keys) keep verifying whatever the algorithm.
+/// </summary>
+public sealed record JwtSigningSettings
+{
+    public string Algorithm { get; init; } = "HS256";
 }
 
 public sealed record RestSettings

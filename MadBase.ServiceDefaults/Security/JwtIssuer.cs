@@ -4,7 +4,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace MadBase.ServiceDefaults.Security;
 
-/// <summary>Signs HS256 JWTs with a project's secret, with exactly the claims given.</summary>
+/// <summary>Signs JWTs with exactly the claims given: HS256 with a project's secret, or RS256/ES256 with one of its keys.</summary>
 public static class JwtIssuer
 {
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
@@ -15,6 +15,14 @@ public static class JwtIssuer
             Claims = claims,
             SigningCredentials = new SigningCredentials(
                 new SymmetricSecurityKey(Encoding.UTF8.GetBytes(secret)), SecurityAlgorithms.HmacSha256),
+        });
+
+    /// <summary>Signed with the key's algorithm; the header names the key (<c>kid</c>) for verifiers reading the JWKS.</summary>
+    public static string Sign(IDictionary<string, object> claims, SigningKey key) =>
+        Handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Claims = claims,
+            SigningCredentials = new SigningCredentials(SigningKeyMaterial.Of(key).Signing, key.Algorithm),
         });
 
     /// <summary>

@@ -7,8 +7,11 @@ using Microsoft.IdentityModel.Tokens;
 namespace MadBase.ServiceDefaults.Security;
 
 /// <summary>
-/// Verifies a project's HS256 JWTs as PostgREST does: the signature with the project's secret, only the
-/// allowed algorithm, and exp/nbf/iat with 30 s of leeway (checked here against the injected clock).
+/// Verifies a project's JWTs as PostgREST and GoTrue do: the signature, only allowed algorithms, and
+/// exp/nbf/iat with 30 s of leeway (checked here against the injected clock). HS256 tokens verify with the
+/// project's secret and nothing else; RS256/ES256 tokens with the public half of the project key their
+/// <c>kid</c> names, and only under that key's own algorithm. So an HS256 token "signed" with a public key
+/// (algorithm confusion), <c>none</c>, or a key used under another algorithm never verifies.
 /// </summary>
 public sealed class JwtVerifier(TimeProvider time)
 {
@@ -17,17 +20,25 @@ public sealed class JwtVerifier(TimeProvider time)
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
     private readonly ConcurrentDictionary<string, SymmetricSecurityKey> keys = new(StringComparer.Ordinal);
 
-    public async Task<JwtVerification> VerifyAsync(string token, string secret)
+    /// <summary>HS256 only: for tokens only the secret ever signs (API keys, signed URLs).</summary>
+    public Task<JwtVerification> VerifyAsync(string token, string secret) => VerifyAsync(token, secret, []);
+
+    public async Task<JwtVerification> VerifyAsync(string token, string secret, IReadOnlyList<SigningKey> signingKeys)
     {
         if (string.IsNullOrWhiteSpace(token) || token.Length > 16 * 1024)
         {
             return JwtVerification.Fail("invalid JWT");
         }
 
+        if (VerifyingKey(token, secret, signingKeys) is not (var key, var algorithm))
+        {
+            return JwtVerification.Fail("invalid JWT");
+        }
+
         var parameters = new TokenValidationParameters
         {
-            IssuerSigningKey = keys.GetOrAdd(secret, static s => new SymmetricSecurityKey(Encoding.UTF8.GetBytes(s))),
-            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            IssuerSigningKey = key,
+            ValidAlgorithms = [algorithm],
             ValidateIssuer = false,
             ValidateAudience = false,
             ValidateLifetime = false,
@@ -73,6 +84,50 @@ public sealed class JwtVerifier(TimeProvider time)
             StringClaim(root, "role"),
             StringClaim(root, "sub"),
             StringClaim(root, "ref"));
+    }
+
+    /// <summary>
+    /// The one key, and the one algorithm, a token may verify with, chosen from its header before any
+    /// signature is checked; null when the header names nothing this project signs with.
+    /// </summary>
+    private (SecurityKey Key, string Algorithm)? VerifyingKey(string token, string secret, IReadOnlyList<SigningKey> signingKeys)
+    {
+        JsonWebToken unverified;
+        try
+        {
+            unverified = Handler.ReadJsonWebToken(token);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+
+        if (unverified.IsEncrypted)
+        {
+            return null;
+        }
+
+        var algorithm = unverified.Alg;
+        if (algorithm == SigningAlgorithms.HS256)
+        {
+            return (keys.GetOrAdd(secret, static s => new SymmetricSecurityKey(Encoding.UTF8.GetBytes(s))), algorithm);
+        }
+
+        if (!SigningAlgorithms.IsAsymmetric(algorithm) || string.IsNullOrEmpty(unverified.Kid))
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        foreach (var signingKey in signingKeys)
+        {
+            if (signingKey.Kid == unverified.Kid && signingKey.Algorithm == algorithm && signingKey.CanVerify(now))
+            {
+                return (SigningKeyMaterial.Of(signingKey).Verifying, algorithm);
+            }
+        }
+
+        return null;
     }
 
     private static long? NumericClaim(JsonElement root, string name) =>

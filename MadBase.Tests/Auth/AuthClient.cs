@@ -108,6 +108,55 @@ internal sealed class AuthClient
         return [.. JsonDocument.Parse(body).RootElement.Clone().EnumerateArray()];
     }
 
+    /// <summary>A call to this project's admin API, <c>/admin/v1/projects/{ref}{suffix}</c>, with the admin password.</summary>
+    public async Task<AuthResponse> AdminAsync(HttpMethod method, string suffix = "", object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, $"{Stack.AdminUrl}/projects/{Ref}{suffix}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Stack.AdminPassword);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body as string ?? JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
+        }
+
+        using var response = await StackHttp.Client.SendAsync(request);
+        return await AuthResponse.ReadAsync(response);
+    }
+
+    /// <summary>Merges <paramref name="settings"/> into the project's settings; asserts Control took them.</summary>
+    public async Task<JsonElement> PatchSettingsAsync(object settings)
+    {
+        var response = await AdminAsync(HttpMethod.Patch, body: new { settings });
+        response.AssertStatus(200);
+        return response.Json;
+    }
+
+    /// <summary>Opens a mailed link as a browser would (the apikey names this project); returns where its 303 points.</summary>
+    public async Task<string> FollowAsync(string link)
+    {
+        using var noRedirect = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        using var request = new HttpRequestMessage(HttpMethod.Get, Stack.ApiUrl + new Uri(link).PathAndQuery);
+        request.Headers.Add("apikey", AnonKey);
+        using var response = await noRedirect.SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.SeeOther, response.StatusCode);
+        return response.Headers.Location!.OriginalString;
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="probe"/> holds four times in a row: the gateway spreads requests over both
+    /// workers, and each drops its cached project when Control's change message reaches it.
+    /// </summary>
+    public static async Task UntilEveryWorkerAsync(Func<Task<bool>> probe, string what)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var seen = 0;
+        while (seen < 4 && clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            seen = await probe() ? seen + 1 : 0;
+        }
+
+        Assert.True(seen == 4, $"after {clock.Elapsed.TotalSeconds:F1} s, not every worker saw {what}");
+    }
+
     public async Task<T?> ScalarAsync<T>(string sql, params object[] values)
     {
         await using var connection = new Npgsql.NpgsqlConnection(ProjectConnectionString);

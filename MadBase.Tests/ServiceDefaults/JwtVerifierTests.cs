@@ -79,6 +79,48 @@ public sealed class JwtVerifierTests
     public async Task VerifyAsync_Garbage_IsInvalidNotAnException(string token) =>
         Assert.False((await new JwtVerifier(clock).VerifyAsync(token, Secret)).IsValid);
 
+    [Theory]
+    [InlineData("RS256")]
+    [InlineData("ES256")]
+    public async Task VerifyAsync_AsymmetricKeyNamedByKid_IsValidAndSecretStillVerifies(string algorithm)
+    {
+        var key = SigningKey.Generate(algorithm, Now);
+        var token = JwtIssuer.Sign(new Dictionary<string, object> { ["role"] = "authenticated", ["sub"] = "u" }, key);
+        var verifier = new JwtVerifier(clock);
+
+        Assert.True((await verifier.VerifyAsync(token, Secret, [key])).IsValid);
+        Assert.False((await verifier.VerifyAsync(token, Secret, [SigningKey.Generate(algorithm, Now) with { Kid = key.Kid }])).IsValid);
+        Assert.False((await verifier.VerifyAsync(token, Secret)).IsValid);
+        Assert.True((await verifier.VerifyAsync(JwtIssuer.ApiKey("abcdefghij", "anon", Secret, Now), Secret, [key])).IsValid);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_RetiredKey_VerifiesUntilVerifyUntilOnly()
+    {
+        var key = SigningKey.Generate("ES256", Now) with { RetiredAt = Now, VerifyUntil = Now.AddMinutes(1) };
+        var token = JwtIssuer.Sign(new Dictionary<string, object> { ["role"] = "anon" }, key);
+        var verifier = new JwtVerifier(clock);
+
+        Assert.True((await verifier.VerifyAsync(token, Secret, [key])).IsValid);
+        clock.Now = Now.AddMinutes(1);
+        Assert.False((await verifier.VerifyAsync(token, Secret, [key])).IsValid);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_Hs256KeyedWithThePublicKey_IsInvalid()
+    {
+        var key = SigningKey.Generate("RS256", Now);
+        using var rsa = System.Security.Cryptography.RSA.Create();
+        rsa.ImportPkcs8PrivateKey(Convert.FromBase64String(key.PrivateKey), out _);
+        var publicPem = rsa.ExportSubjectPublicKeyInfoPem();
+        var signingInput = Base64Url($$"""{"alg":"HS256","kid":"{{key.Kid}}","typ":"JWT"}""") + "." + Base64Url("""{"role":"service_role"}""");
+        var signature = System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(publicPem), Encoding.ASCII.GetBytes(signingInput));
+        var token = signingInput + "." + Convert.ToBase64String(signature).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+        Assert.False((await new JwtVerifier(clock).VerifyAsync(token, Secret, [key])).IsValid);
+        Assert.True((await new JwtVerifier(clock).VerifyAsync(token, publicPem, [key])).IsValid); // the forgery itself is well made
+    }
+
     private static string Sign(Dictionary<string, object> claims) => JwtIssuer.Sign(claims, Secret);
 
     private static string Base64Url(string json) =>

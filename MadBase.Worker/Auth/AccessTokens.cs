@@ -7,7 +7,8 @@ using MadBase.Worker.Tenancy;
 namespace MadBase.Worker.Auth;
 
 /// <summary>
-/// Issues sessions as GoTrue's tokens service: an HS256 access token with exactly GoTrue's claims, and the
+/// Issues sessions as GoTrue's tokens service: an access token with exactly GoTrue's claims (HS256 with the
+/// project's secret, or RS256/ES256 with its current key and that key's <c>kid</c>), and the
 /// response <c>{access_token, token_type, expires_in, expires_at, refresh_token, user}</c>.
 /// </summary>
 internal sealed class AccessTokens(TimeProvider clock)
@@ -48,7 +49,7 @@ internal sealed class AccessTokens(TimeProvider clock)
             ["session_id"] = session.Id.ToString(),
             ["is_anonymous"] = user.IsAnonymous,
         };
-        var accessToken = JwtIssuer.Sign(claims, project.JwtSecret);
+        var accessToken = project.CurrentSigningKey is { } key ? JwtIssuer.Sign(claims, key) : JwtIssuer.Sign(claims, project.JwtSecret);
         return new IssuedSession(accessToken, expiresIn, expiresAt, refreshToken, user);
     }
 }

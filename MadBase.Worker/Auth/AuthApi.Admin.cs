@@ -200,7 +200,7 @@ internal static partial class AuthApi
         var user = await User.FindByEmailAsync(tx, email, s.Aborted);
         const string EmailProvider = """{"provider":"email","providers":["email"]}""";
         MailKind kind;
-        string? newEmail = null;
+        MailedToken? link = null;
         switch (input.Type)
         {
             case "signup":
@@ -235,14 +235,21 @@ internal static partial class AuthApi
                     return AuthErrors.UserNotFound().ToResult();
                 }
 
-                newEmail = Credentials.ValidEmail(input.NewEmail);
+                var newEmail = Credentials.ValidEmail(input.NewEmail);
+                if (await User.FindByEmailAsync(tx, newEmail, s.Aborted) is { } taken && taken.Id != user.Id)
+                {
+                    return AuthErrors.EmailExists().ToResult();
+                }
+
                 kind = MailKind.EmailChange;
+                link = await EmailChangeMails.GenerateLinkAsync(
+                    tx, s, project, user, newEmail, current: input.Type == "email_change_current", input.RedirectTo);
                 break;
             default:
                 return AuthErrors.BadRequestValidation("Invalid email action link type requested: " + input.Type).ToResult();
         }
 
-        var link = await TokenMails.SendAsync(tx, s, project, user, kind, null, TokenMails.LinkType(kind), newEmail, input.RedirectTo, send: false);
+        link ??= await TokenMails.SendAsync(tx, s, project, user, kind, null, TokenMails.LinkType(kind), input.RedirectTo, send: false);
         user = await user.ReloadAsync(tx, s.Aborted);
         await tx.CommitAsync(s.Aborted);
 

@@ -20,7 +20,7 @@ internal static partial class AuthApi
         if (user is not null)
         {
             await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.RecoveryRequested, s.Clock.GetUtcNow(), null, s.Aborted);
-            await TokenMails.SendAsync(tx, s, project, user, MailKind.Recovery, challenge, "recovery", null, RedirectOf(s, input));
+            await TokenMails.SendAsync(tx, s, project, user, MailKind.Recovery, challenge, "recovery", RedirectOf(s, input));
             await tx.CommitAsync(s.Aborted);
         }
 
@@ -65,7 +65,7 @@ internal static partial class AuthApi
         // An unconfirmed address gets the signup confirmation; a confirmed one the magic link. verifyOtp(type 'email') takes either.
         var kind = user.IsConfirmed ? MailKind.MagicLink : MailKind.Confirmation;
         var method = user.IsConfirmed ? "magiclink" : "email/signup";
-        await TokenMails.SendAsync(tx, s, project, user, kind, challenge, method, null, RedirectOf(s, input));
+        await TokenMails.SendAsync(tx, s, project, user, kind, challenge, method, RedirectOf(s, input));
         await tx.CommitAsync(s.Aborted);
         return Empty();
     }
@@ -95,11 +95,11 @@ internal static partial class AuthApi
                 return new AuthError(422, "email_address_not_authorized", "Email address already confirmed").ToResult();
             }
 
-            await TokenMails.SendAsync(tx, s, project, user, MailKind.Confirmation, null, "email/signup", null, RedirectOf(s, input));
+            await TokenMails.SendAsync(tx, s, project, user, MailKind.Confirmation, null, "email/signup", RedirectOf(s, input));
         }
         else if (user.EmailChange is { } newEmail)
         {
-            await TokenMails.SendAsync(tx, s, project, user, MailKind.EmailChange, null, "email_change", newEmail, RedirectOf(s, input));
+            await EmailChangeMails.SendAsync(tx, s, project, user, newEmail, null, RedirectOf(s, input));
         }
 
         await tx.CommitAsync(s.Aborted);
@@ -107,11 +107,11 @@ internal static partial class AuthApi
     }
 
     /// <summary>auth-js sends the redirect as <c>?redirect_to=</c>; GoTrue also reads it from the body.</summary>
-    private static string? RedirectOf(AuthServices s, MailRequestParams input)
-    {
-        var query = s.Context.Request.Query["redirect_to"].ToString();
-        return query.Length > 0 ? query : input.RedirectTo;
-    }
+    private static string? RedirectOf(AuthServices s, MailRequestParams input) => RedirectQuery(s) ?? input.RedirectTo;
+
+    /// <summary>The <c>?redirect_to=</c> of auth-js's emailRedirectTo (signUp, updateUser, inviteUserByEmail).</summary>
+    private static string? RedirectQuery(AuthServices s) =>
+        s.Context.Request.Query["redirect_to"].ToString() is { Length: > 0 } query ? query : null;
 
     private static async Task<IResult> Invite([AsParameters] AuthServices s)
     {
@@ -136,8 +136,7 @@ internal static partial class AuthApi
         user ??= await User.CreateAsync(
             tx, new NewUser(email, null, null, """{"provider":"email","providers":["email"]}""", data, "email", false, Invited: true), now, s.Aborted);
         await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.Invited, now, new Dictionary<string, object> { ["user_email"] = email }, s.Aborted);
-        var redirect = s.Context.Request.Query["redirect_to"].ToString();
-        await TokenMails.SendAsync(tx, s, project, user, MailKind.Invite, null, "invite", null, redirect.Length > 0 ? redirect : input.RedirectTo);
+        await TokenMails.SendAsync(tx, s, project, user, MailKind.Invite, null, "invite", RedirectQuery(s) ?? input.RedirectTo);
         user = await user.ReloadAsync(tx, s.Aborted);
         await tx.CommitAsync(s.Aborted);
         return Json(user.Json);

@@ -81,7 +81,7 @@ internal static partial class AuthApi
         }
 
         await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.ConfirmationRequested, now, traits, s.Aborted);
-        await TokenMails.SendAsync(tx, s, project, user, MailKind.Confirmation, challenge, "email/signup", null, null);
+        await TokenMails.SendAsync(tx, s, project, user, MailKind.Confirmation, challenge, "email/signup", RedirectQuery(s));
         user = await user.ReloadAsync(tx, s.Aborted);
         await tx.CommitAsync(s.Aborted);
         return Json(user.Json);

@@ -63,7 +63,7 @@ internal static partial class AuthApi
             else
             {
                 var challenge = PkceFlow.Parse(input.CodeChallenge, input.CodeChallengeMethod);
-                await TokenMails.SendAsync(tx, s, project, user, MailKind.EmailChange, challenge, "email_change", email, null);
+                await EmailChangeMails.SendAsync(tx, s, project, user, email, challenge, RedirectQuery(s));
             }
         }
 

@@ -6,6 +6,8 @@ namespace MadBase.Worker.Auth;
 // GET|POST /verify (GoTrue's verify.go): a mailed link (token = the hash) or an OTP with its email.
 internal static partial class AuthApi
 {
+    private const string SingleConfirmationAccepted = "Confirmation link accepted. Please proceed to confirm link sent to the other email";
+
     private static readonly string[] VerifyTypes = ["signup", "invite", "magiclink", "recovery", "email_change", "email"];
 
     private static async Task<IResult> VerifyPost([AsParameters] AuthServices s)
@@ -16,7 +18,9 @@ internal static partial class AuthApi
         await using var tx = await s.Database.BeginAsync(s.Context, project);
         var verified = await VerifyAsync(tx, s, project, input, redirecting: false);
         await tx.CommitAsync(s.Aborted);
-        return verified.Session!.ToResult();
+        return verified.AwaitsOtherAddress
+            ? TypedResults.Json(new Dictionary<string, string> { ["msg"] = SingleConfirmationAccepted, ["code"] = "200" })
+            : verified.Session!.ToResult();
     }
 
     private static async Task<IResult> VerifyGet([AsParameters] AuthServices s)
@@ -33,6 +37,14 @@ internal static partial class AuthApi
             var verified = await VerifyAsync(tx, s, project, new VerifyParams { Type = input.Type, TokenHash = input.Token }, redirecting: true);
             await tx.CommitAsync(s.Aborted);
             var separator = redirect.Contains('?', StringComparison.Ordinal) ? "&" : "?";
+            if (verified.AwaitsOtherAddress)
+            {
+                // As GoTrue's prepRedirectURL: the message in the fragment, and in the query too for PKCE clients.
+                var message = Uri.EscapeDataString(SingleConfirmationAccepted).Replace("%20", "+", StringComparison.Ordinal);
+                var pkceQuery = input.Token?.StartsWith("pkce_", StringComparison.Ordinal) == true ? separator + "message=" + message : string.Empty;
+                return SeeOther(s.Context, redirect + pkceQuery + "#message=" + message + "&sb=");
+            }
+
             return SeeOther(
                 s.Context,
                 verified.PkceCode is { } code
@@ -48,7 +60,7 @@ internal static partial class AuthApi
         }
     }
 
-    private static async Task<(IssuedSession? Session, string? PkceCode)> VerifyAsync(
+    private static async Task<Verified> VerifyAsync(
         RlsTransaction tx, AuthServices s, Project project, VerifyParams input, bool redirecting)
     {
         var type = input.Type ?? string.Empty;
@@ -67,7 +79,7 @@ internal static partial class AuthApi
             "signup" => new[] { OneTimeTokenType.Confirmation },
             "invite" => [OneTimeTokenType.Confirmation],
             "magiclink" or "recovery" => [OneTimeTokenType.Recovery],
-            "email_change" => [OneTimeTokenType.EmailChangeNew],
+            "email_change" => [OneTimeTokenType.EmailChangeCurrent, OneTimeTokenType.EmailChangeNew],
             _ => [OneTimeTokenType.Confirmation, OneTimeTokenType.Recovery],
         };
 
@@ -93,17 +105,16 @@ internal static partial class AuthApi
                 throw new AuthException(AuthErrors.BadRequestValidation("Only an email address or phone number should be provided on verify"));
             }
 
+            // The OTP hashes with the address it was sent to, so the hash finds the user, who must hold that address
+            // for the token's kind: the new one for the new-address token of an email change, else the current one.
             var email = Credentials.ValidEmail(input.Email);
+            var hash = OneTimeTokens.Hash(email, input.Token);
             foreach (var kind in kinds)
             {
-                // The OTP hashes with the address it was sent to: the new one for an email change.
-                var candidate = kind == OneTimeTokenType.EmailChangeNew
-                    ? await FindEmailChangeAsync(tx, email, input.Token, s.Aborted)
-                    : await User.FindByEmailAsync(tx, email, s.Aborted);
-                var hash = OneTimeTokens.Hash(kind == OneTimeTokenType.EmailChangeNew ? candidate?.EmailChange ?? email : email, input.Token);
                 foreach (var value in new[] { hash, "pkce_" + hash })
                 {
-                    if (candidate is not null && await User.FindByTokenAsync(tx, kind, value, s.Aborted) is { } found && found.Id == candidate.Id)
+                    if (await User.FindByTokenAsync(tx, kind, value, s.Aborted) is { } found
+                        && string.Equals(kind == OneTimeTokenType.EmailChangeNew ? found.EmailChange : found.Email, email, StringComparison.OrdinalIgnoreCase))
                     {
                         (user, matched, stored) = (found, kind, value);
                         break;
@@ -141,7 +152,17 @@ internal static partial class AuthApi
                 method = type == "recovery" ? "recovery" : type == "email" ? "otp" : "magiclink";
                 break;
             default:
+                if (await AwaitsOtherAddressAsync(tx, project, user, s.Aborted))
+                {
+                    await user.ConfirmEmailChangeOnceAsync(tx, matched, now, s.Aborted);
+                    return new Verified(null, null, AwaitsOtherAddress: true);
+                }
+
                 await user.SetEmailAsync(tx, user.EmailChange!, confirmed: true, now, s.Aborted);
+                await OneTimeTokens.DeleteAsync(tx, user.Id, OneTimeTokenType.EmailChangeCurrent, s.Aborted);
+                await OneTimeTokens.DeleteAsync(tx, user.Id, OneTimeTokenType.EmailChangeNew, s.Aborted);
+                await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.UserModified, now, null, s.Aborted);
+                user = await user.ReloadAsync(tx, s.Aborted);
                 method = "email_change";
                 break;
         }
@@ -162,12 +183,29 @@ internal static partial class AuthApi
 
         if (code is not null && redirecting)
         {
-            return (null, code); // the session starts when the client exchanges the code
+            return new Verified(null, code, false); // the session starts when the client exchanges the code
         }
 
         await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.Login, now, new Dictionary<string, object> { ["provider"] = "email" }, s.Aborted);
         var session = await s.Tokens.SignInAsync(tx, project, user, method, s.Context, s.Aborted);
-        return (session, null);
+        return new Verified(session, null, false);
+    }
+
+    /// <summary>
+    /// GoTrue's emailChangeVerify: with secure email change (and no autoconfirm), the first of the two addresses
+    /// to confirm only records it. Unlike GoTrue, a change whose other token was never issued (generate_link for
+    /// one address, or the setting turned on after the request) completes instead of waiting forever.
+    /// </summary>
+    private static async Task<bool> AwaitsOtherAddressAsync(RlsTransaction tx, Project project, User user, CancellationToken cancellationToken)
+    {
+        var settings = project.Settings.Auth;
+        if (settings.Autoconfirm || !settings.MailerSecureEmailChangeEnabled || string.IsNullOrEmpty(user.Email))
+        {
+            return false;
+        }
+
+        var (confirmStatus, currentPending, newPending) = await user.EmailChangeStateAsync(tx, cancellationToken);
+        return confirmStatus == 0 && currentPending && newPending;
     }
 
     /// <summary>GoTrue redirects from /verify with 303 See Other.</summary>
@@ -177,10 +215,6 @@ internal static partial class AuthApi
         return Results.StatusCode(StatusCodes.Status303SeeOther);
     }
 
-    private static async Task<User?> FindEmailChangeAsync(RlsTransaction tx, string newEmail, string otp, CancellationToken cancellationToken)
-    {
-        var hash = OneTimeTokens.Hash(newEmail, otp);
-        return await User.FindByTokenAsync(tx, OneTimeTokenType.EmailChangeNew, hash, cancellationToken)
-            ?? await User.FindByTokenAsync(tx, OneTimeTokenType.EmailChangeNew, "pkce_" + hash, cancellationToken);
-    }
+    /// <summary>What a verification ended in: a session, a PKCE code to redirect with, or a wait for the other address.</summary>
+    private sealed record Verified(IssuedSession? Session, string? PkceCode, bool AwaitsOtherAddress);
 }

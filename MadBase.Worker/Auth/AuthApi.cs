@@ -63,8 +63,21 @@ internal static partial class AuthApi
         });
     }
 
-    /// <summary>HS256 keys are symmetric and never published, so the set is empty (as GoTrue with only a JWT secret).</summary>
-    private static IResult GetJwks() => TypedResults.Json(new Dictionary<string, object> { ["keys"] = Array.Empty<object>() });
+    /// <summary>
+    /// The public halves of the project's RS256/ES256 keys that still verify, current and retired, as GoTrue
+    /// serves them (and with its cache header). The HS256 secret is never published, so a project that only
+    /// signs with it has an empty set, as GoTrue with only a JWT secret.
+    /// </summary>
+    private static async Task<IResult> GetJwks(HttpContext context, TenantScope scope, TimeProvider clock)
+    {
+        var project = (await scope.ResolveAsync(context)).Project!;
+        var now = clock.GetUtcNow();
+        context.Response.Headers.CacheControl = "public, max-age=600";
+        return TypedResults.Json(new Dictionary<string, object>
+        {
+            ["keys"] = project.SigningKeys.Where(k => k.CanVerify(now)).Select(k => k.PublicJwk()).ToArray(),
+        });
+    }
 
     private static IResult Json(string json) => Results.Text(json, "application/json", System.Text.Encoding.UTF8);
 }

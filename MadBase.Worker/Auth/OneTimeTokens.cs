@@ -9,6 +9,7 @@ internal enum OneTimeTokenType
     Confirmation,
     Recovery,
     EmailChangeNew,
+    EmailChangeCurrent,
 }
 
 /// <summary>
@@ -22,6 +23,7 @@ internal static class OneTimeTokens
     {
         OneTimeTokenType.Confirmation => "confirmation_token",
         OneTimeTokenType.Recovery => "recovery_token",
+        OneTimeTokenType.EmailChangeCurrent => "email_change_token_current",
         _ => "email_change_token_new",
     };
 

@@ -181,12 +181,50 @@ internal sealed record User(
             WHERE user_id = $1 AND provider = 'email'
             """, cancellationToken, Id, email, confirmed, now);
 
-    public Task RequestEmailChangeAsync(RlsTransaction tx, string newEmail, string tokenHash, DateTimeOffset now, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Records a requested email change with its tokens (GoTrue's sendEmailChange); an empty
+    /// <paramref name="currentTokenHash"/> means the current address need not confirm.
+    /// </summary>
+    public Task RequestEmailChangeAsync(
+        RlsTransaction tx, string newEmail, string newTokenHash, string currentTokenHash, DateTimeOffset now, CancellationToken cancellationToken) =>
         ExecuteAsync(tx, """
-            UPDATE auth.users SET email_change = $2, email_change_token_new = $3, email_change_sent_at = $4,
+            UPDATE auth.users SET email_change = $2, email_change_token_new = $3, email_change_token_current = $4,
+                email_change_sent_at = $5, email_change_confirm_status = 0, updated_at = $5
+            WHERE id = $1
+            """, cancellationToken, Id, newEmail, newTokenHash, currentTokenHash, now);
+
+    /// <summary>One token of an email change, leaving the other as it is (admin generate_link).</summary>
+    public Task SetEmailChangeTokenAsync(
+        RlsTransaction tx, OneTimeTokenType type, string newEmail, string tokenHash, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecuteAsync(tx, $"""
+            UPDATE auth.users SET email_change = $2, {OneTimeTokens.Column(type)} = $3, email_change_sent_at = $4,
                 email_change_confirm_status = 0, updated_at = $4
             WHERE id = $1
             """, cancellationToken, Id, newEmail, tokenHash, now);
+
+    /// <summary>Where a pending email change stands: how many addresses confirmed it, and which tokens are still out.</summary>
+    public async Task<(int ConfirmStatus, bool CurrentPending, bool NewPending)> EmailChangeStateAsync(RlsTransaction tx, CancellationToken cancellationToken)
+    {
+        await using var command = tx.CreateCommand("""
+            SELECT coalesce(email_change_confirm_status, 0), coalesce(email_change_token_current, '') <> '', coalesce(email_change_token_new, '') <> ''
+            FROM auth.users WHERE id = $1
+            """);
+        command.Parameters.AddWithValue(Id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetInt16(0), reader.GetBoolean(1), reader.GetBoolean(2)) : (0, false, false);
+    }
+
+    /// <summary>The first of two confirmations: the used token is spent, the change waits for the other (GoTrue's singleConfirmation).</summary>
+    public async Task ConfirmEmailChangeOnceAsync(RlsTransaction tx, OneTimeTokenType used, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(
+            tx,
+            $"UPDATE auth.users SET email_change_confirm_status = 1, {OneTimeTokens.Column(used)} = '', updated_at = $2 WHERE id = $1",
+            cancellationToken,
+            Id,
+            now);
+        await OneTimeTokens.DeleteAsync(tx, Id, used, cancellationToken);
+    }
 
     public Task SetBannedUntilAsync(RlsTransaction tx, DateTimeOffset? until, DateTimeOffset now, CancellationToken cancellationToken) =>
         ExecuteAsync(tx, "UPDATE auth.users SET banned_until = $2, updated_at = $3 WHERE id = $1", cancellationToken,

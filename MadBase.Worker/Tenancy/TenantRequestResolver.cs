@@ -6,7 +6,7 @@ namespace MadBase.Worker.Tenancy;
 
 /// <summary>
 /// Ties a request to its project (the Gateway's header) and its caller (the bearer JWT, verified with that
-/// project's secret). The header alone proves nothing: a JWT signed for another project fails here, and a
+/// project's secret or, for RS256/ES256, the project key its kid names). The header alone proves nothing: a JWT signed for another project fails here, and a
 /// token that names a different project in its <c>ref</c> claim is refused.
 /// </summary>
 internal sealed class TenantRequestResolver(ProjectDirectory projects, JwtVerifier verifier)
@@ -49,7 +49,7 @@ internal sealed class TenantRequestResolver(ProjectDirectory projects, JwtVerifi
                 : TenantRequest.Fail(TenantFailure.MissingJwt, "no API key found in request", project);
         }
 
-        var verification = await verifier.VerifyAsync(token, project.JwtSecret);
+        var verification = await verifier.VerifyAsync(token, project.JwtSecret, project.SigningKeys);
         if (!verification.IsValid)
         {
             return TenantRequest.Fail(TenantFailure.InvalidJwt, verification.Error ?? "invalid JWT", project);
