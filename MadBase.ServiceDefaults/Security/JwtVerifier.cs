@@ -19,6 +19,7 @@ public sealed class JwtVerifier(TimeProvider time)
 
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
     private readonly ConcurrentDictionary<string, SymmetricSecurityKey> keys = new(StringComparer.Ordinal);
+    private readonly VerifiedTokenCache verified = new(capacity: 4096);
 
     /// <summary>HS256 only: for tokens only the secret ever signs (API keys, signed URLs).</summary>
     public Task<JwtVerification> VerifyAsync(string token, string secret) => VerifyAsync(token, secret, []);
@@ -30,9 +31,42 @@ public sealed class JwtVerifier(TimeProvider time)
             return JwtVerification.Fail("invalid JWT");
         }
 
-        if (VerifyingKey(token, secret, signingKeys) is not (var key, var algorithm))
+        if (!verified.TryGet(token, out var known) || !IsStillTrusted(known, secret, signingKeys))
         {
-            return JwtVerification.Fail("invalid JWT");
+            if (await VerifySignatureAsync(token, secret, signingKeys) is not { } fresh)
+            {
+                return JwtVerification.Fail("invalid JWT");
+            }
+
+            verified.Add(token, fresh);
+            known = fresh;
+        }
+
+        var now = time.GetUtcNow().ToUnixTimeSeconds();
+        var leeway = (long)Leeway.TotalSeconds;
+        if (known.Expires is { } exp && now - leeway >= exp)
+        {
+            return JwtVerification.Fail("JWT expired");
+        }
+
+        if (known.NotBefore is { } nbf && now + leeway < nbf)
+        {
+            return JwtVerification.Fail("JWT not yet valid");
+        }
+
+        if (known.IssuedAt is { } iat && now + leeway < iat)
+        {
+            return JwtVerification.Fail("JWT issued in the future");
+        }
+
+        return new JwtVerification(true, null, known.ClaimsJson, known.Role, known.Subject, known.ProjectRef);
+    }
+
+    private async Task<VerifiedToken?> VerifySignatureAsync(string token, string secret, IReadOnlyList<SigningKey> signingKeys)
+    {
+        if (VerifyingKey(token, secret, signingKeys) is not (var key, var algorithm, var kid))
+        {
+            return null;
         }
 
         var parameters = new TokenValidationParameters
@@ -49,7 +83,7 @@ public sealed class JwtVerifier(TimeProvider time)
         var result = await Handler.ValidateTokenAsync(token, parameters);
         if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
         {
-            return JwtVerification.Fail("invalid JWT");
+            return null;
         }
 
         var claimsJson = Base64UrlEncoder.Decode(jwt.EncodedPayload);
@@ -57,40 +91,48 @@ public sealed class JwtVerifier(TimeProvider time)
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
         {
-            return JwtVerification.Fail("invalid JWT");
+            return null;
         }
 
-        var now = time.GetUtcNow().ToUnixTimeSeconds();
-        var leeway = (long)Leeway.TotalSeconds;
-        if (NumericClaim(root, "exp") is { } exp && now - leeway >= exp)
-        {
-            return JwtVerification.Fail("JWT expired");
-        }
-
-        if (NumericClaim(root, "nbf") is { } nbf && now + leeway < nbf)
-        {
-            return JwtVerification.Fail("JWT not yet valid");
-        }
-
-        if (NumericClaim(root, "iat") is { } iat && now + leeway < iat)
-        {
-            return JwtVerification.Fail("JWT issued in the future");
-        }
-
-        return new JwtVerification(
-            true,
-            null,
+        return new VerifiedToken(
+            key,
+            algorithm,
+            kid,
             claimsJson,
             StringClaim(root, "role"),
             StringClaim(root, "sub"),
-            StringClaim(root, "ref"));
+            StringClaim(root, "ref"),
+            NumericClaim(root, "exp"),
+            NumericClaim(root, "nbf"),
+            NumericClaim(root, "iat"));
+    }
+
+    /// <summary>A cached verification counts only while the key that checked it is still one this project verifies with.</summary>
+    private bool IsStillTrusted(VerifiedToken known, string secret, IReadOnlyList<SigningKey> signingKeys)
+    {
+        if (known.Algorithm == SigningAlgorithms.HS256)
+        {
+            return keys.TryGetValue(secret, out var key) && ReferenceEquals(key, known.Key);
+        }
+
+        var now = time.GetUtcNow();
+        foreach (var signingKey in signingKeys)
+        {
+            if (signingKey.Kid == known.Kid && signingKey.Algorithm == known.Algorithm && signingKey.CanVerify(now)
+                && ReferenceEquals(SigningKeyMaterial.Of(signingKey).Verifying, known.Key))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
     /// The one key, and the one algorithm, a token may verify with, chosen from its header before any
     /// signature is checked; null when the header names nothing this project signs with.
     /// </summary>
-    private (SecurityKey Key, string Algorithm)? VerifyingKey(string token, string secret, IReadOnlyList<SigningKey> signingKeys)
+    private (SecurityKey Key, string Algorithm, string? Kid)? VerifyingKey(string token, string secret, IReadOnlyList<SigningKey> signingKeys)
     {
         JsonWebToken unverified;
         try
@@ -110,7 +152,7 @@ public sealed class JwtVerifier(TimeProvider time)
         var algorithm = unverified.Alg;
         if (algorithm == SigningAlgorithms.HS256)
         {
-            return (keys.GetOrAdd(secret, static s => new SymmetricSecurityKey(Encoding.UTF8.GetBytes(s))), algorithm);
+            return (keys.GetOrAdd(secret, static s => new SymmetricSecurityKey(Encoding.UTF8.GetBytes(s))), algorithm, null);
         }
 
         if (!SigningAlgorithms.IsAsymmetric(algorithm) || string.IsNullOrEmpty(unverified.Kid))
@@ -123,7 +165,7 @@ public sealed class JwtVerifier(TimeProvider time)
         {
             if (signingKey.Kid == unverified.Kid && signingKey.Algorithm == algorithm && signingKey.CanVerify(now))
             {
-                return (SigningKeyMaterial.Of(signingKey).Verifying, algorithm);
+                return (SigningKeyMaterial.Of(signingKey).Verifying, algorithm, signingKey.Kid);
             }
         }
 

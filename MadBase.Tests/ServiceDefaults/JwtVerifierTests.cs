@@ -121,6 +121,41 @@ public sealed class JwtVerifierTests
         Assert.True((await new JwtVerifier(clock).VerifyAsync(token, publicPem, [key])).IsValid); // the forgery itself is well made
     }
 
+    [Fact]
+    public async Task VerifyAsync_SameTokenAgain_StillChecksExpiryOnEveryUse()
+    {
+        var token = Sign(new() { ["sub"] = "u", ["role"] = "authenticated", ["exp"] = Now.AddMinutes(1).ToUnixTimeSeconds() });
+        var verifier = new JwtVerifier(clock);
+
+        Assert.True((await verifier.VerifyAsync(token, Secret)).IsValid);
+        Assert.True((await verifier.VerifyAsync(token, Secret)).IsValid);
+        clock.Now = Now.AddMinutes(2);
+        Assert.Equal("JWT expired", (await verifier.VerifyAsync(token, Secret)).Error);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_TokenVerifiedForOneSecret_IsNotTrustedUnderAnother()
+    {
+        var token = JwtIssuer.ApiKey("abcdefghij", "service_role", Secret, Now);
+        var verifier = new JwtVerifier(clock);
+
+        Assert.True((await verifier.VerifyAsync(token, Secret)).IsValid);
+        Assert.False((await verifier.VerifyAsync(token, Secret + "-rotated")).IsValid);
+        Assert.True((await verifier.VerifyAsync(token, Secret)).IsValid);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_TokenOfADroppedKey_IsNotTrustedFromAnEarlierVerification()
+    {
+        var key = SigningKey.Generate("RS256", Now);
+        var token = JwtIssuer.Sign(new Dictionary<string, object> { ["role"] = "authenticated" }, key);
+        var verifier = new JwtVerifier(clock);
+
+        Assert.True((await verifier.VerifyAsync(token, Secret, [key])).IsValid);
+        Assert.False((await verifier.VerifyAsync(token, Secret, [])).IsValid);
+        Assert.False((await verifier.VerifyAsync(token, Secret, [SigningKey.Generate("RS256", Now) with { Kid = key.Kid }])).IsValid);
+    }
+
     private static string Sign(Dictionary<string, object> claims) => JwtIssuer.Sign(claims, Secret);
 
     private static string Base64Url(string json) =>
