@@ -21,8 +21,10 @@ email="bench-$(date +%s)@example.com"
 curl -sf "$API_URL/auth/v1/signup" -H "apikey: $ANON_KEY" -H 'Content-Type: application/json' \
   -d "{\"email\":\"$email\",\"password\":\"bench-password\"}" >/dev/null
 
-# One refresh-token chain per wrk thread (one connection each), so rotations never contend for a row.
-for i in $(seq 1 "$connections"); do
+# One refresh-token chain per wrk thread (one connection each), so rotations never contend for a row;
+# a fresh set of chains for each wrk run (warm-up, measured), since a run leaves its starting tokens spent.
+echo 0 > "$work/round"
+for i in $(seq 1 $((2 * connections))); do
   session=$(curl -sf "$API_URL/auth/v1/token?grant_type=password" -H "apikey: $ANON_KEY" -H 'Content-Type: application/json' \
     -d "{\"email\":\"$email\",\"password\":\"bench-password\"}")
   echo "$session" | sed -E 's/.*"refresh_token":"([^"]+)".*/\1/' >> "$work/tokens"
@@ -37,9 +39,18 @@ LUA
 
 cat > "$work/refresh.lua" <<LUA
 local counter = 0
+local round
 function setup(thread)
+  if not round then
+    local file = io.open("$work/round")
+    round = tonumber(file:read("*l"))
+    file:close()
+    file = io.open("$work/round", "w")
+    file:write(tostring(round + 1))
+    file:close()
+  end
   counter = counter + 1
-  thread:set("id", counter)
+  thread:set("id", round * $connections + counter)
 end
 function init(args)
   local tokens = {}
@@ -84,15 +95,16 @@ CS
 (cd "$work/raw" && dotnet build -c Release --nologo -v q -clp:ErrorsOnly >/dev/null)
 raw=$(dotnet "$work/raw/bin/Release/net10.0/raw.dll" "$duration")
 
+# bench_wrk: a warm-up, then the measured run with p50/p99 and CPU per request of each process. The refresh
+# run overrides its two threads with one per connection, so each connection keeps its own chain.
 echo "== password sign-ins (POST /auth/v1/token?grant_type=password), $connections connections, ${duration}s"
-wrk -t"$connections" -c"$connections" -d"${duration}s" --timeout 10s --latency -s "$work/password.lua" "$API_URL/auth/v1/token?grant_type=password" | tee "$work/password.out"
+bench_wrk password "$API_URL/auth/v1/token?grant_type=password" --timeout 10s -s "$work/password.lua"
 echo "== refresh-token rotations (POST /auth/v1/token?grant_type=refresh_token), $connections chains, ${duration}s"
-wrk -t"$connections" -c"$connections" -d"${duration}s" --latency -s "$work/refresh.lua" "$API_URL/auth/v1/token?grant_type=refresh_token" | tee "$work/refresh.out"
+bench_wrk refresh "$API_URL/auth/v1/token?grant_type=refresh_token" -t"$connections" -s "$work/refresh.lua"
 
-signins=$(awk '/Requests\/sec/ {print $2}' "$work/password.out")
-refreshes=$(awk '/Requests\/sec/ {print $2}' "$work/refresh.out")
+signins=$(cat "$work/password.rps")
+refreshes=$(cat "$work/refresh.rps")
 echo
 echo "raw bcrypt verifications/s ($(nproc) cores): $raw"
 echo "password sign-ins/s through the gateway:     $signins  (ratio $(awk -v a="$signins" -v b="$raw" 'BEGIN {printf "%.2f", a / b}'))"
 echo "refreshes/s:                                 $refreshes"
-grep -h -E "Non-2xx|Socket errors" "$work/password.out" "$work/refresh.out" || echo "all responses 2xx"

@@ -43,17 +43,20 @@ public sealed class RefreshTokenRotationTests(PostgresFixture postgres) : IAsync
 
     private async Task<string> RotateAsync(string token)
     {
-        await using var tx = await BeginAsync();
-        var session = await rotation.RotateAsync(tx, project, new DefaultHttpContext(), token, CancellationToken.None);
-        await tx.CommitAsync(CancellationToken.None);
+        await using var batch = await OpenBatchAsync();
+        var session = await rotation.RotateAsync(batch, project, new DefaultHttpContext(), token, CancellationToken.None);
         return session.RefreshToken;
     }
 
     private async Task<AuthError> RotateFailsAsync(string token) =>
         (await Assert.ThrowsAsync<AuthException>(() => RotateAsync(token))).Error;
 
-    private Task<RlsTransaction> BeginAsync() =>
-        RlsTransaction.BeginAsync(dataSource, AuthDatabase.Admin, new RlsRequest("POST", "/auth/v1/token", "{}", "{}", false), CancellationToken.None);
+    private static RlsRequest TokenRequest => new("POST", "/auth/v1/token", "{}", "{}", false);
+
+    private Task<RlsTransaction> BeginAsync() => RlsTransaction.BeginAsync(dataSource, AuthDatabase.Admin, TokenRequest, CancellationToken.None);
+
+    private Task<RlsBatch> OpenBatchAsync() =>
+        RlsBatch.OpenAsync(dataSource, AuthDatabase.Admin, TokenRequest, explicitTransaction: true, CancellationToken.None);
 
     [Fact]
     public async Task Rotate_RevokedTokenWithinReuseInterval_IssuesSession()
@@ -106,9 +109,9 @@ public sealed class RefreshTokenRotationTests(PostgresFixture postgres) : IAsync
         await RotateAsync(b);
         clock.Now += TimeSpan.FromSeconds(1);
 
-        await using var tx = await BeginAsync();
+        await using var batch = await OpenBatchAsync();
         var error = await Assert.ThrowsAsync<AuthException>(
-            () => rotation.RotateAsync(tx, strict, new DefaultHttpContext(), a, CancellationToken.None));
+            () => rotation.RotateAsync(batch, strict, new DefaultHttpContext(), a, CancellationToken.None));
 
         Assert.Equal("refresh_token_already_used", error.Error.ErrorCode);
     }
@@ -119,8 +122,8 @@ public sealed class RefreshTokenRotationTests(PostgresFixture postgres) : IAsync
         var a = (await SignUpAsync()).RefreshToken;
         var shortLived = project with { Settings = project.Settings with { Auth = project.Settings.Auth with { JwtExpirySeconds = 120 } } };
 
-        await using var tx = await BeginAsync();
-        var session = await rotation.RotateAsync(tx, shortLived, new DefaultHttpContext(), a, CancellationToken.None);
+        await using var batch = await OpenBatchAsync();
+        var session = await rotation.RotateAsync(batch, shortLived, new DefaultHttpContext(), a, CancellationToken.None);
 
         Assert.Equal(120, session.ExpiresIn);
         Assert.Equal(clock.GetUtcNow().ToUnixTimeSeconds() + 120, session.ExpiresAt);

@@ -200,6 +200,42 @@ public sealed class RlsTransactionTests(PostgresFixture postgres) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task Batch_ExecuteAndCommit_KeepsTheWritesSentWithTheCommit_AndAFailedWriteUndoesTheTransaction()
+    {
+        await using (var batch = await RlsBatch.OpenAsync(dataSource, User(Alice), Request("POST"), explicitTransaction: true, CancellationToken.None))
+        {
+            batch.Add($"INSERT INTO public.notes (owner, body) VALUES ('{Alice}', 'first trip') RETURNING id");
+            await using (var reader = await batch.ExecuteReaderAsync(CancellationToken.None))
+            {
+                Assert.True(await reader.ReadAsync());
+            }
+
+            batch.Next();
+            batch.Add($"INSERT INTO public.notes (owner, body) VALUES ('{Alice}', 'with the commit')");
+            await batch.ExecuteAndCommitAsync(CancellationToken.None);
+        }
+
+        await using (var batch = await RlsBatch.OpenAsync(dataSource, User(Alice), Request("POST"), explicitTransaction: true, CancellationToken.None))
+        {
+            batch.Add($"INSERT INTO public.notes (owner, body) VALUES ('{Alice}', 'first trip undone') RETURNING id");
+            await using (var reader = await batch.ExecuteReaderAsync(CancellationToken.None))
+            {
+                Assert.True(await reader.ReadAsync());
+            }
+
+            batch.Next();
+            batch.Add($"INSERT INTO public.notes (owner, body) VALUES ('{Bob}', 'forged')");
+            var error = await Assert.ThrowsAsync<PostgresException>(() => batch.ExecuteAndCommitAsync(CancellationToken.None));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
+        }
+
+        var bodies = await BodiesAsync(User(Alice));
+        Assert.Contains("first trip", bodies);
+        Assert.Contains("with the commit", bodies);
+        Assert.DoesNotContain("first trip undone", bodies);
+    }
+
+    [Fact]
     public async Task Batch_NextRequestOnThePooledConnection_DoesNotInheritTheRole()
     {
         // The pool skips the session reset: the role and claims must be transaction-local.

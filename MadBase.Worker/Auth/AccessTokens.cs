@@ -3,6 +3,7 @@ using System.Text.Json;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.ServiceDefaults.Security;
 using MadBase.Worker.Tenancy;
+using Npgsql;
 
 namespace MadBase.Worker.Auth;
 
@@ -17,18 +18,33 @@ internal sealed class AccessTokens(TimeProvider clock)
     public async Task<IssuedSession> SignInAsync(
         RlsTransaction tx, Project project, User user, string method, HttpContext? context, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        await user.RecordSignInAsync(tx, now, cancellationToken);
-        var session = await Session.CreateAsync(tx, user.Id, method, now, context, cancellationToken);
-        var refresh = await RefreshToken.CreateAsync(tx, user.Id, session.Id, null, now, cancellationToken);
-        var signedIn = await user.ReloadAsync(tx, cancellationToken);
-        return await IssueAsync(tx, project, signedIn, session, refresh.Token, cancellationToken);
+        await using var batch = tx.CreateBatch();
+        var started = AddSignIn(batch, user, method, context);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return await ReadSignInAsync(reader, project, started, cancellationToken);
     }
 
-    public async Task<IssuedSession> IssueAsync(
-        RlsTransaction tx, Project project, User user, Session session, string refreshToken, CancellationToken cancellationToken)
+    /// <summary>
+    /// As the other overload, behind the statements already in the batch, which commits with it: the
+    /// password grant's writes after the hash check are one round trip.
+    /// </summary>
+    public async Task<IssuedSession> SignInAsync(
+        RlsBatch batch, Project project, User user, string method, HttpContext? context, CancellationToken cancellationToken)
     {
-        var amr = await session.AmrAsync(tx, cancellationToken);
+        var started = AddSignIn(batch.Batch, user, method, context);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var issued = await ReadSignInAsync(reader, project, started, cancellationToken);
+
+        // Read to the Sync, so an error raised at the implicit commit surfaces here.
+        while (await reader.NextResultAsync(cancellationToken))
+        {
+        }
+
+        return issued;
+    }
+
+    public IssuedSession Issue(Project project, User user, Session session, string refreshToken, List<Dictionary<string, object>> amr)
+    {
         var issuedAt = clock.GetUtcNow().ToUnixTimeSeconds();
         var expiresIn = project.Settings.Auth.JwtExpirySeconds;
         var expiresAt = issuedAt + expiresIn;
@@ -51,6 +67,29 @@ internal sealed class AccessTokens(TimeProvider clock)
         };
         var accessToken = project.CurrentSigningKey is { } key ? JwtIssuer.Sign(claims, key) : JwtIssuer.Sign(claims, project.JwtSecret);
         return new IssuedSession(accessToken, expiresIn, expiresAt, refreshToken, user);
+    }
+
+    /// <summary>Sign-in time, session with its amr claim, first refresh token; then reads back the user and amr.</summary>
+    private (Session Session, string RefreshToken) AddSignIn(NpgsqlBatch batch, User user, string method, HttpContext? context)
+    {
+        var now = clock.GetUtcNow();
+        var session = new Session(Guid.NewGuid(), user.Id, null);
+        var refreshToken = RefreshToken.NewToken();
+        batch.BatchCommands.Add(user.RecordSignIn(now));
+        batch.BatchCommands.Add(Session.Insert(session.Id, user.Id, method, now, context));
+        batch.BatchCommands.Add(RefreshToken.Insert(refreshToken, user.Id, session.Id, null, now));
+        batch.BatchCommands.Add(User.FindById(user.Id));
+        batch.BatchCommands.Add(Session.Amr(session.Id));
+        return (session, refreshToken);
+    }
+
+    private async Task<IssuedSession> ReadSignInAsync(
+        NpgsqlDataReader reader, Project project, (Session Session, string RefreshToken) started, CancellationToken cancellationToken)
+    {
+        var signedIn = await User.ReadAsync(reader, cancellationToken) ?? throw new AuthException(AuthErrors.UserNotFound());
+        await reader.NextResultAsync(cancellationToken);
+        var amr = await Session.ReadAmrAsync(reader, cancellationToken);
+        return Issue(project, signedIn, started.Session, started.RefreshToken, amr);
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MadBase.Worker.Tenancy;
+using Npgsql;
 
 namespace MadBase.Worker.Auth;
 
@@ -28,6 +29,15 @@ internal static class AuditLog
         IReadOnlyDictionary<string, object>? traits = null,
         CancellationToken cancellationToken = default)
     {
+        await using var batch = tx.CreateBatch();
+        batch.BatchCommands.Add(Entry(context, actor, action, now, traits));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The entry as a batch command, for a grant that sends it with its other writes.</summary>
+    public static NpgsqlBatchCommand Entry(
+        HttpContext context, User? actor, string action, DateTimeOffset now, IReadOnlyDictionary<string, object>? traits = null)
+    {
         var payload = new Dictionary<string, object?>
         {
             ["action"] = action,
@@ -41,7 +51,7 @@ internal static class AuditLog
             payload["traits"] = traits;
         }
 
-        await using var command = tx.CreateCommand("""
+        var command = new NpgsqlBatchCommand("""
             INSERT INTO auth.audit_log_entries (instance_id, id, payload, created_at, ip_address)
             VALUES ('00000000-0000-0000-0000-000000000000', gen_random_uuid(), $1::json, $2, $3)
             """);
@@ -49,7 +59,7 @@ internal static class AuditLog
         command.Parameters.AddWithValue(now);
         var ip = ClientIp.Of(context);
         command.Parameters.AddWithValue(ip.Length > 64 ? ip[..64] : ip);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return command;
     }
 
     private static string LogType(string action) => action switch

@@ -144,11 +144,13 @@ internal static partial class AuthApi
             return AuthErrors.InvalidCredentials().ToResult();
         }
 
-        // The password is checked between two short transactions, so a slow hash never holds a connection.
+        // The password is checked between two short round trips, so a slow hash never holds a connection.
         User? user;
-        await using (var lookup = await s.Database.BeginAsync(s.Context, project))
+        await using (var lookup = await s.Database.OpenBatchAsync(s.Context, project, explicitTransaction: false))
         {
-            user = await User.FindByEmailAsync(lookup, input.Email.Trim(), s.Aborted);
+            lookup.Batch.BatchCommands.Add(User.FindByEmail(input.Email.Trim()));
+            await using var reader = await lookup.ExecuteReaderAsync(s.Aborted);
+            user = await User.ReadAsync(reader, s.Aborted);
         }
 
         if (user is null || !await s.Passwords.VerifyAsync(user.EncryptedPassword, input.Password ?? string.Empty, s.Aborted))
@@ -167,10 +169,9 @@ internal static partial class AuthApi
             return AuthErrors.EmailNotConfirmed().ToResult();
         }
 
-        await using var tx = await s.Database.BeginAsync(s.Context, project);
-        await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.Login, now, new Dictionary<string, object> { ["provider"] = "email" }, s.Aborted);
-        var session = await s.Tokens.SignInAsync(tx, project, user, "password", s.Context, s.Aborted);
-        await tx.CommitAsync(s.Aborted);
+        await using var batch = await s.Database.OpenBatchAsync(s.Context, project, explicitTransaction: false);
+        batch.Batch.BatchCommands.Add(AuditLog.Entry(s.Context, user, AuditLog.Login, now, new Dictionary<string, object> { ["provider"] = "email" }));
+        var session = await s.Tokens.SignInAsync(batch, project, user, "password", s.Context, s.Aborted);
         return session.ToResult();
     }
 
@@ -182,9 +183,8 @@ internal static partial class AuthApi
             return AuthErrors.BadRequestValidation("refresh_token required").ToResult();
         }
 
-        await using var tx = await s.Database.BeginAsync(s.Context, project);
-        var session = await s.Rotation.RotateAsync(tx, project, s.Context, input.RefreshToken, s.Aborted);
-        await tx.CommitAsync(s.Aborted);
+        await using var batch = await s.Database.OpenBatchAsync(s.Context, project, explicitTransaction: true);
+        var session = await s.Rotation.RotateAsync(batch, project, s.Context, input.RefreshToken, s.Aborted);
         return session.ToResult();
     }
 

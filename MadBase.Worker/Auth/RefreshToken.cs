@@ -1,67 +1,79 @@
 using System.Security.Cryptography;
-using MadBase.Worker.Tenancy;
+using Npgsql;
 using NpgsqlTypes;
 
 namespace MadBase.Worker.Auth;
 
-/// <summary>A row of auth.refresh_tokens: opaque 12-character tokens, each the child of the one it replaced.</summary>
+/// <summary>
+/// A row of auth.refresh_tokens: opaque 12-character tokens, each the child of the one it replaced. Its
+/// statements are batch commands, so a token grant sends its reads, and then its writes, in one round trip.
+/// </summary>
 internal sealed record RefreshToken(long Id, string Token, Guid UserId, bool Revoked, DateTimeOffset UpdatedAt, string? Parent, Guid? SessionId)
 {
     private const string Columns = "id, token, user_id, coalesce(revoked, false), updated_at, nullif(parent, ''), session_id";
     private const string Alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
 
-    public static async Task<RefreshToken> CreateAsync(
-        RlsTransaction tx, Guid userId, Guid sessionId, string? parent, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>The session of a token, for statements batched behind the one that locks the token.</summary>
+    public const string SessionOfToken = "(SELECT session_id FROM auth.refresh_tokens WHERE token = $1)";
+
+    public static string NewToken() => RandomNumberGenerator.GetString(Alphabet, 12);
+
+    public static NpgsqlBatchCommand Insert(string token, Guid userId, Guid sessionId, string? parent, DateTimeOffset now)
     {
-        var token = RandomNumberGenerator.GetString(Alphabet, 12);
-        await using var command = tx.CreateCommand($"""
+        var command = new NpgsqlBatchCommand("""
             INSERT INTO auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, parent, session_id)
             VALUES ('00000000-0000-0000-0000-000000000000', $1, $2, false, $3, $3, $4, $5)
-            RETURNING {Columns}
             """);
         command.Parameters.AddWithValue(token);
         command.Parameters.AddWithValue(userId.ToString());
         command.Parameters.AddWithValue(now);
         command.Parameters.AddWithValue(NpgsqlDbType.Varchar, (object?)parent ?? DBNull.Value);
         command.Parameters.AddWithValue(sessionId);
-        return (await ReadAsync(command, cancellationToken))!;
+        return command;
     }
 
-    public static async Task<RefreshToken?> FindForUpdateAsync(RlsTransaction tx, string token, CancellationToken cancellationToken)
+    public static NpgsqlBatchCommand FindForUpdate(string token)
     {
-        await using var command = tx.CreateCommand($"SELECT {Columns} FROM auth.refresh_tokens WHERE token = $1 FOR UPDATE");
+        var command = new NpgsqlBatchCommand($"SELECT {Columns} FROM auth.refresh_tokens WHERE token = $1 FOR UPDATE");
         command.Parameters.AddWithValue(token);
-        return await ReadAsync(command, cancellationToken);
+        return command;
     }
 
-    /// <summary>The session's newest unrevoked token (GoTrue's FindCurrentlyActiveRefreshToken).</summary>
-    public static async Task<RefreshToken?> FindActiveAsync(RlsTransaction tx, Guid sessionId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The newest unrevoked token of the given token's session (GoTrue's FindCurrentlyActiveRefreshToken),
+    /// looked up only when the given token is itself revoked: the one case that needs it.
+    /// </summary>
+    public static NpgsqlBatchCommand FindActiveIfRevoked(string token)
     {
-        await using var command = tx.CreateCommand(
-            $"SELECT {Columns} FROM auth.refresh_tokens WHERE session_id = $1 AND revoked = false ORDER BY id DESC LIMIT 1");
-        command.Parameters.AddWithValue(sessionId);
-        return await ReadAsync(command, cancellationToken);
+        var command = new NpgsqlBatchCommand($"""
+            SELECT {Columns} FROM auth.refresh_tokens
+            WHERE session_id = {SessionOfToken} AND revoked = false
+              AND (SELECT coalesce(revoked, false) FROM auth.refresh_tokens WHERE token = $1)
+            ORDER BY id DESC LIMIT 1
+            """);
+        command.Parameters.AddWithValue(token);
+        return command;
     }
 
-    public async Task RevokeAsync(RlsTransaction tx, DateTimeOffset now, CancellationToken cancellationToken)
+    public NpgsqlBatchCommand Revoke(DateTimeOffset now)
     {
-        await using var command = tx.CreateCommand("UPDATE auth.refresh_tokens SET revoked = true, updated_at = $2 WHERE id = $1");
+        var command = new NpgsqlBatchCommand("UPDATE auth.refresh_tokens SET revoked = true, updated_at = $2 WHERE id = $1");
         command.Parameters.AddWithValue(Id);
         command.Parameters.AddWithValue(now);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return command;
     }
 
     /// <summary>Every token of the session: a replayed old token means the family may be stolen.</summary>
-    public async Task RevokeFamilyAsync(RlsTransaction tx, CancellationToken cancellationToken)
+    public NpgsqlBatchCommand RevokeFamily()
     {
-        await using var command = tx.CreateCommand("UPDATE auth.refresh_tokens SET revoked = true WHERE session_id = $1 AND revoked = false");
+        var command = new NpgsqlBatchCommand("UPDATE auth.refresh_tokens SET revoked = true WHERE session_id = $1 AND revoked = false");
         command.Parameters.AddWithValue(NpgsqlDbType.Uuid, SessionId.HasValue ? SessionId.Value : DBNull.Value);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return command;
     }
 
-    private static async Task<RefreshToken?> ReadAsync(Npgsql.NpgsqlCommand command, CancellationToken cancellationToken)
+    /// <summary>The first row of the reader's current result, if any.</summary>
+    public static async Task<RefreshToken?> ReadAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
     {
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
             return null;

@@ -9,15 +9,45 @@ namespace MadBase.Worker.Auth;
 /// lost the last answer: the active token is returned again) or within the reuse interval; any later replay
 /// revokes the whole family and fails with refresh_token_already_used.
 /// </summary>
+/// <remarks>
+/// Two round trips in an explicit transaction: the token and its session locked (in that order, as GoTrue)
+/// with everything the decision needs read behind them; then the writes, sent with the COMMIT.
+/// </remarks>
 internal sealed class RefreshTokenRotation(TimeProvider clock, AccessTokens tokens)
 {
+    /// <summary>Rotates within <paramref name="batch"/>, an explicit transaction it commits unless it throws.</summary>
     public async Task<IssuedSession> RotateAsync(
-        RlsTransaction tx, Project project, HttpContext context, string token, CancellationToken cancellationToken)
+        RlsBatch batch, Project project, HttpContext context, string token, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var current = await RefreshToken.FindForUpdateAsync(tx, token, cancellationToken)
-            ?? throw new AuthException(AuthErrors.RefreshTokenNotFound());
-        var session = current.SessionId is { } sessionId ? await Session.FindAsync(tx, sessionId, forUpdate: true, cancellationToken) : null;
+        batch.Batch.BatchCommands.Add(RefreshToken.FindForUpdate(token));
+        batch.Batch.BatchCommands.Add(Session.FindForUpdateByToken(token));
+        batch.Batch.BatchCommands.Add(User.FindBySessionOfToken(token));
+        batch.Batch.BatchCommands.Add(RefreshToken.FindActiveIfRevoked(token));
+        batch.Batch.BatchCommands.Add(Session.AmrByToken(token));
+        RefreshToken? current;
+        Session? session;
+        User? user;
+        RefreshToken? active;
+        List<Dictionary<string, object>> amr;
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            current = await RefreshToken.ReadAsync(reader, cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            session = await Session.ReadAsync(reader, cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            user = await User.ReadAsync(reader, cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            active = await RefreshToken.ReadAsync(reader, cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            amr = await Session.ReadAmrAsync(reader, cancellationToken);
+        }
+
+        if (current is null)
+        {
+            throw new AuthException(AuthErrors.RefreshTokenNotFound());
+        }
+
         if (session is null)
         {
             throw new AuthException(AuthErrors.RefreshSessionNotFound());
@@ -28,41 +58,47 @@ internal sealed class RefreshTokenRotation(TimeProvider clock, AccessTokens toke
             throw new AuthException(AuthErrors.SessionExpired());
         }
 
-        var user = await User.FindByIdAsync(tx, session.UserId, cancellationToken) ?? throw new AuthException(AuthErrors.RefreshTokenNotFound());
+        if (user is null)
+        {
+            throw new AuthException(AuthErrors.RefreshTokenNotFound());
+        }
+
         if (user.IsBanned(now))
         {
             throw new AuthException(new AuthError(400, "user_banned", "Invalid Refresh Token: User Banned"));
         }
 
+        batch.Next();
         string? issued = null;
         if (current.Revoked)
         {
-            var active = await RefreshToken.FindActiveAsync(tx, session.Id, cancellationToken);
             if (active is not null && active.Parent == current.Token)
             {
                 issued = active.Token;
             }
             else if (now > current.UpdatedAt.AddSeconds(project.Settings.Auth.RefreshTokenReuseIntervalSeconds))
             {
-                await current.RevokeFamilyAsync(tx, cancellationToken);
-                await AuditLog.WriteAsync(tx, context, user, AuditLog.TokenRevoked, now, null, cancellationToken);
-                await tx.CommitAsync(cancellationToken);
+                batch.Batch.BatchCommands.Add(current.RevokeFamily());
+                batch.Batch.BatchCommands.Add(AuditLog.Entry(context, user, AuditLog.TokenRevoked, now));
+                await batch.ExecuteAndCommitAsync(cancellationToken);
                 throw new AuthException(AuthErrors.RefreshTokenAlreadyUsed());
             }
         }
 
-        await AuditLog.WriteAsync(tx, context, user, AuditLog.TokenRefreshed, now, null, cancellationToken);
+        batch.Batch.BatchCommands.Add(AuditLog.Entry(context, user, AuditLog.TokenRefreshed, now));
         if (issued is null)
         {
             if (!current.Revoked)
             {
-                await current.RevokeAsync(tx, now, cancellationToken);
+                batch.Batch.BatchCommands.Add(current.Revoke(now));
             }
 
-            issued = (await RefreshToken.CreateAsync(tx, user.Id, session.Id, current.Token, now, cancellationToken)).Token;
+            issued = RefreshToken.NewToken();
+            batch.Batch.BatchCommands.Add(RefreshToken.Insert(issued, user.Id, session.Id, current.Token, now));
         }
 
-        await session.TouchAsync(tx, now, cancellationToken);
-        return await tokens.IssueAsync(tx, project, user, session, issued, cancellationToken);
+        batch.Batch.BatchCommands.Add(session.Touch(now));
+        await batch.ExecuteAndCommitAsync(cancellationToken);
+        return tokens.Issue(project, user, session, issued, amr);
     }
 }

@@ -1,4 +1,5 @@
 using MadBase.Worker.Tenancy;
+using Npgsql;
 using NpgsqlTypes;
 
 namespace MadBase.Worker.Auth;
@@ -6,11 +7,10 @@ namespace MadBase.Worker.Auth;
 /// <summary>A row of auth.sessions with its authentication methods (auth.mfa_amr_claims), as GoTrue's models.Session.</summary>
 internal sealed record Session(Guid Id, Guid UserId, DateTimeOffset? NotAfter)
 {
-    public static async Task<Session> CreateAsync(
-        RlsTransaction tx, Guid userId, string method, DateTimeOffset now, HttpContext? context, CancellationToken cancellationToken)
+    /// <summary>A new session with its first authentication method.</summary>
+    public static NpgsqlBatchCommand Insert(Guid id, Guid userId, string method, DateTimeOffset now, HttpContext? context)
     {
-        var id = Guid.NewGuid();
-        await using var command = tx.CreateCommand("""
+        var command = new NpgsqlBatchCommand("""
             WITH created AS (
                 INSERT INTO auth.sessions (id, user_id, created_at, updated_at, aal, refreshed_at, user_agent, ip)
                 VALUES ($1, $2, $3, $3, 'aal1', $4, $5, $6::inet)
@@ -26,8 +26,50 @@ internal sealed record Session(Guid Id, Guid UserId, DateTimeOffset? NotAfter)
         var ip = context is null ? string.Empty : ClientIp.Of(context);
         command.Parameters.AddWithValue(NpgsqlDbType.Text, ip.Length == 0 ? DBNull.Value : ip);
         command.Parameters.AddWithValue(method);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-        return new Session(id, userId, null);
+        return command;
+    }
+
+    /// <summary>The session of a refresh token, locked (batched behind <see cref="RefreshToken.FindForUpdate"/>).</summary>
+    public static NpgsqlBatchCommand FindForUpdateByToken(string refreshToken)
+    {
+        var command = new NpgsqlBatchCommand($"SELECT id, user_id, not_after FROM auth.sessions WHERE id = {RefreshToken.SessionOfToken} FOR UPDATE");
+        command.Parameters.AddWithValue(refreshToken);
+        return command;
+    }
+
+    public static async Task<Session?> ReadAsync(NpgsqlDataReader reader, CancellationToken cancellationToken) =>
+        await reader.ReadAsync(cancellationToken)
+            ? new Session(reader.GetGuid(0), reader.GetGuid(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2))
+            : null;
+
+    /// <summary>The amr claim's rows: each method with the time it was used, newest first (GoTrue's AMR ordering).</summary>
+    public static NpgsqlBatchCommand Amr(Guid id) => AmrOf("$1", id);
+
+    /// <summary>As <see cref="Amr"/>, for the session of a refresh token.</summary>
+    public static NpgsqlBatchCommand AmrByToken(string refreshToken) => AmrOf(RefreshToken.SessionOfToken, refreshToken);
+
+    public static async Task<List<Dictionary<string, object>>> ReadAmrAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var amr = new List<Dictionary<string, object>>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            amr.Add(new Dictionary<string, object>
+            {
+                ["method"] = reader.GetString(0),
+                ["timestamp"] = reader.GetFieldValue<DateTimeOffset>(1).ToUnixTimeSeconds(),
+            });
+        }
+
+        return amr;
+    }
+
+    public NpgsqlBatchCommand Touch(DateTimeOffset now)
+    {
+        var command = new NpgsqlBatchCommand("UPDATE auth.sessions SET refreshed_at = $2, updated_at = $3 WHERE id = $1");
+        command.Parameters.AddWithValue(Id);
+        command.Parameters.AddWithValue(NpgsqlDbType.Timestamp, DateTime.SpecifyKind(now.UtcDateTime, DateTimeKind.Unspecified));
+        command.Parameters.AddWithValue(now);
+        return command;
     }
 
     public static async Task<Session?> FindAsync(RlsTransaction tx, Guid id, bool forUpdate, CancellationToken cancellationToken)
@@ -42,35 +84,6 @@ internal sealed record Session(Guid Id, Guid UserId, DateTimeOffset? NotAfter)
         }
 
         return new Session(reader.GetGuid(0), reader.GetGuid(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2));
-    }
-
-    /// <summary>The amr claim: each method with the unix time it was used, newest first (GoTrue's AMR ordering).</summary>
-    public async Task<List<Dictionary<string, object>>> AmrAsync(RlsTransaction tx, CancellationToken cancellationToken)
-    {
-        await using var command = tx.CreateCommand(
-            "SELECT authentication_method, created_at FROM auth.mfa_amr_claims WHERE session_id = $1 ORDER BY created_at DESC");
-        command.Parameters.AddWithValue(Id);
-        var amr = new List<Dictionary<string, object>>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            amr.Add(new Dictionary<string, object>
-            {
-                ["method"] = reader.GetString(0),
-                ["timestamp"] = reader.GetFieldValue<DateTimeOffset>(1).ToUnixTimeSeconds(),
-            });
-        }
-
-        return amr;
-    }
-
-    public async Task TouchAsync(RlsTransaction tx, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var command = tx.CreateCommand("UPDATE auth.sessions SET refreshed_at = $2, updated_at = $3 WHERE id = $1");
-        command.Parameters.AddWithValue(Id);
-        command.Parameters.AddWithValue(NpgsqlDbType.Timestamp, DateTime.SpecifyKind(now.UtcDateTime, DateTimeKind.Unspecified));
-        command.Parameters.AddWithValue(now);
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public static async Task<bool> ExistsAsync(RlsTransaction tx, Guid id, CancellationToken cancellationToken)
@@ -97,5 +110,13 @@ internal sealed record Session(Guid Id, Guid UserId, DateTimeOffset? NotAfter)
         }
 
         return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static NpgsqlBatchCommand AmrOf(string session, object value)
+    {
+        var command = new NpgsqlBatchCommand(
+            $"SELECT authentication_method, created_at FROM auth.mfa_amr_claims WHERE session_id = {session} ORDER BY created_at DESC");
+        command.Parameters.AddWithValue(value);
+        return command;
     }
 }

@@ -63,6 +63,32 @@ internal sealed record User(
     public static Task<User?> FindByEmailAsync(RlsTransaction tx, string email, CancellationToken cancellationToken) =>
         QueryOneAsync(tx, Select + " WHERE lower(u.email) = lower($1) AND u.is_sso_user = false", cancellationToken, email);
 
+    public static NpgsqlBatchCommand FindById(Guid id)
+    {
+        var command = new NpgsqlBatchCommand(Select + " WHERE u.id = $1");
+        command.Parameters.AddWithValue(id);
+        return command;
+    }
+
+    public static NpgsqlBatchCommand FindByEmail(string email)
+    {
+        var command = new NpgsqlBatchCommand(Select + " WHERE lower(u.email) = lower($1) AND u.is_sso_user = false");
+        command.Parameters.AddWithValue(email);
+        return command;
+    }
+
+    /// <summary>The user of a refresh token's session, batched behind the statements that lock both.</summary>
+    public static NpgsqlBatchCommand FindBySessionOfToken(string refreshToken)
+    {
+        var command = new NpgsqlBatchCommand(Select + $" WHERE u.id = (SELECT user_id FROM auth.sessions WHERE id = {RefreshToken.SessionOfToken})");
+        command.Parameters.AddWithValue(refreshToken);
+        return command;
+    }
+
+    /// <summary>The first row of the reader's current result, if any.</summary>
+    public static async Task<User?> ReadAsync(NpgsqlDataReader reader, CancellationToken cancellationToken) =>
+        await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+
     /// <summary>A user holding the given one-time token hash in the named column (trusted constant).</summary>
     public static Task<User?> FindByTokenAsync(RlsTransaction tx, OneTimeTokenType type, string tokenHash, CancellationToken cancellationToken) =>
         QueryOneAsync(tx, Select + $" WHERE u.{OneTimeTokens.Column(type)} = $1", cancellationToken, tokenHash);
@@ -137,11 +163,16 @@ internal sealed record User(
     public async Task<User> ReloadAsync(RlsTransaction tx, CancellationToken cancellationToken) =>
         await FindByIdAsync(tx, Id, cancellationToken) ?? throw new AuthException(AuthErrors.UserNotFound());
 
-    public Task RecordSignInAsync(RlsTransaction tx, DateTimeOffset now, CancellationToken cancellationToken) =>
-        ExecuteAsync(tx, """
+    public NpgsqlBatchCommand RecordSignIn(DateTimeOffset now)
+    {
+        var command = new NpgsqlBatchCommand("""
             WITH signed_in AS (UPDATE auth.users SET last_sign_in_at = $2, updated_at = $2 WHERE id = $1)
             UPDATE auth.identities SET last_sign_in_at = $2 WHERE user_id = $1
-            """, cancellationToken, Id, now);
+            """);
+        command.Parameters.AddWithValue(Id);
+        command.Parameters.AddWithValue(now);
+        return command;
+    }
 
     /// <summary>Confirms the email and marks the email identity verified (GoTrue's user.Confirm).</summary>
     public Task ConfirmEmailAsync(RlsTransaction tx, DateTimeOffset now, CancellationToken cancellationToken) =>
@@ -290,24 +321,27 @@ internal sealed record User(
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            users.Add(new User(
-                reader.GetGuid(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5),
-                reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
-                reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7),
-                reader.GetBoolean(8),
-                reader.GetString(9),
-                reader.GetString(10),
-                reader.IsDBNull(11) ? null : reader.GetString(11),
-                reader.GetString(12)));
+            users.Add(Read(reader));
         }
 
         return users;
     }
+
+    private static User Read(NpgsqlDataReader reader) =>
+        new(
+            reader.GetGuid(0),
+            reader.GetString(1),
+            reader.GetString(2),
+            reader.IsDBNull(3) ? null : reader.GetString(3),
+            reader.IsDBNull(4) ? null : reader.GetString(4),
+            reader.IsDBNull(5) ? null : reader.GetString(5),
+            reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
+            reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7),
+            reader.GetBoolean(8),
+            reader.GetString(9),
+            reader.GetString(10),
+            reader.IsDBNull(11) ? null : reader.GetString(11),
+            reader.GetString(12));
 }
 
 /// <summary>What a new auth.users row starts with.</summary>

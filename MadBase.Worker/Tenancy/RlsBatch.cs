@@ -11,13 +11,15 @@ namespace MadBase.Worker.Tenancy;
 /// Postgres runs every statement of a pipeline up to its Sync in one implicit transaction, so the setup's
 /// transaction-local role and claims hold for the statements after it and the whole batch commits, or on
 /// any error rolls back, at the Sync. An explicit transaction (BEGIN in the same round trip, COMMIT or
-/// ROLLBACK in a second) is for callers that must look at the result before deciding to keep it.
+/// ROLLBACK in a second) is for callers that must look at the result before deciding to keep it; their
+/// writes can travel with that COMMIT (<see cref="ExecuteAndCommitAsync"/>).
 /// </remarks>
 internal sealed class RlsBatch : IAsyncDisposable
 {
     private readonly NpgsqlConnection connection;
     private readonly NpgsqlTransaction? transaction;
     private bool completed;
+    private bool setupPending = true;
 
     private RlsBatch(NpgsqlConnection connection, NpgsqlTransaction? transaction, NpgsqlBatch batch)
     {
@@ -71,7 +73,12 @@ internal sealed class RlsBatch : IAsyncDisposable
         var reader = await Batch.ExecuteReaderAsync(cancellationToken);
         try
         {
-            await reader.NextResultAsync(cancellationToken);
+            if (setupPending)
+            {
+                setupPending = false;
+                await reader.NextResultAsync(cancellationToken);
+            }
+
             return reader;
         }
         catch
@@ -79,6 +86,35 @@ internal sealed class RlsBatch : IAsyncDisposable
             await reader.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Empties the batch for an explicit transaction's next round trip, once the previous reader is disposed.
+    /// </summary>
+    public void Next()
+    {
+        Batch.BatchCommands.Clear();
+        setupPending = false;
+    }
+
+    /// <summary>
+    /// The last round trip of an explicit transaction: the commands added since <see cref="Next"/>, then COMMIT.
+    /// </summary>
+    /// <remarks>
+    /// COMMIT as a statement of the batch rather than <see cref="NpgsqlTransaction.CommitAsync(CancellationToken)"/>
+    /// saves that round trip; Npgsql learns from the ReadyForQuery status that the transaction ended. If a
+    /// statement fails, Postgres skips the rest up to the Sync, COMMIT included, and disposal rolls back.
+    /// </remarks>
+    public async Task ExecuteAndCommitAsync(CancellationToken cancellationToken)
+    {
+        if (transaction is null)
+        {
+            throw new InvalidOperationException("ExecuteAndCommitAsync needs an explicit transaction");
+        }
+
+        Add("COMMIT");
+        await Batch.ExecuteNonQueryAsync(cancellationToken);
+        completed = true;
     }
 
     /// <summary>Commits an explicit transaction; an implicit one committed when its reader was read to the end.</summary>
@@ -105,6 +141,10 @@ internal sealed class RlsBatch : IAsyncDisposable
                 catch (NpgsqlException)
                 {
                     // The connection is broken; disposing it below returns nothing bad to the pool.
+                }
+                catch (InvalidOperationException)
+                {
+                    // A COMMIT sent in the batch failed and ended the transaction already.
                 }
             }
 
