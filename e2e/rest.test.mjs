@@ -13,13 +13,16 @@ const fn = `e2e_add_${suffix}`;
 const anon = createClient(stack.API_URL, stack.ANON_KEY, options);
 const admin = createClient(stack.API_URL, stack.SERVICE_ROLE_KEY, options);
 
+// Every worker reloads its own schema cache after DDL: wait until several requests in a row (round robin
+// over the stack's workers) all find the table.
 async function waitForTable(name) {
-  for (let i = 0; i < 100; i++) {
+  let inARow = 0;
+  for (let i = 0; i < 200 && inARow < 4; i++) {
     const { error } = await anon.from(name).select('*').limit(0);
-    if (!error) return;
-    await new Promise((r) => setTimeout(r, 100));
+    inARow = error ? 0 : inARow + 1;
+    if (error) await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${name} never reached the schema cache`);
+  if (inARow < 4) throw new Error(`${name} never reached every worker's schema cache`);
 }
 
 before(async () => {
