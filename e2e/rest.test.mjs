@@ -203,3 +203,19 @@ test('explain() is 406 until the project enables plans, then returns the plan of
     assert.equal((await patch(false)).status, 200);
   }
 });
+
+test('a table and a function are usable the moment their DDL commits, without waiting for the schema cache', async () => {
+  const fresh = `e2e_fresh_${suffix}`;
+  await sql(`CREATE TABLE public.${fresh} (id int PRIMARY KEY, note text);
+             CREATE FUNCTION public.${fresh}_count() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT count(*) FROM public.${fresh} $$;`);
+  const inserted = await admin.from(fresh).insert({ id: 1, note: 'now' }).select();
+  assert.equal(inserted.error, null);
+  assert.deepEqual(inserted.data, [{ id: 1, note: 'now' }]);
+  await sql(`ALTER TABLE public.${fresh} ADD COLUMN extra int DEFAULT 3`);
+  const read = await anon.from(fresh).select('id, extra');
+  assert.equal(read.error, null);
+  assert.deepEqual(read.data, [{ id: 1, extra: 3 }]);
+  const counted = await anon.rpc(`${fresh}_count`);
+  assert.equal(counted.error, null);
+  assert.equal(counted.data, 1);
+});

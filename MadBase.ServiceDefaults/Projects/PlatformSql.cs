@@ -40,6 +40,8 @@ internal static class PlatformSql
             EXECUTE format('GRANT anon, authenticated, service_role TO %I', login);
             EXECUTE format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
             EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), login);
+            -- As in Supabase, functions called through the API may use temporary tables.
+            EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO anon, authenticated, service_role', current_database());
         END
         $roles$;
         """;

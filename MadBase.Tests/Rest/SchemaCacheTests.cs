@@ -39,6 +39,104 @@ public sealed class SchemaCacheTests(StackFixture stack) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Ddl_UsedAtOnce_IsServedEvenBeforeTheNotificationArrives()
+    {
+        // Each step cuts the workers' LISTEN connections first; they reconnect only after a second, so the
+        // requests that follow the DDL at once can only succeed by catching up on a miss.
+        var listeners = (await project.QueryJsonAsync($"""
+            SELECT 1 FROM pg_stat_activity WHERE application_name = 'madbase-schema-listener:{project.Ref}'
+            """)).AsArray().Count;
+        Assert.True(listeners > 0);
+        await CutListenersAsync();
+        await project.ExecuteAsync("CREATE TABLE public.at_once (id int PRIMARY KEY, label text); INSERT INTO public.at_once VALUES (1, 'one')");
+        for (var i = 0; i < 4; i++)
+        {
+            var read = await project.GetAsync("/rest/v1/at_once?select=id,label");
+            Assert.Equal(HttpStatusCode.OK, read.Status);
+            RestProject.AssertJson(RestProject.Json("""[{"id":1,"label":"one"}]"""), read.Json);
+        }
+
+        // A write whose body names a column added a moment ago: the body is read again for the retry.
+        await CutListenersAsync();
+        await project.ExecuteAsync("ALTER TABLE public.at_once ADD COLUMN score int");
+        var insert = await project.SendAsync(
+            HttpMethod.Post, "/rest/v1/at_once", """{"id":2,"label":"two","score":5}""", project.ServiceKey, ("Prefer", "return=representation"));
+        Assert.Equal(HttpStatusCode.Created, insert.Status);
+        RestProject.AssertJson(RestProject.Json("""[{"id":2,"label":"two","score":5}]"""), insert.Json);
+
+        await CutListenersAsync();
+        await project.ExecuteAsync("CREATE FUNCTION public.at_once_twice(n int) RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT n * 2 $$");
+        var call = await project.SendAsync(HttpMethod.Post, "/rest/v1/rpc/at_once_twice", """{"n":21}""");
+        Assert.Equal(HttpStatusCode.OK, call.Status);
+        Assert.Equal("42", call.Body);
+
+        // A miss that is real stays one, after the one check.
+        var missing = await project.GetAsync("/rest/v1/never_created");
+        Assert.Equal(HttpStatusCode.NotFound, missing.Status);
+        Assert.Equal("PGRST205", missing.ErrorCode);
+        await WaitForListenersAsync(listeners);
+    }
+
+    [Fact]
+    public async Task Ddl_ByAnyRole_AndTemporaryTablesInReadOnlyCalls_StillWork()
+    {
+        // The DDL log's triggers run for every role; neither a plain role's DDL nor a temporary table made
+        // by a function the API calls may fail because of them.
+        await project.ExecuteAsync("""
+            DO $$ BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rest_cache_migrator') THEN CREATE ROLE rest_cache_migrator; END IF;
+            END $$;
+            GRANT CREATE, USAGE ON SCHEMA public TO rest_cache_migrator;
+            SET ROLE rest_cache_migrator;
+            CREATE TABLE public.by_migrator (id int);
+            GRANT SELECT ON public.by_migrator TO anon;
+            RESET ROLE;
+            CREATE FUNCTION public.scratch_sum() RETURNS int LANGUAGE plpgsql AS $$
+            BEGIN
+                CREATE TEMP TABLE IF NOT EXISTS scratch (n int) ON COMMIT DROP;
+                INSERT INTO scratch VALUES (2), (3);
+                RETURN (SELECT sum(n) FROM scratch);
+            END $$;
+            """);
+        Assert.Equal(HttpStatusCode.OK, (await project.GetAsync("/rest/v1/by_migrator")).Status);
+
+        var post = await project.SendAsync(HttpMethod.Post, "/rest/v1/rpc/scratch_sum", "{}");
+        Assert.True(post.Status == HttpStatusCode.OK, post.Body);
+        Assert.Equal("5", post.Body);
+
+        // The log keeps one row once DDL is done, and temporary tables add none.
+        var logged = await project.QueryJsonAsync("SELECT id FROM _madbase.schema_changes");
+        Assert.Single(logged.AsArray());
+        Assert.Equal("5", (await project.SendAsync(HttpMethod.Post, "/rest/v1/rpc/scratch_sum", "{}")).Body);
+        RestProject.AssertJson(logged, await project.QueryJsonAsync("SELECT id FROM _madbase.schema_changes"));
+    }
+
+    private Task CutListenersAsync() => project.ExecuteAsync($"""
+        SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE application_name = 'madbase-schema-listener:{project.Ref}'
+        """);
+
+    /// <summary>Until every worker listens again and has done the reload that follows; other tests count on both.</summary>
+    private async Task WaitForListenersAsync(int count)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var listening = (await project.QueryJsonAsync($"""
+                SELECT 1 FROM pg_stat_activity WHERE application_name = 'madbase-schema-listener:{project.Ref}' AND query = 'LISTEN pgrst'
+                """)).AsArray().Count;
+            if (listening >= count)
+            {
+                await Task.Delay(500);
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail("the schema listeners did not come back");
+    }
+
+    [Fact]
     public async Task Notify_ReloadSchema_PicksUpChangesWithoutEventTrigger()
     {
         await project.ExecuteAsync("""

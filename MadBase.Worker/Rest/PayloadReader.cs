@@ -9,7 +9,7 @@ internal sealed record Payload(string Json, IReadOnlyList<string> Keys, bool IsA
 {
     public static async Task<Payload> ReadAsync(HttpRequest request)
     {
-        using var streamReader = new StreamReader(request.Body, Encoding.UTF8);
+        using var streamReader = new StreamReader(request.Body, Encoding.UTF8, leaveOpen: true);
         var text = await streamReader.ReadToEndAsync(request.HttpContext.RequestAborted);
         var contentType = request.ContentType ?? string.Empty;
         if (contentType.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase))

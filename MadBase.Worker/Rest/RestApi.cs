@@ -41,31 +41,68 @@ internal static partial class RestApi
     /// <summary>Every failure leaves as PostgREST's error shape; database errors are mapped by SQLSTATE.</summary>
     private static async Task RunAsync(HttpContext context, TenantScope scope, SchemaCacheStore cache, ILogger logger, Func<RestContext, Task> handle)
     {
+        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        {
+            // Kept so that a request planned against a stale schema cache can run again (below).
+            context.Request.EnableBuffering(BodyKeptInMemory);
+        }
+
         RestContext? rest = null;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            rest = await RestContext.CreateAsync(context, scope, cache);
-            await handle(rest);
-        }
-        catch (RestException error) when (!context.Response.HasStarted)
-        {
-            await error.WriteAsync(context);
-        }
-        catch (PostgresException error) when (!context.Response.HasStarted)
-        {
-            LogDatabaseError(logger, error.SqlState, error.MessageText);
-            await RestExecutor.Translate(error, rest).WriteAsync(context);
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            // The client went away; nobody is left to answer.
-        }
-        catch (NpgsqlException error) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
-        {
-            LogConnectionError(logger, error);
-            await new RestException(StatusCodes.Status503ServiceUnavailable, "PGRST000", "Could not connect with the database").WriteAsync(context);
+            try
+            {
+                rest = await RestContext.CreateAsync(context, scope, cache);
+                await handle(rest);
+                return;
+            }
+            catch (RestException error) when (!context.Response.HasStarted)
+            {
+                // DDL committed just before this request may not have reached the cache yet: catch up, once.
+                if (attempt == 1 && error.IsSchemaMiss && rest is not null && Rewind(context.Request)
+                    && await cache.CatchUpAsync(rest.Project))
+                {
+                    LogRetriedAfterReload(logger, error.Code);
+                    continue;
+                }
+
+                await error.WriteAsync(context);
+            }
+            catch (PostgresException error) when (!context.Response.HasStarted)
+            {
+                LogDatabaseError(logger, error.SqlState, error.MessageText);
+                await RestExecutor.Translate(error, rest).WriteAsync(context);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away; nobody is left to answer.
+            }
+            catch (NpgsqlException error) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+            {
+                LogConnectionError(logger, error);
+                await new RestException(StatusCodes.Status503ServiceUnavailable, "PGRST000", "Could not connect with the database").WriteAsync(context);
+            }
+
+            return;
         }
     }
+
+    /// <summary>Bodies up to this size are kept in memory for a retry; larger ones in a temporary file.</summary>
+    private const int BodyKeptInMemory = 1024 * 1024;
+
+    private static bool Rewind(HttpRequest request)
+    {
+        if (!request.Body.CanSeek)
+        {
+            return HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
+        }
+
+        request.Body.Position = 0;
+        return true;
+    }
+
+    [LoggerMessage(EventId = 4012, Level = LogLevel.Information, Message = "Schema cache was behind the database ({Code}); reloaded and retried")]
+    private static partial void LogRetriedAfterReload(ILogger logger, string code);
 
     [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "Database error {SqlState}: {Message}")]
     private static partial void LogDatabaseError(ILogger logger, string sqlState, string message);

@@ -23,6 +23,12 @@ internal sealed class RestException(int status, string code, string message, str
     /// <summary>Details that PostgREST sends as JSON rather than text (PGRST201's list of candidate relationships).</summary>
     public JsonNode? DetailsJson { get; init; }
 
+    /// <summary>
+    /// The request names a table, column, relationship or function the schema cache lacks: one the DDL of
+    /// a moment ago may have created.
+    /// </summary>
+    public bool IsSchemaMiss => Code is "PGRST200" or "PGRST202" or "PGRST204" or "PGRST205" or "42703";
+
     public static RestException Parse(string message, string? details = null) =>
         new(StatusCodes.Status400BadRequest, "PGRST100", message, details);
 

@@ -29,7 +29,7 @@ internal static class RpcEndpoint
         }
         else
         {
-            using var reader = new StreamReader(rest.Http.Request.Body);
+            using var reader = new StreamReader(rest.Http.Request.Body, leaveOpen: true);
             rawBody = await reader.ReadToEndAsync(rest.Http.RequestAborted);
             JsonNode? node;
             try

@@ -10,6 +10,9 @@ namespace MadBase.Worker.Rest.SchemaCache;
 /// One schema cache per project. The first request loads it; afterwards a LISTEN connection on channel
 /// <c>pgrst</c> (fed by <c>NOTIFY pgrst, 'reload schema'</c> and by the DDL event trigger of the Rest
 /// migration) reloads it in the background, and requests keep the old model until the new one is ready.
+/// The notification can arrive after a request that already needs the change (a client creating a table
+/// and querying it at once), so a request that misses a table or function calls <see cref="CatchUpAsync"/>,
+/// which asks the database whether DDL committed after the snapshot the cache was read in.
 /// </summary>
 internal sealed partial class SchemaCacheStore : IAsyncDisposable
 {
@@ -32,6 +35,13 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
         return entry.CurrentAsync();
     }
 
+    /// <summary>
+    /// True after reloading the cache when DDL committed since it was read; false (at the cost of one small
+    /// query) when the cache is current, so the miss is real. Databases without the DDL log always say false.
+    /// </summary>
+    public Task<bool> CatchUpAsync(Project project) =>
+        projects.TryGetValue(project.Ref, out var entry) ? entry.CatchUpAsync() : Task.FromResult(false);
+
     /// <summary>Loads a fresh model now and swaps it in; used by the listener and by tests.</summary>
     public Task ReloadAsync(Project project) =>
         projects.GetOrAdd(project.Ref, _ => new ProjectSchema(this, project)).ReloadAsync();
@@ -52,14 +62,29 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
         }
     }
 
-    private async Task<SchemaModel> LoadAsync(Project project, CancellationToken cancellationToken)
+    private async Task<(SchemaModel Model, string? Snapshot)> LoadAsync(Project project, CancellationToken cancellationToken)
     {
         var dataSource = await databases.GetAsync(project);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        // One snapshot for the whole catalog, and its identity: CatchUpAsync asks what committed after it.
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        await using var current = new NpgsqlCommand("SELECT pg_catalog.pg_current_snapshot()::text", connection, transaction);
+        var snapshot = (string?)await current.ExecuteScalarAsync(cancellationToken);
         var model = await SchemaLoader.LoadAsync(connection, project.Settings.Rest.Schemas, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         LogLoaded(logger, project.Ref, model.Tables.Count, model.Functions.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        return model;
+        return (model, snapshot);
+    }
+
+    /// <summary>Whether DDL (logged by the Rest migration's event triggers) committed after the snapshot.</summary>
+    private async Task<bool> ChangedSinceAsync(Project project, string snapshot, CancellationToken cancellationToken)
+    {
+        var dataSource = await databases.GetAsync(project);
+        await using var command = dataSource.CreateCommand(
+            "SELECT _madbase.schema_changed_since($1::pg_snapshot) WHERE pg_catalog.to_regproc('_madbase.schema_changed_since') IS NOT NULL");
+        command.Parameters.AddWithValue(snapshot);
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 
     [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Schema cache of project {ProjectRef} loaded: {Tables} relations, {Functions} functions in {ElapsedMs:F0} ms")]
@@ -77,15 +102,19 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
         private readonly Project project;
         private readonly CancellationTokenSource stopping = new();
         private readonly SemaphoreSlim reloading = new(1, 1);
-        private Task<SchemaModel> current;
+        private readonly Lock gate = new();
         private readonly Task listener;
-        private int queued;
+        private Task<SchemaModel> current;
+        private string? snapshot;
+
+        /// <summary>The reload that has not started reading the catalog yet, which every new request for one joins.</summary>
+        private Task? queued;
 
         public ProjectSchema(SchemaCacheStore store, Project project)
         {
             this.store = store;
             this.project = project;
-            current = store.LoadAsync(project, stopping.Token);
+            current = FirstLoadAsync();
             listener = Task.Run(ListenAsync);
         }
 
@@ -95,27 +124,64 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
             if (task.IsFaulted || task.IsCanceled)
             {
                 // The first load failed (database down): the next request tries again.
-                Interlocked.CompareExchange(ref current, store.LoadAsync(project, stopping.Token), task);
+                Interlocked.CompareExchange(ref current, FirstLoadAsync(), task);
                 return current;
             }
 
             return task;
         }
 
-        public async Task ReloadAsync()
+        public async Task<bool> CatchUpAsync()
         {
-            // A burst of DDL (a migration) sends many notifications: one queued reload covers them all.
-            if (Interlocked.Exchange(ref queued, 1) == 1)
+            var readAt = Volatile.Read(ref snapshot);
+            if (readAt is null)
             {
-                return;
+                return false;
             }
 
-            await reloading.WaitAsync(stopping.Token);
-            Volatile.Write(ref queued, 0);
             try
             {
-                var fresh = await store.LoadAsync(project, stopping.Token);
-                current = Task.FromResult(fresh);
+                if (!await store.ChangedSinceAsync(project, readAt, stopping.Token))
+                {
+                    return false;
+                }
+            }
+            catch (Exception error) when (error is NpgsqlException or TimeoutException)
+            {
+                return false;
+            }
+
+            await ReloadAsync();
+            return true;
+        }
+
+        /// <summary>
+        /// A burst of DDL (a migration) sends many notifications: they all join the one queued reload, which
+        /// starts once the running one (if any) is done, so it reads the catalog after every one of them.
+        /// </summary>
+        public Task ReloadAsync()
+        {
+            lock (gate)
+            {
+                return queued ??= QueuedReloadAsync();
+            }
+        }
+
+        private async Task QueuedReloadAsync()
+        {
+            // Off the caller's thread, so that the lock in ReloadAsync is released before this one is taken.
+            await Task.Yield();
+            await reloading.WaitAsync(stopping.Token);
+            lock (gate)
+            {
+                queued = null;
+            }
+
+            try
+            {
+                var (model, readAt) = await store.LoadAsync(project, stopping.Token);
+                current = Task.FromResult(model);
+                Volatile.Write(ref snapshot, readAt);
             }
             catch (Exception error) when (error is NpgsqlException or TimeoutException)
             {
@@ -125,6 +191,13 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
             {
                 reloading.Release();
             }
+        }
+
+        private async Task<SchemaModel> FirstLoadAsync()
+        {
+            var (model, readAt) = await store.LoadAsync(project, stopping.Token);
+            Volatile.Write(ref snapshot, readAt);
+            return model;
         }
 
         public async ValueTask DisposeAsync()
