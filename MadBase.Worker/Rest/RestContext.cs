@@ -43,7 +43,7 @@ internal sealed record RestContext(
     }
 
     public DbTable Table(string name) =>
-        Schema.Table(SchemaName, name) ?? throw RestException.UnknownTable(SchemaName, name);
+        Schema.Table(SchemaName, name) ?? throw RestException.UnknownTable(SchemaName, name, Schema.Tables.Where(t => t.Schema == SchemaName).Select(t => t.Name));
 
     /// <summary>The query string as ordered pairs; repeated keys stay repeated (filters on the same column).</summary>
     public IEnumerable<KeyValuePair<string, string>> Query() =>

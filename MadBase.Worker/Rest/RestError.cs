@@ -35,8 +35,11 @@ internal sealed class RestException(int status, string code, string message, str
     public static RestException UnknownColumn(string table, string column) =>
         new(StatusCodes.Status400BadRequest, "42703", $"column {table}.{column} does not exist");
 
-    public static RestException UnknownTable(string schema, string table) =>
-        new(StatusCodes.Status404NotFound, "PGRST205", $"Could not find the table '{schema}.{table}' in the schema cache");
+    /// <summary>PGRST205, with PostgREST 13's hint naming the closest relation of the schema when one is close enough.</summary>
+    public static RestException UnknownTable(string schema, string table, IEnumerable<string> relations) =>
+        new(
+            StatusCodes.Status404NotFound, "PGRST205", $"Could not find the table '{schema}.{table}' in the schema cache", null,
+            Planning.FuzzyNames.Closest(relations, table) is { } closest ? $"Perhaps you meant the table '{schema}.{closest}'" : null);
 
     public static RestException UnknownWriteColumn(string table, string column) =>
         new(StatusCodes.Status400BadRequest, "PGRST204", $"Could not find the '{column}' column of '{table}' in the schema cache");

@@ -38,4 +38,19 @@ internal sealed class ReadNode(DbTable table, string alias)
     public bool Spread { get; init; }
 
     public bool HasAggregates => Outputs.OfType<ColumnOutput>().Any(c => c.Aggregate is not null);
+
+    /// <summary>A filter of the parent tests whether this embed is null (<c>rel=not.is.null</c>): it is joined even when counting.</summary>
+    public bool NullFiltered { get; set; }
+
+    /// <summary>
+    /// <c>rel()</c>, with nothing selected in it or in its own embeds: it only filters (with <c>!inner</c> or a
+    /// null filter) and, as in PostgREST, does not appear in the output.
+    /// </summary>
+    public bool IsEmpty => !Outputs.OfType<ColumnOutput>().Any() && Outputs.OfType<EmbedOutput>().All(e => e.Child.IsEmpty);
 }
+
+/// <summary>
+/// <c>rel=is.null</c> / <c>rel=not.is.null</c> on an embedded resource: whether the parent row has (to-one) a
+/// related row or (to-many) any related rows left by the embed's own filters (PostgREST's null embed filter).
+/// </summary>
+internal sealed record EmbedNullCondition(ReadNode Child, bool IsNull) : Condition;

@@ -50,7 +50,7 @@ internal sealed partial class ReadPlanner(SchemaModel schema, bool aggregatesEna
 
     public static void CheckField(DbTable table, Field field)
     {
-        if (table.Column(field.Name) is null)
+        if (!table.HasField(field.Name))
         {
             throw RestException.UnknownColumn(table.Name, field.Name);
         }
@@ -80,20 +80,45 @@ internal sealed partial class ReadPlanner(SchemaModel schema, bool aggregatesEna
 
     private void Fill(ReadNode node, IReadOnlyList<SelectItem> items, QueryAst ast, string path)
     {
+        FillOutputs(node, items, ast, path);
         if (ast.Nodes.TryGetValue(path, out var options))
         {
-            CheckConditions(node.Table, options.Conditions);
+            var conditions = options.Conditions.Select(c => WithEmbedNullFilters(node, c)).ToList();
+            CheckConditions(node.Table, conditions);
             foreach (var term in options.Order)
             {
                 CheckField(node.Table, term.Field);
             }
 
-            node.Conditions.AddRange(options.Conditions);
+            node.Conditions.AddRange(conditions);
             node.Order = options.Order;
             node.Limit = options.Limit;
             node.Offset = options.Offset;
         }
+    }
 
+    /// <summary>
+    /// <c>rel=is.null</c> or <c>rel=not.is.null</c> (also inside or/and) where <c>rel</c> names an embed of this node
+    /// filters on the embed (PostgREST's addNullEmbedFilters); anything else stays a column filter.
+    /// </summary>
+    private static Condition WithEmbedNullFilters(ReadNode node, Condition condition)
+    {
+        switch (condition)
+        {
+            case LogicCondition logic:
+                return logic with { Children = [.. logic.Children.Select(c => WithEmbedNullFilters(node, c))] };
+            case FilterCondition { Field.Path.Count: 0, Operation: { Operator: "is", Modifier: null } op } filter
+                when op.Value.Equals("null", StringComparison.OrdinalIgnoreCase)
+                     && node.Outputs.OfType<EmbedOutput>().Select(e => e.Child).FirstOrDefault(c => c.OutputName == filter.Field.Name) is { } child:
+                child.NullFiltered = true;
+                return new EmbedNullCondition(child, !filter.Negated);
+            default:
+                return condition;
+        }
+    }
+
+    private void FillOutputs(ReadNode node, IReadOnlyList<SelectItem> items, QueryAst ast, string path)
+    {
         foreach (var item in items)
         {
             switch (item)

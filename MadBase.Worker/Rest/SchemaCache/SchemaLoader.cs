@@ -17,7 +17,7 @@ internal static class SchemaLoader
                  {
                      (SchemaQueries.Relations, true), (SchemaQueries.Columns, true), (SchemaQueries.UniqueKeys, true),
                      (SchemaQueries.ForeignKeys, false), (SchemaQueries.PrimaryKeys, false), (SchemaQueries.Views, true),
-                     (SchemaQueries.Functions, true), (SchemaQueries.GeoJson, true),
+                     (SchemaQueries.Functions, true), (SchemaQueries.GeoJson, true), (SchemaQueries.Computed, true),
                  })
         {
             var command = new NpgsqlBatchCommand(sql);
@@ -100,6 +100,14 @@ internal static class SchemaLoader
             geoJson = Sql.Ident.Quote(reader.GetString(0)) + "." + Sql.Ident.Quote(reader.GetString(1));
         }
 
+        var computed = new List<(string Schema, string Function, string TableSchema, string Table, string? TargetSchema, string? Target, bool ToOne)>();
+        await reader.NextResultAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            computed.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetBoolean(6)));
+        }
+
         var exposed = relations.ToDictionary(r => r.Oid, r =>
         {
             var k = keys.GetValueOrDefault((r.Schema, r.Name));
@@ -114,8 +122,31 @@ internal static class SchemaLoader
             .Select(r => viewPrimaryKeys.TryGetValue(r.Oid, out var pk)
                 ? exposed[r.Oid] with { PrimaryKey = pk, UniqueKeys = [pk] }
                 : exposed[r.Oid])
+            .Select(t => WithComputedFields(t, computed))
             .ToList();
-        return new SchemaModel(schemas, tables, foreignKeys, functions, geoJson);
+        var computedRelationships = computed
+            .Where(c => c.Target is not null)
+            .Select(c => new DbComputedRelationship(c.Schema, c.Function, c.TableSchema, c.Table, c.TargetSchema!, c.Target!, c.ToOne))
+            .ToList();
+        return new SchemaModel(schemas, tables, foreignKeys, functions, geoJson, computedRelationships);
+    }
+
+    /// <summary>
+    /// Functions of a relation's row that return a value rather than rows: its computed fields. As PostgREST's
+    /// search path would, a function of the relation's own schema wins over one of <c>public</c>.
+    /// </summary>
+    private static DbTable WithComputedFields(
+        DbTable table, List<(string Schema, string Function, string TableSchema, string Table, string? TargetSchema, string? Target, bool ToOne)> computed)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var c in computed
+                     .Where(c => c.Target is null && c.TableSchema == table.Schema && c.Table == table.Name && (c.Schema == table.Schema || c.Schema == "public"))
+                     .OrderBy(c => c.Schema == table.Schema ? 0 : 1))
+        {
+            fields.TryAdd(c.Function, Sql.Ident.Quote(c.Schema) + "." + Sql.Ident.Quote(c.Function));
+        }
+
+        return fields.Count == 0 ? table : table with { ComputedFields = fields };
     }
 
     private static async Task<List<DbFunction>> ReadFunctionsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)

@@ -17,6 +17,15 @@ internal sealed record DbTable(
 
     public DbColumn? Column(string name) => byName.GetValueOrDefault(name);
 
+    /// <summary>
+    /// Computed fields: functions of one argument, this relation's row, by name → the function's quoted qualified
+    /// name. PostgREST lets Postgres resolve <c>table.name</c> as <c>name(table)</c>; here the call is explicit.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ComputedFields { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>A column or a computed field: what select, filters and order may name.</summary>
+    public bool HasField(string name) => byName.ContainsKey(name) || ComputedFields.ContainsKey(name);
+
     public string QualifiedName => Sql.Ident.Quote(Schema) + "." + Sql.Ident.Quote(Name);
 
     /// <summary>Views and materialized views: embedding through them needs their columns traced to base tables.</summary>
@@ -31,6 +40,16 @@ internal sealed record DbTable(
 internal sealed record DbForeignKey(
     string Name, string FromSchema, string FromTable, IReadOnlyList<string> Columns,
     string ToSchema, string ToTable, IReadOnlyList<string> RefColumns, bool OneToOne = false);
+
+/// <summary>
+/// A computed relationship (PostgREST): <c>Schema.Function(TableSchema.Table) RETURNS [SETOF] Target</c>, embeddable
+/// from <c>Table</c> under the function's name; to-one when it returns a single row (not SETOF, or ROWS 1).
+/// </summary>
+internal sealed record DbComputedRelationship(
+    string Schema, string Function, string TableSchema, string Table, string TargetSchema, string Target, bool ToOne)
+{
+    public string QualifiedName => Sql.Ident.Quote(Schema) + "." + Sql.Ident.Quote(Function);
+}
 
 internal sealed record DbFunctionArg(string Name, string Type, bool HasDefault);
 
@@ -63,7 +82,8 @@ internal sealed class SchemaModel(
     IReadOnlyList<DbTable> tables,
     IReadOnlyList<DbForeignKey> foreignKeys,
     IReadOnlyList<DbFunction> functions,
-    string? geoJsonFunction = null)
+    string? geoJsonFunction = null,
+    IReadOnlyList<DbComputedRelationship>? computedRelationships = null)
 {
     private readonly Dictionary<(string, string), DbTable> tablesByName =
         tables.ToDictionary(t => (t.Schema, t.Name));
@@ -78,6 +98,8 @@ internal sealed class SchemaModel(
     public IReadOnlyList<DbForeignKey> ForeignKeys { get; } = foreignKeys;
 
     public IReadOnlyList<DbFunction> Functions { get; } = functions;
+
+    public IReadOnlyList<DbComputedRelationship> ComputedRelationships { get; } = computedRelationships ?? [];
 
     /// <summary>PostGIS's <c>ST_AsGeoJSON(record)</c>, schema-qualified and quoted; null without PostGIS (no GeoJSON output).</summary>
     public string? GeoJsonFunction { get; } = geoJsonFunction;

@@ -11,7 +11,7 @@ internal static class SchemaQueries
                c.relkind IN ('r', 'p') OR (c.relkind IN ('v', 'f') AND (pg_relation_is_updatable(c.oid::regclass, true) & 8) = 8),
                c.oid
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'v', 'm', 'f', 'p')
+        WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'v', 'm', 'f', 'p') AND NOT c.relispartition
         ORDER BY n.nspname, c.relname
         """;
 
@@ -22,7 +22,7 @@ internal static class SchemaQueries
         JOIN pg_class c ON c.oid = a.attrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-        WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'v', 'm', 'f', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'v', 'm', 'f', 'p') AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped
         ORDER BY n.nspname, c.relname, a.attnum
         """;
 
@@ -39,12 +39,13 @@ internal static class SchemaQueries
 
     // Every foreign key, by oids and column numbers: a key between tables of other schemas still joins views
     // over them. Partitions' copies of a key (conparentid <> 0) are left out. One-to-one when the
-    // referencing columns are exactly a unique index of their table.
+    // referencing columns are exactly a primary key or unique constraint of their table (as PostgREST: a
+    // unique index that is not a constraint does not count).
     public const string ForeignKeys = """
         SELECT con.conname, con.conrelid, con.conkey::int[], con.confrelid, con.confkey::int[],
-               EXISTS (SELECT 1 FROM pg_index i
-                       WHERE i.indrelid = con.conrelid AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
-                         AND (SELECT array_agg(k ORDER BY k) FROM unnest(i.indkey::int2[]) AS k)
+               EXISTS (SELECT 1 FROM pg_constraint u
+                       WHERE u.conrelid = con.conrelid AND u.contype IN ('p', 'u')
+                         AND (SELECT array_agg(k ORDER BY k) FROM unnest(u.conkey) AS k)
                            = (SELECT array_agg(k ORDER BY k) FROM unnest(con.conkey) AS k))
         FROM pg_constraint con
         WHERE con.contype = 'f' AND con.conparentid = 0 AND con.connamespace <> 'pg_catalog'::regnamespace
@@ -70,6 +71,24 @@ internal static class SchemaQueries
         SELECT r.ev_class, r.ev_action::text
         FROM pg_rewrite r
         WHERE r.rulename = '_RETURN' AND r.ev_class IN (SELECT oid FROM needed)
+        """;
+
+    // Functions of one argument, a row of an exposed relation (PostgREST's computed fields and computed
+    // relationships): the argument's relation, and the relation the function returns when it returns rows of
+    // one (with whether it is a single row: not SETOF, or ROWS 1).
+    public const string Computed = """
+        SELECT n.nspname, p.proname, an.nspname, ac.relname, rn.nspname, rc.relname, NOT p.proretset OR p.prorows = 1
+        FROM pg_proc p
+        JOIN pg_namespace n ON n.oid = p.pronamespace
+        JOIN pg_type at ON at.oid = p.proargtypes[0]
+        JOIN pg_class ac ON ac.oid = at.typrelid AND ac.relkind IN ('r', 'v', 'm', 'f', 'p')
+        JOIN pg_namespace an ON an.oid = ac.relnamespace
+        LEFT JOIN pg_type rt ON rt.oid = p.prorettype
+        LEFT JOIN pg_class rc ON rc.oid = rt.typrelid AND rc.relkind IN ('r', 'v', 'm', 'f', 'p')
+        LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+        WHERE n.nspname = ANY($1) AND p.prokind = 'f' AND p.pronargs = 1 AND an.nspname = ANY($1)
+          AND p.prorettype <> 'void'::regtype AND rt.typtype <> 'p'
+        ORDER BY n.nspname, p.proname
         """;
 
     // PostGIS's ST_AsGeoJSON(record) (PostGIS 3+), for application/geo+json; the extension's own first.

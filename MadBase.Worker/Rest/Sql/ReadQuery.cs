@@ -35,15 +35,19 @@ internal static class ReadQuery
 
                         break;
                     case EmbedOutput embed:
-                        select.Add(EmbedSql(st, node, embed.Child, joins, groupBy));
+                        if (EmbedSql(st, node, embed.Child, joins, groupBy) is { } embedded)
+                        {
+                            select.Add(embedded);
+                        }
+
                         break;
                 }
             }
         }
         else
         {
-            // Inner embeds still decide which parent rows exist.
-            foreach (var embed in node.Outputs.OfType<EmbedOutput>().Where(e => e.Child.Inner))
+            // Inner embeds, and embeds a null filter tests, still decide which parent rows exist.
+            foreach (var embed in node.Outputs.OfType<EmbedOutput>().Where(e => e.Child.Inner || e.Child.NullFiltered))
             {
                 EmbedSql(st, node, embed.Child, joins, groupBy);
             }
@@ -52,6 +56,12 @@ internal static class ReadQuery
         }
 
         var from = new StringBuilder();
+        if (node.Relationship?.Computed is { } computed && parent is not null)
+        {
+            // A computed relationship: the function returns the rows related to the parent's row.
+            source = $"{computed.QualifiedName}({Ident.Quote(parent.Alias)}::{parent.Table.QualifiedName})";
+        }
+
         from.Append(source ?? node.Table.QualifiedName).Append(" AS ").Append(Ident.Quote(node.Alias));
         var where = new List<string>();
         if (node.Relationship is { } rel && parent is not null)
@@ -96,7 +106,7 @@ internal static class ReadQuery
         var name = Ident.Quote(column.OutputName);
         if (column.Aggregate is { } aggregate)
         {
-            var argument = column.Field.Name == "*" ? "*" : FieldSql(st, node.Alias, column.Field);
+            var argument = column.Field.Name == "*" ? "*" : FieldSql(st, node, column.Field);
             if (column.Cast is { } inner)
             {
                 argument = $"({argument})::{inner}";
@@ -117,7 +127,7 @@ internal static class ReadQuery
             return (star, star);
         }
 
-        var expression = FieldSql(st, node.Alias, column.Field);
+        var expression = FieldSql(st, node, column.Field);
         if (column.Cast is { } cast)
         {
             expression = $"({expression})::{cast}";
@@ -126,7 +136,13 @@ internal static class ReadQuery
         return (expression + " AS " + name, expression);
     }
 
-    private static string EmbedSql(Statement st, ReadNode parent, ReadNode child, StringBuilder joins, List<string> groupBy)
+    /// <summary>
+    /// The LATERAL join of an embed and what the parent selects of it (null for an empty embed, which only
+    /// filters). As PostgREST, the embedded JSON is jsonb (so its objects are formatted and ordered as jsonb
+    /// prints them), and a to-many embed's aggregate stays null without rows until the parent selects it,
+    /// so a null filter can tell.
+    /// </summary>
+    private static string? EmbedSql(Statement st, ReadNode parent, ReadNode child, StringBuilder joins, List<string> groupBy)
     {
         var joinAlias = Ident.Quote(child.Alias + "_e");
         var inner = Node(st, child, parent);
@@ -134,23 +150,52 @@ internal static class ReadQuery
         if (child.Spread)
         {
             joins.Append(join).Append(inner).Append(") AS ").Append(joinAlias).Append(" ON TRUE");
+            if (child.IsEmpty)
+            {
+                return null;
+            }
+
             groupBy.Add(joinAlias + ".*");
             return joinAlias + ".*";
         }
 
         var rows = Ident.Quote(child.Alias + "_r");
-        string body = child.Relationship!.ToOne
-            ? $"SELECT row_to_json({rows}.*) AS \"body\" FROM ({inner}) AS {rows}"
-            : $"SELECT coalesce(json_agg({rows}.*), '[]') AS \"body\" FROM ({inner}) AS {rows}" + (child.Inner ? " HAVING count(*) > 0" : string.Empty);
-        joins.Append(join).Append(body).Append(") AS ").Append(joinAlias).Append(" ON TRUE");
-        var expression = joinAlias + ".\"body\"";
-        groupBy.Add(joinAlias + ".\"body\"::text");
+        var body = Ident.Quote(EmbedBody);
+        var toOne = child.Relationship!.ToOne;
+        var aggregate = toOne
+            ? $"SELECT row_to_json({rows}.*)::jsonb AS {body} FROM ({inner}) AS {rows}"
+            : $"SELECT json_agg({rows}.*)::jsonb AS {body} FROM ({inner}) AS {rows}";
+        joins.Append(join).Append(aggregate).Append(") AS ").Append(joinAlias)
+            .Append(child.Inner ? $" ON {joinAlias}.{body} IS NOT NULL" : " ON TRUE");
+        if (child.IsEmpty)
+        {
+            return null;
+        }
+
+        var expression = toOne ? $"{joinAlias}.{body}" : $"coalesce({joinAlias}.{body}, '[]')";
+        groupBy.Add(expression);
         return expression + " AS " + Ident.Quote(child.OutputName);
     }
 
-    public static string FieldSql(Statement st, string alias, Field field)
+    /// <summary>The column of an embed's LATERAL subquery that holds its JSON.</summary>
+    private const string EmbedBody = "body";
+
+    /// <summary>
+    /// A column, or a computed field called on the row (<c>fn(alias::table)</c>: the cast lets the row of a write's
+    /// CTE or a function's result stand for the table's row), then the JSON path.
+    /// </summary>
+    public static string FieldSql(Statement st, ReadNode node, Field field)
     {
-        var sql = new StringBuilder(Ident.Quote(alias)).Append('.').Append(Ident.Quote(field.Name));
+        var sql = new StringBuilder();
+        if (node.Table.Column(field.Name) is null && node.Table.ComputedFields.TryGetValue(field.Name, out var function))
+        {
+            sql.Append(function).Append('(').Append(Ident.Quote(node.Alias)).Append("::").Append(node.Table.QualifiedName).Append(')');
+        }
+        else
+        {
+            sql.Append(Ident.Quote(node.Alias)).Append('.').Append(Ident.Quote(field.Name));
+        }
+
         foreach (var step in field.Path)
         {
             sql.Append(step.AsText ? "->>" : "->");
@@ -178,7 +223,7 @@ internal static class ReadQuery
 
     private static string OrderSql(Statement st, ReadNode node, OrderTerm term)
     {
-        var sql = FieldSql(st, node.Alias, term.Field) + (term.Descending ? " DESC" : " ASC");
+        var sql = FieldSql(st, node, term.Field) + (term.Descending ? " DESC" : " ASC");
         return term.NullsFirst switch
         {
             true => sql + " NULLS FIRST",
@@ -197,6 +242,9 @@ internal static class ReadQuery
             case FilterCondition filter:
                 var sql = FilterSql(st, node, filter);
                 return filter.Negated ? "NOT (" + sql + ")" : sql;
+            case EmbedNullCondition embedNull:
+                var embedded = Ident.Quote(embedNull.Child.Alias + "_e");
+                return $"{(embedNull.Child.Spread ? embedded : embedded + "." + Ident.Quote(EmbedBody))} IS {(embedNull.IsNull ? "NOT " : string.Empty)}DISTINCT FROM NULL";
             default:
                 throw new InvalidOperationException("unknown condition");
         }
@@ -205,7 +253,7 @@ internal static class ReadQuery
     private static string FilterSql(Statement st, ReadNode node, FilterCondition filter)
     {
         var op = filter.Operation;
-        var field = FieldSql(st, node.Alias, filter.Field);
+        var field = FieldSql(st, node, filter.Field);
         if (op.Modifier is { } modifier)
         {
             var items = op.Operator is "like" or "ilike" ? op.List!.Select(v => v.Replace('*', '%')) : op.List!;
