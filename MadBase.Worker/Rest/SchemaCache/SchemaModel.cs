@@ -32,7 +32,8 @@ internal sealed record DbForeignKey(
     string Name, string FromSchema, string FromTable, IReadOnlyList<string> Columns,
     string ToSchema, string ToTable, IReadOnlyList<string> RefColumns, bool OneToOne = false);
 
-internal sealed record DbFunctionArg(string Name, string Type, bool HasDefault);
+/// <summary>An input argument; a VARIADIC one is passed as <c>VARIADIC name := array</c>.</summary>
+internal sealed record DbFunctionArg(string Name, string Type, bool HasDefault, bool Variadic = false);
 
 /// <summary>
 /// A function callable as /rpc/name. <c>ReturnsRelation</c> is set when it returns a table's row type, a
