@@ -9,6 +9,7 @@ internal static partial class RestApi
 {
     private static readonly string[] TableMethods = ["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"];
     private static readonly string[] RpcMethods = ["GET", "HEAD", "POST"];
+    private static readonly string[] InfoMethods = ["OPTIONS"];
 
     public static IEndpointRouteBuilder MapRestApi(this IEndpointRouteBuilder routes)
     {
@@ -16,6 +17,12 @@ internal static partial class RestApi
         rest.MapGet("/", GetOpenApi);
         rest.MapMethods("/rpc/{name}", RpcMethods, CallFunction);
         rest.MapMethods("/{name}", TableMethods, HandleTable);
+        rest.MapMethods("/", InfoMethods, (HttpContext context, TenantScope scope, SchemaCacheStore cache, ILogger<RestExecutor> logger) =>
+            RunAsync(context, scope, cache, logger, InfoEndpoint.SchemaAsync));
+        rest.MapMethods("/rpc/{name}", InfoMethods, (HttpContext context, string name, TenantScope scope, SchemaCacheStore cache, ILogger<RestExecutor> logger) =>
+            RunAsync(context, scope, cache, logger, r => InfoEndpoint.FunctionAsync(r, name)));
+        rest.MapMethods("/{name}", InfoMethods, (HttpContext context, string name, TenantScope scope, SchemaCacheStore cache, ILogger<RestExecutor> logger) =>
+            RunAsync(context, scope, cache, logger, r => InfoEndpoint.TableAsync(r, name)));
         return routes;
     }
 

@@ -18,7 +18,7 @@ internal sealed record RestContext(
     public bool IsRead => HttpMethods.IsGet(Http.Request.Method) || HttpMethods.IsHead(Http.Request.Method);
 
     /// <summary><c>Prefer: tx=rollback</c>, honoured only where the project allows it (db-tx-end=commit-allow-override).</summary>
-    public bool Rollback => Preferences.Rollback && Project.Settings.Rest.AllowTxRollback;
+    public bool Rollback => Preferences.Rollback == true && Project.Settings.Rest.AllowTxRollback;
 
     public static async Task<RestContext> CreateAsync(HttpContext http, TenantScope scope, SchemaCacheStore cache)
     {
@@ -37,7 +37,7 @@ internal sealed record RestContext(
         }
 
         var schemaName = profile.Length > 0 ? profile : exposed.Count > 0 ? exposed[0] : "public";
-        var preferences = Preferences.Parse(request.Headers["Prefer"]);
+        var preferences = Preferences.Parse(request.Headers["Prefer"], project.Settings.Rest.AllowTxRollback);
         var representation = Representation.Negotiate(request.Headers.Accept.ToString(), project.Settings.Rest.PlanEnabled, schema.GeoJsonFunction);
         return new RestContext(http, tenant, project, schema, schemaName, preferences, representation);
     }

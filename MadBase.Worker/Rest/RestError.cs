@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -29,6 +30,12 @@ internal sealed class RestException(int status, string code, string message, str
     /// </summary>
     public bool IsSchemaMiss => Code is "PGRST200" or "PGRST202" or "PGRST204" or "PGRST205" or "42703";
 
+    /// <summary>Extra response headers (a 416's Content-Range, or those a <c>RAISE SQLSTATE 'PGRST'</c> chooses); when set, no WWW-Authenticate.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? Headers { get; init; }
+
+    /// <summary>The status line's text, when a <c>RAISE SQLSTATE 'PGRST'</c> names one.</summary>
+    public string? ReasonPhrase { get; init; }
+
     public static RestException Parse(string message, string? details = null) =>
         new(StatusCodes.Status400BadRequest, "PGRST100", message, details);
 
@@ -44,37 +51,72 @@ internal sealed class RestException(int status, string code, string message, str
     public static RestException UnknownWriteColumn(string table, string column) =>
         new(StatusCodes.Status400BadRequest, "PGRST204", $"Could not find the '{column}' column of '{table}' in the schema cache");
 
+    /// <summary>PostgREST's pgErrorStatus (Error.hs) over the SQLSTATE; <c>RAISE SQLSTATE 'PGRST'</c> takes full control.</summary>
     public static RestException FromPostgres(PostgresException error, bool anonymous)
     {
         var state = error.SqlState;
-        var status = state switch
-        {
-            "23503" or "23505" => StatusCodes.Status409Conflict,
-            "42501" => anonymous ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden,
-            "42P01" or "42883" => StatusCodes.Status404NotFound,
-            "P0001" => StatusCodes.Status400BadRequest,
-            "25006" => StatusCodes.Status405MethodNotAllowed,
-            "57014" => StatusCodes.Status500InternalServerError,
-            "40001" => StatusCodes.Status409Conflict,
-            "53400" => StatusCodes.Status500InternalServerError,
-            "PT400" => 400,
-            _ when state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("53", StringComparison.Ordinal) => StatusCodes.Status503ServiceUnavailable,
-            _ when state.StartsWith("PT", StringComparison.Ordinal) && int.TryParse(state.AsSpan(2), out var custom) && custom is >= 100 and <= 599 => custom,
-            _ => StatusCodes.Status400BadRequest,
-        };
         // Npgsql hides details unless the connection string opts in; say nothing rather than its placeholder.
         var details = error.Detail is { } d && d.StartsWith("Detail redacted", StringComparison.Ordinal) ? null : error.Detail;
-        return new RestException(status, state, error.MessageText, details, error.Hint);
+        if (state == "PGRST")
+        {
+            return RaisedError.FromPgrst(error.MessageText, details);
+        }
+
+        return new RestException(StatusOf(state, error.MessageText, anonymous), state, error.MessageText, details, error.Hint);
     }
+
+    private static int StatusOf(string state, string message, bool anonymous) => state switch
+    {
+        _ when state.StartsWith("08", StringComparison.Ordinal) => StatusCodes.Status503ServiceUnavailable,
+        _ when state.StartsWith("09", StringComparison.Ordinal) => StatusCodes.Status500InternalServerError,
+        _ when state.StartsWith("0L", StringComparison.Ordinal) || state.StartsWith("0P", StringComparison.Ordinal) => StatusCodes.Status403Forbidden,
+        "23503" or "23505" => StatusCodes.Status409Conflict,
+        "25006" => StatusCodes.Status405MethodNotAllowed,
+        // pg-safeupdate's refusal is the client's fault; other cardinality violations are the function's.
+        "21000" => message.EndsWith("requires a WHERE clause", StringComparison.Ordinal) ? StatusCodes.Status400BadRequest : StatusCodes.Status500InternalServerError,
+        _ when state.StartsWith("25", StringComparison.Ordinal) => StatusCodes.Status500InternalServerError,
+        _ when state.StartsWith("28", StringComparison.Ordinal) => StatusCodes.Status403Forbidden,
+        _ when state.StartsWith("2D", StringComparison.Ordinal) || state.StartsWith("38", StringComparison.Ordinal)
+            || state.StartsWith("39", StringComparison.Ordinal) || state.StartsWith("3B", StringComparison.Ordinal)
+            || state.StartsWith("40", StringComparison.Ordinal) => StatusCodes.Status500InternalServerError,
+        "53400" => StatusCodes.Status500InternalServerError,
+        _ when state.StartsWith("53", StringComparison.Ordinal) => StatusCodes.Status503ServiceUnavailable,
+        _ when state.StartsWith("54", StringComparison.Ordinal) || state.StartsWith("55", StringComparison.Ordinal) => StatusCodes.Status500InternalServerError,
+        "57P01" => StatusCodes.Status503ServiceUnavailable,
+        _ when state.StartsWith("57", StringComparison.Ordinal) || state.StartsWith("58", StringComparison.Ordinal)
+            || state.StartsWith("F0", StringComparison.Ordinal) || state.StartsWith("HV", StringComparison.Ordinal) => StatusCodes.Status500InternalServerError,
+        "P0001" => StatusCodes.Status400BadRequest,
+        _ when state.StartsWith("P0", StringComparison.Ordinal) || state.StartsWith("XX", StringComparison.Ordinal) => StatusCodes.Status500InternalServerError,
+        "42883" => message.StartsWith("function xmlagg(", StringComparison.Ordinal) ? StatusCodes.Status406NotAcceptable : StatusCodes.Status404NotFound,
+        "42P01" => StatusCodes.Status404NotFound,
+        "42P17" => StatusCodes.Status500InternalServerError,
+        "42501" => anonymous ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden,
+        // RAISE SQLSTATE 'PT402' answers 402; a PT code that is not a number is the function's error.
+        _ when state.StartsWith("PT", StringComparison.Ordinal) =>
+            int.TryParse(state.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out var custom) && custom is >= 100 and <= 999
+                ? custom
+                : StatusCodes.Status500InternalServerError,
+        _ => StatusCodes.Status400BadRequest,
+    };
 
     public async Task WriteAsync(HttpContext context)
     {
         var response = context.Response;
         response.StatusCode = Status;
         response.ContentType = "application/json; charset=utf-8";
-        if (Status == StatusCodes.Status401Unauthorized)
+        if (Status == StatusCodes.Status401Unauthorized && Headers is null)
         {
             response.Headers.WWWAuthenticate = "Bearer";
+        }
+
+        foreach (var (name, value) in Headers ?? [])
+        {
+            response.Headers[name] = value;
+        }
+
+        if (ReasonPhrase is not null && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseFeature>() is { } feature)
+        {
+            feature.ReasonPhrase = ReasonPhrase;
         }
 
         if (HttpMethods.IsHead(context.Request.Method))

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using MadBase.Worker.Rest.Parsing;
 
 namespace MadBase.Worker.Rest;
@@ -17,14 +15,9 @@ internal static class RestResponse
             response.Headers.ContentRange = contentRange;
         }
 
-        if (rest.Preferences.Applied.Count > 0)
+        if (rest.Preferences.Applied(Scope(rest), ResolutionApplies(rest)) is { } applied)
         {
-            response.Headers["Preference-Applied"] = string.Join(", ", rest.Preferences.Applied);
-        }
-
-        if (rest.Project.Settings.Rest.Schemas.Count > 1)
-        {
-            response.Headers["Content-Profile"] = rest.SchemaName;
+            response.Headers["Preference-Applied"] = applied;
         }
 
         if (body is null || status == StatusCodes.Status204NoContent)
@@ -32,21 +25,13 @@ internal static class RestResponse
             return;
         }
 
-        if (rest.Representation.Media == MediaType.Csv)
+        // As PostgREST's contentTypeHeaders: the profile is named beside the body's media type.
+        if (rest.Project.Settings.Rest.Schemas.Count > 1)
         {
-            response.ContentType = "text/csv; charset=utf-8";
-            body = ToCsv(body);
-        }
-        else
-        {
-            response.ContentType = rest.Representation.Media switch
-            {
-                MediaType.SingleObject => "application/vnd.pgrst.object+json; charset=utf-8",
-                MediaType.GeoJson => "application/geo+json; charset=utf-8",
-                _ => "application/json; charset=utf-8",
-            };
+            response.Headers["Content-Profile"] = rest.SchemaName;
         }
 
+        response.ContentType = rest.Representation.Mime + "; charset=utf-8";
         if (HttpMethods.IsHead(rest.Http.Request.Method))
         {
             return;
@@ -54,6 +39,22 @@ internal static class RestResponse
 
         await response.WriteAsync(body, rest.Http.RequestAborted);
     }
+
+    private static PreferenceScope Scope(RestContext rest)
+    {
+        var request = rest.Http.Request;
+        return request.Path.StartsWithSegments("/rest/v1/rpc", StringComparison.Ordinal) ? PreferenceScope.Call
+            : rest.IsRead ? PreferenceScope.Read
+            : HttpMethods.IsPost(request.Method) ? PreferenceScope.Insert
+            : HttpMethods.IsPatch(request.Method) ? PreferenceScope.Update
+            : HttpMethods.IsPut(request.Method) ? PreferenceScope.Upsert
+            : PreferenceScope.Delete;
+    }
+
+    /// <summary>PostgREST echoes resolution= only for an insert into a table with a primary key or with on_conflict.</summary>
+    private static bool ResolutionApplies(RestContext rest) =>
+        rest.Http.Request.Query.ContainsKey("on_conflict")
+        || (rest.Http.GetRouteValue("name") is string name && rest.Schema.Table(rest.SchemaName, name) is { PrimaryKey.Count: > 0 });
 
     /// <summary>An EXPLAIN answer: 200, the plan media type naming what it was for (and its options).</summary>
     public static async Task WritePlanAsync(RestContext rest, string plan)
@@ -75,37 +76,4 @@ internal static class RestResponse
             ? "*/" + totalText
             : $"{offset.ToString(CultureInfo.InvariantCulture)}-{(offset + page - 1).ToString(CultureInfo.InvariantCulture)}/{totalText}";
     }
-
-    /// <summary>PostgREST's CSV: a header of the first row's keys, then one line per row.</summary>
-    private static string ToCsv(string json)
-    {
-        using var document = JsonDocument.Parse(json);
-        var rows = document.RootElement.ValueKind == JsonValueKind.Array ? document.RootElement.EnumerateArray().ToList() : [document.RootElement];
-        var csv = new StringBuilder();
-        if (rows.Count == 0 || rows[0].ValueKind != JsonValueKind.Object)
-        {
-            return string.Empty;
-        }
-
-        var keys = rows[0].EnumerateObject().Select(p => p.Name).ToList();
-        csv.Append(string.Join(",", keys.Select(Quote)));
-        foreach (var row in rows)
-        {
-            csv.Append('\n');
-            csv.Append(string.Join(",", keys.Select(k => row.TryGetProperty(k, out var v) ? Field(v) : string.Empty)));
-        }
-
-        return csv.ToString();
-    }
-
-    private static string Field(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.Null => string.Empty,
-        JsonValueKind.String => Quote(value.GetString()!),
-        JsonValueKind.Object or JsonValueKind.Array => Quote(value.GetRawText()),
-        _ => value.GetRawText(),
-    };
-
-    private static string Quote(string value) =>
-        value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 }

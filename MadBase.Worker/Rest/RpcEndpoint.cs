@@ -12,19 +12,13 @@ internal static class RpcEndpoint
     public static async Task CallAsync(RestContext rest, RestExecutor executor, string name)
     {
         var overloads = rest.Schema.FunctionsNamed(rest.SchemaName, name).ToList();
-        var argumentNames = overloads.SelectMany(f => f.Args).Select(a => a.Name).Where(n => n.Length > 0).ToHashSet(StringComparer.Ordinal);
-        var ast = QueryParser.Parse(rest.Query(), rest.IsRead ? argumentNames : null);
+        var ast = QueryParser.Parse(rest.Query(), rpcRead: rest.IsRead);
 
         JsonObject arguments;
         string rawBody;
         if (rest.IsRead)
         {
-            arguments = [];
-            foreach (var (key, value) in ast.Arguments)
-            {
-                arguments[key] = value;
-            }
-
+            arguments = ReadArguments(ast, overloads);
             rawBody = arguments.ToJsonString();
         }
         else
@@ -57,7 +51,7 @@ internal static class RpcEndpoint
         var given = function.TakesWholeBody ? function.Args : function.Args.Where(a => arguments.ContainsKey(a.Name)).ToList();
         var argsJson = function.TakesWholeBody ? rawBody : arguments.ToJsonString();
         var st = new Statement();
-
+        var single = rest.Representation.Media == MediaType.SingleObject;
         if (function.ReturnsRelation)
         {
             var table = function.ReturnTableName is { } tableName && rest.Schema.Table(function.ReturnTableSchema!, tableName) is { } known
@@ -66,18 +60,20 @@ internal static class RpcEndpoint
             var root = new ReadPlanner(rest.Schema, rest.Project.Settings.Rest.AggregatesEnabled).Plan(table, ast);
             TableEndpoint.ApplyRange(rest, root);
             var source = RpcQuery.CallSource(st, function, given, argsJson);
-            var single = rest.Representation.Media == MediaType.SingleObject;
             await TableEndpoint.ReadRootAsync(
                 rest, executor, root, source, single, function.ReturnsSet ? null : "object", st);
             return;
         }
 
         var rows = RpcQuery.ScalarRows(st, function, given, argsJson);
+        string Strip(string json) => rest.Representation.StripNulls ? $"json_strip_nulls({json})" : json;
         var body = function.ReturnsVoid
             ? "NULL::text"
-            : function.ReturnsSet
-                ? "coalesce(json_agg(\"pgrst_r\".\"pgrst_scalar\"), '[]')::text"
-                : "(json_agg(\"pgrst_r\".\"pgrst_scalar\") -> 0)::text";
+            : rest.Representation.Media == MediaType.Csv
+                ? Envelope.Csv(rows)
+            : function.ReturnsSet && !single
+                ? $"coalesce({Strip("json_agg(\"pgrst_r\".\"pgrst_scalar\")")}, '[]')::text"
+                : $"coalesce({Strip("json_agg(\"pgrst_r\".\"pgrst_scalar\") -> 0")}, 'null')::text";
         st.Append($"SELECT NULL::bigint, pg_catalog.count(*), {body} FROM ({rows}) AS \"pgrst_r\"");
         if (rest.Representation.Plan is { } plan)
         {
@@ -85,14 +81,92 @@ internal static class RpcEndpoint
             return;
         }
 
-        var result = await executor.RunAsync(rest, st, null, null, rest.Rollback);
+        var result = await executor.RunAsync(rest, st, null, r => ScalarCheck(rest, r, single), rest.Rollback);
+
+        // As PostgREST: a Content-Range over the rows the call returned (a scalar is one), counted when asked.
+        var total = rest.Preferences.Count != CountPreference.None ? result.Page : (long?)null;
+        var contentRange = RestResponse.ContentRange(0, result.Page, total);
         if (function.ReturnsVoid)
         {
-            await RestResponse.WriteAsync(rest, StatusCodes.Status204NoContent, null, null);
+            await RestResponse.WriteAsync(rest, StatusCodes.Status204NoContent, null, contentRange);
             return;
         }
 
-        await RestResponse.WriteAsync(rest, StatusCodes.Status200OK, result.Body ?? "null", null);
+        await RestResponse.WriteAsync(rest, StatusCodes.Status200OK, result.Body ?? "null", contentRange);
+    }
+
+    /// <summary>Before the commit: a single object needs exactly one row; max-affected (with handling=strict) caps the rows.</summary>
+    private static RestException? ScalarCheck(RestContext rest, QueryResult result, bool single)
+    {
+        if (single && result.Page != 1)
+        {
+            return TableEndpoint.SingleCheck(result);
+        }
+
+        return TableEndpoint.MaxAffectedCheck(rest, result);
+    }
+
+    /// <summary>
+    /// GET/HEAD arguments as PostgREST's jsonRpcParams: the last value of a repeated key wins, except for a
+    /// VARIADIC argument, whose values (one or many) make its array.
+    /// </summary>
+    private static JsonObject ReadArguments(QueryAst ast, List<DbFunction> overloads)
+    {
+        var variadic = overloads.SelectMany(f => f.Args).Where(a => a.Variadic).Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
+        var arguments = new JsonObject();
+        foreach (var (key, value) in ast.Arguments)
+        {
+            if (variadic.Contains(key))
+            {
+                if (arguments[key] is not JsonArray values)
+                {
+                    arguments[key] = values = [];
+                }
+
+                values.Add(value);
+            }
+            else
+            {
+                arguments[key] = value;
+            }
+        }
+
+        return arguments;
+    }
+
+    /// <summary>
+    /// PGRST202 worded as PostgREST's NoRpc: the argument names sorted, "without parameters" when none, and a
+    /// hint naming the closest function of the schema (or the closest parameter list of the overloads).
+    /// </summary>
+    private static RestException NoFunction(RestContext rest, string name, List<DbFunction> overloads, List<string> keys)
+    {
+        var function = rest.SchemaName + "." + name;
+        var list = string.Join(", ", keys);
+        var inMessage = keys.Count == 0 ? " without parameters" : "(" + list + ")";
+        var inDetails = keys.Count == 0 ? " without parameters" : (keys.Count > 1 ? " with parameters " : " with parameter ") + list;
+        if (!rest.IsRead)
+        {
+            inDetails += " or with a single unnamed json/jsonb parameter";
+        }
+
+        string? hint;
+        if (overloads.Count == 0)
+        {
+            var names = rest.Schema.Functions.Where(f => f.Schema == rest.SchemaName).Select(f => f.Name);
+            hint = new FuzzySet(names).Closest(name) is { } closest ? $"Perhaps you meant to call the function {rest.SchemaName}.{closest}" : null;
+        }
+        else
+        {
+            static string Params(IEnumerable<string> names) => "(" + string.Join(", ", names.Order(StringComparer.Ordinal)) + ")";
+            var lists = overloads.Select(f => Params(f.Args.Select(a => a.Name)));
+            hint = new FuzzySet(lists).Closest(Params(keys)) is { } closest ? $"Perhaps you meant to call the function {function}{closest}" : null;
+        }
+
+        return new RestException(
+            StatusCodes.Status404NotFound, "PGRST202",
+            $"Could not find the function {function}{inMessage} in the schema cache",
+            $"Searched for the function {function}{inDetails}, but no matches were found in the schema cache.",
+            hint);
     }
 
     /// <summary>Overload resolution by argument names, as PostgREST does: every given name known, every required one given.</summary>
@@ -114,14 +188,9 @@ internal static class RpcEndpoint
             return matches[0];
         }
 
-        var signature = string.Join(", ", arguments.Select(p => p.Key));
         if (matches.Count == 0)
         {
-            throw new RestException(
-                StatusCodes.Status404NotFound, "PGRST202",
-                $"Could not find the function {rest.SchemaName}.{name}({signature}) in the schema cache",
-                $"Searched for the function {rest.SchemaName}.{name} with parameters {signature} or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.",
-                "Perhaps you meant to call a different function, or the schema cache is stale.");
+            throw NoFunction(rest, name, overloads, [.. arguments.Select(p => p.Key).Order(StringComparer.Ordinal)]);
         }
 
         throw new RestException(

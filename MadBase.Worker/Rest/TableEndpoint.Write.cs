@@ -39,7 +39,7 @@ internal static partial class TableEndpoint
             }
 
             upsert = prefs.Resolution == Resolution.MergeDuplicates;
-            cte = WriteQuery.Insert(st, table, columns, payload!.Json, prefs.MissingDefault, prefs.Resolution, ast.OnConflict);
+            cte = WriteQuery.Insert(st, table, columns, payload!.Json, prefs.MissingDefault == true, prefs.Resolution, ast.OnConflict);
         }
         else if (isPut)
         {
@@ -181,14 +181,7 @@ internal static partial class TableEndpoint
             return SingleCheck(result);
         }
 
-        if (rest.Preferences is { Strict: true, MaxAffected: { } max } && result.Page > max)
-        {
-            return new RestException(
-                StatusCodes.Status400BadRequest, "PGRST124", "Query result exceeds max-affected preference constraint",
-                $"The query affects {result.Page} rows");
-        }
-
-        return null;
+        return MaxAffectedCheck(rest, result);
     }
 
     private static RestException PayloadDoesNotMatchKey() =>

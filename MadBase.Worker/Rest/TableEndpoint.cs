@@ -55,7 +55,12 @@ internal static partial class TableEndpoint
             return;
         }
 
-        var result = await executor.RunAsync(rest, st, planned, single ? SingleCheck : null, rollback: false);
+        // A function call may write: it keeps tx=rollback and max-affected (handling=strict), as PostgREST's call does.
+        var isCall = statement is not null;
+        Func<QueryResult, RestException?>? check = isCall
+            ? r => single && r.Page != 1 ? SingleCheck(r) : MaxAffectedCheck(rest, r)
+            : single ? SingleCheck : null;
+        var result = await executor.RunAsync(rest, st, planned, check, rollback: isCall && rest.Rollback);
         if (count == CountPreference.Estimated && result.Total is { } estimate && estimate < (rest.Project.Settings.Rest.MaxRows ?? 1000))
         {
             // Small tables: an exact count costs little, as PostgREST's estimated count does below db-max-rows.
@@ -69,11 +74,15 @@ internal static partial class TableEndpoint
         var status = StatusCodes.Status200OK;
         if (result.Total is { } total)
         {
-            if (offset > 0 && offset >= total && total > 0 || offset > total)
+            // As PostgREST's rangeStatusHeader: only an offset past the total is unsatisfiable (an offset at it is an empty 206).
+            if (offset > total)
             {
                 throw new RestException(
                     StatusCodes.Status416RangeNotSatisfiable, "PGRST103", "Requested range not satisfiable",
-                    $"An offset of {offset} was requested, but there are only {total} rows.");
+                    $"An offset of {offset} was requested, but there are only {total} rows.")
+                {
+                    Headers = [new("Content-Range", RestResponse.ContentRange(offset, result.Page, total))],
+                };
             }
 
             if (result.Page < total && !single)
@@ -86,7 +95,14 @@ internal static partial class TableEndpoint
         await RestResponse.WriteAsync(rest, status, body, RestResponse.ContentRange(offset, result.Page, result.Total));
     }
 
-    private static RestException? SingleCheck(QueryResult result) =>
+    public static RestException? MaxAffectedCheck(RestContext rest, QueryResult result) =>
+        rest.Preferences is { Strict: true, MaxAffected: { } max } && result.Page > max
+            ? new RestException(
+                StatusCodes.Status400BadRequest, "PGRST124", "Query result exceeds max-affected preference constraint",
+                $"The query affects {result.Page} rows")
+            : null;
+
+    public static RestException? SingleCheck(QueryResult result) =>
         result.Page == 1
             ? null
             : new RestException(

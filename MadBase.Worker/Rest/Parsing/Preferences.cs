@@ -24,7 +24,22 @@ internal enum Resolution
     IgnoreDuplicates,
 }
 
-/// <summary>The <c>Prefer</c> header (RFC 7240) as PostgREST reads it (ApiRequest/Preferences.hs).</summary>
+/// <summary>What a response answers, for the preferences it echoes in Preference-Applied (Response.hs).</summary>
+internal enum PreferenceScope
+{
+    Read,
+    Insert,
+    Update,
+    Upsert,
+    Delete,
+    Call,
+}
+
+/// <summary>
+/// The <c>Prefer</c> header (RFC 7240) as PostgREST reads it (ApiRequest/Preferences.hs): comma-separated over
+/// any number of headers, the first value of each preference wins, <c>tx=</c> counts only where the project
+/// allows it, and with <c>handling=strict</c> any unknown preference (all of them listed) is a 400 PGRST122.
+/// </summary>
 internal sealed record Preferences
 {
     public ReturnPreference? Return { get; init; }
@@ -33,21 +48,20 @@ internal sealed record Preferences
 
     public Resolution Resolution { get; init; }
 
-    public bool MissingDefault { get; init; }
+    public bool? MissingDefault { get; init; }
 
-    public bool Strict { get; init; }
+    public bool? Strict { get; init; }
 
-    public bool Rollback { get; init; }
+    public bool? Rollback { get; init; }
+
+    public bool SingleObject { get; init; }
 
     public long? MaxAffected { get; init; }
 
-    /// <summary>What the response's Preference-Applied header lists.</summary>
-    public List<string> Applied { get; } = [];
-
-    public static Preferences Parse(IEnumerable<string?> headers)
+    public static Preferences Parse(IEnumerable<string?> headers, bool allowTx = true)
     {
         var result = new Preferences();
-        var applied = new List<string>();
+        var invalid = new List<string>();
         foreach (var header in headers)
         {
             if (string.IsNullOrEmpty(header))
@@ -55,52 +69,103 @@ internal sealed record Preferences
                 continue;
             }
 
-            foreach (var raw in header.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            foreach (var preference in header.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
-                var preference = raw.Replace(" ", string.Empty, StringComparison.Ordinal);
-                var known = true;
-                switch (preference)
+                result = preference switch
                 {
-                    case "return=minimal": result = result with { Return = ReturnPreference.Minimal }; break;
-                    case "return=headers-only": result = result with { Return = ReturnPreference.HeadersOnly }; break;
-                    case "return=representation": result = result with { Return = ReturnPreference.Representation }; break;
-                    case "count=exact": result = result with { Count = CountPreference.Exact }; break;
-                    case "count=planned": result = result with { Count = CountPreference.Planned }; break;
-                    case "count=estimated": result = result with { Count = CountPreference.Estimated }; break;
-                    case "resolution=merge-duplicates": result = result with { Resolution = Resolution.MergeDuplicates }; break;
-                    case "resolution=ignore-duplicates": result = result with { Resolution = Resolution.IgnoreDuplicates }; break;
-                    case "missing=default": result = result with { MissingDefault = true }; break;
-                    case "missing=null": break;
-                    case "handling=strict": result = result with { Strict = true }; break;
-                    case "handling=lenient": break;
-                    case "tx=rollback": result = result with { Rollback = true }; break;
-                    case "tx=commit": break;
-                    default:
-                        if (preference.StartsWith("max-affected=", StringComparison.Ordinal)
-                            && long.TryParse(preference.AsSpan(13), NumberStyles.None, CultureInfo.InvariantCulture, out var max))
-                        {
-                            result = result with { MaxAffected = max };
-                        }
-                        else
-                        {
-                            known = false;
-                        }
-
-                        break;
-                }
-
-                if (known)
-                {
-                    applied.Add(preference);
-                }
-                else if (result.Strict)
-                {
-                    throw new RestException(StatusCodes.Status400BadRequest, "PGRST122", "Invalid preferences given with handling=strict", $"Invalid preferences: {preference}");
-                }
+                    "return=minimal" => result with { Return = result.Return ?? ReturnPreference.Minimal },
+                    "return=headers-only" => result with { Return = result.Return ?? ReturnPreference.HeadersOnly },
+                    "return=representation" => result with { Return = result.Return ?? ReturnPreference.Representation },
+                    "count=exact" => result.Count == CountPreference.None ? result with { Count = CountPreference.Exact } : result,
+                    "count=planned" => result.Count == CountPreference.None ? result with { Count = CountPreference.Planned } : result,
+                    "count=estimated" => result.Count == CountPreference.None ? result with { Count = CountPreference.Estimated } : result,
+                    "resolution=merge-duplicates" => result.Resolution == Resolution.None ? result with { Resolution = Resolution.MergeDuplicates } : result,
+                    "resolution=ignore-duplicates" => result.Resolution == Resolution.None ? result with { Resolution = Resolution.IgnoreDuplicates } : result,
+                    "missing=default" => result with { MissingDefault = result.MissingDefault ?? true },
+                    "missing=null" => result with { MissingDefault = result.MissingDefault ?? false },
+                    "handling=strict" => result with { Strict = result.Strict ?? true },
+                    "handling=lenient" => result with { Strict = result.Strict ?? false },
+                    "tx=rollback" => allowTx ? result with { Rollback = result.Rollback ?? true } : result,
+                    "tx=commit" => allowTx ? result with { Rollback = result.Rollback ?? false } : result,
+                    "params=single-object" => result with { SingleObject = true },
+                    _ when preference.StartsWith("max-affected=", StringComparison.Ordinal) =>
+                        long.TryParse(preference.AsSpan(13), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var max)
+                            ? result with { MaxAffected = result.MaxAffected ?? max }
+                            : result,
+                    _ => Invalid(result, invalid, preference),
+                };
             }
         }
 
-        result.Applied.AddRange(applied);
+        if (result.Strict == true && invalid.Count > 0)
+        {
+            throw new RestException(
+                StatusCodes.Status400BadRequest, "PGRST122", "Invalid preferences given with handling=strict",
+                "Invalid preferences: " + string.Join(", ", invalid));
+        }
+
         return result;
+    }
+
+    private static Preferences Invalid(Preferences result, List<string> invalid, string preference)
+    {
+        invalid.Add(preference);
+        return result;
+    }
+
+    /// <summary>
+    /// Preference-Applied for a response: PostgREST's fixed order (resolution, missing, return, params, count,
+    /// tx, handling, max-affected), and only what that kind of response honours; max-affected only when strict.
+    /// </summary>
+    public string? Applied(PreferenceScope scope, bool resolutionApplies)
+    {
+        var values = new List<string>();
+        var write = scope is PreferenceScope.Insert or PreferenceScope.Update or PreferenceScope.Upsert or PreferenceScope.Delete;
+        if (scope == PreferenceScope.Insert && resolutionApplies && Resolution != Resolution.None)
+        {
+            values.Add(Resolution == Resolution.MergeDuplicates ? "resolution=merge-duplicates" : "resolution=ignore-duplicates");
+        }
+
+        if (scope is PreferenceScope.Insert or PreferenceScope.Update && MissingDefault is { } missing)
+        {
+            values.Add(missing ? "missing=default" : "missing=null");
+        }
+
+        if (write && Return is { } returned)
+        {
+            values.Add(returned switch
+            {
+                ReturnPreference.Representation => "return=representation",
+                ReturnPreference.HeadersOnly => "return=headers-only",
+                _ => "return=minimal",
+            });
+        }
+
+        if (scope == PreferenceScope.Call && SingleObject)
+        {
+            values.Add("params=single-object");
+        }
+
+        if (Count != CountPreference.None)
+        {
+            values.Add("count=" + Count.ToString().ToLowerInvariant());
+        }
+
+        if (Rollback is { } rollback)
+        {
+            values.Add(rollback ? "tx=rollback" : "tx=commit");
+        }
+
+        if (Strict is { } strict)
+        {
+            values.Add(strict ? "handling=strict" : "handling=lenient");
+        }
+
+        if (Strict == true && MaxAffected is { } max && scope is PreferenceScope.Update or PreferenceScope.Delete or PreferenceScope.Call)
+        {
+            values.Add("max-affected=" + max.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return values.Count == 0 ? null : string.Join(", ", values);
     }
 }

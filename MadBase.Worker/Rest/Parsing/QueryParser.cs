@@ -23,7 +23,12 @@ internal static class QueryParser
 
     private static readonly HashSet<string> Aggregates = new(StringComparer.Ordinal) { "count", "sum", "avg", "min", "max" };
 
-    public static QueryAst Parse(IEnumerable<KeyValuePair<string, string>> query, ISet<string>? argumentNames = null)
+    /// <summary>
+    /// Parses the query string. For an RPC read (<paramref name="rpcRead"/>), a parameter whose value is not an
+    /// operator expression is an argument of the function, as PostgREST's NoOpExpr: <c>?a=1</c> is an argument,
+    /// <c>?a=eq.1</c> a filter on the result.
+    /// </summary>
+    public static QueryAst Parse(IEnumerable<KeyValuePair<string, string>> query, bool rpcRead = false)
     {
         var ast = new QueryAst();
         foreach (var (key, value) in query)
@@ -46,9 +51,9 @@ internal static class QueryParser
                 continue;
             }
 
-            if (argumentNames is not null && argumentNames.Contains(key))
+            if (rpcRead && IsArgument(key, value))
             {
-                ast.Arguments[key] = value;
+                ast.Arguments.Add(new(key, value));
                 continue;
             }
 
@@ -80,6 +85,25 @@ internal static class QueryParser
         }
 
         return ast;
+    }
+
+    private static bool IsArgument(string key, string value)
+    {
+        if (key.Contains('.', StringComparison.Ordinal) || key is "order" or "limit" or "offset" or "or" or "and")
+        {
+            return false;
+        }
+
+        var rest = value.StartsWith("not.", StringComparison.Ordinal) ? value[4..] : value;
+        var dot = rest.IndexOf('.');
+        if (dot < 0)
+        {
+            return true;
+        }
+
+        var op = rest[..dot];
+        var open = op.IndexOf('(');
+        return !Operators.Contains(open >= 0 ? op[..open] : op);
     }
 
     /// <summary>Splits <c>a.b.col</c> into the embedding path <c>a.b</c> and the last part; <c>not.or</c> stays whole.</summary>

@@ -61,8 +61,8 @@ internal sealed class QueryAst
 
     public IReadOnlyList<string>? Columns { get; set; }
 
-    /// <summary>Query parameters that were not grammar (RPC GET arguments).</summary>
-    public Dictionary<string, string> Arguments { get; } = new(StringComparer.Ordinal);
+    /// <summary>Query parameters that were not grammar (RPC GET arguments), in order; a repeated key stays repeated (VARIADIC).</summary>
+    public List<KeyValuePair<string, string>> Arguments { get; } = [];
 
     public NodeOptions Node(string path)
     {

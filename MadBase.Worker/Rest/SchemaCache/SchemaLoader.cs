@@ -158,7 +158,10 @@ internal static class SchemaLoader
             var names = reader.GetFieldValue<string[]>(2);
             var types = reader.GetFieldValue<string[]>(3);
             var defaults = reader.GetInt32(4);
-            var args = names.Select((name, i) => new DbFunctionArg(name, types[i], i >= names.Length - defaults)).ToList();
+            // proargmodes is null when every argument is IN: then none is VARIADIC.
+            var variadic = reader.IsDBNull(14) ? [] : reader.GetFieldValue<bool?[]>(14);
+            var args = names.Select((name, i) => new DbFunctionArg(
+                name, types[i], i >= names.Length - defaults, i < variadic.Length && variadic[i] == true)).ToList();
             var resultNames = reader.GetFieldValue<string[]>(12);
             var resultTypes = reader.GetFieldValue<string[]>(13);
             functions.Add(new DbFunction(

@@ -51,7 +51,8 @@ internal sealed record DbComputedRelationship(
     public string QualifiedName => Sql.Ident.Quote(Schema) + "." + Sql.Ident.Quote(Function);
 }
 
-internal sealed record DbFunctionArg(string Name, string Type, bool HasDefault);
+/// <summary>An input argument; a VARIADIC one is passed as <c>VARIADIC name := array</c>.</summary>
+internal sealed record DbFunctionArg(string Name, string Type, bool HasDefault, bool Variadic = false);
 
 /// <summary>
 /// A function callable as /rpc/name. <c>ReturnsRelation</c> is set when it returns a table's row type, a

@@ -126,7 +126,9 @@ internal static class SchemaQueries
                ELSE
                    coalesce(array(SELECT format_type(k.t, NULL) FROM unnest(p.proallargtypes) WITH ORDINALITY k(t, ord)
                                   WHERE p.proargmodes[k.ord] IN ('o', 'b', 't') ORDER BY k.ord), '{}')
-               END
+               END,
+               coalesce(array(SELECT p.proargmodes[k.ord] = 'v' FROM unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) WITH ORDINALITY k(t, ord)
+                              WHERE coalesce(p.proargmodes[k.ord], 'i') IN ('i', 'b', 'v') ORDER BY k.ord), '{}')
         FROM pg_proc p
         JOIN pg_namespace n ON n.oid = p.pronamespace
         JOIN pg_type rt ON rt.oid = p.prorettype

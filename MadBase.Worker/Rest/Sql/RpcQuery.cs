@@ -39,7 +39,7 @@ internal static class RpcQuery
 
         var payload = st.Typed(argsJson, NpgsqlDbType.Json);
         var definitions = string.Join(", ", given.Select(a => $"{Ident.Quote(a.Name)} {a.Type}"));
-        var arguments = string.Join(", ", given.Select(a => $"{Ident.Quote(a.Name)} := \"pgrst_args\".{Ident.Quote(a.Name)}"));
+        var arguments = string.Join(", ", given.Select(a => $"{(a.Variadic ? "VARIADIC " : string.Empty)}{Ident.Quote(a.Name)} := \"pgrst_args\".{Ident.Quote(a.Name)}"));
         return ($"json_to_record({payload}) AS \"pgrst_args\"({definitions}), ", $"{function.QualifiedName}({arguments})");
     }
 }
