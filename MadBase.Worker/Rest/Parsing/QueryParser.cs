@@ -229,7 +229,8 @@ internal static class QueryParser
         }
 
         IReadOnlyList<string>? list = null;
-        if (op == "in" || modifier is not null)
+        // A quantified operator's value stays one array literal for Postgres to parse, as in PostgREST.
+        if (op == "in")
         {
             list = ParseList(value, text);
         }
@@ -241,16 +242,82 @@ internal static class QueryParser
         return new FilterCondition(field, negated, new Operation(op, modifier, config, value, list));
     }
 
-    /// <summary><c>(a,b,"c,d")</c> or <c>{a,b}</c>.</summary>
+    /// <summary>
+    /// <c>(a,b,"c,d")</c> as PostgREST's pListVal reads it: an element is a double-quoted string (backslash
+    /// escapes) directly followed by <c>,</c> or <c>)</c>, or else any text up to the next <c>,</c> or
+    /// <c>)</c>, so that <c>a"b</c> and <c>x(y</c> are plain values. <c>{a,b}</c> is read the same way.
+    /// </summary>
     private static List<string> ParseList(string value, string whole)
     {
-        if (value.Length < 2 || !((value[0] == '(' && value[^1] == ')') || (value[0] == '{' && value[^1] == '}')))
+        var trimmed = value.Trim(' ', '\t', '\n', '\r');
+        var close = trimmed.Length > 0 && trimmed[0] == '{' ? '}' : ')';
+        if (trimmed.Length < 2 || trimmed[0] is not ('(' or '{') || trimmed[^1] != close)
         {
             throw RestException.Parse($"\"failed to parse filter ({whole})\"", "expected a list in parentheses");
         }
 
-        var inner = value[1..^1];
-        return inner.Length == 0 ? [] : [.. SplitTopLevel(inner).Select(Unquote)];
+        var items = new List<string>();
+        var at = 1;
+        while (at < trimmed.Length && trimmed[at] is ' ' or '\t' or '\n' or '\r')
+        {
+            at++;
+        }
+
+        while (true)
+        {
+            var (item, next) = ReadListElement(trimmed, at, close);
+            items.Add(item);
+            if (next >= trimmed.Length)
+            {
+                throw RestException.Parse($"\"failed to parse filter ({whole})\"", "expected ',' or ')'");
+            }
+
+            if (trimmed[next] == close)
+            {
+                if (next != trimmed.Length - 1)
+                {
+                    throw RestException.Parse($"\"failed to parse filter ({whole})\"", $"unexpected \"{trimmed[(next + 1)..]}\"");
+                }
+
+                break;
+            }
+
+            at = next + 1;
+        }
+
+        // "()" is one empty element, which PostgREST turns into = ANY('{}'): no row matches.
+        return items is [""] ? [] : items;
+    }
+
+    private static (string Item, int Next) ReadListElement(string text, int at, char close)
+    {
+        if (at < text.Length && text[at] == '"')
+        {
+            var builder = new StringBuilder();
+            var i = at + 1;
+            for (; i < text.Length && text[i] != '"'; i++)
+            {
+                if (text[i] == '\\' && i + 1 < text.Length)
+                {
+                    i++;
+                }
+
+                builder.Append(text[i]);
+            }
+
+            if (i + 1 < text.Length && (text[i + 1] == ',' || text[i + 1] == close))
+            {
+                return (builder.ToString(), i + 1);
+            }
+        }
+
+        var end = at;
+        while (end < text.Length && text[end] != ',' && text[end] != close)
+        {
+            end++;
+        }
+
+        return (text[at..end], end);
     }
 
     public static LogicCondition ParseLogic(string key, string value)

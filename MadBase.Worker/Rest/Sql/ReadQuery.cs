@@ -96,7 +96,7 @@ internal static class ReadQuery
         var name = Ident.Quote(column.OutputName);
         if (column.Aggregate is { } aggregate)
         {
-            var argument = column.Field.Name == "*" ? "*" : FieldSql(st, node.Alias, column.Field);
+            var argument = column.Field.Name == "*" ? "*" : FieldSql(st, node, column.Field);
             if (column.Cast is { } inner)
             {
                 argument = $"({argument})::{inner}";
@@ -117,7 +117,7 @@ internal static class ReadQuery
             return (star, star);
         }
 
-        var expression = FieldSql(st, node.Alias, column.Field);
+        var expression = FieldSql(st, node, column.Field);
         if (column.Cast is { } cast)
         {
             expression = $"({expression})::{cast}";
@@ -148,9 +148,15 @@ internal static class ReadQuery
         return expression + " AS " + Ident.Quote(child.OutputName);
     }
 
-    public static string FieldSql(Statement st, string alias, Field field)
+    /// <summary>
+    /// A column, or a JSON path into it. As PostgREST, a path into a column that is not json or jsonb (an
+    /// array, a composite, or a column the schema cache does not know) reads from <c>to_jsonb(col)</c>.
+    /// </summary>
+    public static string FieldSql(Statement st, ReadNode node, Field field)
     {
-        var sql = new StringBuilder(Ident.Quote(alias)).Append('.').Append(Ident.Quote(field.Name));
+        var column = Ident.Quote(node.Alias) + "." + Ident.Quote(field.Name);
+        var sql = new StringBuilder(
+            field.Path.Count == 0 || node.Table.Column(field.Name)?.Type is "json" or "jsonb" ? column : "to_jsonb(" + column + ")");
         foreach (var step in field.Path)
         {
             sql.Append(step.AsText ? "->>" : "->");
@@ -178,7 +184,7 @@ internal static class ReadQuery
 
     private static string OrderSql(Statement st, ReadNode node, OrderTerm term)
     {
-        var sql = FieldSql(st, node.Alias, term.Field) + (term.Descending ? " DESC" : " ASC");
+        var sql = FieldSql(st, node, term.Field) + (term.Descending ? " DESC" : " ASC");
         return term.NullsFirst switch
         {
             true => sql + " NULLS FIRST",
@@ -205,11 +211,12 @@ internal static class ReadQuery
     private static string FilterSql(Statement st, ReadNode node, FilterCondition filter)
     {
         var op = filter.Operation;
-        var field = FieldSql(st, node.Alias, filter.Field);
+        var field = FieldSql(st, node, filter.Field);
         if (op.Modifier is { } modifier)
         {
-            var items = op.Operator is "like" or "ilike" ? op.List!.Select(v => v.Replace('*', '%')) : op.List!;
-            return $"{field} {SqlOperator(op.Operator)} {modifier.ToUpperInvariant()}({st.Unknown(ArrayLiteral(items))})";
+            // The value is a Postgres array literal ({a*,"b,c"}) that Postgres itself parses, as in PostgREST.
+            var literal = op.Operator is "like" or "ilike" ? op.Value.Replace('*', '%') : op.Value;
+            return $"{field} {SqlOperator(op.Operator)} {modifier.ToUpperInvariant()}({st.Unknown(literal)})";
         }
 
         switch (op.Operator)
@@ -240,7 +247,7 @@ internal static class ReadQuery
                 var column = filter.Field.Path.Count == 0 ? node.Table.Column(filter.Field.Name) : null;
                 var isVector = column?.Type == "tsvector";
                 string config = op.Config is { Length: > 0 } c ? st.Typed(c, NpgsqlDbType.Text) + "::regconfig, " : string.Empty;
-                var document = isVector ? field : $"to_tsvector({config}({field})::text)";
+                var document = isVector ? field : $"to_tsvector({config}{field})";
                 return $"{document} @@ {function}({config}{st.Typed(op.Value, NpgsqlDbType.Text)})";
             default:
                 return $"{field} {SqlOperator(op.Operator)} {st.Unknown(op.Value)}";
@@ -269,8 +276,4 @@ internal static class ReadQuery
         "adj" => "-|-",
         _ => throw RestException.Parse($"\"unknown operator {op}\""),
     };
-
-    /// <summary>A Postgres array literal <c>{"a","b"}</c> for the any/all modifiers.</summary>
-    private static string ArrayLiteral(IEnumerable<string> items) =>
-        "{" + string.Join(",", items.Select(i => "\"" + i.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"")) + "}";
 }
