@@ -378,11 +378,16 @@ internal static class QueryParser
         return items;
     }
 
-    /// <summary>Splits at commas outside parentheses, braces and double quotes.</summary>
+    /// <summary>
+    /// Splits at commas outside parentheses, braces and double quotes. As PostgREST's pLogicSingleVal, a brace
+    /// list is opaque up to its closing brace (<c>{a*,(*}</c>), and a double quote opens a quoted value only
+    /// at the start of one (<c>x"y</c> is plain text).
+    /// </summary>
     private static List<string> SplitTopLevel(string text)
     {
         var parts = new List<string>();
         var depth = 0;
+        var braces = 0;
         var quoted = false;
         var start = 0;
         for (var i = 0; i < text.Length; i++)
@@ -402,11 +407,20 @@ internal static class QueryParser
                 continue;
             }
 
+            if (braces > 0)
+            {
+                braces += c == '{' ? 1 : c == '}' ? -1 : 0;
+                continue;
+            }
+
             switch (c)
             {
-                case '"': quoted = true; break;
-                case '(' or '{': depth++; break;
-                case ')' or '}':
+                case '"' when i == 0 || text[i - 1] is '.' or ',' or '(' or ':':
+                    quoted = true;
+                    break;
+                case '{': braces++; break;
+                case '(': depth++; break;
+                case ')':
                     if (--depth < 0)
                     {
                         throw RestException.Parse($"\"failed to parse ({text})\"", "unbalanced parentheses");
@@ -420,7 +434,7 @@ internal static class QueryParser
             }
         }
 
-        if (depth != 0 || quoted)
+        if (depth != 0 || braces != 0 || quoted)
         {
             throw RestException.Parse($"\"failed to parse ({text})\"", "unbalanced parentheses or quotes");
         }
