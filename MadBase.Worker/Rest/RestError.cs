@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -38,24 +39,57 @@ internal sealed class RestException(int status, string code, string message, str
     public static RestException FromPostgres(PostgresException error, bool anonymous)
     {
         var state = error.SqlState;
-        var status = state switch
-        {
-            "23503" or "23505" => StatusCodes.Status409Conflict,
-            "42501" => anonymous ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden,
-            "42P01" or "42883" => StatusCodes.Status404NotFound,
-            "P0001" => StatusCodes.Status400BadRequest,
-            "25006" => StatusCodes.Status405MethodNotAllowed,
-            "57014" => StatusCodes.Status500InternalServerError,
-            "40001" => StatusCodes.Status409Conflict,
-            "53400" => StatusCodes.Status500InternalServerError,
-            "PT400" => 400,
-            _ when state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("53", StringComparison.Ordinal) => StatusCodes.Status503ServiceUnavailable,
-            _ when state.StartsWith("PT", StringComparison.Ordinal) && int.TryParse(state.AsSpan(2), out var custom) && custom is >= 100 and <= 599 => custom,
-            _ => StatusCodes.Status400BadRequest,
-        };
+        var status = StatusOf(state, error.MessageText, anonymous);
         // Npgsql hides details unless the connection string opts in; say nothing rather than its placeholder.
         var details = error.Detail is { } d && d.StartsWith("Detail redacted", StringComparison.Ordinal) ? null : error.Detail;
         return new RestException(status, state, error.MessageText, details, error.Hint);
+    }
+
+    /// <summary>PostgREST's mapSQLtoHTTP (src/PostgREST/Error.hs), class by class.</summary>
+    private static int StatusOf(string state, string message, bool anonymous)
+    {
+        switch (state)
+        {
+            case "23503" or "23505":
+                return StatusCodes.Status409Conflict;
+            case "25006":
+                return StatusCodes.Status405MethodNotAllowed;
+            case "21000":
+                // pg-safeupdate's "DELETE requires a WHERE clause" is the client's fault; any other cardinality error is the server's.
+                return message.EndsWith("requires a WHERE clause", StringComparison.Ordinal) ? StatusCodes.Status400BadRequest : StatusCodes.Status500InternalServerError;
+            case "22023":
+                return message.StartsWith("role", StringComparison.Ordinal) && message.EndsWith("does not exist", StringComparison.Ordinal)
+                    ? StatusCodes.Status401Unauthorized
+                    : StatusCodes.Status400BadRequest;
+            case "53400" or "42P17":
+                return StatusCodes.Status500InternalServerError;
+            case "57P01":
+                return StatusCodes.Status503ServiceUnavailable;
+            case "P0001":
+                return StatusCodes.Status400BadRequest;
+            case "42883":
+                return message.StartsWith("function xmlagg(", StringComparison.Ordinal) ? StatusCodes.Status406NotAcceptable : StatusCodes.Status404NotFound;
+            case "42P01":
+                return StatusCodes.Status404NotFound;
+            case "42501":
+                return anonymous ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
+        }
+
+        if (state.StartsWith("PT", StringComparison.Ordinal))
+        {
+            return int.TryParse(state.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out var custom) && custom is >= 100 and <= 599
+                ? custom
+                : StatusCodes.Status500InternalServerError;
+        }
+
+        return state[..2] switch
+        {
+            "08" or "53" => StatusCodes.Status503ServiceUnavailable,
+            "0L" or "0P" or "28" => StatusCodes.Status403Forbidden,
+            "09" or "25" or "2D" or "38" or "39" or "3B" or "40" or "54" or "55" or "57" or "58" or "F0" or "HV" or "P0" or "XX" =>
+                StatusCodes.Status500InternalServerError,
+            _ => StatusCodes.Status400BadRequest,
+        };
     }
 
     public async Task WriteAsync(HttpContext context)
