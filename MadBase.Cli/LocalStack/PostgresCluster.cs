@@ -149,6 +149,8 @@ internal sealed partial class PostgresCluster : IAsyncDisposable
             ["listen_addresses"] = "127.0.0.1",
             // No Unix socket: nothing needs one, and socket paths are limited to 107 bytes.
             ["unix_socket_directories"] = string.Empty,
+            // As Supabase's databases: timestamptz values render as +00:00 whatever the host's zone (initdb takes it from the host).
+            ["timezone"] = "UTC",
         };
         if (_options.SkipFsync)
         {

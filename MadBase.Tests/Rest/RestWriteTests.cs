@@ -40,14 +40,14 @@ public sealed class RestWriteTests(StackFixture stack) : IAsyncLifetime
     [Fact]
     public async Task Post_MissingDefault_UsesColumnDefaultsForMissingKeys()
     {
-        var response = await Send(HttpMethod.Post, "books?select=title,rating,tags", """[{"title":"M1"},{"title":"M2","rating":5}]""", ("Prefer", Representation + ",missing=default"));
+        var response = await Send(HttpMethod.Post, "books?columns=title,rating&select=title,rating,tags", """[{"title":"M1"},{"title":"M2","rating":5}]""", ("Prefer", Representation + ",missing=default"));
         RestProject.AssertJson(RestProject.Json("""[{"title":"M1","rating":3,"tags":[]},{"title":"M2","rating":5,"tags":[]}]"""), response.Json);
     }
 
     [Fact]
     public async Task Post_BulkWithoutMissingDefault_SetsNullForMissingKeys()
     {
-        var response = await Send(HttpMethod.Post, "books?select=title,rating", """[{"title":"N1"},{"title":"N2","rating":5}]""", ("Prefer", Representation));
+        var response = await Send(HttpMethod.Post, "books?columns=title,rating&select=title,rating", """[{"title":"N1"},{"title":"N2","rating":5}]""", ("Prefer", Representation));
         RestProject.AssertJson(RestProject.Json("""[{"title":"N1","rating":null},{"title":"N2","rating":5}]"""), response.Json);
     }
 

@@ -4,10 +4,20 @@ using System.Text.Json.Nodes;
 
 namespace MadBase.Worker.Rest;
 
-/// <summary>A write's body as PostgREST accepts it: a JSON object or array of objects, or CSV with a header line.</summary>
+/// <summary>
+/// A write's body as PostgREST accepts it: a JSON object or array of objects, or CSV with a header line.
+/// <see cref="Json"/> is always an array, built around the client's own text so that json columns keep
+/// the formatting they were sent with (Postgres's json type stores the text as given).
+/// </summary>
 internal sealed record Payload(string Json, IReadOnlyList<string> Keys, bool IsArray, int Rows)
 {
-    public static async Task<Payload> ReadAsync(HttpRequest request)
+    private static readonly Payload EmptyArray = new("[]", [], true, 0);
+
+    /// <param name="hasColumns">
+    /// <c>columns=</c> names the keys, so the objects of an array need not all have the same ones (what
+    /// postgrest-js sends for a bulk insert or upsert).
+    /// </param>
+    public static async Task<Payload> ReadAsync(HttpRequest request, bool hasColumns)
     {
         using var streamReader = new StreamReader(request.Body, Encoding.UTF8, leaveOpen: true);
         var text = await streamReader.ReadToEndAsync(request.HttpContext.RequestAborted);
@@ -17,50 +27,92 @@ internal sealed record Payload(string Json, IReadOnlyList<string> Keys, bool IsA
             return FromCsv(text);
         }
 
-        JsonNode? node;
-        try
-        {
-            node = text.Length == 0 ? new JsonObject() : JsonNode.Parse(text);
-        }
-        catch (JsonException error)
-        {
-            throw new RestException(StatusCodes.Status400BadRequest, "PGRST102", "Empty or invalid json", error.Message);
-        }
-
-        return FromJson(node);
+        return FromJson(text, hasColumns);
     }
 
-    public static Payload FromJson(JsonNode? node)
+    public static Payload FromJson(string text, bool hasColumns)
+    {
+        JsonDocument document;
+        try
+        {
+            // PostgREST drops the parser's message in favour of this one (PostgREST#2344); an empty body is invalid too.
+            document = JsonDocument.Parse(text);
+        }
+        catch (JsonException)
+        {
+            throw new RestException(StatusCodes.Status400BadRequest, "PGRST102", "Empty or invalid json");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            switch (root.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    return new Payload("[" + text + "]", ObjectKeys(root), false, 1);
+                case JsonValueKind.Array:
+                    return FromArray(root, text, hasColumns);
+                default:
+                    // PostgREST reads any other JSON value as an empty array: nothing to write.
+                    return EmptyArray;
+            }
+        }
+    }
+
+    /// <summary>Without <c>columns=</c>, every element must be an object with the same keys (PostgREST's payloadAttributes).</summary>
+    private static Payload FromArray(JsonElement array, string text, bool hasColumns)
+    {
+        var count = array.GetArrayLength();
+        if (count == 0)
+        {
+            return EmptyArray;
+        }
+
+        List<string>? keys = null;
+        HashSet<string>? canonical = null;
+        foreach (var element in array.EnumerateArray())
+        {
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                throw KeysMustMatch();
+            }
+
+            var elementKeys = ObjectKeys(element);
+            if (keys is null)
+            {
+                keys = elementKeys;
+                canonical = [.. elementKeys];
+            }
+            else if (hasColumns)
+            {
+                keys.AddRange(elementKeys.Where(canonical!.Add));
+            }
+            else if (!canonical!.SetEquals(elementKeys))
+            {
+                throw KeysMustMatch();
+            }
+        }
+
+        return new Payload(text, keys!, true, count);
+    }
+
+    private static List<string> ObjectKeys(JsonElement element)
     {
         var keys = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        switch (node)
+        foreach (var property in element.EnumerateObject())
         {
-            case JsonObject obj:
-                keys.AddRange(obj.Select(p => p.Key));
-                return new Payload("[" + obj.ToJsonString() + "]", keys, false, 1);
-            case JsonArray array:
-                foreach (var item in array)
-                {
-                    if (item is not JsonObject element)
-                    {
-                        throw new RestException(StatusCodes.Status400BadRequest, "PGRST102", "All object keys must match", "Every element of the array must be an object");
-                    }
-
-                    foreach (var (key, _) in element)
-                    {
-                        if (seen.Add(key))
-                        {
-                            keys.Add(key);
-                        }
-                    }
-                }
-
-                return new Payload(array.ToJsonString(), keys, true, array.Count);
-            default:
-                throw new RestException(StatusCodes.Status400BadRequest, "PGRST102", "Empty or invalid json");
+            if (seen.Add(property.Name))
+            {
+                keys.Add(property.Name);
+            }
         }
+
+        return keys;
     }
+
+    private static RestException KeysMustMatch() =>
+        new(StatusCodes.Status400BadRequest, "PGRST102", "All object keys must match");
 
     private static Payload FromCsv(string text)
     {

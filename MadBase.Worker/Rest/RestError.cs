@@ -65,39 +65,52 @@ internal sealed class RestException(int status, string code, string message, str
         return new RestException(StatusOf(state, error.MessageText, anonymous), state, error.MessageText, details, error.Hint);
     }
 
-    private static int StatusOf(string state, string message, bool anonymous) => state switch
+    /// <summary>PostgREST's mapSQLtoHTTP (src/PostgREST/Error.hs), class by class.</summary>
+    private static int StatusOf(string state, string message, bool anonymous)
     {
-        _ when state.StartsWith("08", StringComparison.Ordinal) => StatusCodes.Status503ServiceUnavailable,
-        _ when state.StartsWith("09", StringComparison.Ordinal) => StatusCodes.Status500InternalServerError,
-        _ when state.StartsWith("0L", StringComparison.Ordinal) || state.StartsWith("0P", StringComparison.Ordinal) => StatusCodes.Status403Forbidden,
-        "23503" or "23505" => StatusCodes.Status409Conflict,
-        "25006" => StatusCodes.Status405MethodNotAllowed,
-        // pg-safeupdate's refusal is the client's fault; other cardinality violations are the function's.
-        "21000" => message.EndsWith("requires a WHERE clause", StringComparison.Ordinal) ? StatusCodes.Status400BadRequest : StatusCodes.Status500InternalServerError,
-        _ when state.StartsWith("25", StringComparison.Ordinal) => StatusCodes.Status500InternalServerError,
-        _ when state.StartsWith("28", StringComparison.Ordinal) => StatusCodes.Status403Forbidden,
-        _ when state.StartsWith("2D", StringComparison.Ordinal) || state.StartsWith("38", StringComparison.Ordinal)
-            || state.StartsWith("39", StringComparison.Ordinal) || state.StartsWith("3B", StringComparison.Ordinal)
-            || state.StartsWith("40", StringComparison.Ordinal) => StatusCodes.Status500InternalServerError,
-        "53400" => StatusCodes.Status500InternalServerError,
-        _ when state.StartsWith("53", StringComparison.Ordinal) => StatusCodes.Status503ServiceUnavailable,
-        _ when state.StartsWith("54", StringComparison.Ordinal) || state.StartsWith("55", StringComparison.Ordinal) => StatusCodes.Status500InternalServerError,
-        "57P01" => StatusCodes.Status503ServiceUnavailable,
-        _ when state.StartsWith("57", StringComparison.Ordinal) || state.StartsWith("58", StringComparison.Ordinal)
-            || state.StartsWith("F0", StringComparison.Ordinal) || state.StartsWith("HV", StringComparison.Ordinal) => StatusCodes.Status500InternalServerError,
-        "P0001" => StatusCodes.Status400BadRequest,
-        _ when state.StartsWith("P0", StringComparison.Ordinal) || state.StartsWith("XX", StringComparison.Ordinal) => StatusCodes.Status500InternalServerError,
-        "42883" => message.StartsWith("function xmlagg(", StringComparison.Ordinal) ? StatusCodes.Status406NotAcceptable : StatusCodes.Status404NotFound,
-        "42P01" => StatusCodes.Status404NotFound,
-        "42P17" => StatusCodes.Status500InternalServerError,
-        "42501" => anonymous ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden,
-        // RAISE SQLSTATE 'PT402' answers 402; a PT code that is not a number is the function's error.
-        _ when state.StartsWith("PT", StringComparison.Ordinal) =>
-            int.TryParse(state.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out var custom) && custom is >= 100 and <= 999
+        switch (state)
+        {
+            case "23503" or "23505":
+                return StatusCodes.Status409Conflict;
+            case "25006":
+                return StatusCodes.Status405MethodNotAllowed;
+            case "21000":
+                // pg-safeupdate's "DELETE requires a WHERE clause" is the client's fault; any other cardinality error is the server's.
+                return message.EndsWith("requires a WHERE clause", StringComparison.Ordinal) ? StatusCodes.Status400BadRequest : StatusCodes.Status500InternalServerError;
+            case "22023":
+                return message.StartsWith("role", StringComparison.Ordinal) && message.EndsWith("does not exist", StringComparison.Ordinal)
+                    ? StatusCodes.Status401Unauthorized
+                    : StatusCodes.Status400BadRequest;
+            case "53400" or "42P17":
+                return StatusCodes.Status500InternalServerError;
+            case "57P01":
+                return StatusCodes.Status503ServiceUnavailable;
+            case "P0001":
+                return StatusCodes.Status400BadRequest;
+            case "42883":
+                return message.StartsWith("function xmlagg(", StringComparison.Ordinal) ? StatusCodes.Status406NotAcceptable : StatusCodes.Status404NotFound;
+            case "42P01":
+                return StatusCodes.Status404NotFound;
+            case "42501":
+                return anonymous ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
+        }
+
+        if (state.StartsWith("PT", StringComparison.Ordinal))
+        {
+            return int.TryParse(state.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out var custom) && custom is >= 100 and <= 599
                 ? custom
-                : StatusCodes.Status500InternalServerError,
-        _ => StatusCodes.Status400BadRequest,
-    };
+                : StatusCodes.Status500InternalServerError;
+        }
+
+        return state[..2] switch
+        {
+            "08" or "53" => StatusCodes.Status503ServiceUnavailable,
+            "0L" or "0P" or "28" => StatusCodes.Status403Forbidden,
+            "09" or "25" or "2D" or "38" or "39" or "3B" or "40" or "54" or "55" or "57" or "58" or "F0" or "HV" or "P0" or "XX" =>
+                StatusCodes.Status500InternalServerError,
+            _ => StatusCodes.Status400BadRequest,
+        };
+    }
 
     public async Task WriteAsync(HttpContext context)
     {

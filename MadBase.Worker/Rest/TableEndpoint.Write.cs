@@ -21,7 +21,7 @@ internal static partial class TableEndpoint
         var ast = QueryParser.Parse(rest.Query());
         var root = new ReadPlanner(rest.Schema, rest.Project.Settings.Rest.AggregatesEnabled).Plan(table, ast);
         CheckRange(root, isPut, isPatch || HttpMethods.IsDelete(method));
-        var payload = HttpMethods.IsDelete(method) ? null : await Payload.ReadAsync(request);
+        var payload = HttpMethods.IsDelete(method) ? null : await Payload.ReadAsync(request, ast.Columns is not null);
         var prefs = rest.Preferences;
 
         var st = new Statement();
@@ -57,13 +57,14 @@ internal static partial class TableEndpoint
         }
         else if (isPatch)
         {
-            if (payload!.IsArray)
+            // PostgREST updates from the body's one row; an empty array (or a scalar) sets nothing.
+            if (payload!.Rows > 1)
             {
                 throw new RestException(StatusCodes.Status400BadRequest, "PGRST102", "Empty or invalid json", "PATCH takes one JSON object");
             }
 
-            var columns = WriteColumns(table, payload, ast.Columns);
-            cte = WriteQuery.Update(st, root, columns, payload.Json[1..^1]);
+            var columns = payload.Rows == 0 ? [] : WriteColumns(table, payload, ast.Columns);
+            cte = WriteQuery.Update(st, root, columns, payload.Json);
         }
         else
         {

@@ -253,7 +253,8 @@ internal static class QueryParser
         }
 
         IReadOnlyList<string>? list = null;
-        if (op == "in" || modifier is not null)
+        // A quantified operator's value stays one array literal for Postgres to parse, as in PostgREST.
+        if (op == "in")
         {
             list = ParseList(value, text);
         }
@@ -265,16 +266,82 @@ internal static class QueryParser
         return new FilterCondition(field, negated, new Operation(op, modifier, config, value, list));
     }
 
-    /// <summary><c>(a,b,"c,d")</c> or <c>{a,b}</c>.</summary>
+    /// <summary>
+    /// <c>(a,b,"c,d")</c> as PostgREST's pListVal reads it: an element is a double-quoted string (backslash
+    /// escapes) directly followed by <c>,</c> or <c>)</c>, or else any text up to the next <c>,</c> or
+    /// <c>)</c>, so that <c>a"b</c> and <c>x(y</c> are plain values. <c>{a,b}</c> is read the same way.
+    /// </summary>
     private static List<string> ParseList(string value, string whole)
     {
-        if (value.Length < 2 || !((value[0] == '(' && value[^1] == ')') || (value[0] == '{' && value[^1] == '}')))
+        var trimmed = value.Trim(' ', '\t', '\n', '\r');
+        var close = trimmed.Length > 0 && trimmed[0] == '{' ? '}' : ')';
+        if (trimmed.Length < 2 || trimmed[0] is not ('(' or '{') || trimmed[^1] != close)
         {
             throw RestException.Parse($"\"failed to parse filter ({whole})\"", "expected a list in parentheses");
         }
 
-        var inner = value[1..^1];
-        return inner.Length == 0 ? [] : [.. SplitTopLevel(inner).Select(Unquote)];
+        var items = new List<string>();
+        var at = 1;
+        while (at < trimmed.Length && trimmed[at] is ' ' or '\t' or '\n' or '\r')
+        {
+            at++;
+        }
+
+        while (true)
+        {
+            var (item, next) = ReadListElement(trimmed, at, close);
+            items.Add(item);
+            if (next >= trimmed.Length)
+            {
+                throw RestException.Parse($"\"failed to parse filter ({whole})\"", "expected ',' or ')'");
+            }
+
+            if (trimmed[next] == close)
+            {
+                if (next != trimmed.Length - 1)
+                {
+                    throw RestException.Parse($"\"failed to parse filter ({whole})\"", $"unexpected \"{trimmed[(next + 1)..]}\"");
+                }
+
+                break;
+            }
+
+            at = next + 1;
+        }
+
+        // "()" is one empty element, which PostgREST turns into = ANY('{}'): no row matches.
+        return items is [""] ? [] : items;
+    }
+
+    private static (string Item, int Next) ReadListElement(string text, int at, char close)
+    {
+        if (at < text.Length && text[at] == '"')
+        {
+            var builder = new StringBuilder();
+            var i = at + 1;
+            for (; i < text.Length && text[i] != '"'; i++)
+            {
+                if (text[i] == '\\' && i + 1 < text.Length)
+                {
+                    i++;
+                }
+
+                builder.Append(text[i]);
+            }
+
+            if (i + 1 < text.Length && (text[i + 1] == ',' || text[i + 1] == close))
+            {
+                return (builder.ToString(), i + 1);
+            }
+        }
+
+        var end = at;
+        while (end < text.Length && text[end] != ',' && text[end] != close)
+        {
+            end++;
+        }
+
+        return (text[at..end], end);
     }
 
     public static LogicCondition ParseLogic(string key, string value)
@@ -335,11 +402,16 @@ internal static class QueryParser
         return items;
     }
 
-    /// <summary>Splits at commas outside parentheses, braces and double quotes.</summary>
+    /// <summary>
+    /// Splits at commas outside parentheses, braces and double quotes. As PostgREST's pLogicSingleVal, a brace
+    /// list is opaque up to its closing brace (<c>{a*,(*}</c>), and a double quote opens a quoted value only
+    /// at the start of one (<c>x"y</c> is plain text).
+    /// </summary>
     private static List<string> SplitTopLevel(string text)
     {
         var parts = new List<string>();
         var depth = 0;
+        var braces = 0;
         var quoted = false;
         var start = 0;
         for (var i = 0; i < text.Length; i++)
@@ -359,11 +431,20 @@ internal static class QueryParser
                 continue;
             }
 
+            if (braces > 0)
+            {
+                braces += c == '{' ? 1 : c == '}' ? -1 : 0;
+                continue;
+            }
+
             switch (c)
             {
-                case '"': quoted = true; break;
-                case '(' or '{': depth++; break;
-                case ')' or '}':
+                case '"' when i == 0 || text[i - 1] is '.' or ',' or '(' or ':':
+                    quoted = true;
+                    break;
+                case '{': braces++; break;
+                case '(': depth++; break;
+                case ')':
                     if (--depth < 0)
                     {
                         throw RestException.Parse($"\"failed to parse ({text})\"", "unbalanced parentheses");
@@ -377,7 +458,7 @@ internal static class QueryParser
             }
         }
 
-        if (depth != 0 || quoted)
+        if (depth != 0 || braces != 0 || quoted)
         {
             throw RestException.Parse($"\"failed to parse ({text})\"", "unbalanced parentheses or quotes");
         }

@@ -46,7 +46,10 @@ internal static class SchemaLoader
                 columns[key] = list = [];
             }
 
-            list.Add(new DbColumn(reader.GetString(2), reader.GetString(3), reader.GetBoolean(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6)));
+            list.Add(new DbColumn(reader.GetString(2), reader.GetString(3), reader.GetBoolean(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6))
+            {
+                BaseType = reader.GetString(7),
+            });
         }
 
         var keys = new Dictionary<(string, string), (List<string> Pk, List<IReadOnlyList<string>> Unique)>();

@@ -1,7 +1,11 @@
 namespace MadBase.Worker.Rest.SchemaCache;
 
 /// <summary>A column as the catalog describes it; <c>DefaultSql</c> is pg_get_expr output, trusted catalog text.</summary>
-internal sealed record DbColumn(string Name, string Type, bool Nullable, string? DefaultSql, int Position);
+internal sealed record DbColumn(string Name, string Type, bool Nullable, string? DefaultSql, int Position)
+{
+    /// <summary>A domain's base type (its constraints are checked when the value is stored), else <see cref="Type"/>.</summary>
+    public string BaseType { get; init; } = Type;
+}
 
 /// <summary>A table, view, materialized view or foreign table of an exposed schema.</summary>
 internal sealed record DbTable(

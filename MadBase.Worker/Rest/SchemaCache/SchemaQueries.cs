@@ -15,12 +15,23 @@ internal static class SchemaQueries
         ORDER BY n.nspname, c.relname
         """;
 
+    // The default is PostgREST's column_default (missing=default fills absent keys with it): a domain's own
+    // default, nextval of a BY DEFAULT identity's sequence, none for a generated column (whose pg_attrdef
+    // entry is its expression), else the column's default.
     public const string Columns = """
         SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
-               pg_get_expr(d.adbin, d.adrelid), a.attnum::int
+               CASE
+                 WHEN t.typbasetype <> 0 AND d.adbin IS NULL THEN pg_get_expr(t.typdefaultbin, 0)
+                 WHEN a.attidentity = 'd' THEN format('nextval(%L)', (SELECT s.objid::regclass FROM pg_depend s
+                     WHERE s.refobjid = a.attrelid AND s.refobjsubid = a.attnum AND s.deptype = 'i' AND s.classid = 'pg_class'::regclass LIMIT 1))
+                 WHEN a.attgenerated = 's' THEN NULL
+                 ELSE pg_get_expr(d.adbin, d.adrelid)
+               END, a.attnum::int,
+               CASE WHEN t.typbasetype <> 0 THEN format_type(t.typbasetype, t.typtypmod) ELSE format_type(a.atttypid, a.atttypmod) END
         FROM pg_attribute a
         JOIN pg_class c ON c.oid = a.attrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_type t ON t.oid = a.atttypid
         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
         WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'v', 'm', 'f', 'p') AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped
         ORDER BY n.nspname, c.relname, a.attnum

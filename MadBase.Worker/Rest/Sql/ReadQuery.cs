@@ -182,20 +182,17 @@ internal static class ReadQuery
 
     /// <summary>
     /// A column, or a computed field called on the row (<c>fn(alias::table)</c>: the cast lets the row of a write's
-    /// CTE or a function's result stand for the table's row), then the JSON path.
+    /// CTE or a function's result stand for the table's row), then the JSON path. As PostgREST, a path into a
+    /// value that is not json or jsonb (an array, a composite, a computed field) reads from <c>to_jsonb(value)</c>.
     /// </summary>
     public static string FieldSql(Statement st, ReadNode node, Field field)
     {
-        var sql = new StringBuilder();
-        if (node.Table.Column(field.Name) is null && node.Table.ComputedFields.TryGetValue(field.Name, out var function))
-        {
-            sql.Append(function).Append('(').Append(Ident.Quote(node.Alias)).Append("::").Append(node.Table.QualifiedName).Append(')');
-        }
-        else
-        {
-            sql.Append(Ident.Quote(node.Alias)).Append('.').Append(Ident.Quote(field.Name));
-        }
-
+        var column = node.Table.Column(field.Name);
+        var value = column is null && node.Table.ComputedFields.TryGetValue(field.Name, out var function)
+            ? function + "(" + Ident.Quote(node.Alias) + "::" + node.Table.QualifiedName + ")"
+            : Ident.Quote(node.Alias) + "." + Ident.Quote(field.Name);
+        var sql = new StringBuilder(
+            field.Path.Count == 0 || column?.Type is "json" or "jsonb" ? value : "to_jsonb(" + value + ")");
         foreach (var step in field.Path)
         {
             sql.Append(step.AsText ? "->>" : "->");
@@ -256,8 +253,9 @@ internal static class ReadQuery
         var field = FieldSql(st, node, filter.Field);
         if (op.Modifier is { } modifier)
         {
-            var items = op.Operator is "like" or "ilike" ? op.List!.Select(v => v.Replace('*', '%')) : op.List!;
-            return $"{field} {SqlOperator(op.Operator)} {modifier.ToUpperInvariant()}({st.Unknown(ArrayLiteral(items))})";
+            // The value is a Postgres array literal ({a*,"b,c"}) that Postgres itself parses, as in PostgREST.
+            var literal = op.Operator is "like" or "ilike" ? op.Value.Replace('*', '%') : op.Value;
+            return $"{field} {SqlOperator(op.Operator)} {modifier.ToUpperInvariant()}({st.Unknown(literal)})";
         }
 
         switch (op.Operator)
@@ -288,7 +286,7 @@ internal static class ReadQuery
                 var column = filter.Field.Path.Count == 0 ? node.Table.Column(filter.Field.Name) : null;
                 var isVector = column?.Type == "tsvector";
                 string config = op.Config is { Length: > 0 } c ? st.Typed(c, NpgsqlDbType.Text) + "::regconfig, " : string.Empty;
-                var document = isVector ? field : $"to_tsvector({config}({field})::text)";
+                var document = isVector ? field : $"to_tsvector({config}{field})";
                 return $"{document} @@ {function}({config}{st.Typed(op.Value, NpgsqlDbType.Text)})";
             default:
                 return $"{field} {SqlOperator(op.Operator)} {st.Unknown(op.Value)}";
@@ -317,8 +315,4 @@ internal static class ReadQuery
         "adj" => "-|-",
         _ => throw RestException.Parse($"\"unknown operator {op}\""),
     };
-
-    /// <summary>A Postgres array literal <c>{"a","b"}</c> for the any/all modifiers.</summary>
-    private static string ArrayLiteral(IEnumerable<string> items) =>
-        "{" + string.Join(",", items.Select(i => "\"" + i.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"")) + "}";
 }

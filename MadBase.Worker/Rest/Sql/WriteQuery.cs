@@ -9,7 +9,7 @@ namespace MadBase.Worker.Rest.Sql;
 /// <summary>
 /// INSERT/UPDATE/DELETE as a data-modifying CTE named <c>pgrst_source</c>, whose RETURNING rows the read
 /// builder then shapes (select, embedding) exactly as for a GET. The JSON payload is one parameter that
-/// Postgres expands with json_populate_recordset, so column types are the table's own.
+/// Postgres expands with json_to_recordset into the written columns, typed as the table's.
 /// </summary>
 internal static class WriteQuery
 {
@@ -48,20 +48,20 @@ internal static class WriteQuery
             sql.Append(" (").Append(string.Join(", ", columns.Select(Ident.Quote))).Append(") ");
             if (missingDefault)
             {
+                // A key that is absent (not one that is null) takes the column's default, as PostgREST's missing=default.
                 var values = columns.Select(c =>
                 {
-                    var column = table.Column(c)!;
-                    var fallback = column.DefaultSql ?? "NULL";
-                    return $"CASE WHEN \"pgrst_e\".\"v\"::jsonb ? {Ident.Literal(c)} THEN \"pgrst_p\".{Ident.Quote(c)} ELSE {fallback} END";
+                    var fallback = table.Column(c)!.DefaultSql ?? "NULL";
+                    return $"CASE WHEN (\"pgrst_e\".\"v\" -> {Ident.Literal(c)}) IS NOT NULL THEN \"pgrst_p\".{Ident.Quote(c)} ELSE {fallback} END";
                 });
                 sql.Append("SELECT ").Append(string.Join(", ", values))
-                    .Append(" FROM json_array_elements(").Append(payload).Append(") AS \"pgrst_e\"(\"v\"), LATERAL json_populate_record(NULL::")
-                    .Append(table.QualifiedName).Append(", \"pgrst_e\".\"v\") AS \"pgrst_p\"");
+                    .Append(" FROM json_array_elements(").Append(payload).Append(") AS \"pgrst_e\"(\"v\"), LATERAL json_to_record(\"pgrst_e\".\"v\") AS \"pgrst_p\"(")
+                    .Append(ColumnDefinitions(table, columns, domainsAsBase: true)).Append(')');
             }
             else
             {
-                sql.Append("SELECT ").Append(string.Join(", ", columns.Select(Ident.Quote)))
-                    .Append(" FROM json_populate_recordset(NULL::").Append(table.QualifiedName).Append(", ").Append(payload).Append(") AS \"pgrst_p\"");
+                sql.Append("SELECT ").Append(string.Join(", ", columns.Select(c => "\"pgrst_p\"." + Ident.Quote(c))))
+                    .Append(" FROM json_to_recordset(").Append(payload).Append(") AS \"pgrst_p\"(").Append(ColumnDefinitions(table, columns)).Append(')');
             }
 
             if (payloadFilter is not null)
@@ -121,6 +121,7 @@ internal static class WriteQuery
         return sql.ToString();
     }
 
+    /// <param name="payloadJson">A JSON array whose first object holds the new values.</param>
     public static string Update(Statement st, ReadNode target, IReadOnlyList<string> columns, string payloadJson)
     {
         var alias = Ident.Quote(target.Alias);
@@ -132,7 +133,7 @@ internal static class WriteQuery
         var payload = st.Typed(payloadJson, NpgsqlDbType.Json);
         var sql = new StringBuilder("UPDATE ").Append(target.Table.QualifiedName).Append(" AS ").Append(alias)
             .Append(" SET ").Append(string.Join(", ", columns.Select(c => $"{Ident.Quote(c)} = \"pgrst_p\".{Ident.Quote(c)}")))
-            .Append(" FROM json_populate_record(NULL::").Append(target.Table.QualifiedName).Append(", ").Append(payload).Append(") AS \"pgrst_p\"");
+            .Append(" FROM json_to_record(").Append(payload).Append(" -> 0) AS \"pgrst_p\"(").Append(ColumnDefinitions(target.Table, columns)).Append(')');
         if (IsLimited(target))
         {
             sql.Append(", ");
@@ -164,6 +165,16 @@ internal static class WriteQuery
         sql.Append(" RETURNING ").Append(alias).Append(".*");
         return sql.ToString();
     }
+
+    /// <summary>
+    /// <c>"a" int, "b" text</c>: the payload's columns typed as the table's, for json_to_record(set). Only the
+    /// written columns are read, as PostgREST does, so a NOT NULL domain on another column is not checked
+    /// against a NULL that will never be written. With <paramref name="domainsAsBase"/> (missing=default), a
+    /// domain column is read as its base type so that an absent key can still take the default; the INSERT
+    /// checks the domain on the value it stores.
+    /// </summary>
+    private static string ColumnDefinitions(DbTable table, IReadOnlyList<string> columns, bool domainsAsBase = false) =>
+        string.Join(", ", columns.Select(c => Ident.Quote(c) + " " + (domainsAsBase ? table.Column(c)!.BaseType : table.Column(c)!.Type)));
 
     /// <summary>PATCH/DELETE with <c>limit</c>/<c>offset</c> (PostgREST 12's limited update/delete).</summary>
     public static bool IsLimited(ReadNode target) => target.Limit is not null || target.Offset is not null;
