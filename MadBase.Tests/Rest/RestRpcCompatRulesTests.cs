@@ -107,21 +107,4 @@ public sealed class RestRpcCompatRulesTests
         Assert.Equal("resolution=merge-duplicates", Preferences.Parse(["resolution=merge-duplicates"]).Applied(PreferenceScope.Insert, true));
         Assert.Null(Preferences.Parse(["resolution=merge-duplicates"]).Applied(PreferenceScope.Insert, false));
     }
-
-    // The doctests of PostgREST's noRpcHint (Error.hs).
-    [Theory]
-    [InlineData("testt", "test")]
-    [InlineData("other", "another")]
-    [InlineData("noclosealternative", null)]
-    public void FuzzySet_FunctionNames_AsPostgrestHints(string query, string? expected) =>
-        Assert.Equal(expected, new FuzzySet(["test", "another"]).Closest(query));
-
-    [Theory]
-    [InlineData("(nam, pqaram, vall)", "(name, param, val)")]
-    [InlineData("(param, val)", "(name, param, val)")]
-    [InlineData("(attrs, id)", "(attr, id)")]
-    [InlineData("(id)", "(attr, id)")]
-    [InlineData("(noclosealternative)", null)]
-    public void FuzzySet_ParameterLists_AsPostgrestHints(string query, string? expected) =>
-        Assert.Equal(expected, new FuzzySet(["(name, param, val)", "(attr, id)"]).Closest(query));
 }

@@ -153,13 +153,13 @@ internal static class RpcEndpoint
         if (overloads.Count == 0)
         {
             var names = rest.Schema.Functions.Where(f => f.Schema == rest.SchemaName).Select(f => f.Name);
-            hint = new FuzzySet(names).Closest(name) is { } closest ? $"Perhaps you meant to call the function {rest.SchemaName}.{closest}" : null;
+            hint = Planning.FuzzyNames.Closest(names, name) is { } closest ? $"Perhaps you meant to call the function {rest.SchemaName}.{closest}" : null;
         }
         else
         {
             static string Params(IEnumerable<string> names) => "(" + string.Join(", ", names.Order(StringComparer.Ordinal)) + ")";
             var lists = overloads.Select(f => Params(f.Args.Select(a => a.Name)));
-            hint = new FuzzySet(lists).Closest(Params(keys)) is { } closest ? $"Perhaps you meant to call the function {function}{closest}" : null;
+            hint = Planning.FuzzyNames.Closest(lists, Params(keys)) is { } closest ? $"Perhaps you meant to call the function {function}{closest}" : null;
         }
 
         return new RestException(
