@@ -78,9 +78,19 @@ public sealed class RestWriteTests(StackFixture stack) : IAsyncLifetime
     [Fact]
     public async Task Post_Csv_InsertsEachLine()
     {
-        var response = await Send(HttpMethod.Post, "authors?select=name,country", "name,country\nCsv1,x\nCsv2,", ("Content-Type", "text/csv"), ("Prefer", Representation));
+        // As PostgREST: NULL (quoted or not) is a null, an empty field an empty string.
+        var response = await Send(
+            HttpMethod.Post, "authors?select=name,country", "name,country\nCsv1,x\nCsv2,\nCsv3,NULL\n\"Csv,4\",\"NULL\"\n",
+            ("Content-Type", "text/csv"), ("Prefer", Representation));
         Assert.Equal(HttpStatusCode.Created, response.Status);
-        RestProject.AssertJson(RestProject.Json("""[{"name":"Csv1","country":"x"},{"name":"Csv2","country":null}]"""), response.Json);
+        RestProject.AssertJson(
+            RestProject.Json("""[{"name":"Csv1","country":"x"},{"name":"Csv2","country":""},{"name":"Csv3","country":null},{"name":"Csv,4","country":null}]"""),
+            response.Json);
+
+        var ragged = await Send(HttpMethod.Post, "authors", "name,country\nCsv5", ("Content-Type", "text/csv"));
+        Assert.Equal(HttpStatusCode.BadRequest, ragged.Status);
+        Assert.Equal("PGRST102", ragged.ErrorCode);
+        Assert.Equal("All lines must have same number of fields", ragged.Json!["message"]!.GetValue<string>());
     }
 
     [Fact]

@@ -128,7 +128,7 @@ internal sealed record Payload(string Json, IReadOnlyList<string> Keys, bool IsA
         {
             if (row.Count != header.Count)
             {
-                throw new RestException(StatusCodes.Status400BadRequest, "PGRST102", "All lines must have the same number of fields");
+                throw new RestException(StatusCodes.Status400BadRequest, "PGRST102", "All lines must have same number of fields");
             }
 
             var obj = new JsonObject();
@@ -143,7 +143,10 @@ internal sealed record Payload(string Json, IReadOnlyList<string> Keys, bool IsA
         return new Payload(array.ToJsonString(), [.. header.Select(h => h ?? string.Empty)], true, array.Count);
     }
 
-    /// <summary>RFC 4180 fields; an unquoted empty field or NULL is a null, as PostgREST reads CSV.</summary>
+    /// <summary>
+    /// RFC 4180 fields. As PostgREST's csvToJson, a field reading NULL (quoted or not) is a null and an empty
+    /// field is an empty string.
+    /// </summary>
     private static List<List<string?>> ParseCsv(string text)
     {
         var rows = new List<List<string?>>();
@@ -179,14 +182,14 @@ internal sealed record Payload(string Json, IReadOnlyList<string> Keys, bool IsA
                     quoted = wasQuoted = true;
                     break;
                 case ',':
-                    row.Add(Value(field, wasQuoted));
+                    row.Add(Value(field));
                     field.Clear();
                     wasQuoted = false;
                     break;
                 case '\r':
                     break;
                 case '\n':
-                    row.Add(Value(field, wasQuoted));
+                    row.Add(Value(field));
                     rows.Add(row);
                     row = [];
                     field.Clear();
@@ -200,16 +203,16 @@ internal sealed record Payload(string Json, IReadOnlyList<string> Keys, bool IsA
 
         if (field.Length > 0 || row.Count > 0 || wasQuoted)
         {
-            row.Add(Value(field, wasQuoted));
+            row.Add(Value(field));
             rows.Add(row);
         }
 
         return rows;
     }
 
-    private static string? Value(StringBuilder field, bool wasQuoted)
+    private static string? Value(StringBuilder field)
     {
         var value = field.ToString();
-        return !wasQuoted && (value.Length == 0 || value == "NULL") ? null : value;
+        return value == "NULL" ? null : value;
     }
 }
