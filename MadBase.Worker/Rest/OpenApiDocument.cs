@@ -1,69 +1,139 @@
 using System.Text.Json;
-using MadBase.Worker.Rest.SchemaCache;
+using System.Text.Json.Nodes;
+using MadBase.Worker.Rest.OpenApi;
+using MadBase.Worker.Tenancy;
 
 namespace MadBase.Worker.Rest;
 
-/// <summary>GET /rest/v1/: the Swagger 2.0 description PostgREST serves (OpenAPI.hs), from the schema cache.</summary>
+/// <summary>
+/// GET /rest/v1/: the Swagger 2.0 description PostgREST serves (OpenAPI.hs) of the relations and functions
+/// of the request's schema that its role may use, as served behind the project's public URL (PostgREST's
+/// openapi-server-proxy-uri: the project's api_external_url, its /auth/v1 replaced by /rest/v1).
+/// </summary>
 internal static class OpenApiDocument
 {
+    /// <summary>The PostgREST release whose document this reproduces (info.version, the docs link).</summary>
+    private const string PostgrestVersion = "13.0.5";
+
+    private static readonly string[] MediaTypes =
+        ["application/json", "application/vnd.pgrst.object+json;nulls=stripped", "application/vnd.pgrst.object+json", "text/csv"];
+
     private static readonly JsonSerializerOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static async Task WriteAsync(RestContext rest)
+    public static async Task WriteAsync(RestContext rest, TenantScope scope)
     {
-        var paths = new Dictionary<string, object> { ["/"] = new { get = new { tags = new[] { "Introspection" }, summary = "OpenAPI description (this document)", responses = new Dictionary<string, object> { ["200"] = new { description = "OK" } } } } };
-        var definitions = new Dictionary<string, object>();
-        foreach (var table in rest.Schema.Tables.Where(t => t.Schema == rest.SchemaName).OrderBy(t => t.Name, StringComparer.Ordinal))
+        EnsureAcceptable(rest.Http.Request.Headers.Accept.ToString());
+        var catalog = await OpenApiCatalog.ReadAsync(rest, scope);
+        var document = Build(rest, catalog);
+        var response = rest.Http.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/openapi+json; charset=utf-8";
+        if (rest.Project.Settings.Rest.Schemas.Count > 1)
         {
-            var reference = new Dictionary<string, string> { ["$ref"] = "#/definitions/" + table.Name };
-            var ok = new Dictionary<string, object> { ["200"] = new { description = "OK", schema = new { type = "array", items = reference } } };
-            var operations = new Dictionary<string, object> { ["get"] = new { tags = new[] { table.Name }, responses = ok } };
-            if (table.Insertable)
-            {
-                operations["post"] = new { tags = new[] { table.Name }, responses = new Dictionary<string, object> { ["201"] = new { description = "Created" } } };
-                operations["patch"] = new { tags = new[] { table.Name }, responses = new Dictionary<string, object> { ["204"] = new { description = "No Content" } } };
-                operations["delete"] = new { tags = new[] { table.Name }, responses = new Dictionary<string, object> { ["204"] = new { description = "No Content" } } };
-            }
-
-            paths["/" + table.Name] = operations;
-            definitions[table.Name] = new
-            {
-                type = "object",
-                required = table.Columns.Where(c => !c.Nullable && c.DefaultSql is null).Select(c => c.Name).ToArray(),
-                properties = table.Columns.ToDictionary(c => c.Name, c => (object)new { format = c.Type, type = JsonType(c.Type) }),
-            };
+            response.Headers["Content-Profile"] = rest.SchemaName;
         }
 
-        foreach (var function in rest.Schema.Functions.Where(f => f.Schema == rest.SchemaName).DistinctBy(f => f.Name))
+        if (HttpMethods.IsHead(rest.Http.Request.Method))
         {
-            paths["/rpc/" + function.Name] = new Dictionary<string, object>
-            {
-                ["post"] = new { tags = new[] { "(rpc) " + function.Name }, responses = new Dictionary<string, object> { ["200"] = new { description = "OK" } } },
-            };
+            return;
         }
 
-        var document = new Dictionary<string, object>
-        {
-            ["swagger"] = "2.0",
-            ["info"] = new { title = "MadBase REST API", description = "PostgREST-compatible API of project " + rest.Project.Ref, version = "12.2" },
-            ["host"] = rest.Http.Request.Host.Value ?? "localhost",
-            ["basePath"] = "/rest/v1",
-            ["schemes"] = new[] { rest.Http.Request.Scheme },
-            ["consumes"] = new[] { "application/json", "application/vnd.pgrst.object+json", "text/csv" },
-            ["produces"] = new[] { "application/json", "application/vnd.pgrst.object+json", "text/csv" },
-            ["paths"] = paths,
-            ["definitions"] = definitions,
-        };
-        rest.Http.Response.ContentType = "application/openapi+json; charset=utf-8";
-        await JsonSerializer.SerializeAsync(rest.Http.Response.Body, document, Options, rest.Http.RequestAborted);
+        var body = JsonSerializer.SerializeToUtf8Bytes(document, Options);
+        response.ContentLength = body.Length;
+        await response.Body.WriteAsync(body, rest.Http.RequestAborted);
     }
 
-    private static string JsonType(string type) => type switch
+    private static JsonObject Build(RestContext rest, OpenApiCatalog catalog)
     {
-        "integer" or "bigint" or "smallint" => "integer",
-        "numeric" or "real" or "double precision" => "number",
-        "boolean" => "boolean",
-        "json" or "jsonb" => "object",
-        _ when type.EndsWith("[]", StringComparison.Ordinal) => "array",
-        _ => "string",
-    };
+        var (scheme, host, basePath) = PublicServer(rest);
+        var (title, description) = OpenApiRelations.SplitComment(catalog.SchemaDescription);
+        var paths = new JsonObject
+        {
+            ["/"] = new JsonObject
+            {
+                ["get"] = new JsonObject
+                {
+                    ["tags"] = new JsonArray(JsonValue.Create("Introspection")),
+                    ["summary"] = "OpenAPI description (this document)",
+                    ["produces"] = new JsonArray(JsonValue.Create("application/openapi+json"), JsonValue.Create("application/json")),
+                    ["responses"] = new JsonObject { ["200"] = new JsonObject { ["description"] = "OK" } },
+                },
+            },
+        };
+        var definitions = new JsonObject();
+        var foreignKeys = rest.Schema.ForeignKeys.Where(k => k.FromSchema == rest.SchemaName).ToList();
+        foreach (var relation in catalog.Relations)
+        {
+            paths["/" + relation.Name] = OpenApiRelations.PathItem(relation);
+            definitions[relation.Name] = OpenApiRelations.Definition(relation, rest.Schema.Table(rest.SchemaName, relation.Name), foreignKeys, rest.Schema);
+        }
+
+        // Overloads share a path: as in PostgREST, the one with the most arguments is described.
+        foreach (var function in catalog.Functions)
+        {
+            paths["/rpc/" + function.Name] = OpenApiFunctions.PathItem(function);
+        }
+
+        return new JsonObject
+        {
+            ["swagger"] = "2.0",
+            ["info"] = new JsonObject
+            {
+                ["description"] = description ?? "This is a dynamic API generated by PostgREST",
+                ["title"] = title ?? "PostgREST API",
+                ["version"] = PostgrestVersion,
+            },
+            ["host"] = host,
+            ["basePath"] = basePath,
+            ["schemes"] = new JsonArray(JsonValue.Create(scheme)),
+            ["consumes"] = new JsonArray([.. MediaTypes.Select(m => JsonValue.Create(m))]),
+            ["produces"] = new JsonArray([.. MediaTypes.Select(m => JsonValue.Create(m))]),
+            ["paths"] = paths,
+            ["definitions"] = definitions,
+            ["parameters"] = OpenApiParameters.Build(catalog.Relations),
+            ["externalDocs"] = new JsonObject
+            {
+                ["description"] = "PostgREST Documentation",
+                ["url"] = "https://postgrest.org/en/v" + PostgrestVersion.Split('.')[0] + "/references/api.html",
+            },
+        };
+    }
+
+    /// <summary>
+    /// Scheme, <c>host:port</c> (the port always named, as PostgREST's proxy URI gives it) and base path of
+    /// /rest/v1 as clients reach it; the request's own when the project's URL does not parse.
+    /// </summary>
+    private static (string Scheme, string Host, string BasePath) PublicServer(RestContext rest)
+    {
+        var external = rest.Project.Settings.Auth.ApiExternalUrl;
+        if (!Uri.TryCreate(external, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            var request = rest.Http.Request;
+            return (request.Scheme == "http" ? "http" : "https", request.Host.Value ?? "localhost", "/rest/v1");
+        }
+
+        var path = uri.AbsolutePath.TrimEnd('/');
+        if (path.EndsWith("/auth/v1", StringComparison.Ordinal))
+        {
+            path = path[..^"/auth/v1".Length];
+        }
+
+        return (uri.Scheme, uri.Host + ":" + uri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), path + "/rest/v1");
+    }
+
+    /// <summary>The document is offered as application/openapi+json, and to clients that accept application/json or anything.</summary>
+    private static void EnsureAcceptable(string accept)
+    {
+        if (string.IsNullOrWhiteSpace(accept))
+        {
+            return;
+        }
+
+        var ranges = accept.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var types = ranges.Select(r => r.Split(';', 2)[0].Trim().ToLowerInvariant()).ToList();
+        if (!types.Any(t => t is "application/openapi+json" or "application/json" or "*/*"))
+        {
+            throw new RestException(StatusCodes.Status406NotAcceptable, "PGRST107", "None of these media types are available: " + string.Join(", ", ranges));
+        }
+    }
 }

@@ -10,11 +10,12 @@ internal static partial class RestApi
     private static readonly string[] TableMethods = ["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"];
     private static readonly string[] RpcMethods = ["GET", "HEAD", "POST"];
     private static readonly string[] InfoMethods = ["OPTIONS"];
+    private static readonly string[] RootMethods = ["GET", "HEAD"];
 
     public static IEndpointRouteBuilder MapRestApi(this IEndpointRouteBuilder routes)
     {
         var rest = routes.MapGroup("/rest/v1").AddEndpointFilter<RestTenantFilter>();
-        rest.MapGet("/", GetOpenApi);
+        rest.MapMethods("/", RootMethods, GetOpenApi);
         rest.MapMethods("/rpc/{name}", RpcMethods, CallFunction);
         rest.MapMethods("/{name}", TableMethods, HandleTable);
         rest.MapMethods("/", InfoMethods, (HttpContext context, TenantScope scope, SchemaCacheStore cache, ILogger<RestExecutor> logger) =>
@@ -43,7 +44,7 @@ internal static partial class RestApi
         RunAsync(context, scope, cache, logger, rest => RpcEndpoint.CallAsync(rest, executor, name));
 
     private static Task GetOpenApi(HttpContext context, TenantScope scope, SchemaCacheStore cache, ILogger<RestExecutor> logger) =>
-        RunAsync(context, scope, cache, logger, OpenApiDocument.WriteAsync);
+        RunAsync(context, scope, cache, logger, rest => OpenApiDocument.WriteAsync(rest, scope));
 
     /// <summary>Every failure leaves as PostgREST's error shape; database errors are mapped by SQLSTATE.</summary>
     private static async Task RunAsync(HttpContext context, TenantScope scope, SchemaCacheStore cache, ILogger logger, Func<RestContext, Task> handle)

@@ -89,7 +89,7 @@ internal sealed partial class RestExecutor(TenantScope scope)
     }
 
     /// <summary>The project's pre-request function call (PostgREST's db-pre-request), or null.</summary>
-    private static string? PreRequestCall(RestContext rest)
+    internal static string? PreRequestCall(RestContext rest)
     {
         if (rest.Project.Settings.Rest.PreRequest is not { Length: > 0 } function)
         {
