@@ -68,7 +68,7 @@ internal static partial class RestApi
             {
                 // DDL committed just before this request may not have reached the cache yet: catch up, once.
                 if (attempt == 1 && error.IsSchemaMiss && rest is not null && Rewind(context.Request)
-                    && await cache.CatchUpAsync(rest.Project))
+                    && await cache.CatchUpAsync(rest.Project, rest.Schema))
                 {
                     LogRetriedAfterReload(logger, error.Code);
                     continue;

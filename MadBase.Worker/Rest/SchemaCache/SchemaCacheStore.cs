@@ -16,7 +16,8 @@ namespace MadBase.Worker.Rest.SchemaCache;
 /// </summary>
 internal sealed partial class SchemaCacheStore : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, ProjectSchema> projects = new(StringComparer.Ordinal);
+    // Lazy: GetOrAdd may run its factory twice under contention, and a ProjectSchema starts a listener.
+    private readonly ConcurrentDictionary<string, Lazy<ProjectSchema>> projects = new(StringComparer.Ordinal);
     private readonly TenantDatabases databases;
     private readonly SystemDatabase system;
     private readonly ILogger<SchemaCacheStore> logger;
@@ -29,26 +30,24 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
         directory.Changed += Drop;
     }
 
-    public Task<SchemaModel> GetAsync(Project project)
-    {
-        var entry = projects.GetOrAdd(project.Ref, _ => new ProjectSchema(this, project));
-        return entry.CurrentAsync();
-    }
+    public Task<SchemaModel> GetAsync(Project project) => Entry(project).CurrentAsync();
 
     /// <summary>
     /// True after reloading the cache when DDL committed since it was read; false (at the cost of one small
     /// query) when the cache is current, so the miss is real. Databases without the DDL log always say false.
     /// </summary>
-    public Task<bool> CatchUpAsync(Project project) =>
-        projects.TryGetValue(project.Ref, out var entry) ? entry.CatchUpAsync() : Task.FromResult(false);
+    /// <param name="project">The request's project.</param>
+    /// <param name="used">The model the request was planned against; a newer one in place already is a catch-up.</param>
+    public Task<bool> CatchUpAsync(Project project, SchemaModel used) =>
+        projects.TryGetValue(project.Ref, out var entry) ? entry.Value.CatchUpAsync(used) : Task.FromResult(false);
 
     /// <summary>Loads a fresh model now and swaps it in; used by the listener and by tests.</summary>
     public Task ReloadAsync(Project project) =>
-        projects.GetOrAdd(project.Ref, _ => new ProjectSchema(this, project)).ReloadAsync();
+        Entry(project).ReloadAsync();
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var entry in projects.Values)
+        foreach (var entry in projects.Values.Select(lazy => lazy.Value))
         {
             await entry.DisposeAsync();
         }
@@ -58,9 +57,12 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
     {
         if (projects.TryRemove(projectRef, out var entry))
         {
-            _ = entry.DisposeAsync().AsTask();
+            _ = entry.Value.DisposeAsync().AsTask();
         }
     }
+
+    private ProjectSchema Entry(Project project) =>
+        projects.GetOrAdd(project.Ref, _ => new Lazy<ProjectSchema>(() => new ProjectSchema(this, project))).Value;
 
     private async Task<(SchemaModel Model, string? Snapshot)> LoadAsync(Project project, CancellationToken cancellationToken)
     {
@@ -96,6 +98,8 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Schema cache reload of project {ProjectRef} failed; keeping the previous one")]
     private static partial void LogReloadFailed(ILogger logger, string projectRef, Exception exception);
 
+    private sealed record Loaded(SchemaModel Model, string? Snapshot);
+
     private sealed class ProjectSchema : IAsyncDisposable
     {
         private readonly SchemaCacheStore store;
@@ -105,7 +109,9 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
         private readonly Lock gate = new();
         private readonly Task listener;
         private Task<SchemaModel> current;
-        private string? snapshot;
+
+        /// <summary>The model in place and the snapshot it was read in, swapped together.</summary>
+        private Loaded? loaded;
 
         /// <summary>The reload that has not started reading the catalog yet, which every new request for one joins.</summary>
         private Task? queued;
@@ -131,9 +137,20 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
             return task;
         }
 
-        public async Task<bool> CatchUpAsync()
+        public async Task<bool> CatchUpAsync(SchemaModel used)
         {
-            var readAt = Volatile.Read(ref snapshot);
+            if (Volatile.Read(ref loaded) is not { } now)
+            {
+                return false;
+            }
+
+            var (model, readAt) = now;
+            if (!ReferenceEquals(model, used))
+            {
+                // Reloaded since the request began: the newer model may have what it lacked.
+                return true;
+            }
+
             if (readAt is null)
             {
                 return false;
@@ -181,7 +198,7 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
             {
                 var (model, readAt) = await store.LoadAsync(project, stopping.Token);
                 current = Task.FromResult(model);
-                Volatile.Write(ref snapshot, readAt);
+                Volatile.Write(ref loaded, new Loaded(model, readAt));
             }
             catch (Exception error) when (error is NpgsqlException or TimeoutException)
             {
@@ -196,7 +213,8 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
         private async Task<SchemaModel> FirstLoadAsync()
         {
             var (model, readAt) = await store.LoadAsync(project, stopping.Token);
-            Volatile.Write(ref snapshot, readAt);
+            // The listener's first reload may have finished before this load: never replace its newer pair.
+            Interlocked.CompareExchange(ref loaded, new Loaded(model, readAt), null);
             return model;
         }
 
