@@ -97,4 +97,21 @@ public sealed class RestGrammarFilterTests(StackFixture stack) : IAsyncLifetime
             RestProject.Json("""{"code":"PGRST103","details":"Limit should be greater than or equal to zero.","hint":null,"message":"Requested range not satisfiable"}"""),
             disjoint.Json);
     }
+
+    // PostgREST reads limit and offset with Haskell's readMaybe: what is not an integer is ignored.
+    [Fact]
+    public async Task Get_LimitThatIsNoInteger_IsIgnored() =>
+        RestProject.AssertJson(
+            RestProject.Json("""[{"id":1},{"id":2}]"""),
+            (await RestGrammarFixture.OkAsync(project, "g_books?select=id&id=lt.3&order=id&limit=abc&offset=x")).Json);
+
+    [Theory]
+    [InlineData("g_books?select=id&limit=-1", HttpStatusCode.RequestedRangeNotSatisfiable,
+        """{"code":"PGRST103","details":"Limit should be greater than or equal to zero.","hint":null,"message":"Requested range not satisfiable"}""")]
+    [InlineData("g_authors?select=id,g_books(id)&g_books.limit=-1", HttpStatusCode.BadRequest,
+        """{"code":"2201W","details":null,"hint":null,"message":"LIMIT must not be negative"}""")]
+    [InlineData("g_books?select=id&offset=-1", HttpStatusCode.BadRequest,
+        """{"code":"2201X","details":null,"hint":null,"message":"OFFSET must not be negative"}""")]
+    public async Task Get_NegativeLimitOrOffset_FailsAsPostgrest(string query, HttpStatusCode status, string expected) =>
+        await RestGrammarFixture.AssertErrorAsync(project, query, status, expected);
 }

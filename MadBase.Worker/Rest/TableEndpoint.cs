@@ -99,6 +99,11 @@ internal static partial class TableEndpoint
     /// </summary>
     public static void ApplyRange(RestContext rest, ReadNode root)
     {
+        if (root.Limit < 0)
+        {
+            throw new RestException(StatusCodes.Status416RangeNotSatisfiable, "PGRST103", "Requested range not satisfiable", "Limit should be greater than or equal to zero.");
+        }
+
         var request = rest.Http.Request;
         var range = HttpMethods.IsGet(request.Method) ? request.Headers.Range.ToString() : string.Empty;
         if (range.Length > 0 && root.Limit != 0 && RangePattern().Match(range) is { Success: true } match)

@@ -47,10 +47,10 @@ internal static class QueryParser
                     node.Order = ParseOrder(value);
                     break;
                 case "limit":
-                    node.Limit = ParseNonNegative(value, "limit");
+                    node.Limit = ParseRangeNumber(value) ?? node.Limit;
                     break;
                 case "offset":
-                    node.Offset = ParseNonNegative(value, "offset");
+                    node.Offset = ParseRangeNumber(value) ?? node.Offset;
                     break;
                 case "or" or "and" or "not.or" or "not.and":
                     node.Conditions.Add(ParseLogic(last, value));
@@ -120,10 +120,15 @@ internal static class QueryParser
         return [.. names.Select(Unquote)];
     }
 
-    private static long ParseNonNegative(string value, string what) =>
-        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+    /// <summary>
+    /// A limit or offset as PostgREST reads it (Haskell's readMaybe): an integer, maybe negative, else ignored. A
+    /// negative root limit is a 416; anything else negative is Postgres's error on LIMIT/OFFSET.
+    /// </summary>
+    private static long? ParseRangeNumber(string value) =>
+        !value.Contains('+', StringComparison.Ordinal)
+        && long.TryParse(value, NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n)
             ? n
-            : throw RestException.Parse($"\"failed to parse {what} parameter ({value})\"");
+            : null;
 
     public static Field ParseField(string text)
     {

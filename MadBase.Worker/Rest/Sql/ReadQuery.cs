@@ -293,7 +293,7 @@ internal static class ReadQuery
     /// <summary><c> LIMIT n OFFSET m</c> for the node's range, or what of it is set.</summary>
     public static string Range(ReadNode node) =>
         (node.Limit is { } limit ? " LIMIT " + limit.ToString(CultureInfo.InvariantCulture) : string.Empty)
-        + (node.Offset is { } offset and > 0 ? " OFFSET " + offset.ToString(CultureInfo.InvariantCulture) : string.Empty);
+        + (node.Offset is { } offset and not 0 ? " OFFSET " + offset.ToString(CultureInfo.InvariantCulture) : string.Empty);
 
     /// <summary><c> ORDER BY …</c> for the node's order terms, or nothing.</summary>
     public static string OrderBy(Statement st, ReadNode node) =>
