@@ -33,6 +33,14 @@ public static class ServiceDefaultsExtensions
         MadBase.ServiceDefaults.Telemetry.Telemetry.Add(builder);
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+
+        // Query strings as long as PostgREST's server takes (50 KiB of request line and headers): an in filter of
+        // a few thousand ids, or hundreds of uuids, is a routine supabase-js call; Kestrel's default stops at 8 KiB.
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o =>
+        {
+            o.Limits.MaxRequestLineSize = 64 * 1024;
+            o.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
+        });
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddTransient<RequestIdHandler>();
         builder.Services.ConfigureHttpClientDefaults(http => http.AddHttpMessageHandler<RequestIdHandler>());

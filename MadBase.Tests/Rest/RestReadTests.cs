@@ -44,7 +44,7 @@ public sealed class RestReadTests(StackFixture stack) : IAsyncLifetime
     [InlineData("books?select=id&title=like(any).{E*,S*}&order=id", "SELECT id FROM books WHERE title LIKE ANY ('{E%,S%}') ORDER BY id")]
     [InlineData("books?select=id&pages=gt(all).{100,190}&order=id", "SELECT id FROM books WHERE pages > ALL ('{100,190}') ORDER BY id")]
     [InlineData("books?select=id&or=(pages.gt.300,title.eq.Solaris)&order=id", "SELECT id FROM books WHERE pages > 300 OR title = 'Solaris' ORDER BY id")]
-    [InlineData("books?select=id&or=(pages.gt.300,and(tags.cs.{classic},not.pages.is.null))&order=id", "SELECT id FROM books WHERE pages > 300 OR (tags @> '{classic}' AND pages IS NOT NULL) ORDER BY id")]
+    [InlineData("books?select=id&or=(pages.gt.300,and(tags.cs.{classic},pages.not.is.null))&order=id", "SELECT id FROM books WHERE pages > 300 OR (tags @> '{classic}' AND pages IS NOT NULL) ORDER BY id")]
     [InlineData("books?select=id&not.or=(id.eq.1,id.eq.2)&order=id", "SELECT id FROM books WHERE NOT (id = 1 OR id = 2) ORDER BY id")]
     [InlineData("books?select=id&and=(id.gt.1,or(id.lt.3,id.eq.5))&order=id", "SELECT id FROM books WHERE id > 1 AND (id < 3 OR id = 5) ORDER BY id")]
     [InlineData("books?select=id&or=(title.eq.\"a,b\",id.in.(4,5))&order=id", "SELECT id FROM books WHERE title = 'a,b' OR id IN (4, 5) ORDER BY id")]

@@ -109,28 +109,38 @@ internal static partial class TableEndpoint
                 StatusCodes.Status406NotAcceptable, "PGRST116", "JSON object requested, multiple (or no) rows returned",
                 $"The result contains {result.Page} rows");
 
-    /// <summary>The Range request header (items) and the project's max-rows cap, on the root node.</summary>
+    /// <summary>
+    /// The Range request header (items, GET only) intersected with the root's limit/offset, as PostgREST's
+    /// getRanges; <c>limit=0</c> wins over the header; then the project's max-rows cap.
+    /// </summary>
     public static void ApplyRange(RestContext rest, ReadNode root)
     {
-        var range = rest.Http.Request.Headers.Range.ToString();
-        if (range.Length > 0 && root.Limit is null && root.Offset is null)
+        if (root.Limit < 0)
         {
-            var match = RangePattern().Match(range);
-            if (match.Success)
-            {
-                var from = long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-                root.Offset = from;
-                if (match.Groups[2].Success)
-                {
-                    var to = long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
-                    if (to < from)
-                    {
-                        throw new RestException(StatusCodes.Status416RangeNotSatisfiable, "PGRST103", "Requested range not satisfiable", "The lower boundary must be lower than or equal to the upper boundary in the Range header.");
-                    }
+            throw new RestException(StatusCodes.Status416RangeNotSatisfiable, "PGRST103", "Requested range not satisfiable", "Limit should be greater than or equal to zero.");
+        }
 
-                    root.Limit = to - from + 1;
-                }
+        var request = rest.Http.Request;
+        var range = HttpMethods.IsGet(request.Method) ? request.Headers.Range.ToString() : string.Empty;
+        if (range.Length > 0 && root.Limit != 0 && RangePattern().Match(range) is { Success: true } match)
+        {
+            var from = long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+            long? to = match.Groups[2].Success ? long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture) : null;
+            if (to < from)
+            {
+                throw new RestException(StatusCodes.Status416RangeNotSatisfiable, "PGRST103", "Requested range not satisfiable", "The lower boundary must be lower than or equal to the upper boundary in the Range header.");
             }
+
+            var offset = root.Offset ?? 0;
+            var lower = Math.Max(from, offset);
+            var upper = root.Limit is { } limit && limit <= long.MaxValue - offset ? Math.Min(to ?? long.MaxValue, offset + limit - 1) : to;
+            if (upper < lower)
+            {
+                throw new RestException(StatusCodes.Status416RangeNotSatisfiable, "PGRST103", "Requested range not satisfiable", "Limit should be greater than or equal to zero.");
+            }
+
+            root.Offset = lower;
+            root.Limit = upper - lower + 1;
         }
 
         if (rest.Project.Settings.Rest.MaxRows is { } max && (root.Limit is null || root.Limit > max))

@@ -91,11 +91,12 @@ internal static class FuzzyNames
     private static double LevenshteinSimilarity(string a, string b)
     {
         var longest = Math.Max(a.Length, b.Length);
-        if (longest == 0)
-        {
-            return 1;
-        }
+        return longest == 0 ? 1 : 1 - ((double)Distance(a, b) / longest);
+    }
 
+    /// <summary>The Levenshtein distance (insert, delete and substitute all cost 1).</summary>
+    public static int Distance(string a, string b)
+    {
         var previous = Enumerable.Range(0, b.Length + 1).ToArray();
         var current = new int[b.Length + 1];
         for (var i = 1; i <= a.Length; i++)
@@ -110,6 +111,6 @@ internal static class FuzzyNames
             (previous, current) = (current, previous);
         }
 
-        return 1 - ((double)previous[b.Length] / longest);
+        return previous[b.Length];
     }
 }

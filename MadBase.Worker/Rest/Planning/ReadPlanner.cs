@@ -15,86 +15,126 @@ internal sealed partial class ReadPlanner(SchemaModel schema, bool aggregatesEna
     public ReadNode Plan(DbTable table, QueryAst ast)
     {
         var root = new ReadNode(table, NextAlias());
-        Fill(root, ast.Select, ast, string.Empty);
-        foreach (var path in ast.Nodes.Keys)
+        FillOutputs(root, ast.Select);
+        foreach (var (path, options) in ast.Nodes)
         {
-            if (path.Length > 0 && Find(root, path) is null)
-            {
-                throw new RestException(
-                    StatusCodes.Status400BadRequest, "PGRST108",
-                    $"'{path}' is not an embedded resource in this request",
-                    null,
-                    $"Verify that '{path}' is included in the 'select' query parameter.");
-            }
+            ApplyOptions(path.Length == 0 ? root : Find(root, path), options);
         }
 
         return root;
     }
 
-    /// <summary>Checks that a condition list only names columns of <paramref name="table"/>.</summary>
-    public static void CheckConditions(DbTable table, IEnumerable<Condition> conditions)
+    /// <summary>Checks that a condition list only names columns of <paramref name="node"/>'s relation.</summary>
+    public static void CheckConditions(ReadNode node, IEnumerable<Condition> conditions)
     {
         foreach (var condition in conditions)
         {
             switch (condition)
             {
                 case FilterCondition filter:
-                    CheckField(table, filter.Field);
+                    CheckField(node, filter.Field);
                     break;
                 case LogicCondition logic:
-                    CheckConditions(table, logic.Children);
+                    CheckConditions(node, logic.Children);
                     break;
             }
         }
     }
 
-    public static void CheckField(DbTable table, Field field)
+    /// <summary>A column or computed field of the node's relation, else Postgres's 42703 as PostgREST's query would get it.</summary>
+    public static void CheckField(ReadNode node, Field field)
     {
-        if (!table.HasField(field.Name))
+        if (!node.Table.HasField(field.Name) && !IsRowCount(node.Table, field))
         {
-            throw RestException.UnknownColumn(table.Name, field.Name);
+            var scopes = new List<MissingColumn.Scope>();
+            for (var scope = node; scope is not null; scope = scope.Parent)
+            {
+                scopes.Add(new MissingColumn.Scope(scope.ErrorAlias, [.. scope.Table.Columns.Select(c => c.Name)]));
+            }
+
+            throw MissingColumn.Error(node.ErrorAlias, field.Name, scopes);
         }
     }
+
+    /// <summary>
+    /// <c>count</c> where the relation has no such column: Postgres reads PostgREST's <c>"rel"."count"</c> as
+    /// <c>count("rel")</c>, the legacy row count (<c>select=count</c>, <c>books(count)</c>).
+    /// </summary>
+    public static bool IsRowCount(DbTable table, Field field) => field is { Name: "count", Path.Count: 0 } && !table.HasField("count");
 
     public static string CheckCast(string cast) =>
         CastPattern().IsMatch(cast)
             ? cast
             : throw RestException.Parse($"\"failed to parse cast ({cast})\"");
 
-    private static ReadNode? Find(ReadNode node, string path)
+    /// <summary>
+    /// The embed a dotted path of filters, order or limits names: each step by its name or its alias, as PostgREST's
+    /// updateNode; the first step that names no embed is PGRST108.
+    /// </summary>
+    private static ReadNode Find(ReadNode node, string path)
     {
         var current = node;
         foreach (var part in path.Split('.'))
         {
-            current = current.Outputs.OfType<EmbedOutput>().Select(e => e.Child).FirstOrDefault(c => c.OutputName == part);
-            if (current is null)
-            {
-                return null;
-            }
+            current = current.Outputs.OfType<EmbedOutput>().Select(e => e.Child).FirstOrDefault(c => c.RelationName == part || c.OutputName == part)
+                ?? throw NotEmbedded(part);
         }
 
         return current;
     }
 
+    private static RestException NotEmbedded(string name) =>
+        new(
+            StatusCodes.Status400BadRequest, "PGRST108",
+            $"'{name}' is not an embedded resource in this request",
+            null,
+            $"Verify that '{name}' is included in the 'select' query parameter.");
+
     private string NextAlias() => "t" + aliases++;
 
-    private void Fill(ReadNode node, IReadOnlyList<SelectItem> items, QueryAst ast, string path)
+    private static void ApplyOptions(ReadNode node, NodeOptions options)
     {
-        FillOutputs(node, items, ast, path);
-        if (ast.Nodes.TryGetValue(path, out var options))
+        var conditions = options.Conditions.Select(c => WithEmbedNullFilters(node, c)).ToList();
+        CheckConditions(node, conditions);
+        node.Conditions.AddRange(conditions);
+        if (options.Order.Count > 0)
         {
-            var conditions = options.Conditions.Select(c => WithEmbedNullFilters(node, c)).ToList();
-            CheckConditions(node.Table, conditions);
-            foreach (var term in options.Order)
-            {
-                CheckField(node.Table, term.Field);
-            }
-
-            node.Conditions.AddRange(conditions);
-            node.Order = options.Order;
-            node.Limit = options.Limit;
-            node.Offset = options.Offset;
+            node.Order = [.. options.Order.Select(term => PlanOrder(node, term))];
         }
+
+        node.Limit = options.Limit ?? node.Limit;
+        node.Offset = options.Offset ?? node.Offset;
+    }
+
+    /// <summary>
+    /// A column of the node, or <c>rel(col)</c>: a column the to-one embed <c>rel</c> selects (PostgREST's
+    /// addRelatedOrders), which the SQL reads from the embed's join; a to-many embed is PGRST118.
+    /// </summary>
+    private static OrderTerm PlanOrder(ReadNode node, OrderTerm term)
+    {
+        if (term.Relation is not { } relation)
+        {
+            CheckField(node, term.Field);
+            return term;
+        }
+
+        var child = node.Outputs.OfType<EmbedOutput>().Select(e => e.Child).FirstOrDefault(c => c.OutputName == relation)
+            ?? throw NotEmbedded(relation);
+        if (!child.Relationship!.ToOne)
+        {
+            throw new RestException(
+                StatusCodes.Status400BadRequest, "PGRST118",
+                $"A related order on '{relation}' is not possible",
+                $"'{node.Table.Name}' and '{relation}' do not form a many-to-one or one-to-one relationship");
+        }
+
+        var columns = child.OutputColumns().ToList();
+        if (!columns.Contains(term.Field.Name))
+        {
+            throw MissingColumn.Error(child.JoinErrorAlias, term.Field.Name, [new MissingColumn.Scope(child.JoinErrorAlias, columns)]);
+        }
+
+        return term with { Relation = child.Alias };
     }
 
     /// <summary>
@@ -117,41 +157,67 @@ internal sealed partial class ReadPlanner(SchemaModel schema, bool aggregatesEna
         }
     }
 
-    private void FillOutputs(ReadNode node, IReadOnlyList<SelectItem> items, QueryAst ast, string path)
+    private void FillOutputs(ReadNode node, IReadOnlyList<SelectItem> items)
     {
         foreach (var item in items)
         {
             switch (item)
             {
                 case FieldItem field:
-                    node.Outputs.Add(PlanField(node.Table, field));
+                    node.Outputs.Add(PlanField(node, field));
                     break;
                 case EmbedItem embed:
                     var relationship = RelationshipFinder.Find(schema, node.Table, embed.Name, embed.Hint);
-                    if (embed.Spread && !relationship.ToOne)
-                    {
-                        throw new RestException(
-                            StatusCodes.Status400BadRequest, "PGRST119",
-                            "A spread operation on a to-many relationship is not supported",
-                            $"'{node.Table.Name}' and '{embed.Name}' do not form a many-to-one or one-to-one relationship");
-                    }
-
-                    var outputName = embed.Alias ?? embed.Name;
                     var child = new ReadNode(relationship.Target, NextAlias())
                     {
                         Relationship = relationship,
-                        OutputName = outputName,
+                        Parent = node,
+                        Depth = node.Depth + 1,
+                        RelationName = embed.Name,
+                        OutputName = embed.Alias ?? embed.Name,
                         Inner = embed.Join == EmbedJoin.Inner,
                         Spread = embed.Spread,
                     };
-                    Fill(child, embed.Items, ast, path.Length == 0 ? outputName : path + "." + outputName);
+                    FillOutputs(child, embed.Items);
+                    if (child.ToOneSpread)
+                    {
+                        Hoist(child);
+                    }
+                    else if (child.ToManySpread && (child.HasAggregates || child.Outputs.OfType<EmbedOutput>().Any(e => e.Child.Hoisted.Count > 0)))
+                    {
+                        throw new RestException(
+                            StatusCodes.Status400BadRequest, "PGRST127", "Feature not implemented",
+                            "Aggregates are not implemented for one-to-many or many-to-many spreads.");
+                    }
+
                     node.Outputs.Add(new EmbedOutput(child));
                     break;
             }
         }
     }
 
-    private ColumnOutput PlanField(DbTable table, FieldItem item)
+    /// <summary>
+    /// The aggregates of a to-one spread are computed by its parent, grouped by the parent's columns (PostgREST's
+    /// hoistSpreadAggFunctions): the spread selects the plain column under the aggregate's output name, and those
+    /// of to-one spreads inside it pass through it.
+    /// </summary>
+    private static void Hoist(ReadNode spread)
+    {
+        for (var i = 0; i < spread.Outputs.Count; i++)
+        {
+            if (spread.Outputs[i] is ColumnOutput { Aggregate: { } aggregate } column)
+            {
+                spread.Outputs[i] = column with { Aggregate = null, AggregateCast = null, FullRow = column.Field.Name == "*" };
+                spread.Hoisted.Add(new HoistedAggregate(column.OutputName, aggregate, column.AggregateCast));
+            }
+            else if (spread.Outputs[i] is EmbedOutput { Child.ToOneSpread: true } inner)
+            {
+                spread.Hoisted.AddRange(inner.Child.Hoisted);
+            }
+        }
+    }
+
+    private ColumnOutput PlanField(ReadNode node, FieldItem item)
     {
         if (item.Aggregate is not null && !aggregatesEnabled)
         {
@@ -160,7 +226,7 @@ internal sealed partial class ReadPlanner(SchemaModel schema, bool aggregatesEna
 
         if (item.Field.Name != "*")
         {
-            CheckField(table, item.Field);
+            CheckField(node, item.Field);
         }
         else if (item.Aggregate is null && (item.Field.Path.Count > 0 || item.Cast is not null))
         {
@@ -173,6 +239,6 @@ internal sealed partial class ReadPlanner(SchemaModel schema, bool aggregatesEna
         return new ColumnOutput(item.Field, name, cast, item.Aggregate, aggregateCast);
     }
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}(\\[\\])?$")]
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_ ]{0,62}(\\[\\])?$")]
     private static partial Regex CastPattern();
 }

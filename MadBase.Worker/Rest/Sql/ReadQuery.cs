@@ -21,10 +21,21 @@ internal static class ReadQuery
         var groupBy = new List<string>();
         if (!countOnly)
         {
+            var groups = node.Groups;
             foreach (var output in node.Outputs)
             {
                 switch (output)
                 {
+                    case ColumnOutput { Field.Name: "*", Aggregate: null, FullRow: false } when groups:
+                        // Grouped rows name every column, as PostgREST expands '*' next to aggregates.
+                        foreach (var column in node.Table.Columns)
+                        {
+                            var expression = Ident.Quote(node.Alias) + "." + Ident.Quote(column.Name);
+                            select.Add(expression);
+                            groupBy.Add(expression);
+                        }
+
+                        break;
                     case ColumnOutput column:
                         var sql = ColumnSql(st, node, column);
                         select.Add(sql.Expression);
@@ -35,13 +46,15 @@ internal static class ReadQuery
 
                         break;
                     case EmbedOutput embed:
-                        if (EmbedSql(st, node, embed.Child, joins, groupBy) is { } embedded)
-                        {
-                            select.Add(embedded);
-                        }
-
+                        select.AddRange(EmbedSql(st, node, embed.Child, joins, groupBy, groups));
                         break;
                 }
+            }
+
+            if (node.ToManySpread)
+            {
+                // The parent aggregates a to-many spread's columns in this order: it needs the order's values.
+                select.AddRange(node.Order.Select((term, i) => OrderExpression(st, node, term) + " AS " + Ident.Quote(SpreadOrderColumn(i))));
             }
         }
         else
@@ -49,7 +62,7 @@ internal static class ReadQuery
             // Inner embeds, and embeds a null filter tests, still decide which parent rows exist.
             foreach (var embed in node.Outputs.OfType<EmbedOutput>().Where(e => e.Child.Inner || e.Child.NullFiltered))
             {
-                EmbedSql(st, node, embed.Child, joins, groupBy);
+                EmbedSql(st, node, embed.Child, joins, groupBy, false);
             }
 
             select.Add("1");
@@ -88,7 +101,7 @@ internal static class ReadQuery
             text.Append(" WHERE ").Append(string.Join(" AND ", where));
         }
 
-        if (!countOnly && node.HasAggregates && groupBy.Count > 0)
+        if (!countOnly && node.Groups && groupBy.Count > 0)
         {
             text.Append(" GROUP BY ").Append(string.Join(", ", groupBy));
         }
@@ -121,6 +134,13 @@ internal static class ReadQuery
             return (call + " AS " + name, call);
         }
 
+        if (column.FullRow)
+        {
+            // The row itself, for a count() its parent computes: null when a left join found no row.
+            var row = Ident.Quote(node.Alias);
+            return (row + " AS " + name, row);
+        }
+
         if (column.Field.Name == "*")
         {
             var star = Ident.Quote(node.Alias) + ".*";
@@ -137,97 +157,173 @@ internal static class ReadQuery
     }
 
     /// <summary>
-    /// The LATERAL join of an embed and what the parent selects of it (null for an empty embed, which only
-    /// filters). As PostgREST, the embedded JSON is jsonb (so its objects are formatted and ordered as jsonb
-    /// prints them), and a to-many embed's aggregate stays null without rows until the parent selects it,
-    /// so a null filter can tell.
+    /// The LATERAL join of an embed and what the parent selects of it (nothing for an empty embed, which only
+    /// filters), as PostgREST's QueryBuilder: a to-one embed is its subquery, selected as
+    /// <c>row_to_json(join.*)::jsonb</c> (so a related order can read its columns); a to-many embed aggregates
+    /// with <c>json_agg</c>, null without rows until the parent selects it, so a null filter can tell; a to-one
+    /// spread selects the subquery's columns (computing the aggregates hoisted to it); a to-many spread
+    /// aggregates each column into an array, all in the same order.
     /// </summary>
-    private static string? EmbedSql(Statement st, ReadNode parent, ReadNode child, StringBuilder joins, List<string> groupBy)
+    private static IEnumerable<string> EmbedSql(Statement st, ReadNode parent, ReadNode child, StringBuilder joins, List<string> groupBy, bool groups)
     {
         var joinAlias = Ident.Quote(child.Alias + "_e");
         var inner = Node(st, child, parent);
         var join = child.Inner ? " INNER JOIN LATERAL (" : " LEFT JOIN LATERAL (";
-        if (child.Spread)
+        var body = Ident.Quote(EmbedBody);
+        var rows = Ident.Quote(child.Alias + "_r");
+        if (child.ToManySpread)
+        {
+            var names = child.OutputColumns().ToList();
+            var order = child.Order.Count == 0
+                ? string.Empty
+                : " ORDER BY " + string.Join(", ", child.Order.Select((term, i) => Directed($"{rows}.{Ident.Quote(SpreadOrderColumn(i))}", term)));
+            var arrays = names.Select(n => $", coalesce(json_agg({rows}.{Ident.Quote(n)}{order}), '[]')::jsonb AS {Ident.Quote(n)}");
+            joins.Append(join).Append($"SELECT json_agg({rows})::jsonb AS {body}").Append(string.Concat(arrays))
+                .Append($" FROM ({inner}) AS {rows}) AS ").Append(joinAlias)
+                .Append(child.Inner ? $" ON {joinAlias}.{body} IS NOT NULL" : " ON TRUE");
+            var columns = names.Select(n => $"{joinAlias}.{Ident.Quote(n)}").ToList();
+            groupBy.AddRange(columns);
+            return columns;
+        }
+
+        if (child.Relationship!.ToOne)
         {
             joins.Append(join).Append(inner).Append(") AS ").Append(joinAlias).Append(" ON TRUE");
             if (child.IsEmpty)
             {
-                return null;
+                return [];
             }
 
-            groupBy.Add(joinAlias + ".*");
-            return joinAlias + ".*";
+            if (!child.Spread)
+            {
+                var row = $"row_to_json({joinAlias}.*)::jsonb";
+                groupBy.Add(row);
+                return [row + " AS " + Ident.Quote(child.OutputName)];
+            }
+
+            if (!groups)
+            {
+                groupBy.Add(joinAlias + ".*");
+                return [joinAlias + ".*"];
+            }
+
+            // Grouped: the spread's columns are grouping keys, its hoisted aggregates are computed here (unless this
+            // node is itself a to-one spread, which passes them on).
+            var selected = new List<string>();
+            foreach (var name in child.OutputColumns())
+            {
+                var column = $"{joinAlias}.{Ident.Quote(name)}";
+                if (!parent.ToOneSpread && child.Hoisted.FirstOrDefault(h => h.Name == name) is { } hoisted)
+                {
+                    var call = $"{hoisted.Aggregate}({column})";
+                    selected.Add((hoisted.Cast is { } cast ? $"({call})::{cast}" : call) + " AS " + Ident.Quote(name));
+                }
+                else
+                {
+                    selected.Add(column);
+                    groupBy.Add(column);
+                }
+            }
+
+            return selected;
         }
 
-        var rows = Ident.Quote(child.Alias + "_r");
-        var body = Ident.Quote(EmbedBody);
-        var toOne = child.Relationship!.ToOne;
-        var aggregate = toOne
-            ? $"SELECT row_to_json({rows}.*)::jsonb AS {body} FROM ({inner}) AS {rows}"
-            : $"SELECT json_agg({rows}.*)::jsonb AS {body} FROM ({inner}) AS {rows}";
-        joins.Append(join).Append(aggregate).Append(") AS ").Append(joinAlias)
+        joins.Append(join).Append($"SELECT json_agg({rows}.*)::jsonb AS {body} FROM ({inner}) AS {rows}").Append(") AS ").Append(joinAlias)
             .Append(child.Inner ? $" ON {joinAlias}.{body} IS NOT NULL" : " ON TRUE");
         if (child.IsEmpty)
         {
-            return null;
+            return [];
         }
 
-        var expression = toOne ? $"{joinAlias}.{body}" : $"coalesce({joinAlias}.{body}, '[]')";
+        var expression = $"coalesce({joinAlias}.{body}, '[]')";
         groupBy.Add(expression);
-        return expression + " AS " + Ident.Quote(child.OutputName);
+        return [expression + " AS " + Ident.Quote(child.OutputName)];
     }
 
     /// <summary>The column of an embed's LATERAL subquery that holds its JSON.</summary>
-    private const string EmbedBody = "body";
+    private const string EmbedBody = "pgrst_body";
+
+    private static string SpreadOrderColumn(int index) => "pgrst_order_" + index.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
     /// A column, or a computed field called on the row (<c>fn(alias::table)</c>: the cast lets the row of a write's
-    /// CTE or a function's result stand for the table's row), then the JSON path. As PostgREST, a path into a
-    /// value that is not json or jsonb (an array, a composite, a computed field) reads from <c>to_jsonb(value)</c>.
+    /// CTE or a function's result stand for the table's row), then the JSON path: on a column that is not json or
+    /// jsonb, over <c>to_jsonb(column)</c> as PostgREST does (arrays, composites, text all have paths).
     /// </summary>
     public static string FieldSql(Statement st, ReadNode node, Field field)
     {
+        var sql = new StringBuilder();
         var column = node.Table.Column(field.Name);
-        var value = column is null && node.Table.ComputedFields.TryGetValue(field.Name, out var function)
-            ? function + "(" + Ident.Quote(node.Alias) + "::" + node.Table.QualifiedName + ")"
-            : Ident.Quote(node.Alias) + "." + Ident.Quote(field.Name);
-        var sql = new StringBuilder(
-            field.Path.Count == 0 || column?.Type is "json" or "jsonb" ? value : "to_jsonb(" + value + ")");
-        foreach (var step in field.Path)
+        if (ReadPlanner.IsRowCount(node.Table, field))
         {
-            sql.Append(step.AsText ? "->>" : "->");
-            if (int.TryParse(step.Key, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var index))
-            {
-                sql.Append(index.ToString(CultureInfo.InvariantCulture));
-            }
-            else
-            {
-                sql.Append(st.Typed(step.Key, NpgsqlDbType.Text));
-            }
+            return $"count({Ident.Quote(node.Alias)})";
         }
 
-        return field.Path.Count > 0 ? "(" + sql + ")" : sql.ToString();
+        if (column is null && node.Table.ComputedFields.TryGetValue(field.Name, out var function))
+        {
+            sql.Append(function).Append('(').Append(Ident.Quote(node.Alias)).Append("::").Append(node.Table.QualifiedName).Append(')');
+        }
+        else
+        {
+            sql.Append(Ident.Quote(node.Alias)).Append('.').Append(Ident.Quote(field.Name));
+        }
+
+        if (field.Path.Count == 0)
+        {
+            return sql.ToString();
+        }
+
+        var json = column?.Type is "json" or "jsonb" ? sql.ToString() : $"to_jsonb({sql})";
+        return "(" + json + JsonPathSql(st, field.Path) + ")";
+    }
+
+    /// <summary><c>-&gt;$1-&gt;&gt;$2::int</c>: keys and indexes are parameters, an index cast to int as PostgREST does.</summary>
+    private static string JsonPathSql(Statement st, IReadOnlyList<JsonStep> path)
+    {
+        var sql = new StringBuilder();
+        foreach (var step in path)
+        {
+            sql.Append(step.AsText ? "->>" : "->");
+            sql.Append(step.IsIndex ? st.Typed(step.Key, NpgsqlDbType.Text) + "::int" : st.Typed(step.Key, NpgsqlDbType.Text));
+        }
+
+        return sql.ToString();
     }
 
     /// <summary><c> LIMIT n OFFSET m</c> for the node's range, or what of it is set.</summary>
     public static string Range(ReadNode node) =>
         (node.Limit is { } limit ? " LIMIT " + limit.ToString(CultureInfo.InvariantCulture) : string.Empty)
-        + (node.Offset is { } offset and > 0 ? " OFFSET " + offset.ToString(CultureInfo.InvariantCulture) : string.Empty);
+        + (node.Offset is { } offset and not 0 ? " OFFSET " + offset.ToString(CultureInfo.InvariantCulture) : string.Empty);
 
     /// <summary><c> ORDER BY …</c> for the node's order terms, or nothing.</summary>
     public static string OrderBy(Statement st, ReadNode node) =>
         node.Order.Count == 0 ? string.Empty : " ORDER BY " + string.Join(", ", node.Order.Select(o => OrderSql(st, node, o)));
 
-    private static string OrderSql(Statement st, ReadNode node, OrderTerm term)
+    private static string OrderSql(Statement st, ReadNode node, OrderTerm term) => Directed(OrderExpression(st, node, term), term);
+
+    /// <summary>
+    /// The value an order term sorts by: a column of the node, or one of the to-one embed it names, read from the
+    /// embed's join as PostgREST does (plain JSON operators there, no <c>to_jsonb</c>).
+    /// </summary>
+    private static string OrderExpression(Statement st, ReadNode node, OrderTerm term)
     {
-        var sql = FieldSql(st, node, term.Field) + (term.Descending ? " DESC" : " ASC");
-        return term.NullsFirst switch
+        if (term.Relation is not { } relation)
         {
-            true => sql + " NULLS FIRST",
-            false => sql + " NULLS LAST",
-            null => sql,
-        };
+            return FieldSql(st, node, term.Field);
+        }
+
+        var column = $"{Ident.Quote(relation + "_e")}.{Ident.Quote(term.Field.Name)}";
+        return term.Field.Path.Count == 0 ? column : "(" + column + JsonPathSql(st, term.Field.Path) + ")";
     }
+
+    private static string Directed(string expression, OrderTerm term) => expression + (term.Descending ? " DESC" : " ASC") + Nulls(term);
+
+    private static string Nulls(OrderTerm term) => term.NullsFirst switch
+    {
+        true => " NULLS FIRST",
+        false => " NULLS LAST",
+        null => string.Empty,
+    };
 
     public static string Condition(Statement st, ReadNode node, Condition condition)
     {
@@ -240,8 +336,10 @@ internal static class ReadQuery
                 var sql = FilterSql(st, node, filter);
                 return filter.Negated ? "NOT (" + sql + ")" : sql;
             case EmbedNullCondition embedNull:
+                // A to-one embed (or a spread) is its join's row, null without a related row; a to-many one its aggregate.
                 var embedded = Ident.Quote(embedNull.Child.Alias + "_e");
-                return $"{(embedNull.Child.Spread ? embedded : embedded + "." + Ident.Quote(EmbedBody))} IS {(embedNull.IsNull ? "NOT " : string.Empty)}DISTINCT FROM NULL";
+                var tested = embedNull.Child.Spread || embedNull.Child.Relationship!.ToOne ? embedded : embedded + "." + Ident.Quote(EmbedBody);
+                return $"{tested} IS {(embedNull.IsNull ? "NOT " : string.Empty)}DISTINCT FROM NULL";
             default:
                 throw new InvalidOperationException("unknown condition");
         }
@@ -253,15 +351,16 @@ internal static class ReadQuery
         var field = FieldSql(st, node, filter.Field);
         if (op.Modifier is { } modifier)
         {
-            // The value is a Postgres array literal ({a*,"b,c"}) that Postgres itself parses, as in PostgREST.
-            var literal = op.Operator is "like" or "ilike" ? op.Value.Replace('*', '%') : op.Value;
-            return $"{field} {SqlOperator(op.Operator)} {modifier.ToUpperInvariant()}({st.Unknown(literal)})";
+            // The value is a Postgres array literal, as PostgREST passes it.
+            var array = op.Operator is "like" or "ilike" ? op.Value.Replace('*', '%') : op.Value;
+            return $"{field} {SqlOperator(op.Operator)} {modifier.ToUpperInvariant()}({st.Unknown(array)})";
         }
 
         switch (op.Operator)
         {
             case "in":
-                return op.List!.Count == 0 ? "FALSE" : $"{field} IN ({string.Join(", ", op.List.Select(st.Unknown))})";
+                // One array parameter however long the list (PostgREST's "= ANY"); in.() matches nothing.
+                return op.List is [""] ? "FALSE" : $"{field} = ANY({st.Unknown(ArrayLiteral(op.List!))})";
             case "is":
                 return op.Value.ToLowerInvariant() switch
                 {
@@ -315,4 +414,8 @@ internal static class ReadQuery
         "adj" => "-|-",
         _ => throw RestException.Parse($"\"unknown operator {op}\""),
     };
+
+    /// <summary>A Postgres array literal <c>{"a","b"}</c>: an in list as one parameter.</summary>
+    private static string ArrayLiteral(IEnumerable<string> items) =>
+        "{" + string.Join(",", items.Select(i => "\"" + i.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"")) + "}";
 }
