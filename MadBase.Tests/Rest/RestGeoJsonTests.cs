@@ -4,11 +4,11 @@ using MadBase.Tests.Infrastructure;
 namespace MadBase.Tests.Rest;
 
 /// <summary>
-/// <c>Accept: application/geo+json</c>. PostGIS cannot be installed on these machines, so this project's
-/// database gets a stand-in with PostGIS's signature, <c>st_asgeojson(record, …) → text</c>, that turns a row
+/// <c>Accept: application/geo+json</c>, independent of PostGIS being installed: this project's database gets a
+/// stand-in with PostGIS's signature, <c>st_asgeojson(record, …) → text</c>, that turns a row
 /// into a Feature with its <c>geom</c> column as the geometry. The tests check what MadBase does around it:
 /// finding the function in the catalog, one call per row of the final rows (embeds included), the
-/// FeatureCollection and the media type; PostGIS's own geometry encoding is not exercised here. Without the
+/// FeatureCollection and the media type; PostGIS's own encoding is <see cref="RestPostgisTests"/>'s. Without the
 /// function (no PostGIS) the media type is not offered: see <see cref="RestErrorTests"/>.
 /// </summary>
 [Collection(StackCollection.Name)]
