@@ -4,21 +4,11 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { createClient } from '@supabase/supabase-js';
 import { stack } from './stack.mjs';
+import { admin } from './admin.mjs';
 
 const options = { auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false } };
 const unique = (tag) => `${tag}-${Date.now()}-${randomBytes(4).toString('hex')}@example.com`;
 const anonClient = () => createClient(stack.API_URL, stack.ANON_KEY, options);
-
-async function admin(method, path, body) {
-  const res = await fetch(`${stack.ADMIN_URL}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${stack.ADMIN_PASSWORD}`, 'Content-Type': 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
 
 // A project of this file's own, for settings the default stack does not have (anonymous sign-ins).
 async function ownProject(settings) {

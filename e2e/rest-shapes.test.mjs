@@ -4,8 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from '@supabase/supabase-js';
-import pg from 'pg';
 import { stack } from './stack.mjs';
+import { admin, projectSql, waitFor } from './admin.mjs';
 
 const options = { auth: { persistSession: false, autoRefreshToken: false } };
 const suffix = Math.random().toString(36).slice(2, 8);
@@ -14,39 +14,7 @@ let project;
 let client;
 let apiClient;
 
-async function admin(method, path, body) {
-  const response = await fetch(`${stack.ADMIN_URL}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${stack.ADMIN_PASSWORD}`, 'Content-Type': 'application/json' },
-    body: body && JSON.stringify(body),
-  });
-  assert.ok(response.ok, `${method} ${path}: ${response.status} ${await response.clone().text()}`);
-  return response.json().catch(() => null);
-}
-
-async function sql(text) {
-  const url = new URL(stack.DB_URL);
-  url.pathname = `/${project.db_name}`;
-  const db = new pg.Client({ connectionString: url.toString() });
-  await db.connect();
-  try {
-    await db.query(text);
-  } finally {
-    await db.end();
-  }
-}
-
-// Every worker reloads its own schema cache (and project settings) after a change: wait until several
-// requests in a row find what the test needs.
-async function waitFor(probe) {
-  let inARow = 0;
-  for (let i = 0; i < 300 && inARow < 4; i++) {
-    const { error } = await probe();
-    inARow = error ? 0 : inARow + 1;
-    if (error) await new Promise((r) => setTimeout(r, 100));
-  }
-  if (inARow < 4) throw new Error('the schema never reached every worker');
-}
+const sql = (text) => projectSql(project, text);
 
 before(async () => {
   project = await admin('POST', '/projects', { name: `shapes ${suffix}`, settings: { rest: { schemas: ['public', api] } } });
