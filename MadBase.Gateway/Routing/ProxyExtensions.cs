@@ -24,12 +24,13 @@ internal static class ProxyExtensions
         return services;
     }
 
-    /// <summary>The proxy pipeline: errors as JSON, size limit, API key and project, then YARP's own steps.</summary>
+    /// <summary>The proxy pipeline: errors as JSON, headers it can forward, size limit, API key and project, then YARP's own steps.</summary>
     public static WebApplication MapGatewayProxy(this WebApplication app)
     {
         app.MapReverseProxy(proxy =>
         {
             proxy.UseMiddleware<UpstreamErrorMiddleware>();
+            proxy.UseMiddleware<ForwardableHeadersMiddleware>();
             proxy.UseMiddleware<RequestBodyLimitMiddleware>();
             proxy.UseMiddleware<ApiKeyMiddleware>();
             proxy.UseMiddleware<ConnectRetryMiddleware>();
