@@ -17,7 +17,7 @@ internal static class ProxyExtensions
     public static IServiceCollection AddGatewayProxy(this IServiceCollection services)
     {
         services.AddReverseProxy();
-        services.Configure<TransportFailureRateHealthPolicyOptions>(o => o.DetectionWindowSize = ProxyConfig.PassiveWindow);
+        services.AddSingleton<IPassiveHealthCheckPolicy, DestinationFailureRatePolicy>();
         services.AddSingleton<IProxyConfigProvider>(sp => ProxyConfig.Create(
             sp.GetRequiredService<IOptions<UpstreamOptions>>().Value,
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value));
