@@ -24,25 +24,26 @@ internal sealed class SystemDatabaseHealthCheck(SystemDatabase database) : IHeal
     }
 }
 
-/// <summary>Redis is optional: absent is healthy, configured but unreachable is degraded (caches fall back to TTLs).</summary>
-internal sealed class RedisHealthCheck(IMessageBus bus) : IHealthCheck
+/// <summary>
+/// Redis is optional: absent is healthy, configured but down or not answering is degraded (still 200: rate
+/// limits count per process and caches fall back to their TTLs). Reads what <see cref="RedisMonitor"/> last
+/// saw and never waits on Redis, so a frozen Redis cannot make /health slower than the gateway's probe timeout.
+/// </summary>
+internal sealed class RedisHealthCheck(IMessageBus bus, TimeProvider time) : IHealthCheck
 {
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        if (bus is not RedisConnection redis)
-        {
-            return HealthCheckResult.Healthy("not configured");
-        }
+    private const string Fallback = "rate limits count per process, caches expire on their TTL";
 
-        try
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var result = bus switch
         {
-            await redis.PingAsync().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
-            return HealthCheckResult.Healthy();
-        }
-        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
-        {
-            return HealthCheckResult.Degraded("redis unreachable");
-        }
+            not RedisConnection => HealthCheckResult.Healthy("not configured"),
+            RedisConnection { IsConnected: false } => HealthCheckResult.Degraded($"redis not connected; {Fallback}"),
+            RedisConnection { StalledSince: { } since } => HealthCheckResult.Degraded(
+                $"redis not answering for {(time.GetUtcNow() - since).TotalSeconds:F0} s; {Fallback}"),
+            _ => HealthCheckResult.Healthy(),
+        };
+        return Task.FromResult(result);
     }
 }
 
