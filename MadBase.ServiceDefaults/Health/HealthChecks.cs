@@ -55,15 +55,16 @@ internal sealed class RedisHealthCheck(IMessageBus bus, TimeProvider time) : IHe
     }
 }
 
-/// <summary>Writes <c>{"status":"Healthy","checks":{"postgres":{"status":"Healthy"}}}</c>; never exception text.</summary>
+/// <summary>
+/// Writes <c>{"status":"Healthy","checks":{"postgres":{"status":"Healthy"}}}</c>, with a check's data when
+/// it has some; never exception text.
+/// </summary>
 internal static class HealthResponse
 {
     public static Task WriteAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
-        var checks = report.Entries.ToDictionary(
-            e => e.Key,
-            e => new Dictionary<string, string?> { ["status"] = e.Value.Status.ToString(), ["description"] = e.Value.Description });
+        var checks = report.Entries.ToDictionary(e => e.Key, e => Entry(e.Value));
         var body = new Dictionary<string, object>
         {
             ["status"] = report.Status.ToString(),
@@ -71,5 +72,16 @@ internal static class HealthResponse
             ["checks"] = checks,
         };
         return context.Response.WriteAsync(JsonSerializer.Serialize(body), context.RequestAborted);
+    }
+
+    private static Dictionary<string, object?> Entry(HealthReportEntry entry)
+    {
+        var written = new Dictionary<string, object?> { ["status"] = entry.Status.ToString(), ["description"] = entry.Description };
+        if (entry.Data.Count > 0)
+        {
+            written["data"] = entry.Data;
+        }
+
+        return written;
     }
 }
