@@ -4,7 +4,7 @@ namespace MadBase.Worker.Auth;
 
 /// <summary>
 /// Resolves the tenant for every /auth/v1 route and answers failures in GoTrue's shape, including the
-/// <see cref="AuthException"/>s handlers and models throw.
+/// <see cref="AuthException"/>s handlers and models throw, and the project's database being unavailable.
 /// </summary>
 internal sealed class AuthTenantFilter(TenantScope scope) : IEndpointFilter
 {
@@ -21,6 +21,10 @@ internal sealed class AuthTenantFilter(TenantScope scope) : IEndpointFilter
                 catch (AuthException e)
                 {
                     return e.Error.ToResult();
+                }
+                catch (Exception e) when (ProjectDatabaseUnavailableException.Describes(e) && !context.HttpContext.Response.HasStarted)
+                {
+                    return AuthErrors.DatabaseUnavailable().ToResult();
                 }
 
             case TenantFailure.NoProject or TenantFailure.UnknownProject:

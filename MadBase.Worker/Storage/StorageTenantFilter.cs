@@ -33,6 +33,12 @@ internal sealed partial class StorageTenantFilter(TenantScope scope, ILogger<Sto
         {
             return new StorageErrorResult(error);
         }
+        catch (Exception error) when (ProjectDatabaseUnavailableException.Describes(error) && !http.Response.HasStarted
+                                      && !http.RequestAborted.IsCancellationRequested)
+        {
+            // Only this project's database: a 503, not the 500 of a statement that failed.
+            return new StorageErrorResult(StorageError.DatabaseUnavailable());
+        }
         catch (PostgresException error) when (!http.Response.HasStarted)
         {
             return new StorageErrorResult(FromPostgres(error));
