@@ -1,4 +1,6 @@
+using MadBase.ServiceDefaults.Database;
 using MadBase.Worker.Tenancy;
+using Npgsql;
 
 namespace MadBase.Worker.Auth;
 
@@ -14,6 +16,11 @@ internal sealed class AuthTenantFilter(TenantScope scope) : IEndpointFilter
         switch (tenant.Failure)
         {
             case TenantFailure.None:
+                if (!PostgresText.IsStorable(context.HttpContext.Request.Query))
+                {
+                    return AuthErrors.BadRequestValidation(PostgresText.Refusal).ToResult();
+                }
+
                 try
                 {
                     return await next(context);
@@ -25,6 +32,13 @@ internal sealed class AuthTenantFilter(TenantScope scope) : IEndpointFilter
                 catch (Exception e) when (ProjectDatabaseUnavailableException.Describes(e) && !context.HttpContext.Response.HasStarted)
                 {
                     return AuthErrors.DatabaseUnavailable().ToResult();
+                }
+                catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter
+                                                  && !context.HttpContext.Response.HasStarted)
+                {
+                    // Text the database cannot encode came from the client (the checks on the query and body find
+                    // it first; this covers any other way in). Other database errors stay the server's.
+                    return AuthErrors.BadRequestValidation(PostgresText.Refusal).ToResult();
                 }
 
             case TenantFailure.NoProject or TenantFailure.UnknownProject:

@@ -1,3 +1,4 @@
+using MadBase.ServiceDefaults.Database;
 using MadBase.Worker.Tenancy;
 using Npgsql;
 
@@ -23,6 +24,11 @@ internal sealed partial class StorageTenantFilter(TenantScope scope, ILogger<Sto
                 return new StorageErrorResult(new StorageError(400, "InvalidJWT", "headers must have required property 'authorization'"));
             default:
                 return new StorageErrorResult(StorageError.InvalidJwt(tenant.FailureMessage ?? "invalid JWT"));
+        }
+
+        if (!PostgresText.IsStorable(http.Request.Query))
+        {
+            return new StorageErrorResult(StorageError.InvalidRequest(PostgresText.Refusal));
         }
 
         try
@@ -67,7 +73,8 @@ internal sealed partial class StorageTenantFilter(TenantScope scope, ILogger<Sto
                 return StorageError.Duplicate();
             case PostgresErrorCodes.ForeignKeyViolation:
                 return StorageError.NoSuchBucket();
-            case PostgresErrorCodes.InvalidTextRepresentation or PostgresErrorCodes.StringDataRightTruncation:
+            case PostgresErrorCodes.InvalidTextRepresentation or PostgresErrorCodes.StringDataRightTruncation
+                or PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter:
                 return StorageError.InvalidRequest("invalid input");
             default:
                 LogDatabaseError(logger, error.SqlState, error.MessageText);
