@@ -9,8 +9,6 @@ namespace MadBase.Tests.Fuzz;
 /// </summary>
 internal sealed record FuzzRequest(string Method, string PathAndQuery, IReadOnlyList<KeyValuePair<string, string>> Headers, byte[]? Body)
 {
-    /// <summary>Whether a header value has a character outside ASCII (see <see cref="FuzzCheck"/> on the gateway's 502).</summary>
-
     /// <summary>The request as a curl command line, byte for byte, to reproduce a finding by hand.</summary>
     public string ToCurl(string baseUrl)
     {
