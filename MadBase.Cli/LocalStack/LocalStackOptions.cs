@@ -43,6 +43,9 @@ internal sealed record LocalStackOptions
 
     public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromSeconds(90);
 
+    /// <summary>How servers that exit on their own are restarted.</summary>
+    public Supervision.SupervisionOptions Supervision { get; init; } = new();
+
     /// <summary>See <see cref="PostgresClusterOptions.SkipFsync"/>.</summary>
     public bool SkipPostgresFsync { get; init; }
 
