@@ -29,9 +29,7 @@ internal sealed class RunningStack : IAsyncDisposable
         ISupervisedServer?[] supervised = [Postgres, Redis, .. Services];
         _supervisor = new StackSupervisor(supervised.OfType<ISupervisedServer>(), supervision, TimeProvider.System, logger);
         _supervisor.StatusChanged += _ => WriteStatus();
-        _supervisor.Recovered += (server, process) =>
-            // A later start stops what a killed CLI left running, restarted servers included.
-            LeftoverServers.Record(DataDirectory, process.Id, process.StopSignal, server.Name);
+        _supervisor.Recovered += RecordLeftover;
     }
 
     public string DataDirectory => _parts.DataDirectory;
@@ -110,14 +108,36 @@ internal sealed class RunningStack : IAsyncDisposable
         await _parts.StopAsync();
     }
 
+    // Both files only inform (`madbase status`, the next start after a killed CLI): a full disk must not
+    // turn a restart that worked into a failed one, let alone stop the supervision.
     private void WriteStatus()
     {
         lock (_statusGate)
         {
-            if (!_parts.IsStopping)
+            try
             {
-                StackStatusFile.Write(DataDirectory, _supervisor.Status);
+                if (!_parts.IsStopping)
+                {
+                    StackStatusFile.Write(DataDirectory, _supervisor.Status);
+                }
             }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The next change writes it again.
+            }
+        }
+    }
+
+    private void RecordLeftover(ISupervisedServer server, IServerProcess process)
+    {
+        try
+        {
+            // A later start stops what a killed CLI left running, restarted servers included.
+            LeftoverServers.Record(DataDirectory, process.Id, process.StopSignal, server.Name);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Lost only if the CLI is killed later: the next start then cannot stop this one for it.
         }
     }
 }
