@@ -1,5 +1,4 @@
 using System.Globalization;
-using MadBase.Cli.Supervision;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,3 +1,5 @@
+using MadBase.Cli.Supervision;
+
 namespace MadBase.Cli;
 
 /// <summary>Everything `madbase start` and the test fixtures choose about a local stack.</summary>
@@ -44,7 +46,7 @@ internal sealed record LocalStackOptions
     public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromSeconds(90);
 
     /// <summary>How servers that exit on their own are restarted.</summary>
-    public Supervision.SupervisionOptions Supervision { get; init; } = new();
+    public SupervisionOptions Supervision { get; init; } = new();
 
     /// <summary>See <see cref="PostgresClusterOptions.SkipFsync"/>.</summary>
     public bool SkipPostgresFsync { get; init; }
