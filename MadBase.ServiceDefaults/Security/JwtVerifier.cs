@@ -21,10 +21,18 @@ public sealed class JwtVerifier(TimeProvider time)
     private readonly ConcurrentDictionary<string, SymmetricSecurityKey> keys = new(StringComparer.Ordinal);
     private readonly VerifiedTokenCache verified = new(capacity: 4096);
 
-    /// <summary>HS256 only: for tokens only the secret ever signs (API keys, signed URLs).</summary>
-    public Task<JwtVerification> VerifyAsync(string token, string secret) => VerifyAsync(token, secret, []);
+    /// <summary>
+    /// HS256 only, and exact: for tokens only the secret ever signs and whose lifetime the caller chose to
+    /// the second (signed URLs). storage-api checks those with jose, which gives no leeway, so a URL made to
+    /// live 1 s is refused from the next second on.
+    /// </summary>
+    public Task<JwtVerification> VerifyExactAsync(string token, string secret) => VerifyAsync(token, secret, [], TimeSpan.Zero);
 
-    public async Task<JwtVerification> VerifyAsync(string token, string secret, IReadOnlyList<SigningKey> signingKeys)
+    /// <summary>A session or API key token, with <see cref="Leeway"/> for clock skew between issuer and us, as PostgREST allows.</summary>
+    public Task<JwtVerification> VerifyAsync(string token, string secret, IReadOnlyList<SigningKey> signingKeys) =>
+        VerifyAsync(token, secret, signingKeys, Leeway);
+
+    private async Task<JwtVerification> VerifyAsync(string token, string secret, IReadOnlyList<SigningKey> signingKeys, TimeSpan skew)
     {
         if (token is null || token.Length > 16 * 1024 || !IsCompactJws(token))
         {
@@ -43,7 +51,7 @@ public sealed class JwtVerifier(TimeProvider time)
         }
 
         var now = time.GetUtcNow().ToUnixTimeSeconds();
-        var leeway = (long)Leeway.TotalSeconds;
+        var leeway = (long)skew.TotalSeconds;
         if (known.Expires is { } exp && now - leeway >= exp)
         {
             return JwtVerification.Fail("JWT expired");

@@ -26,7 +26,7 @@ internal static class ControlAssert
     /// <summary>An API key as Supabase issues them: signed with the project's secret, with its role and ref.</summary>
     public static async Task ApiKeyAsync(string key, string secret, string role, string projectRef)
     {
-        var verification = await new JwtVerifier(TimeProvider.System).VerifyAsync(key, secret);
+        var verification = await new JwtVerifier(TimeProvider.System).VerifyAsync(key, secret, []);
         Assert.True(verification.IsValid, verification.Error);
         Assert.Equal(role, verification.Role);
         Assert.Equal(projectRef, verification.ProjectRef);

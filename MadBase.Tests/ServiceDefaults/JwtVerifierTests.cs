@@ -14,7 +14,7 @@ public sealed class JwtVerifierTests
     public async Task VerifyAsync_ApiKey_GivesRoleRefAndSignedClaims()
     {
         var key = JwtIssuer.ApiKey("abcdefghij", "anon", Secret, Now);
-        var result = await new JwtVerifier(clock).VerifyAsync(key, Secret);
+        var result = await new JwtVerifier(clock).VerifyAsync(key, Secret, []);
         Assert.True(result.IsValid);
         Assert.Equal("anon", result.Role);
         Assert.Equal("abcdefghij", result.ProjectRef);
@@ -25,7 +25,7 @@ public sealed class JwtVerifierTests
     public async Task VerifyAsync_OtherSecret_IsInvalid()
     {
         var key = JwtIssuer.ApiKey("abcdefghij", "anon", Secret, Now);
-        var result = await new JwtVerifier(clock).VerifyAsync(key, Secret + "-other");
+        var result = await new JwtVerifier(clock).VerifyAsync(key, Secret + "-other", []);
         Assert.False(result.IsValid);
     }
 
@@ -36,7 +36,20 @@ public sealed class JwtVerifierTests
     {
         var token = Sign(new() { ["sub"] = "u", ["role"] = "authenticated", ["exp"] = Now.ToUnixTimeSeconds() });
         clock.Now = Now.AddSeconds(-secondsSinceExpiry);
-        Assert.Equal(valid, (await new JwtVerifier(clock).VerifyAsync(token, Secret)).IsValid);
+        Assert.Equal(valid, (await new JwtVerifier(clock).VerifyAsync(token, Secret, [])).IsValid);
+    }
+
+    [Theory]
+    [InlineData(-1, true)]
+    [InlineData(0, false)]
+    [InlineData(1, false)]
+    public async Task VerifyExactAsync_Expiry_HasNoLeeway(int secondsSinceExpiry, bool valid)
+    {
+        var token = Sign(new() { ["url"] = "b/x", ["kind"] = "download", ["exp"] = Now.ToUnixTimeSeconds() });
+        clock.Now = Now.AddSeconds(secondsSinceExpiry);
+        var result = await new JwtVerifier(clock).VerifyExactAsync(token, Secret);
+        Assert.Equal(valid, result.IsValid);
+        Assert.Equal(valid ? null : "JWT expired", result.Error);
     }
 
     [Theory]
@@ -47,7 +60,7 @@ public sealed class JwtVerifierTests
     public async Task VerifyAsync_FutureTimes_HaveThirtySecondsOfLeeway(string claim, int secondsAhead, bool valid)
     {
         var token = Sign(new() { ["role"] = "anon", [claim] = Now.AddSeconds(secondsAhead).ToUnixTimeSeconds() });
-        Assert.Equal(valid, (await new JwtVerifier(clock).VerifyAsync(token, Secret)).IsValid);
+        Assert.Equal(valid, (await new JwtVerifier(clock).VerifyAsync(token, Secret, [])).IsValid);
     }
 
     [Fact]
@@ -55,7 +68,7 @@ public sealed class JwtVerifierTests
     {
         var header = Base64Url("""{"alg":"none","typ":"JWT"}""");
         var payload = Base64Url("""{"role":"service_role"}""");
-        Assert.False((await new JwtVerifier(clock).VerifyAsync($"{header}.{payload}.", Secret)).IsValid);
+        Assert.False((await new JwtVerifier(clock).VerifyAsync($"{header}.{payload}.", Secret, [])).IsValid);
     }
 
     [Fact]
@@ -69,7 +82,7 @@ public sealed class JwtVerifierTests
                 new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(Encoding.UTF8.GetBytes(Secret + Secret)),
                 Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha512),
         });
-        Assert.False((await new JwtVerifier(clock).VerifyAsync(token, Secret + Secret)).IsValid);
+        Assert.False((await new JwtVerifier(clock).VerifyAsync(token, Secret + Secret, [])).IsValid);
     }
 
     [Theory]
@@ -86,7 +99,7 @@ public sealed class JwtVerifierTests
     [InlineData(" . . ")]
     [InlineData("....")]
     public async Task VerifyAsync_Garbage_IsInvalidNotAnException(string token) =>
-        Assert.False((await new JwtVerifier(clock).VerifyAsync(token, Secret)).IsValid);
+        Assert.False((await new JwtVerifier(clock).VerifyAsync(token, Secret, [])).IsValid);
 
     [Theory]
     [InlineData("RS256")]
@@ -99,7 +112,7 @@ public sealed class JwtVerifierTests
 
         Assert.True((await verifier.VerifyAsync(token, Secret, [key])).IsValid);
         Assert.False((await verifier.VerifyAsync(token, Secret, [SigningKey.Generate(algorithm, Now) with { Kid = key.Kid }])).IsValid);
-        Assert.False((await verifier.VerifyAsync(token, Secret)).IsValid);
+        Assert.False((await verifier.VerifyAsync(token, Secret, [])).IsValid);
         Assert.True((await verifier.VerifyAsync(JwtIssuer.ApiKey("abcdefghij", "anon", Secret, Now), Secret, [key])).IsValid);
     }
 
@@ -136,10 +149,10 @@ public sealed class JwtVerifierTests
         var token = Sign(new() { ["sub"] = "u", ["role"] = "authenticated", ["exp"] = Now.AddMinutes(1).ToUnixTimeSeconds() });
         var verifier = new JwtVerifier(clock);
 
-        Assert.True((await verifier.VerifyAsync(token, Secret)).IsValid);
-        Assert.True((await verifier.VerifyAsync(token, Secret)).IsValid);
+        Assert.True((await verifier.VerifyAsync(token, Secret, [])).IsValid);
+        Assert.True((await verifier.VerifyAsync(token, Secret, [])).IsValid);
         clock.Now = Now.AddMinutes(2);
-        Assert.Equal("JWT expired", (await verifier.VerifyAsync(token, Secret)).Error);
+        Assert.Equal("JWT expired", (await verifier.VerifyAsync(token, Secret, [])).Error);
     }
 
     [Fact]
@@ -148,9 +161,9 @@ public sealed class JwtVerifierTests
         var token = JwtIssuer.ApiKey("abcdefghij", "service_role", Secret, Now);
         var verifier = new JwtVerifier(clock);
 
-        Assert.True((await verifier.VerifyAsync(token, Secret)).IsValid);
-        Assert.False((await verifier.VerifyAsync(token, Secret + "-rotated")).IsValid);
-        Assert.True((await verifier.VerifyAsync(token, Secret)).IsValid);
+        Assert.True((await verifier.VerifyAsync(token, Secret, [])).IsValid);
+        Assert.False((await verifier.VerifyAsync(token, Secret + "-rotated", [])).IsValid);
+        Assert.True((await verifier.VerifyAsync(token, Secret, [])).IsValid);
     }
 
     [Fact]

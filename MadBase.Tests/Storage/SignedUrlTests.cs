@@ -64,6 +64,19 @@ public sealed class SignedUrlTests(StackFixture stack) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SignedDownload_JustPastExpiry_RefusedWithoutLeeway()
+    {
+        // Within the 30 s that session tokens are allowed for clock skew, but a signed URL's lifetime is exact.
+        var now = DateTimeOffset.UtcNow;
+        var token = JwtIssuer.Sign(
+            new Dictionary<string, object> { ["url"] = "private/doc/file.txt", ["kind"] = "download", ["iat"] = now.AddSeconds(-5).ToUnixTimeSeconds(), ["exp"] = now.AddSeconds(-1).ToUnixTimeSeconds() },
+            project.JwtSecret);
+        using var response = await project.KeylessGetAsync($"/object/sign/private/doc/file.txt?token={token}");
+        var error = await StorageProject.AssertErrorAsync(response, "400", "InvalidJWT");
+        Assert.Equal("jwt expired", error.GetProperty("message").GetString());
+    }
+
+    [Fact]
     public async Task Tokens_KindsAndApiKeys_NotSwappable()
     {
         var downloadToken = Token(await SignAsync("doc/file.txt"));

@@ -43,7 +43,7 @@ internal static class SignedTokens
             throw StorageError.InvalidRequest("querystring must have required property 'token'");
         }
 
-        var verification = await verifier.VerifyAsync(token, project.JwtSecret);
+        var verification = await verifier.VerifyExactAsync(token, project.JwtSecret);
         if (!verification.IsValid)
         {
             throw verification.Error == "JWT expired"
