@@ -22,12 +22,17 @@ var postgresPassword = builder.AddParameter("postgres-password", stack.Secret("p
 var adminPassword = builder.AddParameter("admin-password", stack.Secret("admin-password"), secret: true);
 var jwtSecret = builder.AddParameter("jwt-secret", stack.Secret("jwt-secret"), secret: true);
 
+// A service gets the connection strings and service addresses it references and nothing more: the contract
+// deploy/docker-compose.yml writes, without Aspire's MADBASE_PASSWORD, REDIS_URI and the like.
+const ReferenceEnvironmentInjectionFlags Contract =
+    ReferenceEnvironmentInjectionFlags.ConnectionString | ReferenceEnvironmentInjectionFlags.ServiceDiscovery;
+
 // The same majors as deploy/docker-compose.yml and the test machines (Aspire's defaults are 18 and 8). The tag
 // comes before WithDataVolume, which picks the data directory from it (/var/lib/postgresql/data up to 17).
 IResourceBuilder<IResourceWithConnectionString> madbase = stack.Containers
     ? builder.AddPostgres("postgres", password: postgresPassword)
         .WithImageTag("15")
-        .WithDataVolume()
+        .WithDataVolume("postgres-data")
         .AddDatabase("madbase")
     : builder.AddPostgresExecutable("postgres", postgresPassword, stack.PostgresDirectory)
         .AddDatabase("madbase");
@@ -42,6 +47,7 @@ var blobs = stack.Containers
     : BlobStore.LocalDisk(stack.StorageDirectory);
 
 var control = builder.AddProject<Projects.MadBase_Control>("control")
+    .WithReferenceEnvironment(Contract)
     .WithHttpEndpoint(name: "http")
     .WithReference(madbase).WaitFor(madbase)
     .WithReference(redis).WaitFor(redis)
@@ -55,6 +61,7 @@ var control = builder.AddProject<Projects.MadBase_Control>("control")
 // like a reset connection instead of a refused one (the gateway retries refused connections on another worker).
 // Control owns the system database and creates the default project, so the workers start after it.
 var workers = Enumerable.Range(1, stack.Workers).Select(n => builder.AddProject<Projects.MadBase_Worker>($"worker-{n}")
+    .WithReferenceEnvironment(Contract)
     .WithHttpEndpoint(name: "http", isProxied: false)
     .WithReference(madbase).WaitFor(madbase)
     .WithReference(redis).WaitFor(redis)
@@ -63,6 +70,7 @@ var workers = Enumerable.Range(1, stack.Workers).Select(n => builder.AddProject<
     .WithHttpHealthCheck("/health")).ToList();
 
 builder.AddProject<Projects.MadBase_Gateway>("gateway")
+    .WithReferenceEnvironment(Contract)
     .WithHttpEndpoint(port: stack.GatewayPort, name: "http")
     .WithExternalHttpEndpoints()
     .WithUpstreamWorkers(workers)
