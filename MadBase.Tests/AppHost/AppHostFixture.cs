@@ -34,8 +34,14 @@ public sealed class AppHostFixture : IAsyncLifetime
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         try
         {
+            // DCP picks the ports of proxy-less endpoints (Postgres, Redis, the workers) in 10000-32767 by default;
+            // below 20000 they cannot meet the ports the other fixtures take from FreePorts at the same time.
             var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.MadBase_AppHost>(
-                ["MadBase:Containers=false", $"MadBase:DataDirectory={_directory.FullPath}"], timeout.Token);
+                [
+                    "MadBase:Containers=false", $"MadBase:DataDirectory={_directory.FullPath}",
+                    "DcpPublisher:ProxylessEndpointPortRangeStart=10000", "DcpPublisher:ProxylessEndpointPortRangeEnd=19999",
+                ],
+                timeout.Token);
             foreach (ProjectResource service in builder.Resources.OfType<ProjectResource>())
             {
                 // No dashboard here, so nothing listens at the OTLP endpoint Aspire gives the services, and their
