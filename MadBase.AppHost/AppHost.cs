@@ -22,11 +22,6 @@ var postgresPassword = builder.AddParameter("postgres-password", stack.Secret("p
 var adminPassword = builder.AddParameter("admin-password", stack.Secret("admin-password"), secret: true);
 var jwtSecret = builder.AddParameter("jwt-secret", stack.Secret("jwt-secret"), secret: true);
 
-// A service gets the connection strings and service addresses it references and nothing more: the contract
-// deploy/docker-compose.yml writes, without Aspire's MADBASE_PASSWORD, REDIS_URI and the like.
-const ReferenceEnvironmentInjectionFlags Contract =
-    ReferenceEnvironmentInjectionFlags.ConnectionString | ReferenceEnvironmentInjectionFlags.ServiceDiscovery;
-
 // The same majors as deploy/docker-compose.yml and the test machines (Aspire's defaults are 18 and 8). The tag
 // comes before WithDataVolume, which picks the data directory from it (/var/lib/postgresql/data up to 17).
 IResourceBuilder<IResourceWithConnectionString> madbase = stack.Containers
@@ -46,8 +41,7 @@ var blobs = stack.Containers
     ? BlobStore.MinioContainer(builder, "minio", stack)
     : BlobStore.LocalDisk(stack.StorageDirectory);
 
-var control = builder.AddProject<Projects.MadBase_Control>("control")
-    .WithReferenceEnvironment(Contract)
+var control = builder.AddService<Projects.MadBase_Control>("control")
     .WithHttpEndpoint(name: "http")
     .WithReference(madbase).WaitFor(madbase)
     .WithReference(redis).WaitFor(redis)
@@ -60,8 +54,7 @@ var control = builder.AddProject<Projects.MadBase_Control>("control")
 // would see a single address, could not take one sick worker out of rotation, and a dead replica would look
 // like a reset connection instead of a refused one (the gateway retries refused connections on another worker).
 // Control owns the system database and creates the default project, so the workers start after it.
-var workers = Enumerable.Range(1, stack.Workers).Select(n => builder.AddProject<Projects.MadBase_Worker>($"worker-{n}")
-    .WithReferenceEnvironment(Contract)
+var workers = Enumerable.Range(1, stack.Workers).Select(n => builder.AddService<Projects.MadBase_Worker>($"worker-{n}")
     .WithHttpEndpoint(name: "http", isProxied: false)
     .WithReference(madbase).WaitFor(madbase)
     .WithReference(redis).WaitFor(redis)
@@ -69,8 +62,7 @@ var workers = Enumerable.Range(1, stack.Workers).Select(n => builder.AddProject<
     .WaitFor(control)
     .WithHttpHealthCheck("/health")).ToList();
 
-builder.AddProject<Projects.MadBase_Gateway>("gateway")
-    .WithReferenceEnvironment(Contract)
+builder.AddService<Projects.MadBase_Gateway>("gateway")
     .WithHttpEndpoint(port: stack.GatewayPort, name: "http")
     .WithExternalHttpEndpoints()
     .WithUpstreamWorkers(workers)

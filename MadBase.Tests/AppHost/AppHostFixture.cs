@@ -42,13 +42,6 @@ public sealed class AppHostFixture : IAsyncLifetime
                     "DcpPublisher:ProxylessEndpointPortRangeStart=10000", "DcpPublisher:ProxylessEndpointPortRangeEnd=19999",
                 ],
                 timeout.Token);
-            foreach (ProjectResource service in builder.Resources.OfType<ProjectResource>())
-            {
-                // No dashboard here, so nothing listens at the OTLP endpoint Aspire gives the services, and their
-                // exporters would spend ~10 s of a stop flushing to it (longer than DCP waits for a process).
-                builder.CreateResourceBuilder(service).WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
-            }
-
             // The gateway must notice a stopped worker within the tests' patience.
             var gateway = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "gateway");
             builder.CreateResourceBuilder(gateway).WithEnvironment("Gateway__HealthCheckIntervalSeconds", "1");
