@@ -17,7 +17,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>What every MadBase service shares: logs, telemetry, health, request ids, errors, projects.</summary>
 public static class ServiceDefaultsExtensions
 {
-    private const string ReadyTag = "ready";
+    /// <summary>Health checks with this tag are part of readiness (<c>/health</c>); <c>/alive</c> runs none of them.</summary>
+    public const string ReadyTag = "ready";
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder

@@ -18,6 +18,8 @@ internal static class Extensions
         builder.Services.AddSingleton<ITenantMigrationSource, PlatformMigrations>();
         builder.AddAuthModule();
 
+        builder.Services.AddSingleton<ProjectDatabaseHealth>();
+        builder.Services.AddHealthChecks().AddCheck<ProjectDatabasesHealthCheck>("projects", tags: [ServiceDefaultsExtensions.ReadyTag]);
         builder.Services.AddSingleton<TenantDatabases>();
         builder.Services.AddSingleton<TenantRequestResolver>();
         builder.Services.AddSingleton<TenantScope>();

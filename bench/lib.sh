@@ -9,7 +9,9 @@
 bench_start() {
   local name=$1 base=$2
   shift 2
-  command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk"; exit 1; }
+  if [ "${bench_needs_wrk:-1}" = 1 ]; then
+    command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk"; exit 1; }
+  fi
   work=$(mktemp -d "/tmp/madbase-$name-bench.XXXXXX")
   chmod 755 "$work" # Postgres runs as the postgres user
   trap bench_stop EXIT

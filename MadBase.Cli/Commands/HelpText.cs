@@ -9,8 +9,10 @@ internal static class HelpText
 
             Usage:
               madbase start [options]    Start Postgres, Redis (if installed), Control, the workers and the
-                                         Gateway; print the API URL and keys; Ctrl+C stops everything.
-              madbase status [options]   Show the running stack's URLs and keys (exit code 1 if not running).
+                                         Gateway; print the API URL and keys; restart any of them that
+                                         exits on its own; Ctrl+C stops everything.
+              madbase status [options]   Show the running stack's URLs and keys, and each server's state and
+                                         restarts (exit code 1 if not running).
               madbase --help             This text.
 
             Options:

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace MadBase.Cli.Commands;
 
 internal static class StartCommand
@@ -5,10 +7,16 @@ internal static class StartCommand
     public static async Task<int> RunAsync(LocalStackOptions options)
     {
         using var shutdown = new ShutdownSignal();
+        // One timestamped line per event: restarts are read in a terminal or a captured log.
+        using ILoggerFactory loggers = LoggerFactory.Create(logging => logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss ";
+        }));
         RunningStack stack;
         try
         {
-            stack = await new LocalStack(options, Console.Out).StartAsync(shutdown.Token);
+            stack = await new LocalStack(options, Console.Out, loggers.CreateLogger("madbase")).StartAsync(shutdown.Token);
         }
         catch (OperationCanceledException) when (shutdown.Token.IsCancellationRequested)
         {
@@ -35,13 +43,17 @@ internal static class StartCommand
             stack.Summary.WriteTable(Console.Out);
             Console.WriteLine();
             Console.WriteLine($"Saved as {StackEnvFile.PathIn(stack.DataDirectory)}. Press Ctrl+C to stop.");
-            string crash = await stack.WaitForCrashAsync(shutdown.Token);
-            Console.Error.WriteLine($"madbase: {crash}");
-            exitCode = 1;
+            Console.WriteLine("A server that exits on its own is restarted; `madbase status` counts the restarts.");
+            await stack.RunAsync(shutdown.Token);
         }
         catch (OperationCanceledException) when (shutdown.Token.IsCancellationRequested)
         {
-            // Asked to stop.
+            // Asked to stop: the only way the stack stops.
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Console.Error.WriteLine($"madbase: supervision failed, stopping the stack: {e}");
+            exitCode = 1;
         }
 
         Console.WriteLine("Stopping...");

@@ -1,3 +1,6 @@
+using System.Globalization;
+using MadBase.Cli.Supervision;
+
 namespace MadBase.Cli.Commands;
 
 internal static class StatusCommand
@@ -13,10 +16,12 @@ internal static class StatusCommand
         }
 
         string apiUrl = values.GetValueOrDefault("API_URL", string.Empty);
+        IReadOnlyList<ServerStatus>? servers = StackStatusFile.Read(dataDirectory);
         if (!await IsHealthyAsync(apiUrl))
         {
             Console.WriteLine($"MadBase is not running: the gateway at {apiUrl} does not answer /health "
-                + "(a stack.env left by a killed run).");
+                + "(a stack.env left by a killed run, or a server being restarted).");
+            WriteServers(servers);
             return 1;
         }
 
@@ -32,7 +37,27 @@ internal static class StatusCommand
             Path.Combine(dataDirectory, "logs"));
         Console.WriteLine("MadBase is running.");
         summary.WriteTable(Console.Out);
+        WriteServers(servers);
         return 0;
+    }
+
+    private static void WriteServers(IReadOnlyList<ServerStatus>? servers)
+    {
+        if (servers is null or [])
+        {
+            return;
+        }
+
+        Console.WriteLine();
+        int width = servers.Max(server => server.Name.Length);
+        foreach (ServerStatus server in servers)
+        {
+            string pid = server.Pid is { } id ? id.ToString(CultureInfo.InvariantCulture) : "-";
+            string last = server.LastExit is null ? string.Empty : $" (last {server.LastExit})";
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"  {server.Name.PadRight(width)}  {server.State.ToString().ToLowerInvariant(),-10}  pid {pid,-7}  restarts {server.Restarts}{last}"));
+        }
     }
 
     private static async Task<bool> IsHealthyAsync(string apiUrl)

@@ -8,7 +8,7 @@ namespace MadBase.Cli;
 /// A server process we started and must not leave behind. Its output goes to a log file and to a short
 /// in-memory tail (shown when it fails to start); stopping sends its own graceful signal, then SIGKILL.
 /// </summary>
-internal sealed class ChildProcess
+internal sealed class ChildProcess : IServerProcess
 {
     private const int TailCapacity = 80;
     private static readonly List<ChildProcess> Live = [];
@@ -41,16 +41,16 @@ internal sealed class ChildProcess
 
     public int Id => _process.Id;
 
+    public int StopSignal => _stopSignal;
+
     // True only once Exited has completed, i.e. after the last lines of stdout/stderr were read: a caller
     // that sees the process gone and then describes the failure must find its final message in the output.
     public bool HasExited => Exited.IsCompleted && _process.HasExited;
 
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
-    /// <summary>True once we asked it to stop, so an exit is expected rather than a crash.</summary>
     public bool StopRequested { get; private set; }
 
-    /// <summary>Completes when the process has exited and its output is drained.</summary>
     public Task Exited { get; private set; }
 
     public static ChildProcess Start(
@@ -102,7 +102,6 @@ internal sealed class ChildProcess
         return RecentOutput().Any(line => line.Contains(text, StringComparison.Ordinal));
     }
 
-    /// <summary>The message, then the last lines the process printed and where its full log is.</summary>
     public string DescribeFailure(string message)
     {
         IReadOnlyList<string> output = RecentOutput();

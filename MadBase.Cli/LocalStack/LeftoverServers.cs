@@ -15,7 +15,7 @@ internal static class LeftoverServers
 
     public static void Record(string dataDirectory, int? pid, int stopSignal, string name)
     {
-        if (pid is not { } id || StartTime(id) is not { } started)
+        if (pid is not { } id || ProcFs.StartTime(id) is not { } started)
         {
             return;
         }
@@ -42,7 +42,7 @@ internal static class LeftoverServers
                 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out int pid)
                 && long.TryParse(parts[1], CultureInfo.InvariantCulture, out long started)
                 && int.TryParse(parts[2], CultureInfo.InvariantCulture, out int signal)
-                && StartTime(pid) == started)
+                && ProcFs.StartTime(pid) == started)
             {
                 progress.WriteLine($"Stopping {parts[3]} (pid {pid}), left running by an earlier start that was killed");
                 NativeMethods.Kill(pid, signal);
@@ -63,20 +63,5 @@ internal static class LeftoverServers
         }
 
         File.Delete(file);
-    }
-
-    /// <summary>Field 22 of /proc/&lt;pid&gt;/stat: when the process started, in clock ticks since boot.</summary>
-    private static long? StartTime(int pid)
-    {
-        try
-        {
-            string stat = File.ReadAllText(string.Create(CultureInfo.InvariantCulture, $"/proc/{pid}/stat"));
-            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return long.Parse(fields[19], CultureInfo.InvariantCulture);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
-        {
-            return null;
-        }
     }
 }

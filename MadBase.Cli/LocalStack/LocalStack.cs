@@ -1,11 +1,13 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MadBase.Cli;
 
 /// <summary>
 /// Starts the whole stack without Docker, in dependency order: Postgres, Redis (when installed), Control,
-/// the workers, the Gateway; then reads the default project's keys. What `madbase start` and the test
-/// fixtures run.
+/// the workers, the Gateway; then reads the default project's keys, and from then on restarts whatever
+/// exits on its own. What `madbase start` and the test fixtures run.
 /// </summary>
 internal sealed class LocalStack
 {
@@ -13,11 +15,14 @@ internal sealed class LocalStack
 
     private readonly LocalStackOptions _options;
     private readonly TextWriter _progress;
+    private readonly ILogger _logger;
 
-    public LocalStack(LocalStackOptions options, TextWriter? progress = null)
+    /// <param name="logger">Where restarts are reported once the stack runs.</param>
+    public LocalStack(LocalStackOptions options, TextWriter? progress = null, ILogger? logger = null)
     {
         _options = options with { DataDirectory = Path.GetFullPath(options.DataDirectory) };
         _progress = progress ?? TextWriter.Null;
+        _logger = logger ?? NullLogger.Instance;
     }
 
     public async Task<RunningStack> StartAsync(CancellationToken cancellationToken)
@@ -41,8 +46,9 @@ internal sealed class LocalStack
         try
         {
             await StartPartsAsync(parts, cancellationToken);
-            var stack = new RunningStack(parts);
+            var stack = new RunningStack(parts, _options.Supervision, _logger);
             StackEnvFile.Write(dataDirectory, stack.Summary);
+            stack.Supervise();
             return stack;
         }
         catch

@@ -1,3 +1,5 @@
+using MadBase.Cli.Supervision;
+
 namespace MadBase.Cli;
 
 /// <summary>Everything `madbase start` and the test fixtures choose about a local stack.</summary>
@@ -42,6 +44,9 @@ internal sealed record LocalStackOptions
     public IReadOnlyDictionary<string, string> ExtraEnvironment { get; init; } = new Dictionary<string, string>();
 
     public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>How servers that exit on their own are restarted.</summary>
+    public SupervisionOptions Supervision { get; init; } = new();
 
     /// <summary>See <see cref="PostgresClusterOptions.SkipFsync"/>.</summary>
     public bool SkipPostgresFsync { get; init; }

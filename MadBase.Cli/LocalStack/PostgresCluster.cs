@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
+using MadBase.Cli.Supervision;
 using Npgsql;
 
 namespace MadBase.Cli;
@@ -9,12 +10,12 @@ namespace MadBase.Cli;
 /// A private Postgres cluster from the installed server binaries: initdb on first start, then the server
 /// as our child process on 127.0.0.1 only (no Unix socket), stopped with a fast shutdown.
 /// </summary>
-internal sealed partial class PostgresCluster : IAsyncDisposable
+internal sealed partial class PostgresCluster : ISupervisedServer, IAsyncDisposable
 {
     public const string Superuser = "postgres";
 
     private readonly PostgresClusterOptions _options;
-    private ChildProcess? _server;
+    private IServerProcess? _server;
 
     private PostgresCluster(PostgresClusterOptions options)
     {
@@ -27,12 +28,15 @@ internal sealed partial class PostgresCluster : IAsyncDisposable
 
     public string Password => _options.SuperuserPassword;
 
+    public string Name => "postgres";
+
     public bool IsRunning => _server is { HasExited: false };
 
     /// <summary>The postmaster's pid (tests kill it to leave a stale postmaster.pid behind).</summary>
     public int? ProcessId => _server?.Id;
 
-    internal ChildProcess? Process => _server;
+    /// <summary>Our child, or the postmaster of a `pg_ctl restart` once adopted (see <see cref="RecoverAsync"/>).</summary>
+    public IServerProcess? Process => _server;
 
     public static bool IsInitialized(string dataDirectory)
     {
@@ -63,17 +67,42 @@ internal sealed partial class PostgresCluster : IAsyncDisposable
 
         await PostmasterPidFile.ClearIfStaleAsync(DataDirectory, cancellationToken);
         var startInfo = ProcessLaunch.Create(postgres, ServerArguments(), account, DataDirectory);
-        _server = ChildProcess.Start(
-            "postgres", startInfo, _options.LogFile, NativeMethods.SigInt, TimeSpan.FromSeconds(30));
+        ChildProcess server = ChildProcess.Start(Name, startInfo, _options.LogFile, NativeMethods.SigInt, StopTimeout);
+        _server = server;
         try
         {
-            await WaitUntilReadyAsync(_server, cancellationToken);
+            await WaitUntilReadyAsync(server, cancellationToken);
         }
         catch
         {
-            await _server.StopAsync();
+            await server.StopAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Brings Postgres back after its postmaster exited without our asking. Someone's `pg_ctl restart`
+    /// starts a new postmaster a moment after the old one exits, from postmaster.opts (our port and
+    /// settings): that one is adopted rather than raced for the data directory. Only when none shows up
+    /// within <see cref="PostgresClusterOptions.ExternalRestartWindow"/> do we start our own.
+    /// </summary>
+    public async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        DateTime deadline = DateTime.UtcNow + _options.ExternalRestartWindow;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (PostmasterPidFile.RunningPostmaster(DataDirectory) is { } pid
+                && AdoptedProcess.Adopt(Name, pid, NativeMethods.SigInt, StopTimeout) is { } adopted)
+            {
+                _server = adopted;
+                await WaitUntilReadyAsync(adopted, cancellationToken);
+                return;
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        await StartAsync(cancellationToken);
     }
 
     public string ConnectionString(string database)
@@ -110,7 +139,8 @@ internal sealed partial class PostgresCluster : IAsyncDisposable
 
     public IReadOnlyList<string> RecentOutput()
     {
-        return _server?.RecentOutput() ?? [];
+        // An adopted postmaster writes to whoever started it, not to us.
+        return (_server as ChildProcess)?.RecentOutput() ?? [];
     }
 
     public async Task StopAsync()
@@ -125,6 +155,8 @@ internal sealed partial class PostgresCluster : IAsyncDisposable
     {
         await StopAsync();
     }
+
+    private static TimeSpan StopTimeout => TimeSpan.FromSeconds(30);
 
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
     private static partial Regex DatabaseName();
@@ -181,7 +213,7 @@ internal sealed partial class PostgresCluster : IAsyncDisposable
         return ConnectionString(database) + ";Pooling=false;Timeout=5";
     }
 
-    private async Task WaitUntilReadyAsync(ChildProcess server, CancellationToken cancellationToken)
+    private async Task WaitUntilReadyAsync(IServerProcess server, CancellationToken cancellationToken)
     {
         DateTime deadline = DateTime.UtcNow + _options.StartTimeout;
         while (true)
@@ -219,9 +251,9 @@ internal sealed partial class PostgresCluster : IAsyncDisposable
         }
     }
 
-    private LocalStackException StartFailure(ChildProcess server, string message)
+    private LocalStackException StartFailure(IServerProcess server, string message)
     {
-        return server.OutputContains("Address already in use")
+        return server is ChildProcess child && child.OutputContains("Address already in use")
             ? PortCheck.InUse(Port, "Postgres", "--db-port")
             : new LocalStackException(server.DescribeFailure(message));
     }

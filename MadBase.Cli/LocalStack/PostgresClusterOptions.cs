@@ -20,4 +20,10 @@ internal sealed record PostgresClusterOptions(string DataDirectory, int Port, st
     public bool SkipFsync { get; init; }
 
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How long a postmaster that exited on its own is given to be replaced by someone else's
+    /// (`pg_ctl restart` starts the new one once the old one is gone) before we start our own.
+    /// </summary>
+    public TimeSpan ExternalRestartWindow { get; init; } = TimeSpan.FromSeconds(5);
 }

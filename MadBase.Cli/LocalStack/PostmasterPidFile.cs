@@ -2,7 +2,8 @@ namespace MadBase.Cli;
 
 /// <summary>
 /// Keeps a postmaster.pid left by a killed run from blocking a restart, without ever starting a second
-/// server on a data directory some process still uses.
+/// server on a data directory some process still uses; and finds the postmaster someone else started
+/// there (`pg_ctl restart`).
 /// </summary>
 internal static class PostmasterPidFile
 {
@@ -41,6 +42,24 @@ internal static class PostmasterPidFile
         File.Delete(pidFile);
     }
 
+    /// <summary>The postmaster serving the directory now, as its postmaster.pid names it; null when none does.</summary>
+    public static int? RunningPostmaster(string dataDirectory)
+    {
+        try
+        {
+            // Every Postgres process runs with the data directory as its working directory: a pid named by a
+            // stale file and since reused by another process does not.
+            return ReadPid(Path.Combine(dataDirectory, "postmaster.pid")) is { } pid
+                && IsWorkingIn(pid, Path.TrimEndingDirectorySeparator(Path.GetFullPath(dataDirectory)))
+                ? pid
+                : null;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null; // removed by a postmaster shutting down
+        }
+    }
+
     private static int? ReadPid(string pidFile)
     {
         string? first = File.ReadLines(pidFile).FirstOrDefault();
@@ -53,25 +72,25 @@ internal static class PostmasterPidFile
         var found = new List<int>();
         foreach (string entry in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(entry), out int pid))
+            if (int.TryParse(Path.GetFileName(entry), out int pid) && IsWorkingIn(pid, target))
             {
-                continue;
-            }
-
-            try
-            {
-                string? cwd = new DirectoryInfo(Path.Combine(entry, "cwd")).LinkTarget;
-                if (cwd is not null && Path.TrimEndingDirectorySeparator(cwd) == target)
-                {
-                    found.Add(pid);
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Gone meanwhile, or not ours to inspect.
+                found.Add(pid);
             }
         }
 
         return found;
+    }
+
+    private static bool IsWorkingIn(int pid, string directory)
+    {
+        try
+        {
+            string? cwd = new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget;
+            return cwd is not null && Path.TrimEndingDirectorySeparator(cwd) == directory;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // gone meanwhile, or not ours to inspect
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
+using MadBase.Cli.Supervision;
 
 namespace MadBase.Cli;
 
@@ -8,15 +9,22 @@ namespace MadBase.Cli;
 /// redis-server from PATH as our child process: loopback only, nothing persisted (it holds only caches,
 /// rate-limit counters and pub/sub).
 /// </summary>
-internal sealed class RedisServer : IAsyncDisposable
+internal sealed class RedisServer : ISupervisedServer, IAsyncDisposable
 {
-    private readonly ChildProcess _server;
+    private readonly string _executable;
+    private readonly string _workingDirectory;
+    private readonly string? _logFile;
+    private ChildProcess _server = null!;
 
-    private RedisServer(int port, ChildProcess server)
+    private RedisServer(string executable, int port, string workingDirectory, string? logFile)
     {
+        _executable = executable;
         Port = port;
-        _server = server;
+        _workingDirectory = workingDirectory;
+        _logFile = logFile;
     }
+
+    public string Name => "redis";
 
     public int Port { get; }
 
@@ -25,7 +33,7 @@ internal sealed class RedisServer : IAsyncDisposable
 
     public bool IsRunning => !_server.HasExited;
 
-    internal ChildProcess Process => _server;
+    public IServerProcess Process => _server;
 
     public static string? FindExecutable()
     {
@@ -35,25 +43,15 @@ internal sealed class RedisServer : IAsyncDisposable
     public static async Task<RedisServer> StartAsync(
         string executable, int port, string workingDirectory, string? logFile, CancellationToken cancellationToken)
     {
-        PortCheck.EnsureFree(port, "Redis", "--redis-port");
-        string[] arguments =
-        [
-            "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
-            "--save", string.Empty, "--appendonly", "no", "--daemonize", "no",
-        ];
-        var startInfo = ProcessLaunch.Create(executable, arguments, account: null, workingDirectory);
-        ChildProcess server = ChildProcess.Start("redis", startInfo, logFile, NativeMethods.SigTerm, TimeSpan.FromSeconds(10));
-        var redis = new RedisServer(port, server);
-        try
-        {
-            await redis.WaitUntilReadyAsync(cancellationToken);
-            return redis;
-        }
-        catch
-        {
-            await server.StopAsync();
-            throw;
-        }
+        var redis = new RedisServer(executable, port, workingDirectory, logFile);
+        await redis.LaunchAsync(cancellationToken);
+        return redis;
+    }
+
+    /// <summary>A new server on the same port after ours exited: services reconnect to it on their own.</summary>
+    public Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        return LaunchAsync(cancellationToken);
     }
 
     public static async Task<bool> PingAsync(int port, CancellationToken cancellationToken)
@@ -90,6 +88,27 @@ internal sealed class RedisServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
+    }
+
+    private async Task LaunchAsync(CancellationToken cancellationToken)
+    {
+        PortCheck.EnsureFree(Port, "Redis", "--redis-port");
+        string[] arguments =
+        [
+            "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
+            "--save", string.Empty, "--appendonly", "no", "--daemonize", "no",
+        ];
+        var startInfo = ProcessLaunch.Create(_executable, arguments, account: null, _workingDirectory);
+        _server = ChildProcess.Start(Name, startInfo, _logFile, NativeMethods.SigTerm, TimeSpan.FromSeconds(10));
+        try
+        {
+            await WaitUntilReadyAsync(cancellationToken);
+        }
+        catch
+        {
+            await _server.StopAsync();
+            throw;
+        }
     }
 
     private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)

@@ -1,14 +1,20 @@
-using System.Globalization;
+using MadBase.Cli.Supervision;
+using Microsoft.Extensions.Logging;
 
 namespace MadBase.Cli;
 
-/// <summary>A started, healthy stack: its addresses and keys, its parts, and how to stop it.</summary>
+/// <summary>
+/// A started, healthy stack: its addresses and keys, its parts, the supervision that keeps each of them
+/// up (see <see cref="StackSupervisor"/>), and how to stop it.
+/// </summary>
 internal sealed class RunningStack : IAsyncDisposable
 {
     private readonly StackParts _parts;
     private readonly DefaultProject _project;
+    private readonly StackSupervisor _supervisor;
+    private readonly Lock _statusGate = new();
 
-    internal RunningStack(StackParts parts)
+    internal RunningStack(StackParts parts, SupervisionOptions supervision, ILogger logger)
     {
         _parts = parts;
         Postgres = parts.Postgres ?? throw new ArgumentException("Postgres is not started.", nameof(parts));
@@ -20,6 +26,10 @@ internal sealed class RunningStack : IAsyncDisposable
             ApiUrl, AdminUrl, DbUrl, AnonKey, ServiceRoleKey, AdminPassword,
             Redis is null ? "off (caches fall back to their TTL)" : $"on ({Redis.ConnectionString})",
             LogDirectory);
+        ISupervisedServer?[] supervised = [Postgres, Redis, .. Services];
+        _supervisor = new StackSupervisor(supervised.OfType<ISupervisedServer>(), supervision, TimeProvider.System, logger);
+        _supervisor.StatusChanged += _ => WriteStatus();
+        _supervisor.Recovered += RecordLeftover;
     }
 
     public string DataDirectory => _parts.DataDirectory;
@@ -71,27 +81,63 @@ internal sealed class RunningStack : IAsyncDisposable
 
     public StackSummary Summary { get; }
 
-    /// <summary>
-    /// Completes with a report when a server exits without being asked to (one stopped through its
-    /// StopAsync does not count); cancelled with the token otherwise.
-    /// </summary>
-    public async Task<string> WaitForCrashAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            ChildProcess?[] processes = [Postgres.Process, Redis?.Process, .. Services.Select(service => service.Process)];
-            if (processes.FirstOrDefault(process => process is { HasExited: true, StopRequested: false }) is { } crashed)
-            {
-                return crashed.DescribeFailure(string.Create(
-                    CultureInfo.InvariantCulture, $"{crashed.Name} exited unexpectedly with code {crashed.ExitCode}."));
-            }
+    /// <summary>Each server's pid, state and restart count, as `madbase status` shows them.</summary>
+    public IReadOnlyList<ServerStatus> ServerStatus => _supervisor.Status;
 
-            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-        }
+    /// <summary>Starts restarting whatever exits on its own; until disposed.</summary>
+    public void Supervise()
+    {
+        WriteStatus();
+        _supervisor.Start();
+    }
+
+    /// <summary>
+    /// Waits for the stop request (Ctrl+C, SIGTERM): the stack keeps itself up meanwhile. Returns early only
+    /// if supervision itself fails, which is a bug, with its exception.
+    /// </summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await _supervisor.Completion.WaitAsync(cancellationToken);
+        throw new InvalidOperationException("Supervision of the stack ended while the stack runs.");
     }
 
     public async ValueTask DisposeAsync()
     {
+        // First, so that nothing stopped from here on is restarted.
+        await _supervisor.DisposeAsync();
         await _parts.StopAsync();
+    }
+
+    // Both files only inform (`madbase status`, the next start after a killed CLI): a full disk must not
+    // turn a restart that worked into a failed one, let alone stop the supervision.
+    private void WriteStatus()
+    {
+        lock (_statusGate)
+        {
+            try
+            {
+                if (!_parts.IsStopping)
+                {
+                    StackStatusFile.Write(DataDirectory, _supervisor.Status);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The next change writes it again.
+            }
+        }
+    }
+
+    private void RecordLeftover(ISupervisedServer server, IServerProcess process)
+    {
+        try
+        {
+            // A later start stops what a killed CLI left running, restarted servers included.
+            LeftoverServers.Record(DataDirectory, process.Id, process.StopSignal, server.Name);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Lost only if the CLI is killed later: the next start then cannot stop this one for it.
+        }
     }
 }

@@ -1,12 +1,14 @@
 using System.Net;
+using MadBase.Cli.Supervision;
 
 namespace MadBase.Cli;
 
 /// <summary>
 /// A MadBase service (Control, a Worker, the Gateway) as a child process; started means healthy.
-/// It can be stopped and started again, so a test can take one worker away and bring it back.
+/// It can be stopped and started again, so a test can take one worker away and bring it back, and it
+/// always comes back on its own port, where the gateway's health checks find it.
 /// </summary>
-internal sealed class ServiceProcess : IAsyncDisposable
+internal sealed class ServiceProcess : ISupervisedServer, IAsyncDisposable
 {
     // Settings a parent shell might carry that would contradict the ones we give.
     private static readonly string[] InheritedConflicts =
@@ -38,7 +40,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public int? ProcessId => _process?.Id;
 
-    internal ChildProcess? Process => _process;
+    public IServerProcess? Process => _process;
 
     public IReadOnlyList<string> RecentOutput()
     {
@@ -47,11 +49,36 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (IsRunning)
+        if (!IsRunning)
         {
-            return;
+            await LaunchAsync("health", cancellationToken);
         }
+    }
 
+    /// <summary>
+    /// Starts it again after it exited on its own. Alive is enough: ready (/health) also needs Postgres and
+    /// Redis, which may be what is down, and the gateway's health checks wait for ready anyway.
+    /// </summary>
+    public Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        return LaunchAsync("alive", cancellationToken);
+    }
+
+    public async Task StopAsync()
+    {
+        if (_process is not null)
+        {
+            await _process.StopAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+    }
+
+    private async Task LaunchAsync(string healthPath, CancellationToken cancellationToken)
+    {
         PortCheck.EnsureFree(Port, Name, _definition.PortOption);
         string dll = _definition.DllPath;
         var startInfo = ProcessLaunch.Create(
@@ -70,34 +97,21 @@ internal sealed class ServiceProcess : IAsyncDisposable
             startInfo.Environment[key] = value;
         }
 
-        _process = ChildProcess.Start(Name, startInfo, _logFile, NativeMethods.SigTerm, TimeSpan.FromSeconds(15));
+        ChildProcess process = ChildProcess.Start(Name, startInfo, _logFile, NativeMethods.SigTerm, TimeSpan.FromSeconds(15));
+        _process = process;
         try
         {
-            await WaitHealthyAsync(_process, cancellationToken);
+            await WaitHealthyAsync(process, new Uri(Url, healthPath), cancellationToken);
         }
         catch
         {
-            await _process.StopAsync();
+            await process.StopAsync();
             throw;
         }
     }
 
-    public async Task StopAsync()
+    private async Task WaitHealthyAsync(ChildProcess process, Uri health, CancellationToken cancellationToken)
     {
-        if (_process is not null)
-        {
-            await _process.StopAsync();
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync();
-    }
-
-    private async Task WaitHealthyAsync(ChildProcess process, CancellationToken cancellationToken)
-    {
-        var health = new Uri(Url, "health");
         DateTime deadline = DateTime.UtcNow + _healthTimeout;
         while (true)
         {

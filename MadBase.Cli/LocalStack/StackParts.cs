@@ -28,6 +28,8 @@ internal sealed class StackParts(string dataDirectory, string logDirectory, Data
 
     public DefaultProject? Project { get; set; }
 
+    public bool IsStopping => Volatile.Read(ref _stopped) == 1;
+
     public async Task StopAsync()
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1)
@@ -38,6 +40,7 @@ internal sealed class StackParts(string dataDirectory, string logDirectory, Data
         try
         {
             StackEnvFile.Delete(DataDirectory);
+            StackStatusFile.Delete(DataDirectory);
             if (Gateway is not null)
             {
                 await Gateway.StopAsync();

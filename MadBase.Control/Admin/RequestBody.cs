@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using MadBase.ServiceDefaults.Database;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
@@ -14,25 +14,33 @@ internal static class RequestBody
     public static async Task<T> ReadAsync<T>(HttpRequest request, string expected, CancellationToken cancellationToken)
         where T : class
     {
-        JsonNode? node;
+        JsonDocument document;
         try
         {
-            node = await JsonNode.ParseAsync(request.Body, cancellationToken: cancellationToken);
+            document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
         }
         catch (JsonException)
         {
             throw AdminException.BadRequest($"request body is not valid JSON: expected {expected}");
         }
 
-        if (node is not JsonObject)
+        using var owned = document;
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
             throw AdminException.BadRequest($"request body must be {expected}");
+        }
+
+        // Settings are stored as jsonb and names as text: neither can hold NUL, and a lone surrogate
+        // cannot even be read back out of the parsed document.
+        if (!PostgresText.IsStorable(document.RootElement))
+        {
+            throw AdminException.BadRequest(PostgresText.Refusal);
         }
 
         var json = request.HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         try
         {
-            return node.Deserialize<T>(json)!;
+            return document.RootElement.Deserialize<T>(json)!;
         }
         catch (JsonException e)
         {

@@ -32,6 +32,11 @@ internal static class CapturedMailApi
     public static async Task<IResult> ListMail(
         string projectRef, string? to, ProjectStore store, SystemDatabase system, CancellationToken cancellationToken)
     {
+        if (!PostgresText.IsStorable(to))
+        {
+            throw AdminException.BadRequest("to: " + PostgresText.Refusal);
+        }
+
         var project = await store.FindAsync(projectRef, cancellationToken) ?? throw AdminException.NotFound("project not found");
         var mails = new List<Dictionary<string, object?>>();
         try

@@ -21,8 +21,8 @@ internal static class ProxyConfig
     public const string NoProject = "none";
 
     /// <summary>
-    /// How far back the passive check counts transport failures, and how long a destination it took out
-    /// stays out. YARP's 60 s would keep a restarted worker idle for a minute after it is healthy again.
+    /// How far back the passive check counts failures, and how long a destination it took out stays out.
+    /// YARP's 60 s would keep a restarted worker idle for a minute after it is healthy again.
     /// </summary>
     public static readonly TimeSpan PassiveWindow = TimeSpan.FromSeconds(10);
 
@@ -76,7 +76,7 @@ internal static class ProxyConfig
             Passive = new PassiveHealthCheckConfig
             {
                 Enabled = true,
-                Policy = HealthCheckConstants.PassivePolicy.TransportFailureRate,
+                Policy = DestinationFailureRatePolicy.PolicyName,
                 ReactivationPeriod = PassiveWindow,
             },
         },

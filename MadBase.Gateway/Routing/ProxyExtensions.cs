@@ -17,19 +17,20 @@ internal static class ProxyExtensions
     public static IServiceCollection AddGatewayProxy(this IServiceCollection services)
     {
         services.AddReverseProxy();
-        services.Configure<TransportFailureRateHealthPolicyOptions>(o => o.DetectionWindowSize = ProxyConfig.PassiveWindow);
+        services.AddSingleton<IPassiveHealthCheckPolicy, DestinationFailureRatePolicy>();
         services.AddSingleton<IProxyConfigProvider>(sp => ProxyConfig.Create(
             sp.GetRequiredService<IOptions<UpstreamOptions>>().Value,
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value));
         return services;
     }
 
-    /// <summary>The proxy pipeline: errors as JSON, size limit, API key and project, then YARP's own steps.</summary>
+    /// <summary>The proxy pipeline: errors as JSON, headers it can forward, size limit, API key and project, then YARP's own steps.</summary>
     public static WebApplication MapGatewayProxy(this WebApplication app)
     {
         app.MapReverseProxy(proxy =>
         {
             proxy.UseMiddleware<UpstreamErrorMiddleware>();
+            proxy.UseMiddleware<ForwardableHeadersMiddleware>();
             proxy.UseMiddleware<RequestBodyLimitMiddleware>();
             proxy.UseMiddleware<ApiKeyMiddleware>();
             proxy.UseMiddleware<ConnectRetryMiddleware>();

@@ -20,6 +20,15 @@ internal sealed partial class UpstreamErrorMiddleware(RequestDelegate next, ILog
             return;
         }
 
+        // A request HttpClient refused to send never reached the worker: YARP's 502 would blame the worker
+        // for the client's request, so it is the client's 400 (ForwardableHeadersMiddleware refuses the
+        // known cases before this; this covers whatever else HttpClient finds unsendable).
+        var unforwardable = ForwarderFailures.IsUnforwardableRequest(error) && !context.Response.HasStarted;
+        if (unforwardable)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        }
+
         // YARP logs these at Information only: an upstream failing deserves a warning, a client's own mistake does not.
         var status = context.Response.StatusCode;
         var level = status >= 500 ? LogLevel.Warning : LogLevel.Information;
@@ -29,7 +38,7 @@ internal sealed partial class UpstreamErrorMiddleware(RequestDelegate next, ILog
             return;
         }
 
-        await ErrorResponse.WriteAsync(context, status, Message(status));
+        await ErrorResponse.WriteAsync(context, status, unforwardable ? "request cannot be forwarded" : Message(status));
     }
 
     internal static string Message(int status) => status switch

@@ -1,3 +1,4 @@
+using MadBase.ServiceDefaults.Database;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
@@ -34,6 +35,11 @@ internal static partial class UnhandledErrors
         BadHttpRequestException bad => (bad.StatusCode, "bad request"),
         OperationCanceledException => (499, "request cancelled"),
         NpgsqlException { IsTransient: true } or TimeoutException => (503, "database unavailable"),
+
+        // Text with NUL (or that otherwise has no UTF-8 form) can only have come with the request; services
+        // check their input for it, and this keeps a path they missed the client's 400, not a 500.
+        PostgresException { SqlState: PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter } =>
+            (400, PostgresText.Refusal),
         PostgresException => (500, "database error"),
         _ => (500, "internal server error"),
     };

@@ -26,7 +26,7 @@ public sealed class JwtVerifier(TimeProvider time)
 
     public async Task<JwtVerification> VerifyAsync(string token, string secret, IReadOnlyList<SigningKey> signingKeys)
     {
-        if (string.IsNullOrWhiteSpace(token) || token.Length > 16 * 1024)
+        if (token is null || token.Length > 16 * 1024 || !IsCompactJws(token))
         {
             return JwtVerification.Fail("invalid JWT");
         }
@@ -139,13 +139,10 @@ public sealed class JwtVerifier(TimeProvider time)
         {
             unverified = Handler.ReadJsonWebToken(token);
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or FormatException)
         {
-            return null;
-        }
-
-        if (unverified.IsEncrypted)
-        {
+            // A malformed header or segment (SecurityTokenMalformedException is an ArgumentException;
+            // a segment whose length no base64 text has is a FormatException): the client's token is bad.
             return null;
         }
 
@@ -170,6 +167,37 @@ public sealed class JwtVerifier(TimeProvider time)
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Only a signed compact JWT can verify: three base64url segments (the last, the signature, may be empty
+    /// so that <c>alg: none</c> is refused by the algorithm check rather than here). Checked before the
+    /// token library sees it, because it reads a five-part token as an encrypted JWT (JWE) and throws on
+    /// segments that are not base64url, and nothing here ever accepts an encrypted token.
+    /// </summary>
+    internal static bool IsCompactJws(string token)
+    {
+        var dots = 0;
+        var segmentStart = 0;
+        for (var i = 0; i < token.Length; i++)
+        {
+            var c = token[i];
+            if (c == '.')
+            {
+                if (i == segmentStart || ++dots > 2)
+                {
+                    return false;
+                }
+
+                segmentStart = i + 1;
+            }
+            else if (!char.IsAsciiLetterOrDigit(c) && c is not '-' and not '_')
+            {
+                return false;
+            }
+        }
+
+        return dots == 2;
     }
 
     private static long? NumericClaim(JsonElement root, string name) =>

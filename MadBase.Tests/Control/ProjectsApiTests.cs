@@ -155,6 +155,10 @@ public sealed class ProjectsApiTests(PostgresFixture postgres, ControlFixture fi
     [InlineData("{\"name\": \"x\", \"settings\": {\"auth\": {\"autoconfirmm\": true}}}", "settings.auth.autoconfirmm")]
     [InlineData("{\"name\": \"x\", \"settings\": {\"auth\": {\"jwt_expiry_seconds\": \"60\"}}}", "settings.auth.jwt_expiry_seconds")]
     [InlineData("{\"name\": \"x\", \"settings\": {\"auth\": {\"jwt_expiry_seconds\": -1}}}", "jwt_expiry_seconds must be")]
+    [InlineData("{\"name\": \"a\\u0000b\"}", "NUL characters")] // Postgres refuses NUL in text (22021): was a 500
+    [InlineData("{\"name\": \"a\\ud800b\"}", "unpaired UTF-16 surrogates")] // unreadable as a .NET string: was a 500
+    [InlineData("{\"name\": \"x\", \"settings\": {\"auth\": {\"site_url\": \"\\u0000\"}}}", "NUL characters")]
+    [InlineData("{\"name\": \"x\", \"settings\": {\"x\\udc00\": 1}}", "unpaired UTF-16 surrogates")]
     public async Task CreateProject_BadInput_Returns400Json(string body, string expected)
     {
         using var response = await Control.SendAsync(HttpMethod.Post, "/admin/v1/projects", body);
@@ -197,6 +201,28 @@ public sealed class ProjectsApiTests(PostgresFixture postgres, ControlFixture fi
         await ControlAssert.ErrorAsync(response, HttpStatusCode.BadRequest);
         var project = await Control.SendForJsonAsync(HttpMethod.Get, $"/admin/v1/projects/{projectRef}");
         Assert.Equal(10, project.GetProperty("settings").GetProperty("auth").GetProperty("min_password_length").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("""{"name": "a\u0000"}""")]
+    [InlineData("""{"settings": {"auth": {"site_url": "\ud800"}}}""")]
+    public async Task UpdateProject_TextPostgresCannotHold_Returns400Json(string body)
+    {
+        var projectRef = await CreateAsync();
+
+        using var response = await Control.SendAsync(HttpMethod.Patch, $"/admin/v1/projects/{projectRef}", body);
+
+        var message = await ControlAssert.ErrorAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains("NUL characters or unpaired UTF-16 surrogates", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ListMail_NulInRecipient_Returns400Json()
+    {
+        using var response = await Control.SendAsync(HttpMethod.Get, $"/admin/v1/projects/{Control.DefaultRef}/mail?to=a%00b");
+
+        var message = await ControlAssert.ErrorAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains("NUL", message, StringComparison.Ordinal);
     }
 
     [Fact]

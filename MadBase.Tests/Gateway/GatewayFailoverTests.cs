@@ -39,6 +39,33 @@ public sealed class GatewayFailoverTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task UpstreamResettingRequests_Burst_TakenOutOfRotation()
+    {
+        await using var a = await UpstreamServer.StartAsync("a");
+        await using var b = await UpstreamServer.StartAsync("b");
+        await using var gateway = await GatewayProcess.StartAsync(stack, [a, b]);
+        await gateway.Client.EchoAsync("/rest/v1/things", stack.AnonKey);
+
+        // b still passes its active health check; only the requests it breaks can tell the gateway.
+        b.ResetRequests = true;
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 30; i++)
+        {
+            using var response = await gateway.Client.SendAsync(GatewayCalls.Request(HttpMethod.Get, "/rest/v1/things", stack.AnonKey));
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Contains(HttpStatusCode.BadGateway, statuses);
+        var servers = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            servers.Add((await gateway.Client.EchoAsync("/rest/v1/things", stack.AnonKey)).Server);
+        }
+
+        Assert.All(servers, s => Assert.Equal("a", s));
+    }
+
+    [Fact]
     public async Task AllUpstreamsDown_Request_Returns503Json()
     {
         await using var a = await UpstreamServer.StartAsync("a");

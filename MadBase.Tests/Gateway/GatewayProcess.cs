@@ -33,7 +33,12 @@ internal sealed class GatewayProcess : IAsyncDisposable
         StackFixture stack,
         IReadOnlyList<UpstreamServer> workers,
         UpstreamServer? control = null,
-        IReadOnlyDictionary<string, string>? settings = null)
+        IReadOnlyDictionary<string, string>? settings = null) =>
+        Create(stack, [.. workers.Select(w => w.Url)], control?.Url, settings);
+
+    /// <summary>The same in front of any upstreams, e.g. real worker processes.</summary>
+    public static GatewayProcess Create(
+        StackFixture stack, IReadOnlyList<Uri> workers, Uri? control, IReadOnlyDictionary<string, string>? settings)
     {
         var environment = new Dictionary<string, string?>
         {
@@ -43,12 +48,12 @@ internal sealed class GatewayProcess : IAsyncDisposable
         };
         for (var i = 0; i < workers.Count; i++)
         {
-            environment[string.Create(CultureInfo.InvariantCulture, $"services__worker__http__{i}")] = workers[i].Url.ToString().TrimEnd('/');
+            environment[string.Create(CultureInfo.InvariantCulture, $"services__worker__http__{i}")] = workers[i].ToString().TrimEnd('/');
         }
 
         if (control is not null)
         {
-            environment["services__control__http__0"] = control.Url.ToString().TrimEnd('/');
+            environment["services__control__http__0"] = control.ToString().TrimEnd('/');
         }
 
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
@@ -62,13 +67,19 @@ internal sealed class GatewayProcess : IAsyncDisposable
         return new GatewayProcess(new ServiceProcess(definition, logs.Combine("gateway.log"), HealthClient, TimeSpan.FromSeconds(60)), logs);
     }
 
-    public static async Task<GatewayProcess> StartAsync(
+    public static Task<GatewayProcess> StartAsync(
         StackFixture stack,
         IReadOnlyList<UpstreamServer> workers,
         UpstreamServer? control = null,
-        IReadOnlyDictionary<string, string>? settings = null)
+        IReadOnlyDictionary<string, string>? settings = null) =>
+        StartAsync(Create(stack, workers, control, settings));
+
+    public static Task<GatewayProcess> StartAsync(
+        StackFixture stack, IReadOnlyList<Uri> workers, IReadOnlyDictionary<string, string>? settings = null) =>
+        StartAsync(Create(stack, workers, null, settings));
+
+    private static async Task<GatewayProcess> StartAsync(GatewayProcess gateway)
     {
-        var gateway = Create(stack, workers, control, settings);
         try
         {
             await gateway.StartAsync();

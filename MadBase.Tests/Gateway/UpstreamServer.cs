@@ -18,6 +18,7 @@ namespace MadBase.Tests.Gateway;
 /// <item><c>…/stream?bytes=N</c>: N bytes, written in 64 KiB chunks as they are asked for.</item>
 /// <item><c>…/slow?seconds=N</c>: answers after N seconds.</item>
 /// <item><c>…/websocket</c>: a WebSocket that echoes each message.</item>
+/// <item>anything but <c>/health</c> while <see cref="ResetRequests"/> is set: the connection is reset, no response.</item>
 /// <item>anything else: <see cref="Echo"/> as JSON, with the SHA-256 and length of the body, hashed as it streams in.</item>
 /// </list>
 /// </summary>
@@ -38,6 +39,9 @@ public sealed class UpstreamServer : IAsyncDisposable
 
     public bool IsStopped { get; private set; }
 
+    /// <summary>A worker that is up (its health check passes) but breaks every request it is sent.</summary>
+    public bool ResetRequests { get; set; }
+
     public static async Task<UpstreamServer> StartAsync(string name)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -49,9 +53,11 @@ public sealed class UpstreamServer : IAsyncDisposable
         var app = builder.Build();
         app.UseWebSockets();
         app.MapGet("/health", () => Results.Ok());
-        app.Map("/{**path}", context => HandleAsync(name, context));
+        UpstreamServer? server = null;
+        app.Map("/{**path}", context => server!.ResetRequests ? Reset(context) : HandleAsync(name, context));
         await app.StartAsync();
-        return new UpstreamServer(name, app, new Uri(app.Urls.Single()));
+        server = new UpstreamServer(name, app, new Uri(app.Urls.Single()));
+        return server;
     }
 
     /// <summary>Stops listening: connections are refused from now on, as with a killed worker.</summary>
@@ -68,6 +74,12 @@ public sealed class UpstreamServer : IAsyncDisposable
     {
         await StopAsync();
         await app.DisposeAsync();
+    }
+
+    private static Task Reset(HttpContext context)
+    {
+        context.Abort();
+        return Task.CompletedTask;
     }
 
     private static Task HandleAsync(string name, HttpContext context)

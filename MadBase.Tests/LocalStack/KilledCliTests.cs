@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using MadBase.Cli;
+using MadBase.Cli.Supervision;
 using MadBase.Tests.Infrastructure;
 
 namespace MadBase.Tests.LocalStack;
@@ -16,7 +17,7 @@ public sealed class KilledCliTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var cli = StartCli(directory.FullPath, ports, output);
-        var leftovers = new Dictionary<string, int>();
+        Dictionary<string, int> leftovers = [];
         try
         {
             var envFile = Path.Combine(directory.FullPath, "stack.env");
@@ -27,11 +28,17 @@ public sealed class KilledCliTests
                 await Task.Delay(250, CancellationToken.None);
             }
 
-            foreach (var line in await File.ReadAllLinesAsync(Path.Combine(directory.FullPath, "servers.pids"), timeout.Token))
+            // A worker restarted by the CLI is as much its child: it too must stop itself, and be recorded.
+            int firstWorker = ReadLeftovers(directory.FullPath)["worker-1"];
+            Assert.Equal(0, NativeMethods.Kill(firstWorker, NativeMethods.SigKill));
+            while (StackStatusFile.Read(directory.FullPath)?.Single(server => server.Name == "worker-1") is not { Restarts: 1, State: ServerState.Running })
             {
-                var fields = line.Split(' ', 4);
-                leftovers[fields[3]] = int.Parse(fields[0], CultureInfo.InvariantCulture);
+                Assert.False(timeout.IsCancellationRequested, "the worker was not restarted: " + string.Join('\n', output));
+                await Task.Delay(250, CancellationToken.None);
             }
+
+            leftovers = ReadLeftovers(directory.FullPath);
+            Assert.NotEqual(firstWorker, leftovers["worker-1"]);
         }
         finally
         {
@@ -61,6 +68,19 @@ public sealed class KilledCliTests
         {
             Assert.False(IsAlive(pid), $"pid {pid} of the first run is still alive");
         }
+    }
+
+    /// <summary>servers.pids by name; a restarted server's latest pid comes last, and wins.</summary>
+    private static Dictionary<string, int> ReadLeftovers(string dataDirectory)
+    {
+        var leftovers = new Dictionary<string, int>();
+        foreach (var line in File.ReadAllLines(Path.Combine(dataDirectory, "servers.pids")))
+        {
+            var fields = line.Split(' ', 4);
+            leftovers[fields[3]] = int.Parse(fields[0], CultureInfo.InvariantCulture);
+        }
+
+        return leftovers;
     }
 
     private static Process StartCli(string dataDirectory, IReadOnlyList<int> ports, System.Collections.Concurrent.ConcurrentQueue<string> output)

@@ -14,13 +14,14 @@ public sealed class QueryFuzzTests
 {
     private const string Marker = "zq'x;m";
 
-    private static readonly string[] Keys =
+    /// <summary>Query keys of the library schema (shared with the HTTP fuzz in Fuzz/).</summary>
+    internal static readonly string[] Keys =
     [
         "select", "order", "limit", "offset", "or", "and", "not.or", "id", "title", "pages", "meta->>isbn", "authors.name",
         "authors.order", "authors.limit", "books.title", "x", "", "on_conflict", "columns", "not.and", "tags",
     ];
 
-    private static readonly string[] Values =
+    internal static readonly string[] Values =
     [
         "id,title", "*", "id,authors(*)", "t:title,authors!inner(name)", "...authors(name)", "id::text", "meta->a->>b",
         "eq.1", "not.eq.1", "in.(1,2,\"3,4\")", "is.null", "like.*a*", "fts(english).cat", "cs.{a,b}", "eq(any).{1,2}",
@@ -107,7 +108,7 @@ public sealed class QueryFuzzTests
         }
     }
 
-    private static string Mutate(Random random, string text)
+    internal static string Mutate(Random random, string text)
     {
         if (text.Length == 0 || random.Next(4) != 0)
         {

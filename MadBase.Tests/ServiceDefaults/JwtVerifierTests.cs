@@ -76,6 +76,15 @@ public sealed class JwtVerifierTests
     [InlineData("")]
     [InlineData("not-a-jwt")]
     [InlineData("a.b.c")]
+    [InlineData("a.b.c.d.e")]
+    [InlineData("eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0.b.c.d.e")] // {"alg":"dir","enc":"A256GCM"}: a JWE's header
+    [InlineData("eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..c.d.e")]
+    [InlineData("eyJhbGciOiJIUzI1NiJ9.e30.x.y.z")]
+    [InlineData("eyJhbGciOiJIUzI1NiJ9.e.x")] // a one-character segment is no base64 at all
+    [InlineData("eyJhbGciOiJIUzI1NiJ9..x")]
+    [InlineData("eyJhbGciOiJIUzI1NiJ9.e30.x=")]
+    [InlineData(" . . ")]
+    [InlineData("....")]
     public async Task VerifyAsync_Garbage_IsInvalidNotAnException(string token) =>
         Assert.False((await new JwtVerifier(clock).VerifyAsync(token, Secret)).IsValid);
 

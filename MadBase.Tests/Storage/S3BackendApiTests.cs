@@ -18,6 +18,26 @@ public sealed class S3BackendApiTests(S3StackFixture stack) : IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 
+    [Theory]
+    [InlineData(256)]
+    [InlineData(255)]
+    public async Task Upload_NameSegmentLength_SameRuleAsTheFileBackend(int length)
+    {
+        // S3 itself takes a 256-byte segment; the rule is the file system's, so a name valid on one backend is valid on both.
+        var name = "dir/" + new string('s', length);
+
+        using var response = await project.UploadAsync("s3docs", name, "x");
+
+        if (length > 255)
+        {
+            await StorageProject.AssertErrorAsync(response, "400", "InvalidKey");
+        }
+        else
+        {
+            await StorageProject.AssertOkAsync(response);
+        }
+    }
+
     [Fact]
     public async Task UploadDownloadRangeUpsert_S3Backend_Works()
     {

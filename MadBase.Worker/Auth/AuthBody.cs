@@ -1,8 +1,13 @@
 using System.Text.Json;
+using MadBase.ServiceDefaults.Database;
 
 namespace MadBase.Worker.Auth;
 
-/// <summary>Reads a JSON request body into a parameter record; malformed input is GoTrue's 400 bad_json.</summary>
+/// <summary>
+/// Reads a JSON request body into a parameter record. Malformed JSON and a value of the wrong type are
+/// GoTrue's 400 bad_json; text the database cannot hold (NUL, a lone surrogate) anywhere in the body is 400
+/// validation_failed, found here before any field reaches a statement.
+/// </summary>
 internal static class AuthBody
 {
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
@@ -21,13 +26,32 @@ internal static class AuthBody
             return new T();
         }
 
+        JsonDocument document;
         try
         {
-            return JsonSerializer.Deserialize<T>(text, Options) ?? new T();
+            document = JsonDocument.Parse(text);
         }
-        catch (JsonException e)
+        catch (JsonException)
         {
-            throw new AuthException(AuthErrors.BadJson(e.Message));
+            throw new AuthException(AuthErrors.BadJson("invalid JSON"));
+        }
+
+        using (document)
+        {
+            if (!PostgresText.IsStorable(document.RootElement))
+            {
+                throw new AuthException(AuthErrors.BadRequestValidation(PostgresText.Refusal));
+            }
+
+            try
+            {
+                return document.RootElement.Deserialize<T>(Options) ?? new T();
+            }
+            catch (JsonException e)
+            {
+                // The serializer's message names our .NET types; the path is the client's own JSON.
+                throw new AuthException(AuthErrors.BadJson(e.Path is { Length: > 1 } path ? $"unexpected value at {path}" : "unexpected JSON value"));
+            }
         }
     }
 

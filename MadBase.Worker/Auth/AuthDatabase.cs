@@ -13,15 +13,15 @@ internal sealed class AuthDatabase(TenantDatabases databases)
 
     public async Task<RlsTransaction> BeginAsync(HttpContext context, Project project)
     {
-        var dataSource = await databases.GetAsync(project);
-        return await RlsTransaction.BeginAsync(dataSource, Admin, Request(context), context.RequestAborted);
+        var connection = await databases.OpenConnectionAsync(project, context.RequestAborted);
+        return await RlsTransaction.BeginAsync(connection, Admin, Request(context), context.RequestAborted);
     }
 
     /// <summary>For the token endpoints, whose statements are known up front: fewer round trips than a transaction.</summary>
     public async Task<RlsBatch> OpenBatchAsync(HttpContext context, Project project, bool explicitTransaction)
     {
-        var dataSource = await databases.GetAsync(project);
-        return await RlsBatch.OpenAsync(dataSource, Admin, Request(context), explicitTransaction, context.RequestAborted);
+        var connection = await databases.OpenConnectionAsync(project, context.RequestAborted);
+        return await RlsBatch.OpenAsync(connection, Admin, Request(context), explicitTransaction, context.RequestAborted);
     }
 
     private static RlsRequest Request(HttpContext context) => RlsRequest.From(context.Request) with { ReadOnly = false };

@@ -69,6 +69,9 @@ internal static class AuthErrors
 
     public static AuthError RateLimited() => new(429, "over_request_rate_limit", "Request rate limit reached");
 
+    /// <summary>The project's database cannot be reached: that project's requests only, so 503 (GoTrue has no code of its own for it).</summary>
+    public static AuthError DatabaseUnavailable() => new(503, "unexpected_failure", "Database is not available, try again later");
+
     public static AuthError EmailRateLimited(int seconds) =>
         new(429, "over_email_send_rate_limit", $"For security purposes, you can only request this after {seconds} seconds.");
 

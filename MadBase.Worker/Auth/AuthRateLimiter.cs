@@ -7,7 +7,7 @@ namespace MadBase.Worker.Auth;
 
 /// <summary>
 /// GoTrue's per-IP request limits (api/apilimiter), counted in fixed windows: in Redis when the worker has
-/// one, so every worker shares the count, and in this process otherwise (or while Redis is unreachable).
+/// one, so every worker shares the count, and in this process otherwise (or while Redis is down or not answering).
 /// </summary>
 internal sealed class AuthRateLimiter(TimeProvider clock, RedisConnection? redis = null)
 {
@@ -43,17 +43,15 @@ internal sealed class AuthRateLimiter(TimeProvider clock, RedisConnection? redis
 
     private async Task<long> CountAsync(string key, TimeSpan window, long windowIndex)
     {
-        if (redis is { IsConnected: true })
+        if (redis is not null)
         {
-            try
+            // Bounded: a frozen Redis costs a request at most RedisConnection.RequestTimeout, and once it is
+            // seen not answering (or down) requests skip it and the limits hold per worker until it answers again.
+            var (answered, count) = await redis.TryAsync(async database => (long)await database.ScriptEvaluateAsync(
+                Increment, [(RedisKey)key], [(RedisValue)(long)window.TotalMilliseconds]));
+            if (answered)
             {
-                var result = await redis.Database.ScriptEvaluateAsync(
-                    Increment, [(RedisKey)key], [(RedisValue)(long)window.TotalMilliseconds]);
-                return (long)result;
-            }
-            catch (RedisException)
-            {
-                // Fall through to this process's count: limits hold per worker while Redis is away.
+                return count;
             }
         }
 

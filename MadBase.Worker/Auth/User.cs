@@ -103,7 +103,7 @@ internal sealed record User(
         }
 
         var users = await QueryAsync(
-            tx, Select + " ORDER BY u.created_at DESC, u.id LIMIT $1 OFFSET $2", cancellationToken, perPage, (page - 1) * perPage);
+            tx, Select + " ORDER BY u.created_at DESC, u.id LIMIT $1 OFFSET $2", cancellationToken, perPage, (long)(page - 1) * perPage);
         return (users, total);
     }
 

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MadBase.ServiceDefaults.Database;
 
 namespace MadBase.Worker.Rest;
 
@@ -102,14 +103,24 @@ internal sealed record Payload(string Json, IReadOnlyList<string> Keys, bool IsA
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in element.EnumerateObject())
         {
-            if (seen.Add(property.Name))
+            var name = Name(property);
+            if (seen.Add(name))
             {
-                keys.Add(property.Name);
+                keys.Add(name);
             }
         }
 
         return keys;
     }
+
+    /// <summary>
+    /// Keys are the only part of the body read here (values go to Postgres as sent, and it judges them); a key
+    /// escaping a lone surrogate has no .NET string at all, so the body is invalid JSON to us.
+    /// </summary>
+    private static string Name(JsonProperty property) =>
+        PostgresText.TryGetName(property, out var name)
+            ? name
+            : throw new RestException(StatusCodes.Status400BadRequest, "PGRST102", "Empty or invalid json", RpcEndpoint.UnpairedSurrogate);
 
     private static RestException KeysMustMatch() =>
         new(StatusCodes.Status400BadRequest, "PGRST102", "All object keys must match");

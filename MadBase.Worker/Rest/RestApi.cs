@@ -85,7 +85,8 @@ internal static partial class RestApi
             {
                 // The client went away; nobody is left to answer.
             }
-            catch (NpgsqlException error) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+            catch (Exception error) when (error is NpgsqlException or ProjectDatabaseUnavailableException
+                                          && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
             {
                 LogConnectionError(logger, error);
                 await new RestException(StatusCodes.Status503ServiceUnavailable, "PGRST000", "Could not connect with the database").WriteAsync(context);

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MadBase.ServiceDefaults.Database;
 using MadBase.Worker.Rest.Parsing;
 using MadBase.Worker.Rest.Planning;
 using MadBase.Worker.Rest.SchemaCache;
@@ -28,7 +29,7 @@ internal static class RpcEndpoint
             JsonNode? node;
             try
             {
-                node = rawBody.Trim().Length == 0 ? new JsonObject() : JsonNode.Parse(rawBody);
+                node = rawBody.Trim().Length == 0 ? new JsonObject() : ParseArguments(rawBody);
             }
             catch (System.Text.Json.JsonException error)
             {
@@ -94,6 +95,25 @@ internal static class RpcEndpoint
 
         await RestResponse.WriteAsync(rest, StatusCodes.Status200OK, result.Body ?? "null", contentRange);
     }
+
+    /// <summary>
+    /// The body as a node, refusing a lone surrogate escape anywhere in it: the arguments are written out as
+    /// JSON again for the call, which such a string cannot survive (Postgres judges everything else).
+    /// </summary>
+    private static JsonNode? ParseArguments(string rawBody)
+    {
+        using (var document = System.Text.Json.JsonDocument.Parse(rawBody))
+        {
+            if (!PostgresText.IsDecodable(document.RootElement))
+            {
+                throw new RestException(StatusCodes.Status400BadRequest, "PGRST102", "Empty or invalid json", UnpairedSurrogate);
+            }
+        }
+
+        return JsonNode.Parse(rawBody);
+    }
+
+    internal const string UnpairedSurrogate = "strings must not contain unpaired UTF-16 surrogates";
 
     /// <summary>Before the commit: a single object needs exactly one row; max-affected (with handling=strict) caps the rows.</summary>
     private static RestException? ScalarCheck(RestContext rest, QueryResult result, bool single)

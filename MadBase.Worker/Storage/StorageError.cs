@@ -47,6 +47,8 @@ internal sealed class StorageError(int status, string code, string message, stri
 
     public static StorageError Internal() => new(500, "InternalError", "Internal server error");
 
+    public static StorageError DatabaseUnavailable() => new(503, "DatabaseError", "Database is not available, try again later", "Service Unavailable");
+
     public Task WriteAsync(HttpContext context)
     {
         var response = context.Response;

@@ -1,8 +1,12 @@
 using System.Text.Json;
+using MadBase.ServiceDefaults.Database;
 
 namespace MadBase.Worker.Storage;
 
-/// <summary>Request bodies and database-built responses. Bad JSON is the client's error, never a 500.</summary>
+/// <summary>
+/// Request bodies and database-built responses. Bad JSON is the client's error, never a 500, and so is text
+/// the database cannot hold (checked for the whole body here, so no handler reads an undecodable string).
+/// </summary>
 internal static class StorageJson
 {
     public static async Task<JsonElement> ReadObjectAsync(HttpContext context)
@@ -18,6 +22,11 @@ internal static class StorageJson
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 throw StorageError.InvalidRequest("body must be object");
+            }
+
+            if (!PostgresText.IsStorable(document.RootElement))
+            {
+                throw StorageError.InvalidRequest(PostgresText.Refusal);
             }
 
             return document.RootElement.Clone();

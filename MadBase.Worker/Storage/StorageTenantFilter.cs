@@ -1,3 +1,4 @@
+using MadBase.ServiceDefaults.Database;
 using MadBase.Worker.Tenancy;
 using Npgsql;
 
@@ -25,6 +26,11 @@ internal sealed partial class StorageTenantFilter(TenantScope scope, ILogger<Sto
                 return new StorageErrorResult(StorageError.InvalidJwt(tenant.FailureMessage ?? "invalid JWT"));
         }
 
+        if (!PostgresText.IsStorable(http.Request.Query))
+        {
+            return new StorageErrorResult(StorageError.InvalidRequest(PostgresText.Refusal));
+        }
+
         try
         {
             return await next(context);
@@ -32,6 +38,12 @@ internal sealed partial class StorageTenantFilter(TenantScope scope, ILogger<Sto
         catch (StorageError error) when (!http.Response.HasStarted)
         {
             return new StorageErrorResult(error);
+        }
+        catch (Exception error) when (ProjectDatabaseUnavailableException.Describes(error) && !http.Response.HasStarted
+                                      && !http.RequestAborted.IsCancellationRequested)
+        {
+            // Only this project's database: a 503, not the 500 of a statement that failed.
+            return new StorageErrorResult(StorageError.DatabaseUnavailable());
         }
         catch (PostgresException error) when (!http.Response.HasStarted)
         {
@@ -61,7 +73,8 @@ internal sealed partial class StorageTenantFilter(TenantScope scope, ILogger<Sto
                 return StorageError.Duplicate();
             case PostgresErrorCodes.ForeignKeyViolation:
                 return StorageError.NoSuchBucket();
-            case PostgresErrorCodes.InvalidTextRepresentation or PostgresErrorCodes.StringDataRightTruncation:
+            case PostgresErrorCodes.InvalidTextRepresentation or PostgresErrorCodes.StringDataRightTruncation
+                or PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter:
                 return StorageError.InvalidRequest("invalid input");
             default:
                 LogDatabaseError(logger, error.SqlState, error.MessageText);

@@ -35,9 +35,16 @@ internal sealed class RlsBatch : IAsyncDisposable
         NpgsqlDataSource dataSource, Caller caller, RlsRequest request, bool explicitTransaction, CancellationToken cancellationToken)
     {
         RlsSetup.EnsureAllowed(caller);
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await OpenAsync(await dataSource.OpenConnectionAsync(cancellationToken), caller, request, explicitTransaction, cancellationToken);
+    }
+
+    /// <summary>The same on a connection already open, which the batch owns from here on.</summary>
+    public static async Task<RlsBatch> OpenAsync(
+        NpgsqlConnection connection, Caller caller, RlsRequest request, bool explicitTransaction, CancellationToken cancellationToken)
+    {
         try
         {
+            RlsSetup.EnsureAllowed(caller);
             // Npgsql sends BEGIN with the batch, not on its own.
             var transaction = explicitTransaction
                 ? await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken)

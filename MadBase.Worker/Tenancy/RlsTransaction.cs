@@ -31,9 +31,16 @@ internal sealed class RlsTransaction : IAsyncDisposable
         NpgsqlDataSource dataSource, Caller caller, RlsRequest request, CancellationToken cancellationToken)
     {
         RlsSetup.EnsureAllowed(caller);
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await BeginAsync(await dataSource.OpenConnectionAsync(cancellationToken), caller, request, cancellationToken);
+    }
+
+    /// <summary>The same on a connection already open, which the transaction owns from here on.</summary>
+    public static async Task<RlsTransaction> BeginAsync(
+        NpgsqlConnection connection, Caller caller, RlsRequest request, CancellationToken cancellationToken)
+    {
         try
         {
+            RlsSetup.EnsureAllowed(caller);
             var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
             await using (var setup = new NpgsqlCommand(RlsSetup.Sql, connection, transaction))
             {

@@ -23,6 +23,7 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
     private readonly SystemDatabase system;
     private readonly IReadOnlyList<ITenantMigrationSource> migrations;
     private readonly WorkerOptions options;
+    private readonly ProjectDatabaseHealth health;
     private readonly ILogger<TenantDatabases> logger;
 
     public TenantDatabases(
@@ -30,11 +31,13 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
         IEnumerable<ITenantMigrationSource> migrations,
         ProjectDirectory projects,
         IOptions<WorkerOptions> options,
+        ProjectDatabaseHealth health,
         ILogger<TenantDatabases> logger)
     {
         this.system = system;
         this.migrations = [.. migrations];
         this.options = options.Value;
+        this.health = health;
         this.logger = logger;
         projects.Changed += Drop;
     }
@@ -50,6 +53,30 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
         }
 
         return task;
+    }
+
+    /// <summary>
+    /// An open connection to the project's database, for a request: a database that cannot be reached or
+    /// brought up to date is that project's <see cref="ProjectDatabaseUnavailableException"/>, never the worker's.
+    /// </summary>
+    public async Task<NpgsqlConnection> OpenConnectionAsync(Project project, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var dataSource = await GetAsync(project);
+            var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            health.Reachable(project.Ref);
+            return connection;
+        }
+        catch (Exception error) when (!cancellationToken.IsCancellationRequested && IsUnavailable(error))
+        {
+            if (health.Failed(project.Ref))
+            {
+                LogUnavailable(logger, project.Ref, error);
+            }
+
+            throw new ProjectDatabaseUnavailableException(project.Ref, error);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -78,8 +105,16 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
         return builder.Build();
     }
 
+    /// <summary>
+    /// While connecting or migrating, any database error or timeout (migrations give up after 60 s) means
+    /// the project cannot be served now.
+    /// </summary>
+    private static bool IsUnavailable(Exception error) =>
+        error is (NpgsqlException or TimeoutException or OperationCanceledException) and not NpgsqlOperationInProgressException;
+
     private void Drop(string projectRef)
     {
+        health.Forget(projectRef);
         if (sources.TryRemove(projectRef, out var lazy) && lazy.IsValueCreated)
         {
             // Connections in use finish their request; the pool closes them as they come back.
@@ -91,4 +126,7 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
 
     [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Project {ProjectRef} database ready in {ElapsedMs:F0} ms")]
     private static partial void LogReady(ILogger logger, string projectRef, double elapsedMs);
+
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Project {ProjectRef} database unavailable; its requests get 503 until it answers again")]
+    private static partial void LogUnavailable(ILogger logger, string projectRef, Exception error);
 }

@@ -11,14 +11,14 @@ internal sealed class TenantScope(TenantRequestResolver resolver, TenantDatabase
     public async Task<RlsTransaction> BeginAsync(HttpContext context, TenantRequest tenant)
     {
         var project = tenant.Project ?? throw new InvalidOperationException("BeginAsync needs a resolved project");
-        var dataSource = await databases.GetAsync(project);
-        return await RlsTransaction.BeginAsync(dataSource, tenant.Caller, RlsRequest.From(context.Request), context.RequestAborted);
+        var connection = await databases.OpenConnectionAsync(project, context.RequestAborted);
+        return await RlsTransaction.BeginAsync(connection, tenant.Caller, RlsRequest.From(context.Request), context.RequestAborted);
     }
 
     public async Task<RlsBatch> OpenBatchAsync(HttpContext context, TenantRequest tenant, bool explicitTransaction)
     {
         var project = tenant.Project ?? throw new InvalidOperationException("OpenBatchAsync needs a resolved project");
-        var dataSource = await databases.GetAsync(project);
-        return await RlsBatch.OpenAsync(dataSource, tenant.Caller, RlsRequest.From(context.Request), explicitTransaction, context.RequestAborted);
+        var connection = await databases.OpenConnectionAsync(project, context.RequestAborted);
+        return await RlsBatch.OpenAsync(connection, tenant.Caller, RlsRequest.From(context.Request), explicitTransaction, context.RequestAborted);
     }
 }

@@ -66,8 +66,7 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
 
     private async Task<(SchemaModel Model, string? Snapshot)> LoadAsync(Project project, CancellationToken cancellationToken)
     {
-        var dataSource = await databases.GetAsync(project);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await databases.OpenConnectionAsync(project, cancellationToken);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         // One snapshot for the whole catalog, and its identity: CatchUpAsync asks what committed after it.
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
@@ -200,7 +199,7 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
                 current = Task.FromResult(model);
                 Volatile.Write(ref loaded, new Loaded(model, readAt));
             }
-            catch (Exception error) when (error is NpgsqlException or TimeoutException)
+            catch (Exception error) when (error is NpgsqlException or TimeoutException or ProjectDatabaseUnavailableException)
             {
                 LogReloadFailed(store.logger, project.Ref, error);
             }

@@ -63,7 +63,7 @@ internal static class ObjectHandlers
         var tenant = await services.Session.TenantAsync(context);
         var projectRef = tenant.Project!.Ref;
         var version = BlobKeys.NewVersion();
-        var destinationKey = BlobKeys.For(projectRef, request.DestinationBucket, request.DestinationKey, version);
+        var destinationKey = ObjectNames.NewBlobKey(projectRef, request.DestinationBucket, request.DestinationKey, version);
         string sourceKey;
         try
         {
@@ -95,7 +95,7 @@ internal static class ObjectHandlers
         var tenant = await services.Session.TenantAsync(context);
         var projectRef = tenant.Project!.Ref;
         var version = BlobKeys.NewVersion();
-        var destinationKey = BlobKeys.For(projectRef, request.DestinationBucket, request.DestinationKey, version);
+        var destinationKey = ObjectNames.NewBlobKey(projectRef, request.DestinationBucket, request.DestinationKey, version);
         var id = Guid.NewGuid();
         try
         {

@@ -48,7 +48,7 @@ internal static class ObjectUpload
         }
 
         var version = BlobKeys.NewVersion();
-        var key = BlobKeys.For(project.Ref, target.BucketId, target.Name, version);
+        var key = ObjectNames.NewBlobKey(project.Ref, target.BucketId, target.Name, version);
         await using var metered = new MeteredUploadStream(body.Content, limit);
         var size = await services.Blobs.WriteAsync(key, metered, body.ContentType, cancellationToken);
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using MadBase.ServiceDefaults.Database;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 
@@ -52,7 +53,7 @@ internal sealed record UploadBody(Stream Content, string ContentType, string Cac
 
         var reader = new MultipartReader(boundary, request.Body) { HeadersLengthLimit = MaxFieldBytes };
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+        while (await MalformedMultipart.ReadNextSectionAsync(reader, request.HttpContext, cancellationToken) is { } section)
         {
             if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition))
             {
@@ -65,13 +66,13 @@ internal sealed record UploadBody(Stream Content, string ContentType, string Cac
             {
                 var cacheTime = fields.GetValueOrDefault("cacheControl");
                 return new UploadBody(
-                    section.Body,
+                    new MalformedMultipart.SectionStream(section.Body, request.HttpContext.RequestAborted),
                     section.ContentType is { Length: > 0 } type ? type : "text/plain;charset=UTF-8",
                     string.IsNullOrEmpty(cacheTime) ? "no-cache" : "max-age=" + cacheTime,
                     fields.TryGetValue("metadata", out var metadata) && metadata.Length > 0 ? ObjectJson(metadata) : null);
             }
 
-            using var field = new StreamReader(section.Body, Encoding.UTF8);
+            using var field = new StreamReader(new MalformedMultipart.SectionStream(section.Body, request.HttpContext.RequestAborted), Encoding.UTF8);
             var buffer = new char[MaxFieldBytes];
             var length = await field.ReadBlockAsync(buffer, cancellationToken);
             fields[name] = new string(buffer, 0, length);
@@ -88,6 +89,11 @@ internal sealed record UploadBody(Stream Content, string ContentType, string Cac
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 throw StorageError.InvalidRequest("metadata must be a JSON object");
+            }
+
+            if (!PostgresText.IsStorable(document.RootElement))
+            {
+                throw StorageError.InvalidRequest("metadata: " + PostgresText.Refusal);
             }
 
             return document.RootElement.GetRawText();
