@@ -1,4 +1,3 @@
-using System.Globalization;
 using MadBase.Cli;
 using Microsoft.Extensions.Hosting;
 
@@ -21,7 +20,9 @@ internal sealed class PostgresFastShutdown(PostgresExecutableResource server) : 
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (RunningPostmaster() is not { } pid || NativeMethods.Kill(pid, NativeMethods.SigInt) != 0)
+        if (PostmasterPidFile.RunningPostmaster(server.ClusterDirectory) is not { } pid
+            || ProcFs.StartTime(pid) is not { } started
+            || NativeMethods.Kill(pid, NativeMethods.SigInt) != 0)
         {
             return;
         }
@@ -30,7 +31,7 @@ internal sealed class PostgresFastShutdown(PostgresExecutableResource server) : 
         timeout.CancelAfter(Patience);
         try
         {
-            while (Directory.Exists($"/proc/{pid}"))
+            while (ProcFs.IsRunning(pid, started))
             {
                 await Task.Delay(50, timeout.Token);
             }
@@ -38,29 +39,6 @@ internal sealed class PostgresFastShutdown(PostgresExecutableResource server) : 
         catch (OperationCanceledException)
         {
             // DCP stops it the hard way; the next start recovers.
-        }
-    }
-
-    /// <summary>The pid in postmaster.pid, if that process runs in this cluster (a server's working directory is its cluster).</summary>
-    private int? RunningPostmaster()
-    {
-        string pidFile = Path.Combine(server.ClusterDirectory, "postmaster.pid");
-        try
-        {
-            if (!File.Exists(pidFile)
-                || !int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
-            {
-                return null;
-            }
-
-            string? cwd = new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget;
-            return cwd is not null && Path.TrimEndingDirectorySeparator(cwd) == Path.TrimEndingDirectorySeparator(server.ClusterDirectory)
-                ? pid
-                : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
         }
     }
 }
