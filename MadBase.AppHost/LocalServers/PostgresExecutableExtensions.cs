@@ -56,6 +56,8 @@ internal static partial class PostgresExecutableExtensions
             name: healthCheckKey);
         builder.Services.AddHostedService(_ => new PostgresFastShutdown(server));
 
+        // No DCP proxy in front: the port on the postmaster's command line is the one clients connect to, as in
+        // the CLI's stack; DCP still picks it (from its proxy-less range) and the tests randomise it.
         return builder.AddResource(server)
             .WithEndpoint(name: PostgresExecutableResource.EndpointName, scheme: "tcp", isProxied: false)
             .WithArgs([
