@@ -2,7 +2,7 @@
 # One image per MadBase service, chosen by SERVICE (Gateway | Worker | Control):
 #   docker build --build-arg SERVICE=Worker -t madbase-worker .
 # The image listens on 8080 (ASPNETCORE_HTTP_PORTS in the aspnet base image) as the non-root user `app`.
-# No HEALTHCHECK: the aspnet image has no curl or wget. deploy/docker-compose.yml probes /alive with bash's
+# No HEALTHCHECK: the aspnet image has no curl or wget. deploy/docker-compose.yml probes /health with bash's
 # /dev/tcp instead, and the Gateway runs its own active health checks against the Workers.
 ARG SERVICE=Gateway
 

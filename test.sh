@@ -12,7 +12,7 @@ summary() { echo "$passed passed, $failed failed, $skipped skipped"; }
 trap 'rm -rf "$work"' EXIT
 
 echo "== build"
-if ! dotnet build MadBase.Offline.slnf --nologo -v q -clp:ErrorsOnly; then
+if ! dotnet build MadBase.sln --nologo -v q -clp:ErrorsOnly; then
   failed=1; summary; exit 1
 fi
 

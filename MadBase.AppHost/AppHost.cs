@@ -1,77 +1,75 @@
-// MadBase's app model (.NET Aspire 13.5.2): Postgres with the system database `madbase` (Control creates the
-// tenant databases in the same cluster), Redis, MinIO, Control, two Worker replicas, and the Gateway in front.
-// `dotnet run --project MadBase.AppHost` (or `aspire run`) starts it with the dashboard; `aspire publish` writes
-// the Docker Compose deployment that deploy/docker-compose.yml writes out by hand. Secrets are parameters
-// (`dotnet user-secrets set Parameters:jwt-secret ...`, or the dashboard asks). Needs Docker and the Aspire
-// packages, so MadBase.Offline.slnf leaves this project out.
+// MadBase's app model: Postgres with the system database `madbase` (Control creates the tenant databases in the
+// same cluster), Redis, a blob store, Control, the Workers and the Gateway in front of them.
 //
-// Checked against microsoft/aspire at tag v13.5.2:
-//   src/Aspire.Hosting/api/Aspire.Hosting.cs: DistributedApplication.CreateBuilder(string[]), AddParameter(name, secret),
-//     AddContainer(name, image, tag), WithImageRegistry, WithImageTag, WithArgs(params string[]),
-//     WithHttpEndpoint(port, targetPort, name, env, isProxied), WithEnvironment(name, IResourceBuilder<ParameterResource>),
-//     WithVolume(name, target), WithHttpHealthCheck(path, statusCode, endpointName), GetEndpoint(name),
-//     AddProject<TProject>(name), WithReplicas, WithExternalHttpEndpoints, WaitFor, and WithReference for a
-//     connection string, a project (IResourceWithServiceDiscovery) and an EndpointReference;
-//   src/Aspire.Hosting.PostgreSQL/api/Aspire.Hosting.PostgreSQL.cs: AddPostgres, WithDataVolume, AddDatabase;
-//   src/Aspire.Hosting.Redis/api/Aspire.Hosting.Redis.cs: AddRedis;
-//   src/Aspire.Hosting.Docker/api/Aspire.Hosting.Docker.cs: AddDockerComposeEnvironment;
-//   src/Aspire.Hosting/ResourceBuilderExtensions.cs: the variables WithReference writes (ConnectionStrings__madbase,
-//     services__worker__http__0, services__minio__api__0); src/Aspire.Hosting.PostgreSQL/PostgresBuilderExtensions.cs:
-//     WithDataVolume picks the data directory from the image tag.
+//   dotnet run --project MadBase.AppHost --launch-profile http
+//
+// starts it with the Aspire dashboard, and prints the API URL, the default project's keys and the dashboard's
+// login URL once the gateway is healthy. Where a Docker engine answers, Postgres, Redis and MinIO are containers;
+// where none does, the same resources are executables from the installed binaries (Postgres 15 in a private
+// cluster, redis-server) and the workers keep objects on local disk. MadBase__Containers=true|false overrides
+// the choice; publishing (`-- --publisher manifest --output-path DIR`) always describes the containers.
+// Local data (cluster, objects, generated secrets) lives in .madbase/apphost/ (MadBase__DataDirectory).
+// Either way the services read the same variables: ConnectionStrings__madbase, ConnectionStrings__redis,
+// services__control__http__0, services__worker__http__0..n, services__minio__api__0, Admin__Password,
+// Auth__JwtSecret, Storage__* (see ../shared/ARCHITECTURE.md, "Configuration", and deploy/docker-compose.yml).
+using MadBase.AppHost;
+using MadBase.AppHost.LocalServers;
+
 var builder = DistributedApplication.CreateBuilder(args);
+var stack = StackSettings.Read(builder);
 
-builder.AddDockerComposeEnvironment("compose");
-
-var adminPassword = builder.AddParameter("admin-password", secret: true);
-var jwtSecret = builder.AddParameter("jwt-secret", secret: true);
-var minioUser = builder.AddParameter("minio-user", secret: true);
-var minioPassword = builder.AddParameter("minio-password", secret: true);
+var postgresPassword = builder.AddParameter("postgres-password", stack.Secret("postgres-password"), secret: true);
+var adminPassword = builder.AddParameter("admin-password", stack.Secret("admin-password"), secret: true);
+var jwtSecret = builder.AddParameter("jwt-secret", stack.Secret("jwt-secret"), secret: true);
 
 // The same majors as deploy/docker-compose.yml and the test machines (Aspire's defaults are 18 and 8). The tag
 // comes before WithDataVolume, which picks the data directory from it (/var/lib/postgresql/data up to 17).
-var madbase = builder.AddPostgres("postgres")
-    .WithImageTag("15")
-    .WithDataVolume()
-    .AddDatabase("madbase");
+IResourceBuilder<IResourceWithConnectionString> madbase = stack.Containers
+    ? builder.AddPostgres("postgres", password: postgresPassword)
+        .WithImageTag("15")
+        .WithDataVolume("postgres-data")
+        .AddDatabase("madbase")
+    : builder.AddPostgresExecutable("postgres", postgresPassword, stack.PostgresDirectory)
+        .AddDatabase("madbase");
 
-var redis = builder.AddRedis("redis")
-    .WithImageTag("7");
+IResourceBuilder<IResourceWithConnectionString> redis = stack.Containers
+    ? builder.AddRedis("redis", password: builder.AddParameter("redis-password", stack.Secret("redis-password"), secret: true))
+        .WithImageTag("7")
+    : builder.AddRedisExecutable("redis", stack.DataDirectory);
 
-// MinIO's last published community image, from MinIO's own registry.
-var minio = builder.AddContainer("minio", "minio/minio", "RELEASE.2025-09-07T16-13-09Z")
-    .WithImageRegistry("quay.io")
-    .WithArgs("server", "/data", "--console-address", ":9001")
-    .WithHttpEndpoint(targetPort: 9000, name: "api")
-    .WithHttpEndpoint(targetPort: 9001, name: "console")
-    .WithEnvironment("MINIO_ROOT_USER", minioUser)
-    .WithEnvironment("MINIO_ROOT_PASSWORD", minioPassword)
-    .WithVolume("minio-data", "/data")
-    .WithHttpHealthCheck("/minio/health/live", endpointName: "api");
+var blobs = stack.Containers
+    ? BlobStore.MinioContainer(builder, "minio", stack)
+    : BlobStore.LocalDisk(stack.StorageDirectory);
 
-var control = builder.AddProject<Projects.MadBase_Control>("control")
+var control = builder.AddService<Projects.MadBase_Control>("control")
+    .WithHttpEndpoint(name: "http")
     .WithReference(madbase).WaitFor(madbase)
     .WithReference(redis).WaitFor(redis)
     .WithEnvironment("Admin__Password", adminPassword)
     .WithEnvironment("Auth__JwtSecret", jwtSecret)
     .WithHttpHealthCheck("/health");
 
-// Control owns the system database and creates the default project, so the Workers start after it.
-var worker = builder.AddProject<Projects.MadBase_Worker>("worker")
-    .WithReplicas(2)
+// One resource per worker (worker-1, worker-2, … as in deploy/docker-compose.yml), each on its own port with
+// no DCP proxy in front, rather than one resource WithReplicas(n): replicas share one proxy, so the gateway
+// would see a single address, could not take one sick worker out of rotation, and a dead replica would look
+// like a reset connection instead of a refused one (the gateway retries refused connections on another worker).
+// Control owns the system database and creates the default project, so the workers start after it.
+var workers = Enumerable.Range(1, stack.Workers).Select(n => builder.AddService<Projects.MadBase_Worker>($"worker-{n}")
+    .WithHttpEndpoint(name: "http", isProxied: false)
     .WithReference(madbase).WaitFor(madbase)
     .WithReference(redis).WaitFor(redis)
-    .WithReference(minio.GetEndpoint("api")).WaitFor(minio)
+    .WithBlobStore(blobs)
     .WaitFor(control)
-    .WithEnvironment("Storage__AccessKey", minioUser)
-    .WithEnvironment("Storage__SecretKey", minioPassword)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")).ToList();
 
-builder.AddProject<Projects.MadBase_Gateway>("gateway")
+builder.AddService<Projects.MadBase_Gateway>("gateway")
+    .WithHttpEndpoint(port: stack.GatewayPort, name: "http")
     .WithExternalHttpEndpoints()
-    .WithReference(worker).WaitFor(worker)
+    .WithUpstreamWorkers(workers)
     .WithReference(control).WaitFor(control)
     .WithReference(madbase).WaitFor(madbase)
     .WithReference(redis).WaitFor(redis)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .OnResourceReady(new StackBanner(control, adminPassword, stack).WriteAsync);
 
 builder.Build().Run();

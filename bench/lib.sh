@@ -15,7 +15,7 @@ bench_start() {
   work=$(mktemp -d "/tmp/madbase-$name-bench.XXXXXX")
   chmod 755 "$work" # Postgres runs as the postgres user
   trap bench_stop EXIT
-  dotnet build MadBase.Offline.slnf -c Release --nologo -v q -clp:ErrorsOnly >/dev/null
+  dotnet build MadBase.sln -c Release --nologo -v q -clp:ErrorsOnly >/dev/null
   Gateway__RateLimit__PermitsPerSecond=0 dotnet MadBase.Cli/bin/Release/net10.0/madbase.dll start --data-dir "$work/stack" \
     --workers 1 --port "$base" --control-port $((base + 1)) --worker-port $((base + 2)) --db-port $((base + 3)) \
     --redis-port $((base + 4)) "$@" > "$work/stack.log" 2>&1 &

@@ -20,7 +20,7 @@ public sealed class ProjectChangesTests(PostgresFixture postgres, ControlFixture
         using var multiplexer = await ConnectionMultiplexer.ConnectAsync(redis);
         var received = new List<string>();
         var signal = new SemaphoreSlim(0);
-        await multiplexer.GetSubscriber().SubscribeAsync(ProjectHeaders.ChangesChannel, (_, value) =>
+        await multiplexer.GetSubscriber().SubscribeAsync(new RedisChannel(ProjectHeaders.ChangesChannel, RedisChannel.PatternMode.Literal), (_, value) =>
         {
             lock (received)
             {

@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace MadBase.Tests.AppHost;
+
+/// <summary>The app model as a client sees it: everything through the gateway's one URL.</summary>
+[Collection(AppHostCollection.Name)]
+public sealed class AppHostTests(AppHostFixture fixture)
+{
+    [Fact]
+    public async Task Signup_ThroughTheGateway_ReturnsASession()
+    {
+        string token = await SignUpAsync($"signup-{Guid.NewGuid():N}@example.com");
+
+        Assert.False(string.IsNullOrEmpty(token));
+    }
+
+    [Fact]
+    public async Task Rest_RowUnderRls_IsWrittenAndReadOnlyByItsOwner()
+    {
+        string owner = await SignUpAsync($"owner-{Guid.NewGuid():N}@example.com");
+        string other = await SignUpAsync($"other-{Guid.NewGuid():N}@example.com");
+        await ExecuteSqlAsync("""
+            CREATE TABLE public.apphost_notes (
+              id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+              owner uuid NOT NULL DEFAULT auth.uid(),
+              body text NOT NULL);
+            ALTER TABLE public.apphost_notes ENABLE ROW LEVEL SECURITY;
+            CREATE POLICY own_notes ON public.apphost_notes FOR ALL TO authenticated
+              USING (owner = auth.uid()) WITH CHECK (owner = auth.uid());
+            """);
+        using HttpClient gateway = fixture.Gateway(fixture.Project.AnonKey);
+
+        using var insert = new HttpRequestMessage(HttpMethod.Post, "/rest/v1/apphost_notes")
+        {
+            Content = JsonContent.Create(new { body = "only mine" }),
+        };
+        insert.Headers.Authorization = new AuthenticationHeaderValue("Bearer", owner);
+        insert.Headers.Add("Prefer", "return=representation");
+        using HttpResponseMessage inserted = await gateway.SendAsync(insert);
+        Assert.True(inserted.StatusCode == HttpStatusCode.Created, await inserted.Content.ReadAsStringAsync());
+
+        Assert.Equal("""[{"body":"only mine"}]""", await ReadNotesAsync(gateway, owner));
+        Assert.Equal("[]", await ReadNotesAsync(gateway, other));
+        Assert.Equal("[]", await ReadNotesAsync(gateway, fixture.Project.AnonKey));
+    }
+
+    [Fact]
+    public async Task Storage_Object_IsUploadedAndDownloaded()
+    {
+        using HttpClient gateway = fixture.Gateway(fixture.Project.ServiceRoleKey);
+        gateway.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", fixture.Project.ServiceRoleKey);
+        using HttpResponseMessage bucket = await gateway.PostAsJsonAsync("/storage/v1/bucket", new { name = "apphost", @public = false });
+        Assert.True(bucket.IsSuccessStatusCode, await bucket.Content.ReadAsStringAsync());
+        byte[] bytes = Encoding.UTF8.GetBytes("bytes on the workers' local disk");
+
+        using var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
+        using HttpResponseMessage uploaded = await gateway.PostAsync("/storage/v1/object/apphost/notes/hello.txt", content);
+        Assert.True(uploaded.IsSuccessStatusCode, await uploaded.Content.ReadAsStringAsync());
+        using HttpResponseMessage downloaded = await gateway.GetAsync("/storage/v1/object/apphost/notes/hello.txt");
+
+        Assert.Equal(HttpStatusCode.OK, downloaded.StatusCode);
+        Assert.Equal(bytes, await downloaded.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task StoppedWorker_RequestsKeepSucceeding()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        IResource worker = fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == "worker-1");
+        using HttpClient gateway = fixture.Gateway(fixture.Project.AnonKey);
+        try
+        {
+            ExecuteCommandResult stopped = await fixture.App.ResourceCommands.ExecuteCommandAsync(
+                worker, KnownResourceCommands.StopCommand, timeout.Token);
+            Assert.True(stopped.Success, stopped.Message);
+            await fixture.App.ResourceNotifications.WaitForResourceAsync(
+                worker.Name, e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), timeout.Token);
+
+            // At once: reads whose connection is refused are sent to the other worker.
+            for (int i = 0; i < 20; i++)
+            {
+                using HttpResponseMessage health = await gateway.GetAsync("/auth/v1/health", timeout.Token);
+                Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+            }
+
+            // Once the gateway's health check (every second here) has taken it out: writes as well.
+            await Task.Delay(TimeSpan.FromSeconds(2.5), timeout.Token);
+            for (int i = 0; i < 2; i++)
+            {
+                Assert.False(string.IsNullOrEmpty(await SignUpAsync($"survivor-{Guid.NewGuid():N}@example.com")));
+            }
+        }
+        finally
+        {
+            // Back for the tests that follow; the gateway routes to it again once its health check passes.
+            await fixture.App.ResourceCommands.ExecuteCommandAsync(worker, KnownResourceCommands.StartCommand, CancellationToken.None);
+        }
+    }
+
+    private async Task<string> SignUpAsync(string email)
+    {
+        using HttpClient gateway = fixture.Gateway(fixture.Project.AnonKey);
+        using HttpResponseMessage response = await gateway.PostAsJsonAsync(
+            "/auth/v1/signup", new { email, password = "correct-horse-battery" });
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        using var json = JsonDocument.Parse(body);
+        return json.RootElement.GetProperty("access_token").GetString()!;
+    }
+
+    private async Task ExecuteSqlAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(fixture.ProjectConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<string> ReadNotesAsync(HttpClient gateway, string bearer)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/rest/v1/apphost_notes?select=body");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        using HttpResponseMessage response = await gateway.SendAsync(request);
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        return body;
+    }
+}
