@@ -30,7 +30,23 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
         directory.Changed += Drop;
     }
 
-    public Task<SchemaModel> GetAsync(Project project) => Entry(project).CurrentAsync();
+    public async Task<SchemaModel> GetAsync(Project project)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var entry = Entry(project);
+            try
+            {
+                return await entry.CurrentAsync();
+            }
+            catch (OperationCanceledException) when (entry.Dropped && attempt < 3)
+            {
+                // The project changed while its schema was loading (Control's change message can come after
+                // the project's first request, e.g. just after it was created): the dropped entry's load was
+                // cancelled, which says nothing of this request, so it reads through the fresh entry.
+            }
+        }
+    }
 
     /// <summary>
     /// True after reloading the cache when DDL committed since it was read; false (at the cost of one small
@@ -122,6 +138,9 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
             current = FirstLoadAsync();
             listener = Task.Run(ListenAsync);
         }
+
+        /// <summary>Dropped from the store (its project changed): its loads are cancelled.</summary>
+        public bool Dropped => stopping.IsCancellationRequested;
 
         public Task<SchemaModel> CurrentAsync()
         {
