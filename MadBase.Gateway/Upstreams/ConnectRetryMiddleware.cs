@@ -5,9 +5,10 @@ namespace MadBase.Gateway.Upstreams;
 
 /// <summary>
 /// Between a worker dying and the health checks noticing (up to two probe intervals), round robin still
-/// picks it. A request that could not even connect never reached it, so when the request is idempotent
-/// and has no body to replay, it is sent once more to one of the other destinations. Runs before load
-/// balancing, which narrows the candidates to the one it picked.
+/// picks it. A request that could not even connect never reached it: HttpClient connects before the
+/// request content starts reading the client's body, so when none of the body was read either, the request,
+/// whatever its method, is sent once more to one of the other destinations, which receives the body whole.
+/// Runs before load balancing, which narrows the candidates to the one it picked.
 /// </summary>
 internal sealed partial class ConnectRetryMiddleware(RequestDelegate next, ILogger<ConnectRetryMiddleware> logger)
 {
@@ -15,11 +16,13 @@ internal sealed partial class ConnectRetryMiddleware(RequestDelegate next, ILogg
     {
         var proxy = context.GetReverseProxyFeature();
         var candidates = proxy.AvailableDestinations;
+        var body = new ReadTrackingStream(context.Request.Body);
+        context.Request.Body = body;
 
         await next(context);
 
         var failed = proxy.ProxiedDestination;
-        if (failed is null || candidates.Count < 2 || !CanRetry(context))
+        if (failed is null || candidates.Count < 2 || body.WasRead || !CanRetry(context))
         {
             return;
         }
@@ -35,18 +38,10 @@ internal sealed partial class ConnectRetryMiddleware(RequestDelegate next, ILogg
     private static bool CanRetry(HttpContext context)
     {
         var error = context.Features.Get<IForwarderErrorFeature>();
-        var request = context.Request;
         return error is { Error: ForwarderError.Request, Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } }
             && !context.Response.HasStarted
-            && !context.RequestAborted.IsCancellationRequested
-            && IsIdempotent(request.Method)
-            && request.ContentLength is null or 0
-            && request.Headers.TransferEncoding.Count == 0;
+            && !context.RequestAborted.IsCancellationRequested;
     }
-
-    private static bool IsIdempotent(string method) =>
-        HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method)
-        || HttpMethods.IsPut(method) || HttpMethods.IsDelete(method);
 
     [LoggerMessage(EventId = 2100, Level = LogLevel.Warning,
         Message = "Upstream {Destination} could not be reached; retrying {Method} {Path} on another")]

@@ -80,6 +80,22 @@ public sealed partial class ProjectDirectory
     {
         try
         {
+            return await SelectAsync(projectRef);
+        }
+        catch (NpgsqlException e) when (IsDeadConnection(e))
+        {
+            // A pooled connection Postgres ended while it sat idle (a restart, terminated backends), and with it
+            // the pool's others: drop them and read again, which a single SELECT can do safely.
+            database.DataSource.Clear();
+            LogDeadConnection(logger, projectRef);
+            return await SelectAsync(projectRef);
+        }
+    }
+
+    private async Task<Project?> SelectAsync(string projectRef)
+    {
+        try
+        {
             await using var command = database.DataSource.CreateCommand(SelectProject);
             command.Parameters.AddWithValue(projectRef);
             return await ProjectRows.ReadOneAsync(command, CancellationToken.None);
@@ -91,7 +107,17 @@ public sealed partial class ProjectDirectory
         }
     }
 
+    /// <summary>Postgres ended the session (shutdown, pg_terminate_backend), or the connection broke under the read.</summary>
+    private static bool IsDeadConnection(NpgsqlException error) => error switch
+    {
+        PostgresException postgres => postgres.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown,
+        _ => error.InnerException is IOException or System.Net.Sockets.SocketException,
+    };
+
     private sealed record Entry(Task<Project?> Load, DateTimeOffset ExpiresAt);
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Reading project {ProjectRef} found a dead pooled connection; pool cleared and read again")]
+    private static partial void LogDeadConnection(ILogger logger, string projectRef);
 
     [LoggerMessage(EventId = 1200, Level = LogLevel.Debug, Message = "Project {ProjectRef} dropped from cache")]
     private static partial void LogInvalidated(ILogger logger, string projectRef);

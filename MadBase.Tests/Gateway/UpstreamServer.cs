@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
@@ -42,6 +43,9 @@ public sealed class UpstreamServer : IAsyncDisposable
     /// <summary>A worker that is up (its health check passes) but breaks every request it is sent.</summary>
     public bool ResetRequests { get; set; }
 
+    /// <summary>Every request answered with an <see cref="Echo"/>, in the order they were answered.</summary>
+    public ConcurrentQueue<Echo> Received { get; } = new();
+
     public static async Task<UpstreamServer> StartAsync(string name)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -54,7 +58,7 @@ public sealed class UpstreamServer : IAsyncDisposable
         app.UseWebSockets();
         app.MapGet("/health", () => Results.Ok());
         UpstreamServer? server = null;
-        app.Map("/{**path}", context => server!.ResetRequests ? Reset(context) : HandleAsync(name, context));
+        app.Map("/{**path}", context => server!.ResetRequests ? Reset(context) : HandleAsync(server, context));
         await app.StartAsync();
         server = new UpstreamServer(name, app, new Uri(app.Urls.Single()));
         return server;
@@ -82,7 +86,7 @@ public sealed class UpstreamServer : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    private static Task HandleAsync(string name, HttpContext context)
+    private static Task HandleAsync(UpstreamServer server, HttpContext context)
     {
         var path = context.Request.Path.Value ?? "";
         if (path.EndsWith("/stream", StringComparison.Ordinal))
@@ -92,7 +96,7 @@ public sealed class UpstreamServer : IAsyncDisposable
 
         if (path.EndsWith("/slow", StringComparison.Ordinal))
         {
-            return SlowAsync(name, context);
+            return SlowAsync(server, context);
         }
 
         if (path.EndsWith("/websocket", StringComparison.Ordinal) && context.WebSockets.IsWebSocketRequest)
@@ -100,10 +104,10 @@ public sealed class UpstreamServer : IAsyncDisposable
             return EchoWebSocketAsync(context);
         }
 
-        return EchoAsync(name, context);
+        return EchoAsync(server, context);
     }
 
-    private static async Task EchoAsync(string name, HttpContext context)
+    private static async Task EchoAsync(UpstreamServer server, HttpContext context)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
@@ -123,13 +127,14 @@ public sealed class UpstreamServer : IAsyncDisposable
         }
 
         var echo = new Echo(
-            name,
+            server.Name,
             context.Request.Method,
             context.Request.Path + context.Request.QueryString,
             context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
             context.Connection.RemotePort,
             Convert.ToHexStringLower(hash.GetHashAndReset()),
             length);
+        server.Received.Enqueue(echo);
         await context.Response.WriteAsJsonAsync(echo, Echo.Json, context.RequestAborted);
     }
 
@@ -151,11 +156,11 @@ public sealed class UpstreamServer : IAsyncDisposable
         }
     }
 
-    private static async Task SlowAsync(string name, HttpContext context)
+    private static async Task SlowAsync(UpstreamServer server, HttpContext context)
     {
         var seconds = int.Parse(context.Request.Query["seconds"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
         await Task.Delay(TimeSpan.FromSeconds(seconds), context.RequestAborted);
-        await EchoAsync(name, context);
+        await EchoAsync(server, context);
     }
 
     private static async Task EchoWebSocketAsync(HttpContext context)

@@ -20,6 +20,8 @@ public sealed class RestRpcCompatRulesTests
     [InlineData("40P01", true, 500)]
     [InlineData("57014", true, 500)]
     [InlineData("57P01", true, 503)]
+    [InlineData("57P02", true, 503)]
+    [InlineData("57P03", true, 503)]
     [InlineData("53300", true, 503)]
     [InlineData("53400", true, 500)]
     [InlineData("54001", true, 500)]

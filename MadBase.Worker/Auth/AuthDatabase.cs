@@ -14,14 +14,15 @@ internal sealed class AuthDatabase(TenantDatabases databases)
     public async Task<RlsTransaction> BeginAsync(HttpContext context, Project project)
     {
         var connection = await databases.OpenConnectionAsync(project, context.RequestAborted);
-        return await RlsTransaction.BeginAsync(connection, Admin, Request(context), context.RequestAborted);
+        return await RlsTransaction.BeginAsync(connection, Admin, Request(context), context.RequestAborted, ct => databases.ReplaceDeadAsync(project, ct));
     }
 
     /// <summary>For the token endpoints, whose statements are known up front: fewer round trips than a transaction.</summary>
     public async Task<RlsBatch> OpenBatchAsync(HttpContext context, Project project, bool explicitTransaction)
     {
         var connection = await databases.OpenConnectionAsync(project, context.RequestAborted);
-        return await RlsBatch.OpenAsync(connection, Admin, Request(context), explicitTransaction, context.RequestAborted);
+        return await RlsBatch.OpenAsync(
+            connection, Admin, Request(context), explicitTransaction, context.RequestAborted, ct => databases.ReplaceDeadAsync(project, ct));
     }
 
     private static RlsRequest Request(HttpContext context) => RlsRequest.From(context.Request) with { ReadOnly = false };

@@ -83,7 +83,9 @@ internal sealed class RestException(int status, string code, string message, str
                     : StatusCodes.Status400BadRequest;
             case "53400" or "42P17":
                 return StatusCodes.Status500InternalServerError;
-            case "57P01":
+            case "57P01" or "57P02" or "57P03":
+                // PostgREST answers 503 for 57P01 only and 500 for the rest of class 57; a crash shutdown and a
+                // server still starting up say the same as 57P01 (try again shortly), never that the statement failed.
                 return StatusCodes.Status503ServiceUnavailable;
             case "P0001":
                 return StatusCodes.Status400BadRequest;

@@ -16,15 +16,19 @@ namespace MadBase.Worker.Tenancy;
 /// </remarks>
 internal sealed class RlsBatch : IAsyncDisposable
 {
-    private readonly NpgsqlConnection connection;
-    private readonly NpgsqlTransaction? transaction;
+    private readonly ReplaceConnection? replace;
+    private readonly bool readOnly;
+    private NpgsqlConnection connection;
+    private NpgsqlTransaction? transaction;
     private bool completed;
     private bool setupPending = true;
 
-    private RlsBatch(NpgsqlConnection connection, NpgsqlTransaction? transaction, NpgsqlBatch batch)
+    private RlsBatch(NpgsqlConnection connection, NpgsqlTransaction? transaction, NpgsqlBatch batch, ReplaceConnection? replace, bool readOnly)
     {
         this.connection = connection;
         this.transaction = transaction;
+        this.replace = replace;
+        this.readOnly = readOnly;
         Batch = batch;
     }
 
@@ -38,9 +42,14 @@ internal sealed class RlsBatch : IAsyncDisposable
         return await OpenAsync(await dataSource.OpenConnectionAsync(cancellationToken), caller, request, explicitTransaction, cancellationToken);
     }
 
-    /// <summary>The same on a connection already open, which the batch owns from here on.</summary>
+    /// <summary>
+    /// The same on a connection already open, which the batch owns from here on. With <paramref name="replace"/>,
+    /// a connection found dead by the first round trip before anything of the request ran is swapped for a
+    /// fresh one, once.
+    /// </summary>
     public static async Task<RlsBatch> OpenAsync(
-        NpgsqlConnection connection, Caller caller, RlsRequest request, bool explicitTransaction, CancellationToken cancellationToken)
+        NpgsqlConnection connection, Caller caller, RlsRequest request, bool explicitTransaction, CancellationToken cancellationToken,
+        ReplaceConnection? replace = null)
     {
         try
         {
@@ -53,7 +62,7 @@ internal sealed class RlsBatch : IAsyncDisposable
             var setup = new NpgsqlBatchCommand(RlsSetup.Sql);
             RlsSetup.AddParameters(setup.Parameters, caller, request);
             batch.BatchCommands.Add(setup);
-            return new RlsBatch(connection, transaction, batch);
+            return new RlsBatch(connection, transaction, batch, replace, request.ReadOnly);
         }
         catch
         {
@@ -77,7 +86,7 @@ internal sealed class RlsBatch : IAsyncDisposable
     /// <summary>Runs the batch; the reader is positioned on the result of the first command after the setup.</summary>
     public async Task<NpgsqlDataReader> ExecuteReaderAsync(CancellationToken cancellationToken)
     {
-        var reader = await Batch.ExecuteReaderAsync(cancellationToken);
+        var reader = await FirstRoundTripAsync(() => Batch.ExecuteReaderAsync(cancellationToken), cancellationToken);
         try
         {
             if (setupPending)
@@ -120,8 +129,58 @@ internal sealed class RlsBatch : IAsyncDisposable
         }
 
         Add("COMMIT");
-        await Batch.ExecuteNonQueryAsync(cancellationToken);
+        await FirstRoundTripAsync(() => Batch.ExecuteNonQueryAsync(cancellationToken), cancellationToken);
         completed = true;
+    }
+
+    /// <summary>
+    /// Runs a round trip; when it is the first and the pooled connection turns out dead before the setup
+    /// completed (<see cref="DeadConnection"/>), runs it again on a fresh connection.
+    /// </summary>
+    private async Task<T> FirstRoundTripAsync<T>(Func<Task<T>> run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await run();
+        }
+        catch (Exception error) when (setupPending && replace is not null && !cancellationToken.IsCancellationRequested
+                                      && DeadConnection.Describes(error, connection, onlySetupSent: readOnly))
+        {
+            await ReplaceConnectionAsync(replace, cancellationToken);
+            return await run();
+        }
+    }
+
+    private async Task ReplaceConnectionAsync(ReplaceConnection fresh, CancellationToken cancellationToken)
+    {
+        var explicitTransaction = transaction is not null;
+        if (transaction is not null)
+        {
+            await transaction.DisposeAsync();
+        }
+
+        await connection.DisposeAsync();
+        transaction = null;
+        connection = await fresh(cancellationToken);
+        if (explicitTransaction)
+        {
+            transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+        }
+
+        Batch.Connection = connection;
+        Batch.Transaction = transaction;
+
+        // Commands auto-prepared on the dead connection still count as prepared, and would be bound by a
+        // statement name the new connection never saw: the batch gets the same commands, never prepared.
+        for (var i = 0; i < Batch.BatchCommands.Count; i++)
+        {
+            var old = Batch.BatchCommands[i];
+            var parameters = old.Parameters.ToList();
+            old.Parameters.Clear();
+            var command = new NpgsqlBatchCommand(old.CommandText) { CommandType = old.CommandType, AppendErrorBarrier = old.AppendErrorBarrier };
+            command.Parameters.AddRange(parameters.ToArray());
+            Batch.BatchCommands[i] = command;
+        }
     }
 
     /// <summary>Commits an explicit transaction; an implicit one committed when its reader was read to the end.</summary>

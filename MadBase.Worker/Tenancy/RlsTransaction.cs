@@ -34,9 +34,13 @@ internal sealed class RlsTransaction : IAsyncDisposable
         return await BeginAsync(await dataSource.OpenConnectionAsync(cancellationToken), caller, request, cancellationToken);
     }
 
-    /// <summary>The same on a connection already open, which the transaction owns from here on.</summary>
+    /// <summary>
+    /// The same on a connection already open, which the transaction owns from here on. With
+    /// <paramref name="replace"/>, a connection found dead by the setup is swapped for a fresh one, once.
+    /// </summary>
     public static async Task<RlsTransaction> BeginAsync(
-        NpgsqlConnection connection, Caller caller, RlsRequest request, CancellationToken cancellationToken)
+        NpgsqlConnection connection, Caller caller, RlsRequest request, CancellationToken cancellationToken,
+        ReplaceConnection? replace = null)
     {
         try
         {
@@ -49,6 +53,13 @@ internal sealed class RlsTransaction : IAsyncDisposable
             }
 
             return new RlsTransaction(connection, transaction);
+        }
+        catch (Exception error) when (replace is not null && !cancellationToken.IsCancellationRequested
+                                      && DeadConnection.Describes(error, connection, onlySetupSent: true))
+        {
+            // Only BEGIN and the setup went out: nothing of the request has run yet.
+            await connection.DisposeAsync();
+            return await BeginAsync(await replace(cancellationToken), caller, request, cancellationToken);
         }
         catch
         {

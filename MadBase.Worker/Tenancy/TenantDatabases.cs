@@ -79,6 +79,22 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A fresh connection in place of one from the pool that Postgres had ended: whatever ended it (a restart,
+    /// terminated backends) ended the pool's other idle connections too, so they are closed rather than each
+    /// failing a later request.
+    /// </summary>
+    public async Task<NpgsqlConnection> ReplaceDeadAsync(Project project, CancellationToken cancellationToken)
+    {
+        if (sources.TryGetValue(project.Ref, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
+        {
+            lazy.Value.Result.Clear();
+        }
+
+        LogPoolCleared(logger, project.Ref);
+        return await OpenConnectionAsync(project, cancellationToken);
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var lazy in sources.Values)
@@ -126,6 +142,9 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
 
     [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Project {ProjectRef} database ready in {ElapsedMs:F0} ms")]
     private static partial void LogReady(ILogger logger, string projectRef, double elapsedMs);
+
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "Project {ProjectRef} had a dead pooled connection; pool cleared and the transaction set up again")]
+    private static partial void LogPoolCleared(ILogger logger, string projectRef);
 
     [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Project {ProjectRef} database unavailable; its requests get 503 until it answers again")]
     private static partial void LogUnavailable(ILogger logger, string projectRef, Exception error);

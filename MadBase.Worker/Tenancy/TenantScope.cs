@@ -12,13 +12,16 @@ internal sealed class TenantScope(TenantRequestResolver resolver, TenantDatabase
     {
         var project = tenant.Project ?? throw new InvalidOperationException("BeginAsync needs a resolved project");
         var connection = await databases.OpenConnectionAsync(project, context.RequestAborted);
-        return await RlsTransaction.BeginAsync(connection, tenant.Caller, RlsRequest.From(context.Request), context.RequestAborted);
+        return await RlsTransaction.BeginAsync(
+            connection, tenant.Caller, RlsRequest.From(context.Request), context.RequestAborted, ct => databases.ReplaceDeadAsync(project, ct));
     }
 
     public async Task<RlsBatch> OpenBatchAsync(HttpContext context, TenantRequest tenant, bool explicitTransaction)
     {
         var project = tenant.Project ?? throw new InvalidOperationException("OpenBatchAsync needs a resolved project");
         var connection = await databases.OpenConnectionAsync(project, context.RequestAborted);
-        return await RlsBatch.OpenAsync(connection, tenant.Caller, RlsRequest.From(context.Request), explicitTransaction, context.RequestAborted);
+        return await RlsBatch.OpenAsync(
+            connection, tenant.Caller, RlsRequest.From(context.Request), explicitTransaction, context.RequestAborted,
+            ct => databases.ReplaceDeadAsync(project, ct));
     }
 }
