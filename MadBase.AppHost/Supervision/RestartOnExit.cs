@@ -40,8 +40,8 @@ internal static class RestartOnExitExtensions
 /// <summary>
 /// Watches the resources marked <see cref="RestartOnExitAnnotation"/>: one whose state becomes Finished, Exited or
 /// FailedToStart while the AppHost runs is started again with the <c>resource-start</c> command after a backoff
-/// (0.5 s, doubling to 30 s, back to 0.5 s once it has run 30 s), and its snapshot counts the restarts in the
-/// <c>madbase.restarts</c> property, which the dashboard shows.
+/// (<see cref="RestartBackoff"/>), and its snapshot counts the restarts in the <c>madbase.restarts</c> property,
+/// which the dashboard shows.
 /// <para>
 /// What is not restarted: a resource stopped on purpose. Aspire 13.6 reports a process ended by the dashboard's
 /// Stop (or the <c>resource-stop</c> or <c>resource-restart</c> command) exactly as one that ended by itself
@@ -60,8 +60,6 @@ internal sealed partial class ExitedResourceRestarter(
 {
     public const string RestartsProperty = "madbase.restarts";
 
-    private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(500);
-    private static readonly TimeSpan LongestDelay = TimeSpan.FromSeconds(30);
     private static readonly HashSet<string> ExitedStates =
         new([KnownResourceStates.Finished, KnownResourceStates.Exited, KnownResourceStates.FailedToStart], StringComparer.Ordinal);
 
@@ -115,13 +113,7 @@ internal sealed partial class ExitedResourceRestarter(
                 return;
             }
 
-            if (supervised.RunningSince is { } since && time.GetUtcNow() - since >= LongestDelay)
-            {
-                supervised.Delay = FirstDelay;
-            }
-
-            TimeSpan delay = supervised.Delay;
-            supervised.Delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, LongestDelay.Ticks));
+            TimeSpan delay = supervised.Backoff.NextDelay(time.GetUtcNow() - supervised.RunningSince);
             supervised.RunningSince = null;
             supervised.RestartPending = true;
             LogExited(logger, update.ResourceId, state, update.Snapshot.ExitCode, delay.TotalSeconds);
@@ -263,7 +255,7 @@ internal sealed partial class ExitedResourceRestarter(
 
         public DateTimeOffset? RunningSince { get; set; }
 
-        public TimeSpan Delay { get; set; } = FirstDelay;
+        public RestartBackoff Backoff { get; } = new();
 
         public bool RestartPending { get; set; }
 
