@@ -12,8 +12,12 @@
 // Either way the services read the same variables: ConnectionStrings__madbase, ConnectionStrings__redis,
 // services__control__http__0, services__worker__http__0..n, services__minio__api__0, Admin__Password,
 // Auth__JwtSecret, Storage__* (see ../shared/ARCHITECTURE.md, "Configuration", and deploy/docker-compose.yml).
+// A service, or an executable Postgres or Redis, whose process exits on its own is started again after a backoff,
+// as `madbase start` does (Supervision/RestartOnExit.cs; the dashboard shows the count as madbase.restarts); one
+// stopped from the dashboard stays stopped. The Postgres, Redis and MinIO containers are not watched.
 using MadBase.AppHost;
 using MadBase.AppHost.LocalServers;
+using MadBase.AppHost.Supervision;
 
 var builder = DistributedApplication.CreateBuilder(args);
 var stack = StackSettings.Read(builder);
@@ -30,12 +34,13 @@ IResourceBuilder<IResourceWithConnectionString> madbase = stack.Containers
         .WithDataVolume("postgres-data")
         .AddDatabase("madbase")
     : builder.AddPostgresExecutable("postgres", postgresPassword, stack.PostgresDirectory)
+        .WithRestartOnExit()
         .AddDatabase("madbase");
 
 IResourceBuilder<IResourceWithConnectionString> redis = stack.Containers
     ? builder.AddRedis("redis", password: builder.AddParameter("redis-password", stack.Secret("redis-password"), secret: true))
         .WithImageTag("7")
-    : builder.AddRedisExecutable("redis", stack.DataDirectory);
+    : builder.AddRedisExecutable("redis", stack.DataDirectory).WithRestartOnExit();
 
 var blobs = stack.Containers
     ? BlobStore.MinioContainer(builder, "minio", stack)
@@ -47,7 +52,8 @@ var control = builder.AddService<Projects.MadBase_Control>("control")
     .WithReference(redis).WaitFor(redis)
     .WithEnvironment("Admin__Password", adminPassword)
     .WithEnvironment("Auth__JwtSecret", jwtSecret)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithRestartOnExit();
 
 // One resource per worker (worker-1, worker-2, … as in deploy/docker-compose.yml), each on its own port with
 // no DCP proxy in front, rather than one resource WithReplicas(n): replicas share one proxy, so the gateway
@@ -60,7 +66,8 @@ var workers = Enumerable.Range(1, stack.Workers).Select(n => builder.AddService<
     .WithReference(redis).WaitFor(redis)
     .WithBlobStore(blobs)
     .WaitFor(control)
-    .WithHttpHealthCheck("/health")).ToList();
+    .WithHttpHealthCheck("/health")
+    .WithRestartOnExit()).ToList();
 
 builder.AddService<Projects.MadBase_Gateway>("gateway")
     .WithHttpEndpoint(port: stack.GatewayPort, name: "http")
@@ -70,6 +77,7 @@ builder.AddService<Projects.MadBase_Gateway>("gateway")
     .WithReference(madbase).WaitFor(madbase)
     .WithReference(redis).WaitFor(redis)
     .WithHttpHealthCheck("/health")
+    .WithRestartOnExit()
     .OnResourceReady(new StackBanner(control, adminPassword, stack).WriteAsync);
 
 builder.Build().Run();

@@ -1,9 +1,13 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using MadBase.AppHost.Supervision;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -97,12 +101,109 @@ public sealed class AppHostTests(AppHostFixture fixture)
             {
                 Assert.False(string.IsNullOrEmpty(await SignUpAsync($"survivor-{Guid.NewGuid():N}@example.com")));
             }
+
+            // Stopped on purpose: not restarted behind the user's back.
+            Assert.True(fixture.App.ResourceNotifications.TryGetCurrentState(worker.Name, out ResourceEvent? current));
+            Assert.Contains(current.Snapshot.State?.Text, KnownResourceStates.TerminalStates);
+            Assert.Null(Restarts(current.Snapshot));
         }
         finally
         {
             // Back for the tests that follow; the gateway routes to it again once its health check passes.
             await fixture.App.ResourceCommands.ExecuteCommandAsync(worker, KnownResourceCommands.StartCommand, CancellationToken.None);
+            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(worker.Name, CancellationToken.None)
+                .WaitAsync(TimeSpan.FromMinutes(1));
         }
+    }
+
+    [Fact]
+    public async Task KilledWorker_IsRestartedOnItsOwn_AndRequestsKeepSucceeding()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        ResourceNotificationService notifications = fixture.App.ResourceNotifications;
+        // worker-1 serves meanwhile: healthy, and back in the gateway's rotation (its health check runs every second).
+        await notifications.WaitForResourceHealthyAsync("worker-1", timeout.Token);
+        ResourceEvent before = await notifications.WaitForResourceHealthyAsync("worker-2", timeout.Token);
+        await Task.Delay(TimeSpan.FromSeconds(2.5), timeout.Token);
+        Assert.Null(Restarts(before.Snapshot));
+        // The resource's own process is `dotnet run`; the worker is the process listening on its port.
+        int port = fixture.App.GetEndpoint("worker-2", "http").Port;
+        int[] listeners = ListeningProcesses(port);
+        Assert.Single(listeners);
+        Assert.NotEqual(Environment.ProcessId, listeners[0]);
+        using HttpClient gateway = fixture.Gateway(fixture.Project.AnonKey);
+
+        var clock = Stopwatch.StartNew();
+        using (var worker = Process.GetProcessById(listeners[0]))
+        {
+            worker.Kill(); // SIGKILL
+        }
+
+        Task<ResourceEvent> restarted = notifications.WaitForResourceAsync("worker-2", e =>
+            e.Snapshot.State?.Text == KnownResourceStates.Running && Restarts(e.Snapshot) == 1, timeout.Token);
+        // Meanwhile every read through the gateway succeeds (a refused connection is retried on worker-1).
+        int requests = 0;
+        while (!restarted.IsCompleted)
+        {
+            using HttpResponseMessage health = await gateway.GetAsync("/auth/v1/health", timeout.Token);
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+            requests++;
+            await Task.Delay(50, timeout.Token);
+        }
+
+        ResourceEvent after = await restarted;
+        TimeSpan restartedAfter = clock.Elapsed;
+        await notifications.WaitForResourceHealthyAsync("worker-2", timeout.Token);
+        using HttpClient workerClient = fixture.App.CreateHttpClient("worker-2");
+        using HttpResponseMessage workerHealth = await workerClient.GetAsync("/health", timeout.Token);
+
+        Assert.Equal(HttpStatusCode.OK, workerHealth.StatusCode);
+        Assert.True(restartedAfter < TimeSpan.FromSeconds(30), $"restarted after {restartedAfter}");
+        Assert.True(requests > 0);
+        Assert.Equal(1, Restarts(after.Snapshot));
+        Assert.DoesNotContain(listeners[0], ListeningProcesses(port));
+        Assert.False(string.IsNullOrEmpty(await SignUpAsync($"after-restart-{Guid.NewGuid():N}@example.com")));
+    }
+
+    private static int? Restarts(CustomResourceSnapshot snapshot)
+    {
+        return snapshot.Properties.FirstOrDefault(p => p.Name == ExitedResourceRestarter.RestartsProperty)?.Value is { } value
+            ? Convert.ToInt32(value, CultureInfo.InvariantCulture)
+            : null;
+    }
+
+    /// <summary>The processes with a socket listening on the TCP port (from /proc/net/tcp{,6} and /proc/*/fd).</summary>
+    private static int[] ListeningProcesses(int port)
+    {
+        string hexPort = port.ToString("X4", CultureInfo.InvariantCulture);
+        HashSet<string> sockets = [.. new[] { "/proc/net/tcp", "/proc/net/tcp6" }
+            .SelectMany(File.ReadLines)
+            .Skip(1)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields.Length > 9 && fields[1].EndsWith($":{hexPort}", StringComparison.Ordinal) && fields[3] == "0A")
+            .Select(fields => $"socket:[{fields[9]}]")];
+        var pids = new List<int>();
+        foreach (string process in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(process), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (Directory.GetFiles(Path.Combine(process, "fd")).Any(fd => new FileInfo(fd).LinkTarget is { } target && sockets.Contains(target)))
+                {
+                    pids.Add(pid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Gone meanwhile, or not ours to read.
+            }
+        }
+
+        return [.. pids];
     }
 
     private async Task<string> SignUpAsync(string email)
