@@ -1,4 +1,5 @@
 using MadBase.Cli;
+using MadBase.ServiceDefaults.Lifetime;
 using Microsoft.Extensions.Hosting;
 
 namespace MadBase.AppHost.LocalServers;

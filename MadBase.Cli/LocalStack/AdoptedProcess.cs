@@ -1,3 +1,5 @@
+using MadBase.ServiceDefaults.Lifetime;
+
 namespace MadBase.Cli;
 
 /// <summary>

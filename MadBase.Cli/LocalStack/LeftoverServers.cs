@@ -1,4 +1,5 @@
 using System.Globalization;
+using MadBase.ServiceDefaults.Lifetime;
 
 namespace MadBase.Cli;
 

@@ -19,7 +19,7 @@ internal sealed partial class ParentProcessWatch(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!int.TryParse(configuration[Variable], NumberStyles.None, CultureInfo.InvariantCulture, out var parent)
-            || ParentOf("self") is not { } current || current != parent)
+            || ProcFs.ParentOf("self") is not { } current || current != parent)
         {
             return; // not started by the CLI, or already orphaned before we looked: nothing to follow
         }
@@ -27,27 +27,12 @@ internal sealed partial class ParentProcessWatch(
         using var timer = new PeriodicTimer(Interval);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            if (ParentOf("self") != parent)
+            if (ProcFs.ParentOf("self") != parent)
             {
                 LogParentGone(logger, parent);
                 lifetime.StopApplication();
                 return;
             }
-        }
-    }
-
-    /// <summary>The ppid field of /proc/&lt;pid&gt;/stat (after the command name, which may hold spaces and parentheses).</summary>
-    internal static int? ParentOf(string pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return int.Parse(fields[1], CultureInfo.InvariantCulture);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
-        {
-            return null;
         }
     }
 

@@ -98,9 +98,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
     public long ResidentBytes()
     {
         var pid = service.ProcessId ?? throw new InvalidOperationException("The gateway is not running.");
-        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        var kilobytes = long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-        return kilobytes * 1024;
+        return ProcessMemory.ResidentBytes(pid);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Http.Headers;
 using MadBase.Tests.Infrastructure;
 
@@ -28,7 +27,7 @@ public sealed class LargeObjectMemoryTests(StackFixture stack) : IAsyncLifetime
     public async Task UploadAndDownload_OneGibibyte_GatewayAndWorkersStayFlat()
     {
         int[] pids = [stack.Stack.Gateway.ProcessId!.Value, .. stack.Stack.Workers.Select(w => w.ProcessId!.Value)];
-        var baseline = pids.ToDictionary(pid => pid, ResidentBytes);
+        var baseline = pids.ToDictionary(pid => pid, ProcessMemory.ResidentBytes);
 
         using var sampler = new RssSampler(pids);
         using (var content = new StreamContent(new PatternStream(Size)))
@@ -56,12 +55,6 @@ public sealed class LargeObjectMemoryTests(StackFixture stack) : IAsyncLifetime
         }
     }
 
-    private static long ResidentBytes(int pid)
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
-    }
-
     private sealed class RssSampler : IDisposable
     {
         private readonly Dictionary<int, long> peaks;
@@ -70,7 +63,7 @@ public sealed class LargeObjectMemoryTests(StackFixture stack) : IAsyncLifetime
 
         public RssSampler(int[] pids)
         {
-            peaks = pids.ToDictionary(pid => pid, ResidentBytes);
+            peaks = pids.ToDictionary(pid => pid, ProcessMemory.ResidentBytes);
             loop = Task.Run(async () =>
             {
                 while (!stop.IsCancellationRequested)
@@ -79,7 +72,7 @@ public sealed class LargeObjectMemoryTests(StackFixture stack) : IAsyncLifetime
                     {
                         foreach (var pid in pids)
                         {
-                            peaks[pid] = Math.Max(peaks[pid], ResidentBytes(pid));
+                            peaks[pid] = Math.Max(peaks[pid], ProcessMemory.ResidentBytes(pid));
                         }
                     }
 
