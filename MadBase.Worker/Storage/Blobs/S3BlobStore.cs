@@ -10,7 +10,8 @@ namespace MadBase.Worker.Storage.Blobs;
 /// <summary>
 /// Objects in one S3 bucket (MinIO in production), path-style. Bodies of unknown length are sent as a single
 /// PUT when they fit in one part and as a multipart upload otherwise, buffering one part at a time; a failed
-/// multipart upload is aborted so no partial object ever appears.
+/// multipart upload is aborted so no partial object ever appears. AWSSDK.S3 rather than the Minio SDK, whose
+/// ranged reads fail against S3's 206 answer to a ranged HEAD (<c>bench/minio.sh</c>, README "Architecture").
 /// </summary>
 internal sealed class S3BlobStore : BlobStore, IDisposable
 {
