@@ -69,7 +69,7 @@ var workers = Enumerable.Range(1, stack.Workers).Select(n => builder.AddService<
     .WithHttpHealthCheck("/health")
     .WithRestartOnExit()).ToList();
 
-builder.AddService<Projects.MadBase_Gateway>("gateway")
+var gateway = builder.AddService<Projects.MadBase_Gateway>("gateway")
     .WithHttpEndpoint(port: stack.GatewayPort, name: "http")
     .WithExternalHttpEndpoints()
     .WithUpstreamWorkers(workers)
@@ -79,5 +79,9 @@ builder.AddService<Projects.MadBase_Gateway>("gateway")
     .WithHttpHealthCheck("/health")
     .WithRestartOnExit()
     .OnResourceReady(new StackBanner(control, adminPassword, stack).WriteAsync);
+
+// Projects Control creates get the gateway's real URL as their public URL (JWT issuer, links in mails, the
+// OpenAPI host), not the default a bare Control assumes.
+control.WithEnvironment("Projects__PublicUrl", gateway.GetEndpoint("http"));
 
 builder.Build().Run();

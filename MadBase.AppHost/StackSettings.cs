@@ -9,7 +9,7 @@ namespace MadBase.AppHost;
 /// The <c>MadBase</c> configuration section of the AppHost (<c>MadBase__X</c>, or <c>MadBase:X=value</c> on
 /// the command line): where local data lives, containers or executables, how many workers.
 /// </summary>
-internal sealed record StackSettings(string DataDirectory, bool Containers, int Workers, int? GatewayPort)
+internal sealed record StackSettings(string DataDirectory, bool Containers, int Workers, int GatewayPort)
 {
     /// <summary>Postgres's cluster (executables); both modes keep the generated secrets here.</summary>
     public string PostgresDirectory => Path.Combine(DataDirectory, "pg");
@@ -35,11 +35,13 @@ internal sealed record StackSettings(string DataDirectory, bool Containers, int 
                 ? n
                 : throw new DistributedApplicationException($"MadBase__Workers must be a number from 1 to 16 (got \"{count}\").")
             : 2;
-        int? gatewayPort = section["GatewayPort"] is { Length: > 0 } port
+        // 8000 as the CLI and compose use: the default project keeps the URL it was created with (its JWT issuer,
+        // mailed links), so it must not change from one run to the next. Aspire.Hosting.Testing still randomizes it.
+        int gatewayPort = section["GatewayPort"] is { Length: > 0 } port
             ? int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out int p) && p is > 0 and < 65536
                 ? p
                 : throw new DistributedApplicationException($"MadBase__GatewayPort must be a TCP port (got \"{port}\").")
-            : null;
+            : 8000;
         return new StackSettings(dataDirectory, containers, workers, gatewayPort);
     }
 

@@ -18,11 +18,15 @@ namespace MadBase.Tests.AppHost;
 public sealed class AppHostTests(AppHostFixture fixture)
 {
     [Fact]
-    public async Task Signup_ThroughTheGateway_ReturnsASession()
+    public async Task Signup_ThroughTheGateway_ReturnsASessionIssuedByTheGatewaysUrl()
     {
         string token = await SignUpAsync($"signup-{Guid.NewGuid():N}@example.com");
 
-        Assert.False(string.IsNullOrEmpty(token));
+        // The default project was created with the gateway's real URL (the AppHost hands it to Control), so the
+        // token's issuer is where this client reached it, not a default port.
+        using HttpClient gateway = fixture.Gateway(fixture.Project.AnonKey);
+        using var payload = JsonDocument.Parse(Base64Url(token.Split('.')[1]));
+        Assert.Equal(new Uri(gateway.BaseAddress!, "/auth/v1").ToString().TrimEnd('/'), payload.RootElement.GetProperty("iss").GetString());
     }
 
     [Fact]
@@ -204,6 +208,12 @@ public sealed class AppHostTests(AppHostFixture fixture)
         }
 
         return [.. pids];
+    }
+
+    private static byte[] Base64Url(string text)
+    {
+        string padded = text.Replace('-', '+').Replace('_', '/');
+        return Convert.FromBase64String(padded.PadRight(padded.Length + ((4 - (padded.Length % 4)) % 4), '='));
     }
 
     private async Task<string> SignUpAsync(string email)
