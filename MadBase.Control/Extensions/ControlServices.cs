@@ -4,6 +4,7 @@ using MadBase.Control.Projects;
 using MadBase.Control.SystemDb;
 using MadBase.ServiceDefaults.Database;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace MadBase.Control.Extensions;
 
@@ -28,7 +29,14 @@ internal static class ControlServices
                 settings.DisableRetry = true;
                 settings.DisableHealthChecks = true;
             },
-            options => options.UseNpgsql(ControlDb.ConfigureNpgsql));
+            options => options
+                .UseNpgsql(ControlDb.ConfigureNpgsql)
+                // A failed command reaches its caller, which answers the expected ones (a taken ref, a lost update
+                // race) and leaves the rest to the error middleware's log: EF logging them as errors too is noise.
+                .ConfigureWarnings(w => w.Log(
+                    (RelationalEventId.CommandError, LogLevel.Debug),
+                    (CoreEventId.SaveChangesFailed, LogLevel.Debug),
+                    (CoreEventId.OptimisticConcurrencyException, LogLevel.Debug))));
 
         builder.Services.AddSingleton<AdminCredentials>();
         builder.Services.AddSingleton<ProjectChanges>();
