@@ -1,5 +1,4 @@
 using MadBase.Control.SystemDb;
-using MadBase.ServiceDefaults.Database;
 using Microsoft.Extensions.Options;
 
 namespace MadBase.Control.Projects;
@@ -9,9 +8,7 @@ namespace MadBase.Control.Projects;
 /// from configuration (or with a generated secret, persisted in its row so restarts keep its keys).
 /// </summary>
 internal sealed partial class DefaultProject(
-    SystemDatabase database,
-    ProjectStore store,
-    ProjectCreation creation,
+    IServiceScopeFactory scopes,
     IOptions<DefaultProjectOptions> options,
     ILogger<DefaultProject> logger) : IHostedService
 {
@@ -21,11 +18,12 @@ internal sealed partial class DefaultProject(
     {
         var configured = options.Value;
 
-        // A session-level lock on a connection of its own: creation runs CREATE DATABASE on other
-        // connections, outside any transaction. A second Control starting now waits here, then finds the project.
-        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync("SELECT pg_advisory_lock(hashtext('madbase.default_project'))", cancellationToken);
-        try
+        // A session-level lock held on the scope's context: creation runs CREATE DATABASE on other connections,
+        // outside any transaction. A second Control starting now waits here, then finds the project.
+        await using var scope = scopes.CreateAsyncScope();
+        var store = scope.ServiceProvider.GetRequiredService<ProjectStore>();
+        var creation = scope.ServiceProvider.GetRequiredService<ProjectCreation>();
+        await using (await scope.ServiceProvider.GetRequiredService<ControlDb>().Database.LockAsync("madbase.default_project", cancellationToken))
         {
             if (!await store.AnyAsync(cancellationToken))
             {
@@ -38,10 +36,6 @@ internal sealed partial class DefaultProject(
             {
                 LogSecretIgnored(logger, configured.Ref);
             }
-        }
-        finally
-        {
-            await connection.ExecuteAsync("SELECT pg_advisory_unlock(hashtext('madbase.default_project'))", CancellationToken.None);
         }
     }
 

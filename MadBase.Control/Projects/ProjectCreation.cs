@@ -1,6 +1,8 @@
+using MadBase.Control.SystemDb;
 using MadBase.ServiceDefaults.Database;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.ServiceDefaults.Security;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace MadBase.Control.Projects;
@@ -11,6 +13,8 @@ namespace MadBase.Control.Projects;
 /// and login role are dropped again and the row rolls back.
 /// </summary>
 internal sealed partial class ProjectCreation(
+    ControlDb db,
+    ProjectStore store,
     SystemDatabase database,
     ProjectChanges changes,
     IOptions<ProjectDefaultsOptions> defaults,
@@ -38,10 +42,10 @@ internal sealed partial class ProjectCreation(
             SigningKeys = SigningKeyRotation.Reconcile([], settings.Auth, settings.Auth, now),
         };
 
-        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        project = await ProjectStore.InsertAsync(connection, transaction, project, settingsDocument, cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        project = await store.InsertAsync(project, settingsDocument, cancellationToken);
 
+        // On another connection: CREATE DATABASE cannot run inside the row's transaction.
         await ProjectDatabase.CreateAsync(database.DataSource, project.DatabaseName, cancellationToken);
         try
         {

@@ -1,39 +1,29 @@
 using System.Text.Json.Nodes;
 using MadBase.Control.Admin;
-using MadBase.ServiceDefaults.Database;
+using MadBase.Control.SystemDb;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.ServiceDefaults.Security;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace MadBase.Control.Projects;
 
 /// <summary>
-/// The rows of <c>madbase.projects</c>. Reads go straight to the database, not through
+/// The rows of <c>madbase.projects</c>, through EF. Reads go straight to the database, not through
 /// <see cref="ProjectDirectory"/>'s cache: an admin must see a change made by another Control instance.
 /// </summary>
-internal sealed class ProjectStore(SystemDatabase database, TimeProvider time)
+internal sealed partial class ProjectStore(ControlDb db, TimeProvider time, ILogger<ProjectStore> logger)
 {
-    private const string Columns = ProjectRows.Columns;
+    /// <summary>Updates that lost the race to a concurrent one are computed again from the new row, this often.</summary>
+    private const int UpdateAttempts = 5;
 
-    public async Task<List<ProjectSummary>> ListAsync(CancellationToken cancellationToken)
-    {
-        await using var command = database.DataSource.CreateCommand(
-            "SELECT ref, name, db_name, created_at FROM madbase.projects ORDER BY created_at, ref");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var projects = new List<ProjectSummary>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            projects.Add(new(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3)));
-        }
+    public Task<List<ProjectSummary>> ListAsync(CancellationToken cancellationToken) =>
+        db.Projects.AsNoTracking()
+            .OrderBy(p => p.CreatedAt).ThenBy(p => p.Ref)
+            .Select(p => new ProjectSummary(p.Ref, p.Name, p.DbName, p.CreatedAt))
+            .ToListAsync(cancellationToken);
 
-        return projects;
-    }
-
-    public async Task<bool> AnyAsync(CancellationToken cancellationToken)
-    {
-        await using var command = database.DataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM madbase.projects)");
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
+    public Task<bool> AnyAsync(CancellationToken cancellationToken) => db.Projects.AnyAsync(cancellationToken);
 
     public async Task<Project?> FindAsync(string projectRef, CancellationToken cancellationToken)
     {
@@ -42,51 +32,33 @@ internal sealed class ProjectStore(SystemDatabase database, TimeProvider time)
             return null;
         }
 
-        await using var command = database.DataSource.CreateCommand($"SELECT {Columns} FROM madbase.projects WHERE ref = $1");
-        command.Parameters.AddWithValue(projectRef);
-        return await ProjectRows.ReadOneAsync(command, cancellationToken);
+        var row = await db.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Ref == projectRef, cancellationToken);
+        return row?.ToProject();
     }
 
     /// <summary>
-    /// Inserts inside the caller's transaction, so the row appears only once the project's database is
-    /// ready; a concurrent insert of the same ref waits on this one and then fails as a conflict.
+    /// Inserts inside the caller's transaction (on this store's context), so the row appears only once the
+    /// project's database is ready; a concurrent insert of the same ref waits on this one and then fails as a conflict.
     /// </summary>
-    public static async Task<Project> InsertAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Project project, JsonObject settings, CancellationToken cancellationToken)
+    public async Task<Project> InsertAsync(Project project, JsonObject settings, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(
-            """
-            INSERT INTO madbase.projects
-                (ref, name, db_name, db_url, jwt_secret, anon_key, service_role_key, authenticator_password, settings, signing_keys)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb)
-            RETURNING created_at
-            """,
-            connection,
-            transaction);
-        command.Parameters.AddWithValue(project.Ref);
-        command.Parameters.AddWithValue(project.Name);
-        command.Parameters.AddWithValue(project.DatabaseName);
-        command.Parameters.AddWithValue((object?)project.DatabaseUrl ?? DBNull.Value);
-        command.Parameters.AddWithValue(project.JwtSecret);
-        command.Parameters.AddWithValue(project.AnonKey);
-        command.Parameters.AddWithValue(project.ServiceRoleKey);
-        command.Parameters.AddWithValue(project.AuthenticatorPassword);
-        command.Parameters.AddWithValue(settings.ToJsonString());
-        command.Parameters.AddWithValue(SigningKey.ToJson(project.SigningKeys));
+        var row = ProjectRow.From(project, settings);
+        db.Projects.Add(row);
         try
         {
-            var createdAt = (DateTime)(await command.ExecuteScalarAsync(cancellationToken))!;
-            return project with { CreatedAt = new DateTimeOffset(createdAt, TimeSpan.Zero) };
+            await db.SaveChangesAsync(cancellationToken);
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
             throw AdminException.Conflict($"project {project.Ref} already exists");
         }
+
+        return project with { CreatedAt = row.CreatedAt };
     }
 
     /// <summary>
-    /// Renames and/or merges settings under a row lock, so concurrent patches do not lose each other's keys;
-    /// the signing keys follow the new settings in the same transaction.
+    /// Renames and/or merges settings; the signing keys follow the new settings in the same update. Concurrent
+    /// patches do not lose each other's keys: the update applies only to the row version it was computed from.
     /// </summary>
     public Task<Project?> UpdateAsync(string projectRef, string? name, JsonObject? settingsPatch, CancellationToken cancellationToken) =>
         ModifyAsync(
@@ -129,47 +101,42 @@ internal sealed class ProjectStore(SystemDatabase database, TimeProvider time)
             return null;
         }
 
-        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var select = new NpgsqlCommand(
-            "SELECT settings::text, signing_keys::text FROM madbase.projects WHERE ref = $1 FOR UPDATE", connection, transaction);
-        select.Parameters.AddWithValue(projectRef);
-        JsonObject stored;
-        IReadOnlyList<SigningKey> storedKeys;
-        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        for (var attempt = 1; ; attempt++)
         {
-            if (!await reader.ReadAsync(cancellationToken))
+            db.ChangeTracker.Clear();
+            var row = await db.Projects.SingleOrDefaultAsync(p => p.Ref == projectRef, cancellationToken);
+            if (row is null)
             {
                 return null;
             }
 
-            stored = JsonNode.Parse(reader.GetString(0))!.AsObject();
-            storedKeys = SigningKey.ParseList(reader.GetString(1));
+            var now = time.GetUtcNow();
+            var (settings, keys) = change(JsonNode.Parse(row.Settings)!.AsObject(), SigningKey.ParseList(row.SigningKeys), now);
+            row.Name = name ?? row.Name;
+            row.Settings = settings.ToJsonString();
+            row.SigningKeys = SigningKey.ToJson(keys);
+            row.UpdatedAt = now;
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return row.ToProject();
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                if (attempt == UpdateAttempts)
+                {
+                    throw AdminException.Conflict($"project {projectRef} kept changing under this update: try again");
+                }
+
+                // Another update committed between our read and our write: start again from its row.
+                LogUpdateRace(logger, projectRef, attempt);
+            }
         }
-
-        var (settings, keys) = change(stored, storedKeys, time.GetUtcNow());
-
-        await using var update = new NpgsqlCommand(
-            $"""
-            UPDATE madbase.projects SET name = coalesce($2, name), settings = $3::jsonb, signing_keys = $4::jsonb, updated_at = now()
-            WHERE ref = $1
-            RETURNING {Columns}
-            """,
-            connection,
-            transaction);
-        update.Parameters.AddWithValue(projectRef);
-        update.Parameters.AddWithValue((object?)name ?? DBNull.Value);
-        update.Parameters.AddWithValue(settings.ToJsonString());
-        update.Parameters.AddWithValue(SigningKey.ToJson(keys));
-        var project = await ProjectRows.ReadOneAsync(update, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return project;
     }
 
-    public async Task DeleteAsync(string projectRef, CancellationToken cancellationToken)
-    {
-        await using var command = database.DataSource.CreateCommand("DELETE FROM madbase.projects WHERE ref = $1");
-        command.Parameters.AddWithValue(projectRef);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public Task DeleteAsync(string projectRef, CancellationToken cancellationToken) =>
+        db.Projects.Where(p => p.Ref == projectRef).ExecuteDeleteAsync(cancellationToken);
+
+    [LoggerMessage(EventId = 4110, Level = LogLevel.Debug, Message = "Project {ProjectRef} changed during an update (attempt {Attempt}); computing it again")]
+    private static partial void LogUpdateRace(ILogger logger, string projectRef, int attempt);
 }

@@ -1,58 +1,53 @@
-using MadBase.ServiceDefaults.Database;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace MadBase.Control.SystemDb;
 
 /// <summary>
-/// Brings the system database up to date before Control serves anything. Postgres often starts beside
-/// us (compose, the local stack), so an unreachable server is waited for, up to <see cref="Patience"/>.
-/// Concurrent Control instances serialize on an advisory lock and each step is applied exactly once.
+/// Brings the system database up to date (EF migrations) before Control serves anything. Postgres often
+/// starts beside us (compose, the local stack), so an unreachable server is waited for, up to
+/// <see cref="Patience"/>. Concurrent Control instances serialize on an advisory lock; a database made before
+/// EF is baselined first (<see cref="PreEfLedger"/>).
 /// </summary>
-internal sealed partial class SystemMigrator(SystemDatabase database, TimeProvider time, ILogger<SystemMigrator> logger) : IHostedService
+internal sealed partial class SystemMigrator(IServiceScopeFactory scopes, TimeProvider time, ILogger<SystemMigrator> logger) : IHostedService
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenWhenReadyAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtext('madbase.system_migrations'))", cancellationToken, transaction);
-        await connection.ExecuteAsync(SystemMigrations.Ledger, cancellationToken, transaction);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ControlDb>();
+        await WaitUntilReachableAsync(db, cancellationToken);
 
-        var applied = new HashSet<int>();
-        await using (var select = new NpgsqlCommand("SELECT version FROM madbase.schema_migrations", connection, transaction))
-        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        await using (await db.Database.LockAsync("madbase.system_migrations", cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
+            foreach (var id in await PreEfLedger.BaselineAsync(db, cancellationToken))
             {
-                applied.Add(reader.GetInt32(0));
+                LogBaselined(logger, id);
+            }
+
+            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+            await db.Database.MigrateAsync(cancellationToken);
+            foreach (var id in pending)
+            {
+                LogApplied(logger, id);
             }
         }
-
-        foreach (var migration in SystemMigrations.All.Where(m => !applied.Contains(m.Version)).OrderBy(m => m.Version))
-        {
-            await connection.ExecuteAsync(migration.Sql, cancellationToken, transaction);
-            await using var record = new NpgsqlCommand("INSERT INTO madbase.schema_migrations (version, name) VALUES ($1, $2)", connection, transaction);
-            record.Parameters.AddWithValue(migration.Version);
-            record.Parameters.AddWithValue(migration.Name);
-            await record.ExecuteNonQueryAsync(cancellationToken);
-            LogApplied(logger, migration.Version, migration.Name);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    private async Task<NpgsqlConnection> OpenWhenReadyAsync(CancellationToken cancellationToken)
+    private async Task WaitUntilReachableAsync(ControlDb db, CancellationToken cancellationToken)
     {
-        var where = Describe(database.ConnectionString);
+        var where = Describe(db.Database.GetConnectionString()!);
         var deadline = time.GetUtcNow() + Patience;
         while (true)
         {
             try
             {
-                return await database.DataSource.OpenConnectionAsync(cancellationToken);
+                await db.Database.OpenConnectionAsync(cancellationToken);
+                await db.Database.CloseConnectionAsync();
+                return;
             }
             catch (Exception e) when (IsNotReadyYet(e) && time.GetUtcNow() < deadline)
             {
@@ -87,12 +82,15 @@ internal sealed partial class SystemMigrator(SystemDatabase database, TimeProvid
         return $"host {builder.Host}, port {builder.Port}, database {builder.Database}";
     }
 
-    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Applied system migration {Version} ({Name})")]
-    private static partial void LogApplied(ILogger logger, int version, string name);
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Applied system migration {MigrationId}")]
+    private static partial void LogApplied(ILogger logger, string migrationId);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Waiting for the system database ({Where})")]
     private static partial void LogWaiting(ILogger logger, string where);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Critical, Message = "System database ({Where}) unreachable after {Seconds} s")]
     private static partial void LogUnreachable(ILogger logger, string where, int seconds);
+
+    [LoggerMessage(EventId = 4100, Level = LogLevel.Information, Message = "System database made before EF: recorded migration {MigrationId} as applied (its tables were already there)")]
+    private static partial void LogBaselined(ILogger logger, string migrationId);
 }

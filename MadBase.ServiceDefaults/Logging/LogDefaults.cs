@@ -17,6 +17,8 @@ internal static class LogDefaults
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
         ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
+        // Control's EF Core would log every command it runs; its migrations log their own lines.
+        ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Warning",
     };
 
     public static void Add(IHostApplicationBuilder builder) =>

@@ -21,7 +21,7 @@ public sealed class ControlStartupTests(PostgresFixture postgres)
         var projects = await control.SendForJsonAsync(HttpMethod.Get, "/admin/v1/projects");
         Assert.Equal(1, projects.GetArrayLength());
         // One row per system migration (projects, signing keys), each recorded once however often Control starts.
-        Assert.Equal(2L, await ControlAssert.ScalarAsync<long>(control.SystemConnectionString, "SELECT count(*) FROM madbase.schema_migrations"));
+        Assert.Equal(2L, await ControlAssert.ScalarAsync<long>(control.SystemConnectionString, """SELECT count(*) FROM madbase."__EFMigrationsHistory" """));
     }
 
     [Fact]

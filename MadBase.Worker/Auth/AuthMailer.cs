@@ -1,7 +1,11 @@
-using System.Net;
-using System.Net.Mail;
+using System.Net.Sockets;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.Worker.Tenancy;
+using MailKit;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+using MimeKit.Text;
 
 namespace MadBase.Worker.Auth;
 
@@ -38,27 +42,41 @@ internal sealed partial class AuthMailer(ILogger<AuthMailer> logger)
             return;
         }
 
-        using var message = new MailMessage(new MailAddress(settings.SmtpAdminEmail, settings.SmtpSenderName), new MailAddress(mail.To))
-        {
-            Subject = subject,
-            Body = body,
-            IsBodyHtml = true,
-        };
-        using var client = new SmtpClient(settings.SmtpHost, settings.SmtpPort)
-        {
-            EnableSsl = settings.SmtpPort == 465 || settings.SmtpPort == 587,
-            Credentials = settings.SmtpUser is { Length: > 0 } user ? new NetworkCredential(user, settings.SmtpPass) : null,
-        };
+        using var message = new MimeMessage();
+        message.From.Add(new MailboxAddress(settings.SmtpSenderName, settings.SmtpAdminEmail));
+        message.To.Add(MailboxAddress.Parse(mail.To));
+        message.Subject = subject;
+        message.Body = new TextPart(TextFormat.Html) { Text = body };
         try
         {
-            await client.SendMailAsync(message, cancellationToken);
+            using var client = new SmtpClient();
+            await client.ConnectAsync(settings.SmtpHost, settings.SmtpPort, Security(settings.SmtpPort), cancellationToken);
+            if (settings.SmtpUser is { Length: > 0 } user)
+            {
+                await client.AuthenticateAsync(user, settings.SmtpPass ?? string.Empty, cancellationToken);
+            }
+
+            await client.SendAsync(message, cancellationToken);
+            await client.DisconnectAsync(quit: true, cancellationToken);
         }
-        catch (SmtpException e)
+        catch (Exception e) when (IsSendFailure(e))
         {
             LogSendFailed(logger, e, settings.SmtpHost);
             throw new AuthException(new AuthError(500, "unexpected_failure", "Error sending " + KindName(mail.Kind) + " email"));
         }
     }
+
+    /// <summary>
+    /// As GoTrue's mailer: TLS from the first byte on port 465; elsewhere STARTTLS whenever the server offers it,
+    /// the certificate checked against the host either way.
+    /// </summary>
+    internal static SecureSocketOptions Security(int port) =>
+        port == 465 ? SecureSocketOptions.SslOnConnect : SecureSocketOptions.StartTlsWhenAvailable;
+
+    /// <summary>The server unreachable, refusing TLS, the login or a recipient, or breaking the conversation.</summary>
+    private static bool IsSendFailure(Exception e) =>
+        e is SocketException or IOException or TimeoutException or SslHandshakeException or AuthenticationException
+            or CommandException or ProtocolException or NotSupportedException;
 
     public static string KindName(MailKind kind) => kind switch
     {

@@ -1,0 +1,60 @@
+using MadBase.Tests.Infrastructure;
+using Npgsql;
+
+namespace MadBase.Tests.Control;
+
+/// <summary>
+/// A system database made by Control before EF Core (<c>PreEf/system-database.sql</c>, dumped from a real one),
+/// restored into a database of its own, and a plain-text description of the system schema to compare two databases by.
+/// </summary>
+internal static class PreEfSystemDatabase
+{
+    public const string DefaultRef = "preefdefault";
+    public const string KeysRef = "preefkeys";
+
+    /// <summary>Every table, column, constraint and index of the system schema, and who may use the schema.</summary>
+    private const string DescribeSchema = """
+        SELECT string_agg(line, E'\n' ORDER BY line) FROM (
+            SELECT format('column %s.%s %s %s %s %s', c.table_name, CASE WHEN $1 THEN c.ordinal_position END, c.column_name, c.data_type, c.is_nullable, c.column_default) AS line
+            FROM information_schema.columns c
+            WHERE c.table_schema = 'madbase' AND c.table_name NOT IN ('schema_migrations', '__EFMigrationsHistory')
+            UNION ALL
+            SELECT format('constraint %s %s %s', r.relname, k.conname, pg_get_constraintdef(k.oid))
+            FROM pg_constraint k JOIN pg_class r ON r.oid = k.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace
+            WHERE n.nspname = 'madbase' AND r.relname NOT IN ('schema_migrations', '__EFMigrationsHistory')
+            UNION ALL
+            SELECT format('index %s', indexdef) FROM pg_indexes
+            WHERE schemaname = 'madbase' AND tablename NOT IN ('schema_migrations', '__EFMigrationsHistory')
+            UNION ALL
+            SELECT format('schema grant %s %s', a.grantee::regrole, a.privilege_type)
+            FROM pg_namespace n, aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a
+            WHERE n.nspname = 'madbase'
+        ) description
+        """;
+
+    /// <summary>A new database holding the pre-EF system database; returns its name.</summary>
+    public static async Task<string> RestoreAsync(PostgresFixture postgres)
+    {
+        var name = ControlProcess.NewSystemDatabaseName();
+        await postgres.EnsureDatabaseAsync(name);
+        var dump = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Control", "PreEf", "system-database.sql"));
+        await ExecuteAsync(postgres.ConnectionString(name), dump);
+        return name;
+    }
+
+    /// <param name="columnOrder">False where a column was dropped and added again, which moves it to a new position.</param>
+    public static async Task<string> DescribeAsync(string connectionString, bool columnOrder = true) =>
+        (await ControlAssert.ScalarAsync<string>(connectionString, DescribeSchema, columnOrder))!;
+
+    /// <summary>Every row of <c>madbase.projects</c> as Postgres prints it, secrets and keys included.</summary>
+    public static async Task<string> ProjectRowsAsync(string connectionString) =>
+        (await ControlAssert.ScalarAsync<string>(connectionString, "SELECT string_agg(p::text, E'\\n' ORDER BY ref) FROM madbase.projects p"))!;
+
+    public static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
