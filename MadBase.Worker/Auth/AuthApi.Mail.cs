@@ -10,12 +10,12 @@ internal static partial class AuthApi
 
     private static async Task<IResult> Recover([AsParameters] AuthServices s)
     {
-        var project = (await s.TenantAsync()).Project!;
+        var project = s.Project;
         await s.Limiter.CheckAsync(s.Context, project, "recover", project.Settings.Auth.RateLimitOtp, FiveMinutes);
         var input = await AuthBody.ReadAsync<MailRequestParams>(s.Context);
         var email = Credentials.ValidEmail(input.Email);
         var challenge = PkceFlow.Parse(input.CodeChallenge, input.CodeChallengeMethod);
-        await using var tx = await s.Database.BeginAsync(s.Context, project);
+        await using var tx = await s.BeginAsync();
         var user = await User.FindByEmailAsync(tx, email, s.Aborted);
         if (user is not null)
         {
@@ -33,7 +33,7 @@ internal static partial class AuthApi
 
     private static async Task<IResult> OtpAsync(AuthServices s, string bucket)
     {
-        var project = (await s.TenantAsync()).Project!;
+        var project = s.Project;
         var settings = project.Settings.Auth;
         await s.Limiter.CheckAsync(s.Context, project, bucket, settings.RateLimitOtp, FiveMinutes);
         var input = await AuthBody.ReadAsync<MailRequestParams>(s.Context);
@@ -48,7 +48,7 @@ internal static partial class AuthApi
         var data = AuthBody.ObjectJson(input.Data, "data") ?? "{}";
         var challenge = PkceFlow.Parse(input.CodeChallenge, input.CodeChallengeMethod);
         var now = s.Clock.GetUtcNow();
-        await using var tx = await s.Database.BeginAsync(s.Context, project);
+        await using var tx = await s.BeginAsync();
         var user = await User.FindByEmailAsync(tx, email, s.Aborted);
         if (user is null)
         {
@@ -72,7 +72,7 @@ internal static partial class AuthApi
 
     private static async Task<IResult> Resend([AsParameters] AuthServices s)
     {
-        var project = (await s.TenantAsync()).Project!;
+        var project = s.Project;
         await s.Limiter.CheckAsync(s.Context, project, "resend", project.Settings.Auth.RateLimitOtp, FiveMinutes);
         var input = await AuthBody.ReadAsync<MailRequestParams>(s.Context);
         if (input.Type is not ("signup" or "email_change"))
@@ -81,7 +81,7 @@ internal static partial class AuthApi
         }
 
         var email = Credentials.ValidEmail(input.Email);
-        await using var tx = await s.Database.BeginAsync(s.Context, project);
+        await using var tx = await s.BeginAsync();
         var user = await User.FindByEmailAsync(tx, email, s.Aborted);
         if (user is null)
         {
@@ -115,18 +115,12 @@ internal static partial class AuthApi
 
     private static async Task<IResult> Invite([AsParameters] AuthServices s)
     {
-        var tenant = await s.TenantAsync();
-        if (tenant.Caller.Role != Tenancy.ApiRoles.ServiceRole)
-        {
-            return AuthErrors.NotAdmin().ToResult();
-        }
-
-        var project = tenant.Project!;
+        var project = RequireAdmin(s);
         var input = await AuthBody.ReadAsync<AdminUserParams>(s.Context);
         var email = Credentials.ValidEmail(input.Email);
         var data = AuthBody.ObjectJson(input.Data, "data") ?? "{}";
         var now = s.Clock.GetUtcNow();
-        await using var tx = await s.Database.BeginAsync(s.Context, project);
+        await using var tx = await s.BeginAsync();
         var user = await User.FindByEmailAsync(tx, email, s.Aborted);
         if (user is not null && user.IsConfirmed)
         {
@@ -141,6 +135,4 @@ internal static partial class AuthApi
         await tx.CommitAsync(s.Aborted);
         return Json(user.Json);
     }
-
-    private static AuthSettings SettingsOf(Tenancy.TenantRequest tenant) => tenant.Project!.Settings.Auth;
 }

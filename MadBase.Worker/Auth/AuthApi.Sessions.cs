@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MadBase.Worker.Tenancy;
 
 namespace MadBase.Worker.Auth;
 
@@ -9,7 +10,7 @@ internal static partial class AuthApi
 
     private static async Task<IResult> Signup([AsParameters] AuthServices s)
     {
-        var project = (await s.TenantAsync()).Project!;
+        var project = s.Project;
         var settings = project.Settings.Auth;
         var input = await AuthBody.ReadAsync<SignupParams>(s.Context);
         var data = AuthBody.ObjectJson(input.Data, "data") ?? "{}";
@@ -52,7 +53,7 @@ internal static partial class AuthApi
         var hash = await s.Passwords.HashAsync(input.Password, s.Aborted);
         var now = s.Clock.GetUtcNow();
 
-        await using var tx = await s.Database.BeginAsync(s.Context, project);
+        await using var tx = await s.BeginAsync();
         var traits = new Dictionary<string, object> { ["provider"] = "email" };
         var user = await User.FindByEmailAsync(tx, email, s.Aborted);
         if (user is not null && user.IsConfirmed)
@@ -89,9 +90,9 @@ internal static partial class AuthApi
 
     private static async Task<IResult> SignupAnonymouslyAsync(AuthServices s, string data)
     {
-        var project = (await s.TenantAsync()).Project!;
+        var project = s.Project;
         var now = s.Clock.GetUtcNow();
-        await using var tx = await s.Database.BeginAsync(s.Context, project);
+        await using var tx = await s.BeginAsync();
         var user = await User.CreateAsync(tx, new NewUser(null, null, null, "{}", data, null, false, IsAnonymous: true), now, s.Aborted);
         var traits = new Dictionary<string, object> { ["provider"] = "anonymous" };
         await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.SignedUp, now, traits, s.Aborted);
@@ -119,7 +120,7 @@ internal static partial class AuthApi
 
     private static async Task<IResult> Token([AsParameters] AuthServices s)
     {
-        var project = (await s.TenantAsync()).Project!;
+        var project = s.Project;
         await s.Limiter.CheckAsync(s.Context, project, "token", project.Settings.Auth.RateLimitTokenRefresh, FiveMinutes);
         var input = await AuthBody.ReadAsync<TokenParams>(s.Context);
         return s.Context.Request.Query["grant_type"].ToString() switch
@@ -133,7 +134,7 @@ internal static partial class AuthApi
 
     private static async Task<IResult> PasswordGrantAsync(AuthServices s, TokenParams input)
     {
-        var project = (await s.TenantAsync()).Project!;
+        var project = s.Project;
         if (string.IsNullOrEmpty(input.Email) && string.IsNullOrEmpty(input.Phone))
         {
             return AuthErrors.BadRequestValidation("missing email or phone").ToResult();
@@ -146,9 +147,9 @@ internal static partial class AuthApi
 
         // The password is checked between two short round trips, so a slow hash never holds a connection.
         User? user;
-        await using (var lookup = await s.Database.OpenBatchAsync(s.Context, project, explicitTransaction: false))
+        await using (var lookup = await s.BeginAsync(RlsMode.SingleTrip))
         {
-            lookup.Batch.BatchCommands.Add(User.FindByEmail(input.Email.Trim()));
+            lookup.Add(User.FindByEmail(input.Email.Trim()));
             await using var reader = await lookup.ExecuteReaderAsync(s.Aborted);
             user = await User.ReadAsync(reader, s.Aborted);
         }
@@ -169,28 +170,28 @@ internal static partial class AuthApi
             return AuthErrors.EmailNotConfirmed().ToResult();
         }
 
-        await using var batch = await s.Database.OpenBatchAsync(s.Context, project, explicitTransaction: false);
-        batch.Batch.BatchCommands.Add(AuditLog.Entry(s.Context, user, AuditLog.Login, now, new Dictionary<string, object> { ["provider"] = "email" }));
+        await using var batch = await s.BeginAsync(RlsMode.SingleTrip);
+        batch.Add(AuditLog.Entry(s.Context, user, AuditLog.Login, now, new Dictionary<string, object> { ["provider"] = "email" }));
         var session = await s.Tokens.SignInAsync(batch, project, user, "password", s.Context, s.Aborted);
         return session.ToResult();
     }
 
     private static async Task<IResult> RefreshGrantAsync(AuthServices s, TokenParams input)
     {
-        var project = (await s.TenantAsync()).Project!;
+        var project = s.Project;
         if (string.IsNullOrEmpty(input.RefreshToken))
         {
             return AuthErrors.BadRequestValidation("refresh_token required").ToResult();
         }
 
-        await using var batch = await s.Database.OpenBatchAsync(s.Context, project, explicitTransaction: true);
+        await using var batch = await s.BeginAsync(RlsMode.Pipelined);
         var session = await s.Rotation.RotateAsync(batch, project, s.Context, input.RefreshToken, s.Aborted);
         return session.ToResult();
     }
 
     private static async Task<IResult> Logout([AsParameters] AuthServices s)
     {
-        var tenant = await s.TenantAsync();
+        var tenant = s.Tenant;
         var scope = s.Context.Request.Query["scope"].ToString();
         if (scope.Length == 0)
         {
@@ -202,7 +203,7 @@ internal static partial class AuthApi
             return AuthErrors.BadRequestValidation("Unsupported logout scope \"" + scope + "\"").ToResult();
         }
 
-        await using var tx = await s.Database.BeginAsync(s.Context, tenant.Project!);
+        await using var tx = await s.BeginAsync();
         var (user, session) = await BearerSession.LoadAsync(tx, tenant, s.Aborted);
         await Session.DeleteAsync(tx, user.Id, session?.Id, scope, s.Aborted);
         await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.Logout, s.Clock.GetUtcNow(), null, s.Aborted);

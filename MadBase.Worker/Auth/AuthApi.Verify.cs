@@ -12,10 +12,10 @@ internal static partial class AuthApi
 
     private static async Task<IResult> VerifyPost([AsParameters] AuthServices s)
     {
-        var project = (await s.TenantAsync()).Project!;
+        var project = s.Project;
         await s.Limiter.CheckAsync(s.Context, project, "verify", project.Settings.Auth.RateLimitVerify, FiveMinutes);
         var input = await AuthBody.ReadAsync<VerifyParams>(s.Context);
-        await using var tx = await s.Database.BeginAsync(s.Context, project);
+        await using var tx = await s.BeginAsync();
         var verified = await VerifyAsync(tx, s, project, input, redirecting: false);
         await tx.CommitAsync(s.Aborted);
         return verified.AwaitsOtherAddress
@@ -25,7 +25,7 @@ internal static partial class AuthApi
 
     private static async Task<IResult> VerifyGet([AsParameters] AuthServices s)
     {
-        var project = (await s.TenantAsync()).Project!;
+        var project = s.Project;
         var settings = project.Settings.Auth;
         var query = s.Context.Request.Query;
         var input = new VerifyParams { Type = query["type"].ToString(), Token = query["token"].ToString(), RedirectTo = query["redirect_to"].ToString() };
@@ -33,7 +33,7 @@ internal static partial class AuthApi
         try
         {
             await s.Limiter.CheckAsync(s.Context, project, "verify", settings.RateLimitVerify, FiveMinutes);
-            await using var tx = await s.Database.BeginAsync(s.Context, project);
+            await using var tx = await s.BeginAsync();
             var verified = await VerifyAsync(tx, s, project, new VerifyParams { Type = input.Type, TokenHash = input.Token }, redirecting: true);
             await tx.CommitAsync(s.Aborted);
             var separator = redirect.Contains('?', StringComparison.Ordinal) ? "&" : "?";
