@@ -5,7 +5,7 @@ using MadBase.Worker.Tenancy;
 
 namespace MadBase.Worker.Auth;
 
-// /admin/users and /admin/generate_link (GoTrue's admin.go, mail.go), for service_role callers only.
+// /admin/users (GoTrue's admin.go), for service_role callers only.
 internal static partial class AuthApi
 {
     private static Project RequireAdmin(AuthServices s) =>
@@ -167,92 +167,6 @@ internal static partial class AuthApi
         await user.DeleteAsync(tx, s.Aborted);
         await tx.CommitAsync(s.Aborted);
         return Json("{}");
-    }
-
-    private static async Task<IResult> GenerateLink([AsParameters] AuthServices s)
-    {
-        var project = RequireAdmin(s);
-        var input = await AuthBody.ReadAsync<GenerateLinkParams>(s.Context);
-        var email = Credentials.ValidEmail(input.Email);
-        var data = AuthBody.ObjectJson(input.Data, "data") ?? "{}";
-        string? hash = null;
-        if (input.Type == "signup")
-        {
-            if (string.IsNullOrEmpty(input.Password))
-            {
-                return AuthErrors.Validation("Signup requires a valid password").ToResult();
-            }
-
-            Credentials.CheckPassword(project.Settings.Auth, input.Password);
-            hash = await s.Passwords.HashAsync(input.Password, s.Aborted);
-        }
-
-        var now = s.Clock.GetUtcNow();
-        await using var tx = await s.BeginAsync();
-        var user = await User.FindByEmailAsync(tx, email, s.Aborted);
-        const string EmailProvider = """{"provider":"email","providers":["email"]}""";
-        MailKind kind;
-        MailedToken? link = null;
-        switch (input.Type)
-        {
-            case "signup":
-                if (user is not null && user.IsConfirmed)
-                {
-                    return AuthErrors.EmailExists().ToResult();
-                }
-
-                user ??= await User.CreateAsync(tx, new NewUser(email, null, hash, EmailProvider, data, "email", false), now, s.Aborted);
-                kind = MailKind.Confirmation;
-                break;
-            case "invite":
-                if (user is not null && user.IsConfirmed)
-                {
-                    return AuthErrors.EmailExists().ToResult();
-                }
-
-                user ??= await User.CreateAsync(tx, new NewUser(email, null, null, EmailProvider, data, "email", false, Invited: true), now, s.Aborted);
-                kind = MailKind.Invite;
-                break;
-            case "magiclink" or "recovery":
-                if (user is null)
-                {
-                    return AuthErrors.UserNotFound().ToResult();
-                }
-
-                kind = input.Type == "magiclink" ? MailKind.MagicLink : MailKind.Recovery;
-                break;
-            case "email_change_new" or "email_change_current":
-                if (user is null)
-                {
-                    return AuthErrors.UserNotFound().ToResult();
-                }
-
-                var newEmail = Credentials.ValidEmail(input.NewEmail);
-                if (await User.FindByEmailAsync(tx, newEmail, s.Aborted) is { } taken && taken.Id != user.Id)
-                {
-                    return AuthErrors.EmailExists().ToResult();
-                }
-
-                kind = MailKind.EmailChange;
-                link = await EmailChangeMails.GenerateLinkAsync(
-                    tx, s, project, user, newEmail, current: input.Type == "email_change_current", input.RedirectTo);
-                break;
-            default:
-                return AuthErrors.BadRequestValidation("Invalid email action link type requested: " + input.Type).ToResult();
-        }
-
-        link ??= await TokenMails.SendAsync(tx, s, project, user, kind, null, TokenMails.LinkType(kind), input.RedirectTo, send: false);
-        user = await user.ReloadAsync(tx, s.Aborted);
-        await tx.CommitAsync(s.Aborted);
-
-        // GoTrue answers the user's fields flattened together with the link's.
-        var node = System.Text.Json.Nodes.JsonNode.Parse(user.Json)!.AsObject();
-        node["action_link"] = link.ActionLink;
-        node["email_otp"] = link.Otp;
-        node["hashed_token"] = link.HashedToken;
-        node["verification_type"] = input.Type;
-        node["redirect_to"] = link.RedirectTo;
-        return Json(node.ToJsonString());
     }
 
     private static async Task<User> FindAdminTargetAsync(RlsTransaction tx, string id, CancellationToken cancellationToken)

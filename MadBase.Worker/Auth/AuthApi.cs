@@ -4,7 +4,8 @@ using MadBase.Worker.Tenancy;
 namespace MadBase.Worker.Auth;
 
 /// <summary>
-/// /auth/v1: GoTrue-compatible (routes as supabase/auth internal/api/api.go). Handlers get the
+/// /auth/v1: GoTrue-compatible (routes as supabase/auth internal/api/api.go), one file per route family as
+/// GoTrue's (<c>POST /token</c> in AuthApi.Token.cs, <c>/signup</c> in AuthApi.Signup.cs, …). Handlers get the
 /// request's <see cref="Tenant"/> in <see cref="AuthServices"/> and throw <see cref="AuthException"/>;
 /// <see cref="TenantFilter{TRenderer}"/> answers in GoTrue's shape.
 /// </summary>
@@ -83,7 +84,18 @@ internal static partial class AuthApi
         });
     }
 
+    private static readonly TimeSpan FiveMinutes = TimeSpan.FromMinutes(5);
+
     private static IResult Json(string json) => Results.Text(json, "application/json", System.Text.Encoding.UTF8);
+
+    private static IResult Empty() => Json("{}");
+
+    /// <summary>auth-js sends the redirect as <c>?redirect_to=</c>; GoTrue also reads it from the body.</summary>
+    private static string? RedirectOf(AuthServices s, MailRequestParams input) => RedirectQuery(s) ?? input.RedirectTo;
+
+    /// <summary>The <c>?redirect_to=</c> of auth-js's emailRedirectTo (signUp, updateUser, inviteUserByEmail).</summary>
+    private static string? RedirectQuery(AuthServices s) =>
+        s.Context.Request.Query["redirect_to"].ToString() is { Length: > 0 } query ? query : null;
 }
 
 /// <summary>What every Auth handler needs, as one [AsParameters] record.</summary>
