@@ -22,7 +22,6 @@ internal static class Extensions
         builder.Services.AddHealthChecks().AddCheck<ProjectDatabasesHealthCheck>("projects", tags: [ServiceDefaultsExtensions.ReadyTag]);
         builder.Services.AddSingleton<TenantDatabases>();
         builder.Services.AddSingleton<TenantRequestResolver>();
-        builder.Services.AddSingleton<TenantScope>();
         builder.AddRestModule();
         builder.AddStorageModule();
         return builder;

@@ -53,10 +53,10 @@ public sealed class RefreshTokenRotationTests(PostgresFixture postgres) : IAsync
 
     private static RlsRequest TokenRequest => new("POST", "/auth/v1/token", "{}", "{}", false);
 
-    private Task<RlsTransaction> BeginAsync() => RlsTransaction.BeginAsync(dataSource, AuthDatabase.Admin, TokenRequest, CancellationToken.None);
+    private Task<RlsTransaction> BeginAsync() => RlsTransaction.BeginAsync(dataSource, Caller.ServiceRole, TokenRequest, CancellationToken.None);
 
-    private Task<RlsBatch> OpenBatchAsync() =>
-        RlsBatch.OpenAsync(dataSource, AuthDatabase.Admin, TokenRequest, explicitTransaction: true, CancellationToken.None);
+    private Task<RlsTransaction> OpenBatchAsync() =>
+        RlsTransaction.BeginAsync(dataSource, Caller.ServiceRole, TokenRequest, RlsMode.Pipelined, CancellationToken.None);
 
     [Fact]
     public async Task Rotate_RevokedTokenWithinReuseInterval_IssuesSession()

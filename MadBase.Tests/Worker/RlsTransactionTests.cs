@@ -42,9 +42,11 @@ public sealed class RlsTransactionTests(PostgresFixture postgres) : IAsyncLifeti
     [Fact]
     public async Task BeginAsync_AuthenticatedUser_RunsAsThatRoleWithClaims()
     {
-        await using var tx = await RlsTransaction.BeginAsync(dataSource, User(Alice), Request("GET"), CancellationToken.None);
+        // A module's own setting (storage-api's storage.operation) comes with the same setup.
+        var request = Request("GET") with { Settings = [new("storage.operation", "storage.object.list")] };
+        await using var tx = await RlsTransaction.BeginAsync(dataSource, User(Alice), request, CancellationToken.None);
         await using var command = tx.CreateCommand(
-            "SELECT current_user, auth.uid(), auth.role(), auth.jwt() ->> 'email', current_setting('request.jwt.claims')::jsonb ->> 'sub', current_setting('request.method'), current_setting('request.path'), current_setting('request.headers')::jsonb ->> 'x-test'");
+            "SELECT current_user, auth.uid(), auth.role(), auth.jwt() ->> 'email', current_setting('request.jwt.claims')::jsonb ->> 'sub', current_setting('request.method'), current_setting('request.path'), current_setting('request.headers')::jsonb ->> 'x-test', current_setting('storage.operation')");
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
         Assert.Equal("authenticated", reader.GetString(0));
@@ -55,6 +57,7 @@ public sealed class RlsTransactionTests(PostgresFixture postgres) : IAsyncLifeti
         Assert.Equal("GET", reader.GetString(5));
         Assert.Equal("/rest/v1/notes", reader.GetString(6));
         Assert.Equal("yes", reader.GetString(7));
+        Assert.Equal("storage.object.list", reader.GetString(8));
     }
 
     [Fact]
@@ -128,7 +131,7 @@ public sealed class RlsTransactionTests(PostgresFixture postgres) : IAsyncLifeti
     [Fact]
     public async Task Batch_Implicit_RunsAsTheCallerWithClaims_InOneTransaction()
     {
-        await using var batch = await RlsBatch.OpenAsync(dataSource, User(Alice), Request("GET"), explicitTransaction: false, CancellationToken.None);
+        await using var batch = await RlsTransaction.BeginAsync(dataSource, User(Alice), Request("GET"), RlsMode.SingleTrip, CancellationToken.None);
         batch.Add("SELECT current_user, auth.uid(), current_setting('request.headers')::jsonb ->> 'x-test', txid_current_if_assigned() IS NULL");
         batch.Add("SELECT string_agg(body, ',' ORDER BY body), current_setting('transaction_read_only') FROM public.notes");
         await using var reader = await batch.ExecuteReaderAsync(CancellationToken.None);
@@ -145,7 +148,7 @@ public sealed class RlsTransactionTests(PostgresFixture postgres) : IAsyncLifeti
     [Fact]
     public async Task Batch_Implicit_Get_IsReadOnly()
     {
-        await using var batch = await RlsBatch.OpenAsync(dataSource, User(Alice), Request("GET"), explicitTransaction: false, CancellationToken.None);
+        await using var batch = await RlsTransaction.BeginAsync(dataSource, User(Alice), Request("GET"), RlsMode.SingleTrip, CancellationToken.None);
         batch.Add($"INSERT INTO public.notes (owner, body) VALUES ('{Alice}', 'x')");
         var error = await Assert.ThrowsAsync<PostgresException>(() => batch.ExecuteReaderAsync(CancellationToken.None));
         Assert.Equal(PostgresErrorCodes.ReadOnlySqlTransaction, error.SqlState);
@@ -154,7 +157,7 @@ public sealed class RlsTransactionTests(PostgresFixture postgres) : IAsyncLifeti
     [Fact]
     public async Task Batch_Implicit_CommitsAtTheEnd_AndAnErrorUndoesEveryStatement()
     {
-        await using (var batch = await RlsBatch.OpenAsync(dataSource, User(Alice), Request("POST"), explicitTransaction: false, CancellationToken.None))
+        await using (var batch = await RlsTransaction.BeginAsync(dataSource, User(Alice), Request("POST"), RlsMode.SingleTrip, CancellationToken.None))
         {
             batch.Add($"INSERT INTO public.notes (owner, body) VALUES ('{Alice}', 'batch kept')");
             await using (var reader = await batch.ExecuteReaderAsync(CancellationToken.None))
@@ -167,7 +170,7 @@ public sealed class RlsTransactionTests(PostgresFixture postgres) : IAsyncLifeti
             await batch.CommitAsync(CancellationToken.None);
         }
 
-        await using (var batch = await RlsBatch.OpenAsync(dataSource, User(Alice), Request("POST"), explicitTransaction: false, CancellationToken.None))
+        await using (var batch = await RlsTransaction.BeginAsync(dataSource, User(Alice), Request("POST"), RlsMode.SingleTrip, CancellationToken.None))
         {
             batch.Add($"INSERT INTO public.notes (owner, body) VALUES ('{Alice}', 'batch undone')");
             batch.Add($"INSERT INTO public.notes (owner, body) VALUES ('{Bob}', 'forged')");
@@ -189,7 +192,7 @@ public sealed class RlsTransactionTests(PostgresFixture postgres) : IAsyncLifeti
     [Fact]
     public async Task Batch_Explicit_WithoutCommit_RollsBack()
     {
-        await using (var batch = await RlsBatch.OpenAsync(dataSource, User(Alice), Request("POST"), explicitTransaction: true, CancellationToken.None))
+        await using (var batch = await RlsTransaction.BeginAsync(dataSource, User(Alice), Request("POST"), RlsMode.Pipelined, CancellationToken.None))
         {
             batch.Add($"INSERT INTO public.notes (owner, body) VALUES ('{Alice}', 'explicit undone') RETURNING id");
             await using var reader = await batch.ExecuteReaderAsync(CancellationToken.None);
@@ -202,7 +205,7 @@ public sealed class RlsTransactionTests(PostgresFixture postgres) : IAsyncLifeti
     [Fact]
     public async Task Batch_ExecuteAndCommit_KeepsTheWritesSentWithTheCommit_AndAFailedWriteUndoesTheTransaction()
     {
-        await using (var batch = await RlsBatch.OpenAsync(dataSource, User(Alice), Request("POST"), explicitTransaction: true, CancellationToken.None))
+        await using (var batch = await RlsTransaction.BeginAsync(dataSource, User(Alice), Request("POST"), RlsMode.Pipelined, CancellationToken.None))
         {
             batch.Add($"INSERT INTO public.notes (owner, body) VALUES ('{Alice}', 'first trip') RETURNING id");
             await using (var reader = await batch.ExecuteReaderAsync(CancellationToken.None))
@@ -210,12 +213,11 @@ public sealed class RlsTransactionTests(PostgresFixture postgres) : IAsyncLifeti
                 Assert.True(await reader.ReadAsync());
             }
 
-            batch.Next();
             batch.Add($"INSERT INTO public.notes (owner, body) VALUES ('{Alice}', 'with the commit')");
             await batch.ExecuteAndCommitAsync(CancellationToken.None);
         }
 
-        await using (var batch = await RlsBatch.OpenAsync(dataSource, User(Alice), Request("POST"), explicitTransaction: true, CancellationToken.None))
+        await using (var batch = await RlsTransaction.BeginAsync(dataSource, User(Alice), Request("POST"), RlsMode.Pipelined, CancellationToken.None))
         {
             batch.Add($"INSERT INTO public.notes (owner, body) VALUES ('{Alice}', 'first trip undone') RETURNING id");
             await using (var reader = await batch.ExecuteReaderAsync(CancellationToken.None))
@@ -223,7 +225,6 @@ public sealed class RlsTransactionTests(PostgresFixture postgres) : IAsyncLifeti
                 Assert.True(await reader.ReadAsync());
             }
 
-            batch.Next();
             batch.Add($"INSERT INTO public.notes (owner, body) VALUES ('{Bob}', 'forged')");
             var error = await Assert.ThrowsAsync<PostgresException>(() => batch.ExecuteAndCommitAsync(CancellationToken.None));
             Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
@@ -253,7 +254,24 @@ public sealed class RlsTransactionTests(PostgresFixture postgres) : IAsyncLifeti
     {
         var caller = new Caller("postgres", """{"role":"postgres"}""", null);
         await Assert.ThrowsAsync<RoleNotAllowedException>(
-            () => RlsBatch.OpenAsync(dataSource, caller, Request("GET"), explicitTransaction: false, CancellationToken.None));
+            () => RlsTransaction.BeginAsync(dataSource, caller, Request("GET"), RlsMode.SingleTrip, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Batch_SingleTrip_RefusesASecondRoundTrip()
+    {
+        // A second trip would run after the implicit commit, without the setup: as the login role.
+        await using var batch = await RlsTransaction.BeginAsync(dataSource, User(Alice), Request("GET"), RlsMode.SingleTrip, CancellationToken.None);
+        batch.Add("SELECT 1");
+        await using (var reader = await batch.ExecuteReaderAsync(CancellationToken.None))
+        {
+            while (await reader.NextResultAsync())
+            {
+            }
+        }
+
+        Assert.Throws<InvalidOperationException>(() => batch.Add("SELECT 2"));
+        Assert.Throws<InvalidOperationException>(() => batch.CreateCommand("SELECT 2"));
     }
 
     private async Task<List<string>> BodiesAsync(Caller caller)

@@ -14,28 +14,19 @@ namespace MadBase.Worker.Auth;
 /// </summary>
 internal sealed class AccessTokens(TimeProvider clock)
 {
-    /// <summary>Starts a session for a user who just proved who they are (GoTrue's issueRefreshToken).</summary>
+    /// <summary>
+    /// Starts a session for a user who just proved who they are (GoTrue's issueRefreshToken), in one round
+    /// trip behind any statements already queued in <paramref name="tx"/>: the password grant's writes after
+    /// the hash check travel and commit together.
+    /// </summary>
     public async Task<IssuedSession> SignInAsync(
         RlsTransaction tx, Project project, User user, string method, HttpContext? context, CancellationToken cancellationToken)
     {
-        await using var batch = tx.CreateBatch();
-        var started = AddSignIn(batch, user, method, context);
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        return await ReadSignInAsync(reader, project, started, cancellationToken);
-    }
-
-    /// <summary>
-    /// As the other overload, behind the statements already in the batch, which commits with it: the
-    /// password grant's writes after the hash check are one round trip.
-    /// </summary>
-    public async Task<IssuedSession> SignInAsync(
-        RlsBatch batch, Project project, User user, string method, HttpContext? context, CancellationToken cancellationToken)
-    {
-        var started = AddSignIn(batch.Batch, user, method, context);
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var started = AddSignIn(tx, user, method, context);
+        await using var reader = await tx.ExecuteReaderAsync(cancellationToken);
         var issued = await ReadSignInAsync(reader, project, started, cancellationToken);
 
-        // Read to the Sync, so an error raised at the implicit commit surfaces here.
+        // Read to the Sync, so an error raised at a single trip's commit surfaces here.
         while (await reader.NextResultAsync(cancellationToken))
         {
         }
@@ -70,16 +61,16 @@ internal sealed class AccessTokens(TimeProvider clock)
     }
 
     /// <summary>Sign-in time, session with its amr claim, first refresh token; then reads back the user and amr.</summary>
-    private (Session Session, string RefreshToken) AddSignIn(NpgsqlBatch batch, User user, string method, HttpContext? context)
+    private (Session Session, string RefreshToken) AddSignIn(RlsTransaction tx, User user, string method, HttpContext? context)
     {
         var now = clock.GetUtcNow();
         var session = new Session(Guid.NewGuid(), user.Id, null);
         var refreshToken = RefreshToken.NewToken();
-        batch.BatchCommands.Add(user.RecordSignIn(now));
-        batch.BatchCommands.Add(Session.Insert(session.Id, user.Id, method, now, context));
-        batch.BatchCommands.Add(RefreshToken.Insert(refreshToken, user.Id, session.Id, null, now));
-        batch.BatchCommands.Add(User.FindById(user.Id));
-        batch.BatchCommands.Add(Session.Amr(session.Id));
+        tx.Add(user.RecordSignIn(now));
+        tx.Add(Session.Insert(session.Id, user.Id, method, now, context));
+        tx.Add(RefreshToken.Insert(refreshToken, user.Id, session.Id, null, now));
+        tx.Add(User.FindById(user.Id));
+        tx.Add(Session.Amr(session.Id));
         return (session, refreshToken);
     }
 

@@ -29,9 +29,8 @@ internal static class AuditLog
         IReadOnlyDictionary<string, object>? traits = null,
         CancellationToken cancellationToken = default)
     {
-        await using var batch = tx.CreateBatch();
-        batch.BatchCommands.Add(Entry(context, actor, action, now, traits));
-        await batch.ExecuteNonQueryAsync(cancellationToken);
+        tx.Add(Entry(context, actor, action, now, traits));
+        await tx.ExecuteAsync(cancellationToken);
     }
 
     /// <summary>The entry as a batch command, for a grant that sends it with its other writes.</summary>

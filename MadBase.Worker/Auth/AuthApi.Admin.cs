@@ -5,28 +5,20 @@ using MadBase.Worker.Tenancy;
 
 namespace MadBase.Worker.Auth;
 
-// /admin/users and /admin/generate_link (GoTrue's admin.go, mail.go), for service_role callers only.
+// /admin/users (GoTrue's admin.go), for service_role callers only.
 internal static partial class AuthApi
 {
-    private static async Task<Project> RequireAdminAsync(AuthServices s)
-    {
-        var tenant = await s.TenantAsync();
-        if (tenant.Caller.Role != ApiRoles.ServiceRole)
-        {
-            throw new AuthException(AuthErrors.NotAdmin());
-        }
-
-        return tenant.Project!;
-    }
+    private static Project RequireAdmin(AuthServices s) =>
+        s.Tenant.Caller.Role == ApiRoles.ServiceRole ? s.Project : throw new AuthException(AuthErrors.NotAdmin());
 
     private static async Task<IResult> ListUsers([AsParameters] AuthServices s)
     {
-        var project = await RequireAdminAsync(s);
+        var project = RequireAdmin(s);
         var query = s.Context.Request.Query;
         var page = int.TryParse(query["page"], CultureInfo.InvariantCulture, out var p) && p > 0 ? p : 1;
         var perPage = int.TryParse(query["per_page"], CultureInfo.InvariantCulture, out var n) && n > 0 ? Math.Min(n, 1000) : 50;
 
-        await using var tx = await s.Database.BeginAsync(s.Context, project);
+        await using var tx = await s.BeginAsync();
         var (users, total) = await User.ListAsync(tx, page, perPage, s.Aborted);
 
         // Link and X-Total-Count as GoTrue's addPaginationHeaders; auth-js reads next/last from Link.
@@ -46,15 +38,15 @@ internal static partial class AuthApi
 
     private static async Task<IResult> GetUserById([AsParameters] AuthServices s, string id)
     {
-        var project = await RequireAdminAsync(s);
-        await using var tx = await s.Database.BeginAsync(s.Context, project);
+        var project = RequireAdmin(s);
+        await using var tx = await s.BeginAsync();
         var user = await FindAdminTargetAsync(tx, id, s.Aborted);
         return Json(user.Json);
     }
 
     private static async Task<IResult> CreateUser([AsParameters] AuthServices s)
     {
-        var project = await RequireAdminAsync(s);
+        var project = RequireAdmin(s);
         var input = await AuthBody.ReadAsync<AdminUserParams>(s.Context);
         if (string.IsNullOrEmpty(input.Email) && string.IsNullOrEmpty(input.Phone))
         {
@@ -77,7 +69,7 @@ internal static partial class AuthApi
         var userMetadata = AuthBody.ObjectJson(input.UserMetadata, "user_metadata") ?? AuthBody.ObjectJson(input.Data, "data") ?? "{}";
         var appMetadata = MergedAppMetadata(AuthBody.ObjectJson(input.AppMetadata, "app_metadata"));
         var now = s.Clock.GetUtcNow();
-        await using var tx = await s.Database.BeginAsync(s.Context, project);
+        await using var tx = await s.BeginAsync();
         if (await User.FindByEmailAsync(tx, email, s.Aborted) is not null)
         {
             return AuthErrors.EmailExists().ToResult();
@@ -104,7 +96,7 @@ internal static partial class AuthApi
 
     private static async Task<IResult> UpdateUserById([AsParameters] AuthServices s, string id)
     {
-        var project = await RequireAdminAsync(s);
+        var project = RequireAdmin(s);
         var input = await AuthBody.ReadAsync<AdminUserParams>(s.Context);
         string? hash = null;
         if (input.Password is not null)
@@ -117,7 +109,7 @@ internal static partial class AuthApi
         var userMetadata = AuthBody.ObjectJson(input.UserMetadata, "user_metadata");
         var appMetadata = AuthBody.ObjectJson(input.AppMetadata, "app_metadata");
         var now = s.Clock.GetUtcNow();
-        await using var tx = await s.Database.BeginAsync(s.Context, project);
+        await using var tx = await s.BeginAsync();
         var user = await FindAdminTargetAsync(tx, id, s.Aborted);
         if (hash is not null)
         {
@@ -167,100 +159,14 @@ internal static partial class AuthApi
 
     private static async Task<IResult> DeleteUser([AsParameters] AuthServices s, string id)
     {
-        var project = await RequireAdminAsync(s);
-        await using var tx = await s.Database.BeginAsync(s.Context, project);
+        var project = RequireAdmin(s);
+        await using var tx = await s.BeginAsync();
         var user = await FindAdminTargetAsync(tx, id, s.Aborted);
         await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.UserDeleted, s.Clock.GetUtcNow(),
             new Dictionary<string, object> { ["user_id"] = user.Id, ["user_email"] = user.Email ?? string.Empty }, s.Aborted);
         await user.DeleteAsync(tx, s.Aborted);
         await tx.CommitAsync(s.Aborted);
         return Json("{}");
-    }
-
-    private static async Task<IResult> GenerateLink([AsParameters] AuthServices s)
-    {
-        var project = await RequireAdminAsync(s);
-        var input = await AuthBody.ReadAsync<GenerateLinkParams>(s.Context);
-        var email = Credentials.ValidEmail(input.Email);
-        var data = AuthBody.ObjectJson(input.Data, "data") ?? "{}";
-        string? hash = null;
-        if (input.Type == "signup")
-        {
-            if (string.IsNullOrEmpty(input.Password))
-            {
-                return AuthErrors.Validation("Signup requires a valid password").ToResult();
-            }
-
-            Credentials.CheckPassword(project.Settings.Auth, input.Password);
-            hash = await s.Passwords.HashAsync(input.Password, s.Aborted);
-        }
-
-        var now = s.Clock.GetUtcNow();
-        await using var tx = await s.Database.BeginAsync(s.Context, project);
-        var user = await User.FindByEmailAsync(tx, email, s.Aborted);
-        const string EmailProvider = """{"provider":"email","providers":["email"]}""";
-        MailKind kind;
-        MailedToken? link = null;
-        switch (input.Type)
-        {
-            case "signup":
-                if (user is not null && user.IsConfirmed)
-                {
-                    return AuthErrors.EmailExists().ToResult();
-                }
-
-                user ??= await User.CreateAsync(tx, new NewUser(email, null, hash, EmailProvider, data, "email", false), now, s.Aborted);
-                kind = MailKind.Confirmation;
-                break;
-            case "invite":
-                if (user is not null && user.IsConfirmed)
-                {
-                    return AuthErrors.EmailExists().ToResult();
-                }
-
-                user ??= await User.CreateAsync(tx, new NewUser(email, null, null, EmailProvider, data, "email", false, Invited: true), now, s.Aborted);
-                kind = MailKind.Invite;
-                break;
-            case "magiclink" or "recovery":
-                if (user is null)
-                {
-                    return AuthErrors.UserNotFound().ToResult();
-                }
-
-                kind = input.Type == "magiclink" ? MailKind.MagicLink : MailKind.Recovery;
-                break;
-            case "email_change_new" or "email_change_current":
-                if (user is null)
-                {
-                    return AuthErrors.UserNotFound().ToResult();
-                }
-
-                var newEmail = Credentials.ValidEmail(input.NewEmail);
-                if (await User.FindByEmailAsync(tx, newEmail, s.Aborted) is { } taken && taken.Id != user.Id)
-                {
-                    return AuthErrors.EmailExists().ToResult();
-                }
-
-                kind = MailKind.EmailChange;
-                link = await EmailChangeMails.GenerateLinkAsync(
-                    tx, s, project, user, newEmail, current: input.Type == "email_change_current", input.RedirectTo);
-                break;
-            default:
-                return AuthErrors.BadRequestValidation("Invalid email action link type requested: " + input.Type).ToResult();
-        }
-
-        link ??= await TokenMails.SendAsync(tx, s, project, user, kind, null, TokenMails.LinkType(kind), input.RedirectTo, send: false);
-        user = await user.ReloadAsync(tx, s.Aborted);
-        await tx.CommitAsync(s.Aborted);
-
-        // GoTrue answers the user's fields flattened together with the link's.
-        var node = System.Text.Json.Nodes.JsonNode.Parse(user.Json)!.AsObject();
-        node["action_link"] = link.ActionLink;
-        node["email_otp"] = link.Otp;
-        node["hashed_token"] = link.HashedToken;
-        node["verification_type"] = input.Type;
-        node["redirect_to"] = link.RedirectTo;
-        return Json(node.ToJsonString());
     }
 
     private static async Task<User> FindAdminTargetAsync(RlsTransaction tx, string id, CancellationToken cancellationToken)

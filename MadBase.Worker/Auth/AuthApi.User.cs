@@ -5,16 +5,16 @@ internal static partial class AuthApi
 {
     private static async Task<IResult> GetUser([AsParameters] AuthServices s)
     {
-        var tenant = await s.TenantAsync();
-        await using var tx = await s.Database.BeginAsync(s.Context, tenant.Project!);
+        var tenant = s.Tenant;
+        await using var tx = await s.BeginAsync();
         var (user, _) = await BearerSession.LoadAsync(tx, tenant, s.Aborted);
         return Json(user.Json);
     }
 
     private static async Task<IResult> UpdateUser([AsParameters] AuthServices s)
     {
-        var tenant = await s.TenantAsync();
-        var project = tenant.Project!;
+        var tenant = s.Tenant;
+        var project = tenant.Project;
         var settings = project.Settings.Auth;
         var input = await AuthBody.ReadAsync<UserUpdateParams>(s.Context);
         var data = AuthBody.ObjectJson(input.Data, "data");
@@ -28,7 +28,7 @@ internal static partial class AuthApi
         var email = string.IsNullOrEmpty(input.Email) ? null : Credentials.ValidEmail(input.Email);
         var now = s.Clock.GetUtcNow();
 
-        await using var tx = await s.Database.BeginAsync(s.Context, project);
+        await using var tx = await s.BeginAsync();
         var (user, session) = await BearerSession.LoadAsync(tx, tenant, s.Aborted);
         if (input.Password is not null && hash is not null)
         {

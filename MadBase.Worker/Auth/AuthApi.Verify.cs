@@ -12,10 +12,10 @@ internal static partial class AuthApi
 
     private static async Task<IResult> VerifyPost([AsParameters] AuthServices s)
     {
-        var project = (await s.TenantAsync()).Project!;
+        var project = s.Project;
         await s.Limiter.CheckAsync(s.Context, project, "verify", project.Settings.Auth.RateLimitVerify, FiveMinutes);
         var input = await AuthBody.ReadAsync<VerifyParams>(s.Context);
-        await using var tx = await s.Database.BeginAsync(s.Context, project);
+        await using var tx = await s.BeginAsync();
         var verified = await VerifyAsync(tx, s, project, input, redirecting: false);
         await tx.CommitAsync(s.Aborted);
         return verified.AwaitsOtherAddress
@@ -25,7 +25,7 @@ internal static partial class AuthApi
 
     private static async Task<IResult> VerifyGet([AsParameters] AuthServices s)
     {
-        var project = (await s.TenantAsync()).Project!;
+        var project = s.Project;
         var settings = project.Settings.Auth;
         var query = s.Context.Request.Query;
         var input = new VerifyParams { Type = query["type"].ToString(), Token = query["token"].ToString(), RedirectTo = query["redirect_to"].ToString() };
@@ -33,7 +33,7 @@ internal static partial class AuthApi
         try
         {
             await s.Limiter.CheckAsync(s.Context, project, "verify", settings.RateLimitVerify, FiveMinutes);
-            await using var tx = await s.Database.BeginAsync(s.Context, project);
+            await using var tx = await s.BeginAsync();
             var verified = await VerifyAsync(tx, s, project, new VerifyParams { Type = input.Type, TokenHash = input.Token }, redirecting: true);
             await tx.CommitAsync(s.Aborted);
             var separator = redirect.Contains('?', StringComparison.Ordinal) ? "&" : "?";
@@ -60,10 +60,47 @@ internal static partial class AuthApi
         }
     }
 
+    /// <summary>
+    /// Finds the user a mailed token or OTP belongs to, applies what it confirms, and ends in a session, a
+    /// PKCE code, or (secure email change) a wait for the other address.
+    /// </summary>
     private static async Task<Verified> VerifyAsync(
         RlsTransaction tx, AuthServices s, Project project, VerifyParams input, bool redirecting)
     {
         var type = input.Type ?? string.Empty;
+        var (user, matched, stored) = await FindTokenAsync(tx, s, input, TokenKinds(type));
+        var now = s.Clock.GetUtcNow();
+        if (user is null || stored is null
+            || await user.SentAtAsync(tx, matched, s.Aborted) is not { } sentAt
+            || sentAt.AddSeconds(project.Settings.Auth.MailerOtpExpSeconds) < now)
+        {
+            throw new AuthException(AuthErrors.OtpExpired());
+        }
+
+        var method = await ConfirmAsync(tx, s, project, user, matched, type, now);
+        if (method is null)
+        {
+            return new Verified(null, null, AwaitsOtherAddress: true);
+        }
+
+        user = method == "email_change" ? await user.ReloadAsync(tx, s.Aborted) : user;
+        await user.ClearOneTimeTokenAsync(tx, matched, s.Aborted);
+        var code = stored.StartsWith("pkce_", StringComparison.Ordinal)
+            ? await IssuePkceCodeAsync(tx, s, user, matched, type, method, now)
+            : null;
+        if (code is not null && redirecting)
+        {
+            return new Verified(null, code, false); // the session starts when the client exchanges the code
+        }
+
+        await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.Login, now, new Dictionary<string, object> { ["provider"] = "email" }, s.Aborted);
+        var session = await s.Tokens.SignInAsync(tx, project, user, method, s.Context, s.Aborted);
+        return new Verified(session, null, false);
+    }
+
+    /// <summary>Which one-time tokens a verification type may match, in the order they are tried.</summary>
+    private static OneTimeTokenType[] TokenKinds(string type)
+    {
         if (type.Length == 0)
         {
             throw new AuthException(AuthErrors.BadRequestValidation("Verify requires a verification type"));
@@ -74,121 +111,104 @@ internal static partial class AuthApi
             throw new AuthException(AuthErrors.BadRequestValidation("Unsupported verification type"));
         }
 
-        var kinds = type switch
+        return type switch
         {
-            "signup" => new[] { OneTimeTokenType.Confirmation },
+            "signup" => [OneTimeTokenType.Confirmation],
             "invite" => [OneTimeTokenType.Confirmation],
             "magiclink" or "recovery" => [OneTimeTokenType.Recovery],
             "email_change" => [OneTimeTokenType.EmailChangeCurrent, OneTimeTokenType.EmailChangeNew],
             _ => [OneTimeTokenType.Confirmation, OneTimeTokenType.Recovery],
         };
+    }
 
-        User? user = null;
-        OneTimeTokenType matched = kinds[0];
-        string? stored = null;
+    /// <summary>The user holding the link's token hash, or the OTP sent to the given address; with the token as stored.</summary>
+    private static async Task<(User? User, OneTimeTokenType Matched, string? Stored)> FindTokenAsync(
+        RlsTransaction tx, AuthServices s, VerifyParams input, OneTimeTokenType[] kinds)
+    {
         if (!string.IsNullOrEmpty(input.TokenHash))
         {
             foreach (var kind in kinds)
             {
-                user = await User.FindByTokenAsync(tx, kind, input.TokenHash, s.Aborted);
-                if (user is not null)
+                if (await User.FindByTokenAsync(tx, kind, input.TokenHash, s.Aborted) is { } user)
                 {
-                    (matched, stored) = (kind, input.TokenHash);
-                    break;
+                    return (user, kind, input.TokenHash);
                 }
-            }
-        }
-        else if (!string.IsNullOrEmpty(input.Token))
-        {
-            if (string.IsNullOrEmpty(input.Email))
-            {
-                throw new AuthException(AuthErrors.BadRequestValidation("Only an email address or phone number should be provided on verify"));
             }
 
-            // The OTP hashes with the address it was sent to, so the hash finds the user, who must hold that address
-            // for the token's kind: the new one for the new-address token of an email change, else the current one.
-            var email = Credentials.ValidEmail(input.Email);
-            var hash = OneTimeTokens.Hash(email, input.Token);
-            foreach (var kind in kinds)
-            {
-                foreach (var value in new[] { hash, "pkce_" + hash })
-                {
-                    if (await User.FindByTokenAsync(tx, kind, value, s.Aborted) is { } found
-                        && string.Equals(kind == OneTimeTokenType.EmailChangeNew ? found.EmailChange : found.Email, email, StringComparison.OrdinalIgnoreCase))
-                    {
-                        (user, matched, stored) = (found, kind, value);
-                        break;
-                    }
-                }
-
-                if (user is not null)
-                {
-                    break;
-                }
-            }
+            return (null, kinds[0], null);
         }
-        else
+
+        if (string.IsNullOrEmpty(input.Token))
         {
             throw new AuthException(AuthErrors.BadRequestValidation("Verify requires either a token or a token hash"));
         }
 
-        var now = s.Clock.GetUtcNow();
-        if (user is null || stored is null
-            || await user.SentAtAsync(tx, matched, s.Aborted) is not { } sentAt
-            || sentAt.AddSeconds(project.Settings.Auth.MailerOtpExpSeconds) < now)
+        if (string.IsNullOrEmpty(input.Email))
         {
-            throw new AuthException(AuthErrors.OtpExpired());
+            throw new AuthException(AuthErrors.BadRequestValidation("Only an email address or phone number should be provided on verify"));
         }
 
-        string method;
+        // The OTP hashes with the address it was sent to, so the hash finds the user, who must hold that address
+        // for the token's kind: the new one for the new-address token of an email change, else the current one.
+        var email = Credentials.ValidEmail(input.Email);
+        var hash = OneTimeTokens.Hash(email, input.Token);
+        foreach (var kind in kinds)
+        {
+            foreach (var value in new[] { hash, "pkce_" + hash })
+            {
+                if (await User.FindByTokenAsync(tx, kind, value, s.Aborted) is { } found
+                    && string.Equals(kind == OneTimeTokenType.EmailChangeNew ? found.EmailChange : found.Email, email, StringComparison.OrdinalIgnoreCase))
+                {
+                    return (found, kind, value);
+                }
+            }
+        }
+
+        return (null, kinds[0], null);
+    }
+
+    /// <summary>
+    /// Applies what the token confirms: the address, or the email change. The sign-in method it stands for, or
+    /// null when an email change still waits for its other address.
+    /// </summary>
+    private static async Task<string?> ConfirmAsync(
+        RlsTransaction tx, AuthServices s, Project project, User user, OneTimeTokenType matched, string type, DateTimeOffset now)
+    {
         switch (matched)
         {
             case OneTimeTokenType.Confirmation:
                 await user.ConfirmEmailAsync(tx, now, s.Aborted);
-                method = type == "invite" ? "invite" : type == "email" ? "otp" : "email/signup";
-                break;
+                return type == "invite" ? "invite" : type == "email" ? "otp" : "email/signup";
             case OneTimeTokenType.Recovery:
                 await user.ConfirmEmailAsync(tx, now, s.Aborted);
-                method = type == "recovery" ? "recovery" : type == "email" ? "otp" : "magiclink";
-                break;
-            default:
-                if (await AwaitsOtherAddressAsync(tx, project, user, s.Aborted))
-                {
-                    await user.ConfirmEmailChangeOnceAsync(tx, matched, now, s.Aborted);
-                    return new Verified(null, null, AwaitsOtherAddress: true);
-                }
-
-                await user.SetEmailAsync(tx, user.EmailChange!, confirmed: true, now, s.Aborted);
-                await OneTimeTokens.DeleteAsync(tx, user.Id, OneTimeTokenType.EmailChangeCurrent, s.Aborted);
-                await OneTimeTokens.DeleteAsync(tx, user.Id, OneTimeTokenType.EmailChangeNew, s.Aborted);
-                await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.UserModified, now, null, s.Aborted);
-                user = await user.ReloadAsync(tx, s.Aborted);
-                method = "email_change";
-                break;
+                return type == "recovery" ? "recovery" : type == "email" ? "otp" : "magiclink";
         }
 
-        await user.ClearOneTimeTokenAsync(tx, matched, s.Aborted);
-        var pkceMethod = matched switch
+        if (await AwaitsOtherAddressAsync(tx, project, user, s.Aborted))
+        {
+            await user.ConfirmEmailChangeOnceAsync(tx, matched, now, s.Aborted);
+            return null;
+        }
+
+        await user.SetEmailAsync(tx, user.EmailChange!, confirmed: true, now, s.Aborted);
+        await OneTimeTokens.DeleteAsync(tx, user.Id, OneTimeTokenType.EmailChangeCurrent, s.Aborted);
+        await OneTimeTokens.DeleteAsync(tx, user.Id, OneTimeTokenType.EmailChangeNew, s.Aborted);
+        await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.UserModified, now, null, s.Aborted);
+        return "email_change";
+    }
+
+    /// <summary>The PKCE code for a flow the token was issued in, under the flow's method or, failing that, the sign-in's.</summary>
+    private static async Task<string?> IssuePkceCodeAsync(
+        RlsTransaction tx, AuthServices s, User user, OneTimeTokenType matched, string type, string method, DateTimeOffset now)
+    {
+        var flowMethod = matched switch
         {
             OneTimeTokenType.Confirmation => type == "invite" ? "invite" : "email/signup",
             OneTimeTokenType.Recovery => type == "recovery" ? "recovery" : "magiclink",
             _ => "email_change",
         };
-        string? code = null;
-        if (stored.StartsWith("pkce_", StringComparison.Ordinal))
-        {
-            code = await PkceFlow.IssueCodeAsync(tx, user.Id, pkceMethod, now, s.Aborted)
-                ?? await PkceFlow.IssueCodeAsync(tx, user.Id, method, now, s.Aborted);
-        }
-
-        if (code is not null && redirecting)
-        {
-            return new Verified(null, code, false); // the session starts when the client exchanges the code
-        }
-
-        await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.Login, now, new Dictionary<string, object> { ["provider"] = "email" }, s.Aborted);
-        var session = await s.Tokens.SignInAsync(tx, project, user, method, s.Context, s.Aborted);
-        return new Verified(session, null, false);
+        return await PkceFlow.IssueCodeAsync(tx, user.Id, flowMethod, now, s.Aborted)
+            ?? await PkceFlow.IssueCodeAsync(tx, user.Id, method, now, s.Aborted);
     }
 
     /// <summary>

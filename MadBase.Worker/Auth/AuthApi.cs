@@ -1,13 +1,19 @@
+using MadBase.ServiceDefaults.Projects;
 using MadBase.Worker.Tenancy;
 
 namespace MadBase.Worker.Auth;
 
-/// <summary>/auth/v1: GoTrue-compatible (routes as supabase/auth internal/api/api.go).</summary>
+/// <summary>
+/// /auth/v1: GoTrue-compatible (routes as supabase/auth internal/api/api.go), one file per route family as
+/// GoTrue's (<c>POST /token</c> in AuthApi.Token.cs, <c>/signup</c> in AuthApi.Signup.cs, …). Handlers get the
+/// request's <see cref="Tenant"/> in <see cref="AuthServices"/> and throw <see cref="AuthException"/>;
+/// <see cref="TenantFilter{TRenderer}"/> answers in GoTrue's shape.
+/// </summary>
 internal static partial class AuthApi
 {
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder routes)
     {
-        var auth = routes.MapGroup("/auth/v1").AddEndpointFilter<AuthTenantFilter>();
+        var auth = routes.MapGroup("/auth/v1").AddEndpointFilter<TenantFilter<AuthErrorRenderer>>();
         auth.MapGet("/health", GetHealth);
         auth.MapGet("/settings", GetSettings);
         auth.MapGet("/.well-known/jwks.json", GetJwks);
@@ -43,10 +49,9 @@ internal static partial class AuthApi
         ["description"] = "GoTrue is a user registration and authentication API",
     });
 
-    private static async Task<IResult> GetSettings(HttpContext context, TenantScope scope)
+    private static IResult GetSettings(Tenant tenant)
     {
-        var tenant = await scope.ResolveAsync(context);
-        var auth = tenant.Project!.Settings.Auth;
+        var auth = tenant.Project.Settings.Auth;
         return TypedResults.Json(new Dictionary<string, object>
         {
             ["external"] = new Dictionary<string, bool>
@@ -68,25 +73,35 @@ internal static partial class AuthApi
     /// serves them (and with its cache header). The HS256 secret is never published, so a project that only
     /// signs with it has an empty set, as GoTrue with only a JWT secret.
     /// </summary>
-    private static async Task<IResult> GetJwks(HttpContext context, TenantScope scope, TimeProvider clock)
+    private static IResult GetJwks(Tenant tenant, TimeProvider clock)
     {
-        var project = (await scope.ResolveAsync(context)).Project!;
+        var project = tenant.Project;
         var now = clock.GetUtcNow();
-        context.Response.Headers.CacheControl = "public, max-age=600";
+        tenant.Http.Response.Headers.CacheControl = "public, max-age=600";
         return TypedResults.Json(new Dictionary<string, object>
         {
             ["keys"] = project.SigningKeys.Where(k => k.CanVerify(now)).Select(k => k.PublicJwk()).ToArray(),
         });
     }
 
+    private static readonly TimeSpan FiveMinutes = TimeSpan.FromMinutes(5);
+
     private static IResult Json(string json) => Results.Text(json, "application/json", System.Text.Encoding.UTF8);
+
+    private static IResult Empty() => Json("{}");
+
+    /// <summary>auth-js sends the redirect as <c>?redirect_to=</c>; GoTrue also reads it from the body.</summary>
+    private static string? RedirectOf(AuthServices s, MailRequestParams input) => RedirectQuery(s) ?? input.RedirectTo;
+
+    /// <summary>The <c>?redirect_to=</c> of auth-js's emailRedirectTo (signUp, updateUser, inviteUserByEmail).</summary>
+    private static string? RedirectQuery(AuthServices s) =>
+        s.Context.Request.Query["redirect_to"].ToString() is { Length: > 0 } query ? query : null;
 }
 
 /// <summary>What every Auth handler needs, as one [AsParameters] record.</summary>
 internal sealed record AuthServices(
     HttpContext Context,
-    TenantScope Scope,
-    AuthDatabase Database,
+    Tenant Tenant,
     AccessTokens Tokens,
     RefreshTokenRotation Rotation,
     PasswordHasher Passwords,
@@ -96,5 +111,12 @@ internal sealed record AuthServices(
 {
     public CancellationToken Aborted => Context.RequestAborted;
 
-    public async Task<TenantRequest> TenantAsync() => await Scope.ResolveAsync(Context);
+    public Project Project => Tenant.Project;
+
+    /// <summary>
+    /// The Auth module's own transaction: as service_role, our equivalent of GoTrue's supabase_auth_admin,
+    /// and always writable (GET /verify confirms a user).
+    /// </summary>
+    public Task<RlsTransaction> BeginAsync(RlsMode mode = RlsMode.Interactive) =>
+        Tenant.BeginAsync(Caller.ServiceRole, Tenant.Request with { ReadOnly = false }, mode);
 }

@@ -8,7 +8,7 @@ internal static class AuthModule
     public static IHostApplicationBuilder AddAuthModule(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ITenantMigrationSource, AuthMigrations>();
-        builder.Services.AddSingleton<AuthDatabase>();
+        builder.Services.AddSingleton<AuthErrorRenderer>();
         builder.Services.AddSingleton<PasswordHasher>();
         builder.Services.AddSingleton<AccessTokens>();
         builder.Services.AddSingleton<RefreshTokenRotation>();

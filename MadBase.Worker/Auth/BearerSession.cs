@@ -10,7 +10,7 @@ namespace MadBase.Worker.Auth;
 /// </summary>
 internal static class BearerSession
 {
-    public static async Task<(User User, Session? Session)> LoadAsync(RlsTransaction tx, TenantRequest tenant, CancellationToken cancellationToken)
+    public static async Task<(User User, Session? Session)> LoadAsync(RlsTransaction tx, Tenant tenant, CancellationToken cancellationToken)
     {
         using var claims = JsonDocument.Parse(tenant.Caller.ClaimsJson);
         var root = claims.RootElement;

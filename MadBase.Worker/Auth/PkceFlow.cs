@@ -80,7 +80,7 @@ internal static class PkceFlow
         }
 
         var now = s.Clock.GetUtcNow();
-        await using var tx = await s.Database.BeginAsync(s.Context, project);
+        await using var tx = await s.BeginAsync();
         await using var find = tx.CreateCommand("""
             DELETE FROM auth.flow_state WHERE auth_code = $1
             RETURNING user_id, code_challenge_method::text, code_challenge, authentication_method, coalesce(auth_code_issued_at, created_at)

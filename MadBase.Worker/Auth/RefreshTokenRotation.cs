@@ -15,16 +15,16 @@ namespace MadBase.Worker.Auth;
 /// </remarks>
 internal sealed class RefreshTokenRotation(TimeProvider clock, AccessTokens tokens)
 {
-    /// <summary>Rotates within <paramref name="batch"/>, an explicit transaction it commits unless it throws.</summary>
+    /// <summary>Rotates within <paramref name="batch"/>, a <see cref="RlsMode.Pipelined"/> transaction it commits unless it throws.</summary>
     public async Task<IssuedSession> RotateAsync(
-        RlsBatch batch, Project project, HttpContext context, string token, CancellationToken cancellationToken)
+        RlsTransaction batch, Project project, HttpContext context, string token, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        batch.Batch.BatchCommands.Add(RefreshToken.FindForUpdate(token));
-        batch.Batch.BatchCommands.Add(Session.FindForUpdateByToken(token));
-        batch.Batch.BatchCommands.Add(User.FindBySessionOfToken(token));
-        batch.Batch.BatchCommands.Add(RefreshToken.FindActiveIfRevoked(token));
-        batch.Batch.BatchCommands.Add(Session.AmrByToken(token));
+        batch.Add(RefreshToken.FindForUpdate(token));
+        batch.Add(Session.FindForUpdateByToken(token));
+        batch.Add(User.FindBySessionOfToken(token));
+        batch.Add(RefreshToken.FindActiveIfRevoked(token));
+        batch.Add(Session.AmrByToken(token));
         RefreshToken? current;
         Session? session;
         User? user;
@@ -68,7 +68,6 @@ internal sealed class RefreshTokenRotation(TimeProvider clock, AccessTokens toke
             throw new AuthException(new AuthError(400, "user_banned", "Invalid Refresh Token: User Banned"));
         }
 
-        batch.Next();
         string? issued = null;
         if (current.Revoked)
         {
@@ -78,26 +77,26 @@ internal sealed class RefreshTokenRotation(TimeProvider clock, AccessTokens toke
             }
             else if (now > current.UpdatedAt.AddSeconds(project.Settings.Auth.RefreshTokenReuseIntervalSeconds))
             {
-                batch.Batch.BatchCommands.Add(current.RevokeFamily());
-                batch.Batch.BatchCommands.Add(AuditLog.Entry(context, user, AuditLog.TokenRevoked, now));
+                batch.Add(current.RevokeFamily());
+                batch.Add(AuditLog.Entry(context, user, AuditLog.TokenRevoked, now));
                 await batch.ExecuteAndCommitAsync(cancellationToken);
                 throw new AuthException(AuthErrors.RefreshTokenAlreadyUsed());
             }
         }
 
-        batch.Batch.BatchCommands.Add(AuditLog.Entry(context, user, AuditLog.TokenRefreshed, now));
+        batch.Add(AuditLog.Entry(context, user, AuditLog.TokenRefreshed, now));
         if (issued is null)
         {
             if (!current.Revoked)
             {
-                batch.Batch.BatchCommands.Add(current.Revoke(now));
+                batch.Add(current.Revoke(now));
             }
 
             issued = RefreshToken.NewToken();
-            batch.Batch.BatchCommands.Add(RefreshToken.Insert(issued, user.Id, session.Id, current.Token, now));
+            batch.Add(RefreshToken.Insert(issued, user.Id, session.Id, current.Token, now));
         }
 
-        batch.Batch.BatchCommands.Add(session.Touch(now));
+        batch.Add(session.Touch(now));
         await batch.ExecuteAndCommitAsync(cancellationToken);
         return tokens.Issue(project, user, session, issued, amr);
     }

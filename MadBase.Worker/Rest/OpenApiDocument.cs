@@ -20,10 +20,10 @@ internal static class OpenApiDocument
 
     private static readonly JsonSerializerOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static async Task WriteAsync(RestContext rest, TenantScope scope)
+    public static async Task WriteAsync(RestContext rest)
     {
         EnsureAcceptable(rest.Http.Request.Headers.Accept.ToString());
-        var catalog = await OpenApiCatalog.ReadAsync(rest, scope);
+        var catalog = await OpenApiCatalog.ReadAsync(rest);
         var document = Build(rest, catalog);
         var response = rest.Http.Response;
         response.StatusCode = StatusCodes.Status200OK;

@@ -1,10 +1,14 @@
 using MadBase.Worker.Rest.SchemaCache;
 using MadBase.Worker.Tenancy;
-using Npgsql;
 
 namespace MadBase.Worker.Rest;
 
-/// <summary>/rest/v1: PostgREST-compatible access to a project's exposed schemas, under row-level security.</summary>
+/// <summary>
+/// /rest/v1: PostgREST-compatible access to a project's exposed schemas, under row-level security. Each
+/// request is parsed (Parsing/), planned against the schema cache (Planning/), turned into one statement
+/// (Sql/) and run by <see cref="RestExecutor"/> in the <see cref="Tenant"/>'s transaction;
+/// <see cref="TenantFilter{TRenderer}"/> answers failures in PostgREST's shape.
+/// </summary>
 internal static partial class RestApi
 {
     private static readonly string[] TableMethods = ["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"];
@@ -14,16 +18,16 @@ internal static partial class RestApi
 
     public static IEndpointRouteBuilder MapRestApi(this IEndpointRouteBuilder routes)
     {
-        var rest = routes.MapGroup("/rest/v1").AddEndpointFilter<RestTenantFilter>();
+        var rest = routes.MapGroup("/rest/v1").AddEndpointFilter<TenantFilter<RestErrorRenderer>>();
         rest.MapMethods("/", RootMethods, GetOpenApi);
         rest.MapMethods("/rpc/{name}", RpcMethods, CallFunction);
         rest.MapMethods("/{name}", TableMethods, HandleTable);
-        rest.MapMethods("/", InfoMethods, (HttpContext context, TenantScope scope, SchemaCacheStore cache, ILogger<RestExecutor> logger) =>
-            RunAsync(context, scope, cache, logger, InfoEndpoint.SchemaAsync));
-        rest.MapMethods("/rpc/{name}", InfoMethods, (HttpContext context, string name, TenantScope scope, SchemaCacheStore cache, ILogger<RestExecutor> logger) =>
-            RunAsync(context, scope, cache, logger, r => InfoEndpoint.FunctionAsync(r, name)));
-        rest.MapMethods("/{name}", InfoMethods, (HttpContext context, string name, TenantScope scope, SchemaCacheStore cache, ILogger<RestExecutor> logger) =>
-            RunAsync(context, scope, cache, logger, r => InfoEndpoint.TableAsync(r, name)));
+        rest.MapMethods("/", InfoMethods, (Tenant tenant, SchemaCacheStore cache, ILogger<RestExecutor> logger) =>
+            RunAsync(tenant, cache, logger, InfoEndpoint.SchemaAsync));
+        rest.MapMethods("/rpc/{name}", InfoMethods, (Tenant tenant, string name, SchemaCacheStore cache, ILogger<RestExecutor> logger) =>
+            RunAsync(tenant, cache, logger, r => InfoEndpoint.FunctionAsync(r, name)));
+        rest.MapMethods("/{name}", InfoMethods, (Tenant tenant, string name, SchemaCacheStore cache, ILogger<RestExecutor> logger) =>
+            RunAsync(tenant, cache, logger, r => InfoEndpoint.TableAsync(r, name)));
         return routes;
     }
 
@@ -32,67 +36,55 @@ internal static partial class RestApi
         builder.Services.AddSingleton<MadBase.ServiceDefaults.Projects.ITenantMigrationSource, RestMigrations>();
         builder.Services.AddSingleton<SchemaCacheStore>();
         builder.Services.AddSingleton<RestExecutor>();
+        builder.Services.AddSingleton<RestErrorRenderer>();
         return builder;
     }
 
-    private static Task HandleTable(HttpContext context, string name, TenantScope scope, SchemaCacheStore cache, RestExecutor executor, ILogger<RestExecutor> logger) =>
-        RunAsync(context, scope, cache, logger, rest => rest.IsRead
+    private static Task HandleTable(Tenant tenant, string name, SchemaCacheStore cache, RestExecutor executor, ILogger<RestExecutor> logger) =>
+        RunAsync(tenant, cache, logger, rest => rest.IsRead
             ? TableEndpoint.ReadAsync(rest, executor, name)
             : TableEndpoint.WriteAsync(rest, executor, name));
 
-    private static Task CallFunction(HttpContext context, string name, TenantScope scope, SchemaCacheStore cache, RestExecutor executor, ILogger<RestExecutor> logger) =>
-        RunAsync(context, scope, cache, logger, rest => RpcEndpoint.CallAsync(rest, executor, name));
+    private static Task CallFunction(Tenant tenant, string name, SchemaCacheStore cache, RestExecutor executor, ILogger<RestExecutor> logger) =>
+        RunAsync(tenant, cache, logger, rest => RpcEndpoint.CallAsync(rest, executor, name));
 
-    private static Task GetOpenApi(HttpContext context, TenantScope scope, SchemaCacheStore cache, ILogger<RestExecutor> logger) =>
-        RunAsync(context, scope, cache, logger, rest => OpenApiDocument.WriteAsync(rest, scope));
+    private static Task GetOpenApi(Tenant tenant, SchemaCacheStore cache, ILogger<RestExecutor> logger) =>
+        RunAsync(tenant, cache, logger, OpenApiDocument.WriteAsync);
 
-    /// <summary>Every failure leaves as PostgREST's error shape; database errors are mapped by SQLSTATE.</summary>
-    private static async Task RunAsync(HttpContext context, TenantScope scope, SchemaCacheStore cache, ILogger logger, Func<RestContext, Task> handle)
+    /// <summary>
+    /// Resolves what every /rest/v1 request needs (<see cref="RestContext"/>) and runs the handler; a request
+    /// planned against a schema cache that is behind the database runs again, once, after the cache caught up.
+    /// Every failure is answered in PostgREST's shape by <see cref="RestErrorRenderer"/>.
+    /// </summary>
+    private static async Task RunAsync(Tenant tenant, SchemaCacheStore cache, ILogger logger, Func<RestContext, Task> handle)
     {
-        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        var request = tenant.Http.Request;
+        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
         {
             // Kept so that a request planned against a stale schema cache can run again (below).
-            context.Request.EnableBuffering(BodyKeptInMemory);
+            request.EnableBuffering(BodyKeptInMemory);
         }
 
-        RestContext? rest = null;
         for (var attempt = 1; ; attempt++)
         {
+            RestContext? rest = null;
             try
             {
-                rest = await RestContext.CreateAsync(context, scope, cache);
+                rest = await RestContext.CreateAsync(tenant, cache);
                 await handle(rest);
                 return;
             }
-            catch (RestException error) when (!context.Response.HasStarted)
+            catch (RestException error) when (attempt == 1 && error.IsSchemaMiss && rest is not null
+                                              && !tenant.Http.Response.HasStarted && Rewind(request))
             {
                 // DDL committed just before this request may not have reached the cache yet: catch up, once.
-                if (attempt == 1 && error.IsSchemaMiss && rest is not null && Rewind(context.Request)
-                    && await cache.CatchUpAsync(rest.Project, rest.Schema))
+                if (!await cache.CatchUpAsync(rest.Project, rest.Schema))
                 {
-                    LogRetriedAfterReload(logger, error.Code);
-                    continue;
+                    throw;
                 }
 
-                await error.WriteAsync(context);
+                LogRetriedAfterReload(logger, error.Code);
             }
-            catch (PostgresException error) when (!context.Response.HasStarted)
-            {
-                LogDatabaseError(logger, error.SqlState, error.MessageText);
-                await RestExecutor.Translate(error, rest).WriteAsync(context);
-            }
-            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-            {
-                // The client went away; nobody is left to answer.
-            }
-            catch (Exception error) when (error is NpgsqlException or ProjectDatabaseUnavailableException
-                                          && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
-            {
-                LogConnectionError(logger, error);
-                await new RestException(StatusCodes.Status503ServiceUnavailable, "PGRST000", "Could not connect with the database").WriteAsync(context);
-            }
-
-            return;
         }
     }
 
@@ -112,10 +104,4 @@ internal static partial class RestApi
 
     [LoggerMessage(EventId = 4012, Level = LogLevel.Information, Message = "Schema cache was behind the database ({Code}); reloaded and retried")]
     private static partial void LogRetriedAfterReload(ILogger logger, string code);
-
-    [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "Database error {SqlState}: {Message}")]
-    private static partial void LogDatabaseError(ILogger logger, string sqlState, string message);
-
-    [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "Database connection failed")]
-    private static partial void LogConnectionError(ILogger logger, Exception exception);
 }

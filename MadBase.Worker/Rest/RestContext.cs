@@ -8,7 +8,7 @@ namespace MadBase.Worker.Rest;
 /// <summary>What every /rest/v1 request resolves first: tenant, schema cache, profile, preferences, representation.</summary>
 internal sealed record RestContext(
     HttpContext Http,
-    TenantRequest Tenant,
+    Tenant Tenant,
     Project Project,
     SchemaModel Schema,
     string SchemaName,
@@ -20,10 +20,10 @@ internal sealed record RestContext(
     /// <summary><c>Prefer: tx=rollback</c>, honoured only where the project allows it (db-tx-end=commit-allow-override).</summary>
     public bool Rollback => Preferences.Rollback == true && Project.Settings.Rest.AllowTxRollback;
 
-    public static async Task<RestContext> CreateAsync(HttpContext http, TenantScope scope, SchemaCacheStore cache)
+    public static async Task<RestContext> CreateAsync(Tenant tenant, SchemaCacheStore cache)
     {
-        var tenant = await scope.ResolveAsync(http);
-        var project = tenant.Project!;
+        var http = tenant.Http;
+        var project = tenant.Project;
         var schema = await cache.GetAsync(project);
         var request = http.Request;
         var isRead = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);

@@ -159,27 +159,8 @@ internal sealed class RestException(int status, string code, string message, str
     }
 }
 
-/// <summary>Answers the tenant resolution's failures as PostgREST does (PGRST301/302 are 401).</summary>
-internal sealed class RestTenantFilter(Tenancy.TenantScope scope) : IEndpointFilter
+/// <summary>Lets a <see cref="RestException"/> be answered as an IResult.</summary>
+internal sealed class RestErrorResult(RestException error) : IResult
 {
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var tenant = await scope.ResolveAsync(context.HttpContext);
-        var error = tenant.Failure switch
-        {
-            Tenancy.TenantFailure.None => null,
-            Tenancy.TenantFailure.NoProject or Tenancy.TenantFailure.UnknownProject =>
-                new RestException(StatusCodes.Status404NotFound, "PGRST000", tenant.FailureMessage ?? "project not found"),
-            Tenancy.TenantFailure.MissingJwt => new RestException(StatusCodes.Status401Unauthorized, "PGRST302", "Anonymous access is disabled"),
-            Tenancy.TenantFailure.RoleNotAllowed => new RestException(StatusCodes.Status401Unauthorized, "PGRST301", tenant.FailureMessage ?? "JWT role is not allowed"),
-            _ => new RestException(StatusCodes.Status401Unauthorized, "PGRST301", tenant.FailureMessage ?? "JWT could not be decoded"),
-        };
-        if (error is null)
-        {
-            return await next(context);
-        }
-
-        await error.WriteAsync(context.HttpContext);
-        return Results.Empty;
-    }
+    public Task ExecuteAsync(HttpContext httpContext) => error.WriteAsync(httpContext);
 }

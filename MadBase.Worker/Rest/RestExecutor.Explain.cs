@@ -15,7 +15,7 @@ internal sealed partial class RestExecutor
     public async Task<string> ExplainAsync(RestContext rest, Statement statement, PlanRequest plan, bool rollback)
     {
         var context = rest.Http;
-        await using var tx = await scope.BeginAsync(context, rest.Tenant);
+        await using var tx = await rest.Tenant.BeginAsync();
         if (PreRequestCall(rest) is { } preRequest)
         {
             await using var pre = tx.CreateCommand(preRequest);

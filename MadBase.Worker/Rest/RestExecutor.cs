@@ -16,7 +16,7 @@ internal sealed record QueryResult(long? Total, long Page, string? Body, long? I
 /// after the project's pre-request function; checks that must undo the work (single object, max-affected)
 /// run before the commit.
 /// </summary>
-internal sealed partial class RestExecutor(TenantScope scope)
+internal sealed partial class RestExecutor
 {
     public async Task<QueryResult> RunAsync(
         RestContext rest, Statement statement, Statement? plannedCount, Func<QueryResult, RestException?>? check, bool rollback)
@@ -28,7 +28,7 @@ internal sealed partial class RestExecutor(TenantScope scope)
         // round trip. A write whose result decides whether it is kept needs the explicit transaction.
         var readOnly = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method);
         var explicitTransaction = rollback || check is not null && !readOnly;
-        await using var batch = await scope.OpenBatchAsync(context, rest.Tenant, explicitTransaction);
+        await using var batch = await rest.Tenant.BeginAsync(explicitTransaction ? RlsMode.Pipelined : RlsMode.SingleTrip);
         var preRequest = PreRequestCall(rest);
         if (preRequest is not null)
         {
@@ -101,6 +101,4 @@ internal sealed partial class RestExecutor(TenantScope scope)
         return "SELECT " + name + "()";
     }
 
-    public static RestException Translate(PostgresException error, RestContext? rest) =>
-        RestException.FromPostgres(error, rest is null || rest.Tenant.Caller.Role == ApiRoles.Anon);
 }

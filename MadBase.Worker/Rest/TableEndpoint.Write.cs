@@ -15,19 +15,45 @@ internal static partial class TableEndpoint
         var request = rest.Http.Request;
         var table = rest.Table(name);
         var method = request.Method;
-        var isPost = HttpMethods.IsPost(method);
-        var isPut = HttpMethods.IsPut(method);
-        var isPatch = HttpMethods.IsPatch(method);
         var ast = QueryParser.Parse(rest.Query());
         var root = new ReadPlanner(rest.Schema, rest.Project.Settings.Rest.AggregatesEnabled).Plan(table, ast);
-        CheckRange(root, isPut, isPatch || HttpMethods.IsDelete(method));
+        CheckRange(root, HttpMethods.IsPut(method), HttpMethods.IsPatch(method) || HttpMethods.IsDelete(method));
         var payload = HttpMethods.IsDelete(method) ? null : await Payload.ReadAsync(request, ast.Columns is not null);
-        var prefs = rest.Preferences;
 
         var st = new Statement();
-        string cte;
-        var upsert = false;
-        if (isPost)
+        var (cte, upsert) = Modification(st, rest, table, root, ast, payload);
+
+        // The filters and range ran inside the statement; the returned rows are shaped without them (in the requested order).
+        root.Conditions.Clear();
+        root.Limit = null;
+        root.Offset = null;
+        var returned = Returned(st, rest, table, root);
+        st.Append("WITH " + WriteQuery.Source + " AS (" + cte + ") "
+            + Envelope.Wrap(returned.Rows, null, returned.Representation, returned.WithBody || returned.Location, upsert ? WriteQuery.InsertedCount : null));
+
+        if (rest.Representation.Plan is { } plan)
+        {
+            await RestResponse.WritePlanAsync(rest, await executor.ExplainAsync(rest, st, plan, rest.Rollback));
+            return;
+        }
+
+        var singleObject = rest.Representation.Media == MediaType.SingleObject;
+        var isPut = HttpMethods.IsPut(method);
+        var result = await executor.RunAsync(rest, st, null, r => WriteCheck(rest, r, singleObject, isPut), rest.Rollback);
+        if (returned.Location && result.Page == 1 && result.Body is { } keys)
+        {
+            rest.Http.Response.Headers.Location = Location(table, keys);
+        }
+
+        var (status, contentRange) = StatusAndRange(rest, result, returned.WithBody, upsert);
+        await RestResponse.WriteAsync(rest, status, returned.WithBody ? result.Body : null, contentRange);
+    }
+
+    /// <summary>The data-modifying statement the method asks for, as a CTE; and whether it is an upsert, whose inserted rows are counted.</summary>
+    private static (string Cte, bool Upsert) Modification(Statement st, RestContext rest, DbTable table, ReadNode root, QueryAst ast, Payload? payload)
+    {
+        var method = rest.Http.Request.Method;
+        if (HttpMethods.IsPost(method))
         {
             var columns = WriteColumns(table, payload!, ast.Columns);
             foreach (var column in ast.OnConflict ?? [])
@@ -38,10 +64,12 @@ internal static partial class TableEndpoint
                 }
             }
 
-            upsert = prefs.Resolution == Resolution.MergeDuplicates;
-            cte = WriteQuery.Insert(st, table, columns, payload!.Json, prefs.MissingDefault == true, prefs.Resolution, ast.OnConflict);
+            var prefs = rest.Preferences;
+            var cte = WriteQuery.Insert(st, table, columns, payload!.Json, prefs.MissingDefault == true, prefs.Resolution, ast.OnConflict);
+            return (cte, prefs.Resolution == Resolution.MergeDuplicates);
         }
-        else if (isPut)
+
+        if (HttpMethods.IsPut(method))
         {
             CheckPut(table, root);
 
@@ -52,10 +80,10 @@ internal static partial class TableEndpoint
                 throw PayloadDoesNotMatchKey();
             }
 
-            upsert = true;
-            cte = WriteQuery.Insert(st, table, columns, payload!.Json, false, Resolution.MergeDuplicates, table.PrimaryKey, root.Conditions);
+            return (WriteQuery.Insert(st, table, columns, payload!.Json, false, Resolution.MergeDuplicates, table.PrimaryKey, root.Conditions), true);
         }
-        else if (isPatch)
+
+        if (HttpMethods.IsPatch(method))
         {
             // PostgREST updates from the body's one row; an empty array (or a scalar) sets nothing.
             if (payload!.Rows > 1)
@@ -64,71 +92,52 @@ internal static partial class TableEndpoint
             }
 
             var columns = payload.Rows == 0 ? [] : WriteColumns(table, payload, ast.Columns);
-            cte = WriteQuery.Update(st, root, columns, payload.Json);
-        }
-        else
-        {
-            cte = WriteQuery.Delete(st, root);
+            return (WriteQuery.Update(st, root, columns, payload.Json), false);
         }
 
-        // The filters and range ran inside the statement; the returned rows are shaped without them (in the requested order).
-        root.Conditions.Clear();
-        root.Limit = null;
-        root.Offset = null;
+        return (WriteQuery.Delete(st, root), false);
+    }
 
-        var returnPreference = prefs.Return ?? ReturnPreference.Minimal;
-        var withBody = returnPreference == ReturnPreference.Representation;
-        var location = isPost && returnPreference == ReturnPreference.HeadersOnly && table.PrimaryKey.Count > 0;
-        string rows;
-        var representation = rest.Representation;
-        if (withBody)
+    /// <summary>What a write answers with, by <c>Prefer: return=</c>: the rows shaped as a GET's, the new row's key for Location, or nothing.</summary>
+    private sealed record ReturnedRows(string Rows, Representation Representation, bool WithBody, bool Location);
+
+    private static ReturnedRows Returned(Statement st, RestContext rest, DbTable table, ReadNode root)
+    {
+        var returnPreference = rest.Preferences.Return ?? ReturnPreference.Minimal;
+        if (returnPreference == ReturnPreference.Representation)
         {
-            rows = ReadQuery.Node(st, root, null, WriteQuery.Source);
+            return new ReturnedRows(ReadQuery.Node(st, root, null, WriteQuery.Source), rest.Representation, WithBody: true, Location: false);
         }
-        else if (location)
+
+        if (HttpMethods.IsPost(rest.Http.Request.Method) && returnPreference == ReturnPreference.HeadersOnly && table.PrimaryKey.Count > 0)
         {
             // Only the key of the inserted row comes back, to build the Location header.
-            rows = "SELECT " + string.Join(", ", table.PrimaryKey.Select(Ident.Quote)) + " FROM " + WriteQuery.Source;
-            representation = new Representation(MediaType.Json, false);
+            var keys = "SELECT " + string.Join(", ", table.PrimaryKey.Select(Ident.Quote)) + " FROM " + WriteQuery.Source;
+            return new ReturnedRows(keys, new Representation(MediaType.Json, false), WithBody: false, Location: true);
         }
-        else
+
+        return new ReturnedRows("SELECT 1 FROM " + WriteQuery.Source, rest.Representation, WithBody: false, Location: false);
+    }
+
+    /// <summary>PostgREST's status and Content-Range for each method.</summary>
+    private static (int Status, string? ContentRange) StatusAndRange(RestContext rest, QueryResult result, bool withBody, bool upsert)
+    {
+        var method = rest.Http.Request.Method;
+        var total = rest.Preferences.Count != CountPreference.None ? result.Page : (long?)null;
+        var unknownTotal = "*/" + (total?.ToString(CultureInfo.InvariantCulture) ?? "*");
+        if (HttpMethods.IsPut(method))
         {
-            rows = "SELECT 1 FROM " + WriteQuery.Source;
+            return (!withBody ? StatusCodes.Status204NoContent : upsert && result.Inserted is <= 0 ? StatusCodes.Status200OK : StatusCodes.Status201Created, null);
         }
 
-        st.Append("WITH " + WriteQuery.Source + " AS (" + cte + ") "
-            + Envelope.Wrap(rows, null, representation, withBody || location, upsert ? WriteQuery.InsertedCount : null));
-
-        if (rest.Representation.Plan is { } plan)
-        {
-            await RestResponse.WritePlanAsync(rest, await executor.ExplainAsync(rest, st, plan, rest.Rollback));
-            return;
-        }
-
-        var singleObject = rest.Representation.Media == MediaType.SingleObject;
-        var result = await executor.RunAsync(rest, st, null, r => WriteCheck(rest, r, singleObject, isPut), rest.Rollback);
-        var total = prefs.Count != CountPreference.None ? result.Page : (long?)null;
-        int status;
-        string? contentRange;
-        if (isPost || isPut)
+        if (HttpMethods.IsPost(method))
         {
             // As PostgREST: 201 when a row was inserted, 200 when an upsert only updated.
-            status = isPut && !withBody ? StatusCodes.Status204NoContent
-                : upsert && result.Inserted is <= 0 ? StatusCodes.Status200OK
-                : StatusCodes.Status201Created;
-            contentRange = isPut ? null : "*/" + (total?.ToString(CultureInfo.InvariantCulture) ?? "*");
-            if (location && result.Page == 1 && result.Body is { } keys)
-            {
-                rest.Http.Response.Headers.Location = Location(table, keys);
-            }
-        }
-        else
-        {
-            status = withBody ? StatusCodes.Status200OK : StatusCodes.Status204NoContent;
-            contentRange = isPatch ? RestResponse.ContentRange(0, result.Page, total) : "*/" + (total?.ToString(CultureInfo.InvariantCulture) ?? "*");
+            return (upsert && result.Inserted is <= 0 ? StatusCodes.Status200OK : StatusCodes.Status201Created, unknownTotal);
         }
 
-        await RestResponse.WriteAsync(rest, status, withBody ? result.Body : null, contentRange);
+        var status = withBody ? StatusCodes.Status200OK : StatusCodes.Status204NoContent;
+        return (status, HttpMethods.IsPatch(method) ? RestResponse.ContentRange(0, result.Page, total) : unknownTotal);
     }
 
     /// <summary>

@@ -1,17 +1,22 @@
 using MadBase.Worker.Storage.Buckets;
 using MadBase.Worker.Storage.Objects;
 using MadBase.Worker.Storage.Signing;
+using MadBase.Worker.Tenancy;
 
 namespace MadBase.Worker.Storage;
 
-/// <summary>/storage/v1: storage-api compatible (supabase/storage src/http/routes), as storage-js calls it.</summary>
+/// <summary>
+/// /storage/v1: storage-api compatible (supabase/storage src/http/routes), as storage-js calls it. Handlers
+/// get the request's <see cref="Tenant"/>, open transactions with <see cref="StorageServices.BeginAsync"/> and
+/// throw <see cref="StorageError"/>; <see cref="TenantFilter{TRenderer}"/> answers in storage-api's shape.
+/// </summary>
 internal static class StorageApi
 {
     private static readonly string[] Head = ["HEAD"];
 
     public static IEndpointRouteBuilder MapStorageApi(this IEndpointRouteBuilder routes)
     {
-        var storage = routes.MapGroup("/storage/v1").AddEndpointFilter<StorageTenantFilter>();
+        var storage = routes.MapGroup("/storage/v1").AddEndpointFilter<TenantFilter<StorageErrorRenderer>>();
 
         storage.MapGet("/bucket", BucketHandlers.List);
         storage.MapGet("/bucket/{id}", BucketHandlers.Get);

@@ -16,7 +16,7 @@ internal static class StorageModule
         builder.Services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
 
         builder.Services.AddSingleton<ITenantMigrationSource, StorageMigrations>();
-        builder.Services.AddSingleton<StorageSession>();
+        builder.Services.AddSingleton<StorageErrorRenderer>();
         builder.Services.AddSingleton<StorageProjects>();
         builder.Services.AddHostedService<OrphanSweeper>();
         builder.Services.AddSingleton<StorageServices>();

@@ -4,6 +4,12 @@ namespace MadBase.Worker.Tenancy;
 internal sealed record Caller(string Role, string ClaimsJson, string? Subject)
 {
     public static readonly Caller Anonymous = new(ApiRoles.Anon, """{"role":"anon"}""", null);
+
+    /// <summary>
+    /// The platform acting for itself, past every policy: Auth's own tables (GoTrue's supabase_auth_admin),
+    /// the lookups storage-api does as superuser, the orphan sweep.
+    /// </summary>
+    public static readonly Caller ServiceRole = new(ApiRoles.ServiceRole, """{"role":"service_role"}""", null);
 }
 
 /// <summary>The roles a request may run as. Anything else in a JWT is refused, never passed to Postgres.</summary>

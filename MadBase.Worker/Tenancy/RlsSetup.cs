@@ -4,13 +4,14 @@ namespace MadBase.Worker.Tenancy;
 
 /// <summary>
 /// The statement that makes a transaction the caller's: role, claims and request GUCs, all transaction-local,
-/// exactly as PostgREST and storage-api set them.
+/// exactly as PostgREST and storage-api set them, plus any module setting of the request
+/// (<see cref="RlsRequest.Settings"/>) in the same statement.
 /// </summary>
 internal static class RlsSetup
 {
     // set_config('role', …, true) is SET LOCAL ROLE in parameter form; the role itself comes from the
     // allow-list only (EnsureAllowed), the rest are plain values.
-    public const string Sql = """
+    private const string Sql = """
         SELECT set_config('role', $1, true),
                set_config('request.jwt.claims', $2, true),
                set_config('request.jwt.claim.sub', $3, true),
@@ -22,6 +23,8 @@ internal static class RlsSetup
                set_config('transaction_read_only', $8, true)
         """;
 
+    private const int Fixed = 8;
+
     public static void EnsureAllowed(Caller caller)
     {
         if (!ApiRoles.IsAllowed(caller.Role))
@@ -30,8 +33,17 @@ internal static class RlsSetup
         }
     }
 
-    public static void AddParameters(NpgsqlParameterCollection parameters, Caller caller, RlsRequest request)
+    public static NpgsqlBatchCommand Command(Caller caller, RlsRequest request)
     {
+        var sql = Sql;
+        for (var i = 0; i < request.Settings.Count; i++)
+        {
+            // Names are parameters too: they come from module code, but nothing of a request reaches SQL text.
+            sql += $",\n       set_config(${Fixed + (2 * i) + 1}, ${Fixed + (2 * i) + 2}, true)";
+        }
+
+        var command = new NpgsqlBatchCommand(sql);
+        var parameters = command.Parameters;
         parameters.AddWithValue(caller.Role);
         parameters.AddWithValue(caller.ClaimsJson);
         parameters.AddWithValue(caller.Subject ?? string.Empty);
@@ -40,5 +52,12 @@ internal static class RlsSetup
         parameters.AddWithValue(request.HeadersJson);
         parameters.AddWithValue(request.CookiesJson);
         parameters.AddWithValue(request.ReadOnly ? "on" : "off");
+        foreach (var (name, value) in request.Settings)
+        {
+            parameters.AddWithValue(name);
+            parameters.AddWithValue(value);
+        }
+
+        return command;
     }
 }

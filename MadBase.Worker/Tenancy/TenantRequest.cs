@@ -13,7 +13,10 @@ internal enum TenantFailure
     RoleNotAllowed,
 }
 
-/// <summary>The project a request belongs to and the caller inside it, resolved once per request.</summary>
+/// <summary>
+/// The resolver's verdict on a request: its project and caller, or why it has none. Handlers never see it: they
+/// get a <see cref="Tenant"/>, and <see cref="TenantFilter{TRenderer}"/> answers a failure.
+/// </summary>
 internal sealed record TenantRequest(Project? Project, Caller Caller, TenantFailure Failure, string? FailureMessage)
 {
     public bool Succeeded => Failure == TenantFailure.None;

@@ -96,10 +96,10 @@ internal sealed record OpenApiCatalog(string? SchemaDescription, IReadOnlyList<O
         ORDER BY p.proname, p.pronargs, p.oid
         """;
 
-    public static async Task<OpenApiCatalog> ReadAsync(RestContext rest, TenantScope scope)
+    public static async Task<OpenApiCatalog> ReadAsync(RestContext rest)
     {
         var cancellationToken = rest.Http.RequestAborted;
-        await using var batch = await scope.OpenBatchAsync(rest.Http, rest.Tenant, explicitTransaction: false);
+        await using var batch = await rest.Tenant.BeginAsync(RlsMode.SingleTrip);
         var preRequest = RestExecutor.PreRequestCall(rest);
         if (preRequest is not null)
         {

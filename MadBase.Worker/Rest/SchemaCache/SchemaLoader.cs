@@ -11,8 +11,17 @@ internal static class SchemaLoader
 {
     public static async Task<SchemaModel> LoadAsync(NpgsqlConnection connection, IReadOnlyList<string> schemas, CancellationToken cancellationToken)
     {
+        await using var batch = CatalogBatch(connection, schemas);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var catalog = await ReadCatalogAsync(reader, cancellationToken);
+        return ToModel(schemas, catalog);
+    }
+
+    /// <summary>The catalog queries, in the order <see cref="ReadCatalogAsync"/> reads their results.</summary>
+    private static NpgsqlBatch CatalogBatch(NpgsqlConnection connection, IReadOnlyList<string> schemas)
+    {
         var schemaArray = schemas.ToArray();
-        await using var batch = new NpgsqlBatch(connection);
+        var batch = new NpgsqlBatch(connection);
         foreach (var (sql, takesSchemas) in new[]
                  {
                      (SchemaQueries.Relations, true), (SchemaQueries.Columns, true), (SchemaQueries.UniqueKeys, true),
@@ -29,89 +38,81 @@ internal static class SchemaLoader
             batch.BatchCommands.Add(command);
         }
 
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        var relations = new List<(string Schema, string Name, char Kind, bool Insertable, uint Oid)>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            relations.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)[0], reader.GetBoolean(3), reader.GetFieldValue<uint>(4)));
-        }
+        return batch;
+    }
 
-        var columns = new Dictionary<(string, string), List<DbColumn>>();
-        await reader.NextResultAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var key = (reader.GetString(0), reader.GetString(1));
-            if (!columns.TryGetValue(key, out var list))
+    /// <summary>The catalog's rows as read, one list per query, before any of them is joined to another.</summary>
+    private sealed record Catalog(
+        List<Relation> Relations,
+        List<((string, string) Table, DbColumn Column)> Columns,
+        List<((string, string) Table, bool Primary, string[] Columns)> Keys,
+        List<CatalogForeignKey> ForeignKeys,
+        List<CatalogPrimaryKey> PrimaryKeys,
+        List<(uint Oid, IReadOnlyList<ViewColumnOrigin> Origins)> Views,
+        List<DbFunction> Functions,
+        string? GeoJson,
+        List<ComputedFunction> Computed);
+
+    private sealed record Relation(string Schema, string Name, char Kind, bool Insertable, uint Oid);
+
+    /// <summary>A function of a relation's row: a computed field, or (with a target) a computed relationship.</summary>
+    private sealed record ComputedFunction(string Schema, string Function, string TableSchema, string Table, string? TargetSchema, string? Target, bool ToOne);
+
+    private static async Task<Catalog> ReadCatalogAsync(NpgsqlDataReader reader, CancellationToken cancellationToken) => new(
+        await ReadRowsAsync(reader, r => new Relation(r.GetString(0), r.GetString(1), r.GetString(2)[0], r.GetBoolean(3), r.GetFieldValue<uint>(4)), cancellationToken),
+        await ReadRowsAsync(
+            reader,
+            r => ((r.GetString(0), r.GetString(1)), new DbColumn(r.GetString(2), r.GetString(3), r.GetBoolean(4), r.IsDBNull(5) ? null : r.GetString(5), r.GetInt32(6))
             {
-                columns[key] = list = [];
-            }
+                BaseType = r.GetString(7),
+            }),
+            cancellationToken),
+        await ReadRowsAsync(reader, r => ((r.GetString(0), r.GetString(1)), r.GetBoolean(2), r.GetFieldValue<string[]>(3)), cancellationToken),
+        await ReadRowsAsync(
+            reader,
+            r => new CatalogForeignKey(
+                r.GetString(0), r.GetFieldValue<uint>(1), r.GetFieldValue<int[]>(2), r.GetFieldValue<uint>(3), r.GetFieldValue<int[]>(4), r.GetBoolean(5)),
+            cancellationToken),
+        await ReadRowsAsync(reader, r => new CatalogPrimaryKey(r.GetFieldValue<uint>(0), r.GetFieldValue<int[]>(1)), cancellationToken),
+        await ReadRowsAsync(reader, r => (r.GetFieldValue<uint>(0), ViewTargetList.Read(r.GetString(1))), cancellationToken),
+        await ReadRowsAsync(reader, ReadFunction, cancellationToken),
+        (await ReadRowsAsync(reader, r => Sql.Ident.Quote(r.GetString(0)) + "." + Sql.Ident.Quote(r.GetString(1)), cancellationToken)).FirstOrDefault(),
+        await ReadRowsAsync(
+            reader,
+            r => new ComputedFunction(
+                r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.GetBoolean(6)),
+            cancellationToken));
 
-            list.Add(new DbColumn(reader.GetString(2), reader.GetString(3), reader.GetBoolean(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6))
-            {
-                BaseType = reader.GetString(7),
-            });
-        }
-
-        var keys = new Dictionary<(string, string), (List<string> Pk, List<IReadOnlyList<string>> Unique)>();
-        await reader.NextResultAsync(cancellationToken);
+    /// <summary>The rows of the current result, then on to the next result.</summary>
+    private static async Task<List<T>> ReadRowsAsync<T>(NpgsqlDataReader reader, Func<NpgsqlDataReader, T> row, CancellationToken cancellationToken)
+    {
+        var rows = new List<T>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            var key = (reader.GetString(0), reader.GetString(1));
-            if (!keys.TryGetValue(key, out var entry))
-            {
-                keys[key] = entry = ([], []);
-            }
-
-            var cols = reader.GetFieldValue<string[]>(3);
-            if (reader.GetBoolean(2))
-            {
-                entry.Pk.AddRange(cols);
-            }
-
-            entry.Unique.Add(cols);
+            rows.Add(row(reader));
         }
 
-        var catalogForeignKeys = new List<CatalogForeignKey>();
         await reader.NextResultAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            catalogForeignKeys.Add(new CatalogForeignKey(
-                reader.GetString(0), reader.GetFieldValue<uint>(1), reader.GetFieldValue<int[]>(2),
-                reader.GetFieldValue<uint>(3), reader.GetFieldValue<int[]>(4), reader.GetBoolean(5)));
-        }
+        return rows;
+    }
 
-        var primaryKeys = new List<CatalogPrimaryKey>();
-        await reader.NextResultAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            primaryKeys.Add(new CatalogPrimaryKey(reader.GetFieldValue<uint>(0), reader.GetFieldValue<int[]>(1)));
-        }
-
+    /// <summary>
+    /// Joins the catalog's rows into the model: each exposed relation with its columns and keys, keys carried
+    /// through views (<see cref="ViewKeys"/>), computed fields and relationships.
+    /// </summary>
+    private static SchemaModel ToModel(IReadOnlyList<string> schemas, Catalog catalog)
+    {
+        var columns = catalog.Columns.GroupBy(c => c.Table).ToDictionary(g => g.Key, g => g.Select(c => c.Column).ToList());
+        var keys = catalog.Keys.GroupBy(k => k.Table).ToDictionary(
+            g => g.Key,
+            g => (Pk: g.Where(k => k.Primary).SelectMany(k => k.Columns).ToList(), Unique: g.Select(k => (IReadOnlyList<string>)k.Columns).ToList()));
         var views = new Dictionary<uint, IReadOnlyList<ViewColumnOrigin>>();
-        await reader.NextResultAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        foreach (var (oid, origins) in catalog.Views)
         {
-            views[reader.GetFieldValue<uint>(0)] = ViewTargetList.Read(reader.GetString(1));
+            views[oid] = origins;
         }
 
-        var functions = await ReadFunctionsAsync(reader, cancellationToken);
-
-        string? geoJson = null;
-        await reader.NextResultAsync(cancellationToken);
-        if (await reader.ReadAsync(cancellationToken))
-        {
-            geoJson = Sql.Ident.Quote(reader.GetString(0)) + "." + Sql.Ident.Quote(reader.GetString(1));
-        }
-
-        var computed = new List<(string Schema, string Function, string TableSchema, string Table, string? TargetSchema, string? Target, bool ToOne)>();
-        await reader.NextResultAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            computed.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetBoolean(6)));
-        }
-
-        var exposed = relations.ToDictionary(r => r.Oid, r =>
+        var exposed = catalog.Relations.ToDictionary(r => r.Oid, r =>
         {
             var k = keys.GetValueOrDefault((r.Schema, r.Name));
             return new DbTable(
@@ -120,18 +121,18 @@ internal static class SchemaLoader
                 k.Pk ?? [],
                 k.Unique ?? []);
         });
-        var (foreignKeys, viewPrimaryKeys) = ViewKeys.Derive(exposed, views, catalogForeignKeys, primaryKeys);
-        var tables = relations
+        var (foreignKeys, viewPrimaryKeys) = ViewKeys.Derive(exposed, views, catalog.ForeignKeys, catalog.PrimaryKeys);
+        var tables = catalog.Relations
             .Select(r => viewPrimaryKeys.TryGetValue(r.Oid, out var pk)
                 ? exposed[r.Oid] with { PrimaryKey = pk, UniqueKeys = [pk] }
                 : exposed[r.Oid])
-            .Select(t => WithComputedFields(t, computed))
+            .Select(t => WithComputedFields(t, catalog.Computed))
             .ToList();
-        var computedRelationships = computed
+        var computedRelationships = catalog.Computed
             .Where(c => c.Target is not null)
             .Select(c => new DbComputedRelationship(c.Schema, c.Function, c.TableSchema, c.Table, c.TargetSchema!, c.Target!, c.ToOne))
             .ToList();
-        return new SchemaModel(schemas, tables, foreignKeys, functions, geoJson, computedRelationships);
+        return new SchemaModel(schemas, tables, foreignKeys, catalog.Functions, catalog.GeoJson, computedRelationships);
     }
 
     /// <summary>
@@ -139,7 +140,7 @@ internal static class SchemaLoader
     /// search path would, a function of the relation's own schema wins over one of <c>public</c>.
     /// </summary>
     private static DbTable WithComputedFields(
-        DbTable table, List<(string Schema, string Function, string TableSchema, string Table, string? TargetSchema, string? Target, bool ToOne)> computed)
+        DbTable table, List<ComputedFunction> computed)
     {
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var c in computed
@@ -152,28 +153,21 @@ internal static class SchemaLoader
         return fields.Count == 0 ? table : table with { ComputedFields = fields };
     }
 
-    private static async Task<List<DbFunction>> ReadFunctionsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    private static DbFunction ReadFunction(NpgsqlDataReader reader)
     {
-        var functions = new List<DbFunction>();
-        await reader.NextResultAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var names = reader.GetFieldValue<string[]>(2);
-            var types = reader.GetFieldValue<string[]>(3);
-            var defaults = reader.GetInt32(4);
-            // proargmodes is null when every argument is IN: then none is VARIADIC.
-            var variadic = reader.IsDBNull(14) ? [] : reader.GetFieldValue<bool?[]>(14);
-            var args = names.Select((name, i) => new DbFunctionArg(
-                name, types[i], i >= names.Length - defaults, i < variadic.Length && variadic[i] == true)).ToList();
-            var resultNames = reader.GetFieldValue<string[]>(12);
-            var resultTypes = reader.GetFieldValue<string[]>(13);
-            functions.Add(new DbFunction(
-                reader.GetString(0), reader.GetString(1), args, reader.GetString(5), reader.GetBoolean(6),
-                reader.GetBoolean(8), reader.GetBoolean(9), reader.GetString(7)[0],
-                reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetString(11),
-                [.. resultNames.Select((name, i) => new DbColumn(name, resultTypes[i], true, null, i + 1))]));
-        }
-
-        return functions;
+        var names = reader.GetFieldValue<string[]>(2);
+        var types = reader.GetFieldValue<string[]>(3);
+        var defaults = reader.GetInt32(4);
+        // proargmodes is null when every argument is IN: then none is VARIADIC.
+        var variadic = reader.IsDBNull(14) ? [] : reader.GetFieldValue<bool?[]>(14);
+        var args = names.Select((name, i) => new DbFunctionArg(
+            name, types[i], i >= names.Length - defaults, i < variadic.Length && variadic[i] == true)).ToList();
+        var resultNames = reader.GetFieldValue<string[]>(12);
+        var resultTypes = reader.GetFieldValue<string[]>(13);
+        return new DbFunction(
+            reader.GetString(0), reader.GetString(1), args, reader.GetString(5), reader.GetBoolean(6),
+            reader.GetBoolean(8), reader.GetBoolean(9), reader.GetString(7)[0],
+            reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetString(11),
+            [.. resultNames.Select((name, i) => new DbColumn(name, resultTypes[i], true, null, i + 1))]);
     }
 }

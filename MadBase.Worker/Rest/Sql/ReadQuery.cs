@@ -16,82 +16,12 @@ internal static class ReadQuery
     /// <summary><c>SELECT … FROM source AS alias … WHERE … ORDER BY … LIMIT …</c> for one node.</summary>
     public static string Node(Statement st, ReadNode node, ReadNode? parent, string? source = null, bool countOnly = false)
     {
-        var select = new List<string>();
+        // Parameters are numbered as they are added: the select list's first, then the filters', then the order's.
         var joins = new StringBuilder();
         var groupBy = new List<string>();
-        if (!countOnly)
-        {
-            var groups = node.Groups;
-            foreach (var output in node.Outputs)
-            {
-                switch (output)
-                {
-                    case ColumnOutput { Field.Name: "*", Aggregate: null, FullRow: false } when groups:
-                        // Grouped rows name every column, as PostgREST expands '*' next to aggregates.
-                        foreach (var column in node.Table.Columns)
-                        {
-                            var expression = Ident.Quote(node.Alias) + "." + Ident.Quote(column.Name);
-                            select.Add(expression);
-                            groupBy.Add(expression);
-                        }
-
-                        break;
-                    case ColumnOutput column:
-                        var sql = ColumnSql(st, node, column);
-                        select.Add(sql.Expression);
-                        if (column.Aggregate is null)
-                        {
-                            groupBy.Add(sql.GroupKey);
-                        }
-
-                        break;
-                    case EmbedOutput embed:
-                        select.AddRange(EmbedSql(st, node, embed.Child, joins, groupBy, groups));
-                        break;
-                }
-            }
-
-            if (node.ToManySpread)
-            {
-                // The parent aggregates a to-many spread's columns in this order: it needs the order's values.
-                select.AddRange(node.Order.Select((term, i) => OrderExpression(st, node, term) + " AS " + Ident.Quote(SpreadOrderColumn(i))));
-            }
-        }
-        else
-        {
-            // Inner embeds, and embeds a null filter tests, still decide which parent rows exist.
-            foreach (var embed in node.Outputs.OfType<EmbedOutput>().Where(e => e.Child.Inner || e.Child.NullFiltered))
-            {
-                EmbedSql(st, node, embed.Child, joins, groupBy, false);
-            }
-
-            select.Add("1");
-        }
-
-        var from = new StringBuilder();
-        if (node.Relationship?.Computed is { } computed && parent is not null)
-        {
-            // A computed relationship: the function returns the rows related to the parent's row.
-            source = $"{computed.QualifiedName}({Ident.Quote(parent.Alias)}::{parent.Table.QualifiedName})";
-        }
-
-        from.Append(source ?? node.Table.QualifiedName).Append(" AS ").Append(Ident.Quote(node.Alias));
+        var select = countOnly ? CountOnlySelectList(st, node, joins) : SelectList(st, node, joins, groupBy);
         var where = new List<string>();
-        if (node.Relationship is { } rel && parent is not null)
-        {
-            if (rel.Junction is { } junction)
-            {
-                var junctionAlias = Ident.Quote(node.Alias + "_j");
-                from.Append(" JOIN ").Append(junction.QualifiedName).Append(" AS ").Append(junctionAlias).Append(" ON ")
-                    .Append(string.Join(" AND ", rel.JunctionPairs.Select(p => $"{junctionAlias}.{Ident.Quote(p.Junction)} = {Ident.Quote(node.Alias)}.{Ident.Quote(p.Child)}")));
-                where.AddRange(rel.Pairs.Select(p => $"{junctionAlias}.{Ident.Quote(p.Child)} = {Ident.Quote(parent.Alias)}.{Ident.Quote(p.Parent)}"));
-            }
-            else
-            {
-                where.AddRange(rel.Pairs.Select(p => $"{Ident.Quote(node.Alias)}.{Ident.Quote(p.Child)} = {Ident.Quote(parent.Alias)}.{Ident.Quote(p.Parent)}"));
-            }
-        }
-
+        var from = From(node, parent, source, where);
         where.AddRange(node.Conditions.Select(c => Condition(st, node, c)));
 
         var text = new StringBuilder("SELECT ").Append(select.Count == 0 ? "NULL" : string.Join(", ", select))
@@ -112,6 +42,93 @@ internal static class ReadQuery
         }
 
         return text.ToString();
+    }
+
+    /// <summary>The node's outputs: columns, aggregates and embedded resources (whose joins go to <paramref name="joins"/>).</summary>
+    private static List<string> SelectList(Statement st, ReadNode node, StringBuilder joins, List<string> groupBy)
+    {
+        var select = new List<string>();
+        var groups = node.Groups;
+        foreach (var output in node.Outputs)
+        {
+            switch (output)
+            {
+                case ColumnOutput { Field.Name: "*", Aggregate: null, FullRow: false } when groups:
+                    // Grouped rows name every column, as PostgREST expands '*' next to aggregates.
+                    foreach (var column in node.Table.Columns)
+                    {
+                        var expression = Ident.Quote(node.Alias) + "." + Ident.Quote(column.Name);
+                        select.Add(expression);
+                        groupBy.Add(expression);
+                    }
+
+                    break;
+                case ColumnOutput column:
+                    var sql = ColumnSql(st, node, column);
+                    select.Add(sql.Expression);
+                    if (column.Aggregate is null)
+                    {
+                        groupBy.Add(sql.GroupKey);
+                    }
+
+                    break;
+                case EmbedOutput embed:
+                    select.AddRange(EmbedSql(st, node, embed.Child, joins, groupBy, groups));
+                    break;
+            }
+        }
+
+        if (node.ToManySpread)
+        {
+            // The parent aggregates a to-many spread's columns in this order: it needs the order's values.
+            select.AddRange(node.Order.Select((term, i) => OrderExpression(st, node, term) + " AS " + Ident.Quote(SpreadOrderColumn(i))));
+        }
+
+        return select;
+    }
+
+    /// <summary>For a count: no outputs, but inner embeds, and embeds a null filter tests, still decide which parent rows exist.</summary>
+    private static List<string> CountOnlySelectList(Statement st, ReadNode node, StringBuilder joins)
+    {
+        foreach (var embed in node.Outputs.OfType<EmbedOutput>().Where(e => e.Child.Inner || e.Child.NullFiltered))
+        {
+            EmbedSql(st, node, embed.Child, joins, [], false);
+        }
+
+        return ["1"];
+    }
+
+    /// <summary>
+    /// The node's relation (a computed relationship's function call, or <paramref name="source"/>), with the
+    /// junction of a many-to-many; the conditions tying it to the parent row go to <paramref name="where"/>.
+    /// </summary>
+    private static StringBuilder From(ReadNode node, ReadNode? parent, string? source, List<string> where)
+    {
+        if (node.Relationship?.Computed is { } computed && parent is not null)
+        {
+            // A computed relationship: the function returns the rows related to the parent's row.
+            source = $"{computed.QualifiedName}({Ident.Quote(parent.Alias)}::{parent.Table.QualifiedName})";
+        }
+
+        var from = new StringBuilder().Append(source ?? node.Table.QualifiedName).Append(" AS ").Append(Ident.Quote(node.Alias));
+        if (node.Relationship is not { } rel || parent is null)
+        {
+            return from;
+        }
+
+        if (rel.Junction is { } junction)
+        {
+            var junctionAlias = Ident.Quote(node.Alias + "_j");
+            from.Append(" JOIN ").Append(junction.QualifiedName).Append(" AS ").Append(junctionAlias).Append(" ON ")
+                .Append(string.Join(" AND ", rel.JunctionPairs.Select(p => $"{junctionAlias}.{Ident.Quote(p.Junction)} = {Ident.Quote(node.Alias)}.{Ident.Quote(p.Child)}")));
+            where.AddRange(rel.Pairs.Select(p => $"{junctionAlias}.{Ident.Quote(p.Child)} = {Ident.Quote(parent.Alias)}.{Ident.Quote(p.Parent)}"));
+        }
+        else
+        {
+            where.AddRange(rel.Pairs.Select(p => $"{Ident.Quote(node.Alias)}.{Ident.Quote(p.Child)} = {Ident.Quote(parent.Alias)}.{Ident.Quote(p.Parent)}"));
+        }
+
+        return from;
     }
 
     private static (string Expression, string GroupKey) ColumnSql(Statement st, ReadNode node, ColumnOutput column)

@@ -11,7 +11,6 @@ namespace MadBase.Worker.Storage.Blobs;
 internal static class OrphanSweep
 {
     private const int Batch = 1000;
-    private static readonly Caller ServiceRole = new(ApiRoles.ServiceRole, """{"role":"service_role"}""", null);
     private static readonly RlsRequest SweepRequest = new("SWEEP", "/storage/v1/internal/sweep", "{}", "{}", ReadOnly: true);
 
     public static async Task<int> SweepAsync(string projectRef, NpgsqlDataSource database, BlobStore blobs, DateTimeOffset olderThan, CancellationToken cancellationToken)
@@ -50,7 +49,7 @@ internal static class OrphanSweep
     private static async Task<int> DeleteUnreferencedAsync(NpgsqlDataSource database, BlobStore blobs, List<(string Key, string Bucket, string Name, string Version)> candidates, CancellationToken cancellationToken)
     {
         var orphans = new List<string>();
-        await using (var transaction = await RlsTransaction.BeginAsync(database, ServiceRole, SweepRequest, cancellationToken))
+        await using (var transaction = await RlsTransaction.BeginAsync(database, Caller.ServiceRole, SweepRequest, cancellationToken))
         {
             await using var command = transaction.CreateCommand("""
                 SELECT c.k FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS c(k, b, n, v)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using MadBase.Worker.Tenancy;
 using Microsoft.Net.Http.Headers;
 
 namespace MadBase.Worker.Storage.Objects;
@@ -11,24 +12,24 @@ namespace MadBase.Worker.Storage.Objects;
 /// </summary>
 internal static class ObjectDownload
 {
-    public static async Task<IResult> AuthenticatedAsync(HttpContext context, StorageServices services, string bucket, string path)
+    public static async Task<IResult> AuthenticatedAsync(HttpContext context, Tenant tenant, StorageServices services, string bucket, string path)
     {
         ObjectNames.Validate(path);
         ObjectRow row;
-        await using (var transaction = await services.Session.BeginAsync(context, "storage.object.get_authenticated"))
+        await using (var transaction = await services.BeginAsync(tenant, "storage.object.get_authenticated"))
         {
             row = await ObjectRows.FindAsync(transaction, bucket, path, context.RequestAborted) ?? throw StorageError.NoSuchKey();
             await transaction.CommitAsync(context.RequestAborted);
         }
 
-        return await SendAsync(context, services, row);
+        return await SendAsync(context, tenant, services, row);
     }
 
-    public static async Task<IResult> PublicAsync(HttpContext context, StorageServices services, string bucket, string path)
+    public static async Task<IResult> PublicAsync(HttpContext context, Tenant tenant, StorageServices services, string bucket, string path)
     {
         ObjectNames.Validate(path);
         ObjectRow row;
-        await using (var transaction = await services.Session.BeginAsync(context, "storage.object.get_public", asServiceRole: true))
+        await using (var transaction = await services.BeginAsync(tenant, "storage.object.get_public", asServiceRole: true))
         {
             var limits = await Buckets.Buckets.FindLimitsAsync(transaction, bucket, context.RequestAborted);
             if (limits is not { Public: true })
@@ -40,12 +41,11 @@ internal static class ObjectDownload
             await transaction.CommitAsync(context.RequestAborted);
         }
 
-        return await SendAsync(context, services, row);
+        return await SendAsync(context, tenant, services, row);
     }
 
-    public static async Task<IResult> SendAsync(HttpContext context, StorageServices services, ObjectRow row)
+    public static async Task<IResult> SendAsync(HttpContext context, Tenant tenant, StorageServices services, ObjectRow row)
     {
-        var tenant = await services.Session.TenantAsync(context);
         var metadata = row.Metadata;
         var request = context.Request;
         var response = context.Response;
@@ -94,7 +94,7 @@ internal static class ObjectDownload
             return Results.Empty;
         }
 
-        await using var blob = await services.Blobs.OpenReadAsync(row.BlobKey(tenant.Project!.Ref), offset, length, context.RequestAborted)
+        await using var blob = await services.Blobs.OpenReadAsync(row.BlobKey(tenant.Project.Ref), offset, length, context.RequestAborted)
             ?? throw StorageError.NoSuchKey();
         response.StatusCode = status;
         await CopyExactlyAsync(blob, response.Body, length, context.RequestAborted);

@@ -1,39 +1,38 @@
 using System.Text.Json;
 using MadBase.Worker.Storage.Blobs;
+using MadBase.Worker.Tenancy;
 
 namespace MadBase.Worker.Storage.Objects;
 
 /// <summary>/storage/v1/object: storage-api's src/http/routes/object (uploads, info, delete, move, copy).</summary>
 internal static class ObjectHandlers
 {
-    public static async Task<IResult> Create(HttpContext context, StorageServices services, string bucket, string path)
+    public static async Task<IResult> Create(HttpContext context, Tenant tenant, StorageServices services, string bucket, string path)
     {
-        var tenant = await services.Session.TenantAsync(context);
         var upsert = string.Equals(context.Request.Headers["x-upsert"].ToString(), "true", StringComparison.OrdinalIgnoreCase);
         var target = new UploadTarget(bucket, ObjectNames.Validate(path), upsert, tenant.Caller.Subject, false, "storage.object.upload");
-        return await ObjectUpload.RunAsync(context, services, target);
+        return await ObjectUpload.RunAsync(context, tenant, services, target);
     }
 
-    public static async Task<IResult> Update(HttpContext context, StorageServices services, string bucket, string path)
+    public static async Task<IResult> Update(HttpContext context, Tenant tenant, StorageServices services, string bucket, string path)
     {
-        var tenant = await services.Session.TenantAsync(context);
         var target = new UploadTarget(bucket, ObjectNames.Validate(path), true, tenant.Caller.Subject, false, "storage.object.update");
-        return await ObjectUpload.RunAsync(context, services, target);
+        return await ObjectUpload.RunAsync(context, tenant, services, target);
     }
 
-    public static async Task<IResult> Info(HttpContext context, StorageServices services, string bucket, string path)
+    public static async Task<IResult> Info(HttpContext context, Tenant tenant, StorageServices services, string bucket, string path)
     {
         ObjectNames.Validate(path);
-        await using var transaction = await services.Session.BeginAsync(context, "storage.object.info");
+        await using var transaction = await services.BeginAsync(tenant, "storage.object.info");
         var json = await ObjectRows.InfoAsync(transaction, bucket, path, context.RequestAborted) ?? throw StorageError.NoSuchKey();
         await transaction.CommitAsync(context.RequestAborted);
         return StorageJson.Raw(json);
     }
 
-    public static async Task<IResult> DeleteOne(HttpContext context, StorageServices services, string bucket, string path)
+    public static async Task<IResult> DeleteOne(HttpContext context, Tenant tenant, StorageServices services, string bucket, string path)
     {
         ObjectNames.Validate(path);
-        var (_, keys) = await DeleteAsync(context, services, bucket, [path]);
+        var (_, keys) = await DeleteAsync(context, tenant, services, bucket, [path]);
         if (keys.Count == 0)
         {
             throw StorageError.NoSuchKey();
@@ -42,7 +41,7 @@ internal static class ObjectHandlers
         return StorageJson.Message("Successfully deleted");
     }
 
-    public static async Task<IResult> DeleteMany(HttpContext context, StorageServices services, string bucket)
+    public static async Task<IResult> DeleteMany(HttpContext context, Tenant tenant, StorageServices services, string bucket)
     {
         var body = await StorageJson.ReadObjectAsync(context);
         if (!body.TryGetProperty("prefixes", out var prefixes) || prefixes.ValueKind != JsonValueKind.Array || prefixes.GetArrayLength() is 0 or > 1000)
@@ -53,21 +52,20 @@ internal static class ObjectHandlers
         var names = prefixes.EnumerateArray()
             .Select(p => p.ValueKind == JsonValueKind.String ? p.GetString()! : throw StorageError.InvalidRequest("prefixes must be strings"))
             .ToArray();
-        var (json, _) = await DeleteAsync(context, services, bucket, names);
+        var (json, _) = await DeleteAsync(context, tenant, services, bucket, names);
         return StorageJson.Raw(json);
     }
 
-    public static async Task<IResult> Move(HttpContext context, StorageServices services)
+    public static async Task<IResult> Move(HttpContext context, Tenant tenant, StorageServices services)
     {
         var request = await TransferRequest.ReadAsync(context);
-        var tenant = await services.Session.TenantAsync(context);
-        var projectRef = tenant.Project!.Ref;
+        var projectRef = tenant.Project.Ref;
         var version = BlobKeys.NewVersion();
         var destinationKey = ObjectNames.NewBlobKey(projectRef, request.DestinationBucket, request.DestinationKey, version);
         string sourceKey;
         try
         {
-            await using var transaction = await services.Session.BeginAsync(context, "storage.object.move");
+            await using var transaction = await services.BeginAsync(tenant, "storage.object.move");
             var source = await ObjectRows.FindAsync(transaction, request.BucketId, request.SourceKey, context.RequestAborted, forUpdate: true)
                 ?? throw StorageError.NoSuchKey();
             sourceKey = source.BlobKey(projectRef);
@@ -89,17 +87,16 @@ internal static class ObjectHandlers
         return StorageJson.Message("Successfully moved");
     }
 
-    public static async Task<IResult> Copy(HttpContext context, StorageServices services)
+    public static async Task<IResult> Copy(HttpContext context, Tenant tenant, StorageServices services)
     {
         var request = await TransferRequest.ReadAsync(context);
-        var tenant = await services.Session.TenantAsync(context);
-        var projectRef = tenant.Project!.Ref;
+        var projectRef = tenant.Project.Ref;
         var version = BlobKeys.NewVersion();
         var destinationKey = ObjectNames.NewBlobKey(projectRef, request.DestinationBucket, request.DestinationKey, version);
         var id = Guid.NewGuid();
         try
         {
-            await using var transaction = await services.Session.BeginAsync(context, "storage.object.copy");
+            await using var transaction = await services.BeginAsync(tenant, "storage.object.copy");
             var source = await ObjectRows.FindAsync(transaction, request.BucketId, request.SourceKey, context.RequestAborted)
                 ?? throw StorageError.NoSuchKey();
             await services.Blobs.CopyAsync(source.BlobKey(projectRef), destinationKey, context.RequestAborted);
@@ -123,13 +120,12 @@ internal static class ObjectHandlers
         });
     }
 
-    private static async Task<(string Json, IReadOnlyList<string> Keys)> DeleteAsync(HttpContext context, StorageServices services, string bucket, string[] names)
+    private static async Task<(string Json, IReadOnlyList<string> Keys)> DeleteAsync(HttpContext context, Tenant tenant, StorageServices services, string bucket, string[] names)
     {
-        var tenant = await services.Session.TenantAsync(context);
         (string Json, IReadOnlyList<string> Keys) result;
-        await using (var transaction = await services.Session.BeginAsync(context, "storage.object.delete"))
+        await using (var transaction = await services.BeginAsync(tenant, "storage.object.delete"))
         {
-            result = await ObjectRows.DeleteManyAsync(transaction, tenant.Project!.Ref, bucket, names, context.RequestAborted);
+            result = await ObjectRows.DeleteManyAsync(transaction, tenant.Project.Ref, bucket, names, context.RequestAborted);
             await transaction.CommitAsync(context.RequestAborted);
         }
 

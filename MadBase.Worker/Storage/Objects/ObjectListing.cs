@@ -15,7 +15,7 @@ internal static class ObjectListing
 {
     private static readonly string[] SortColumns = ["name", "created_at", "updated_at", "last_accessed_at"];
 
-    public static async Task<IResult> List(HttpContext context, StorageServices services, string bucket)
+    public static async Task<IResult> List(HttpContext context, Tenant tenant, StorageServices services, string bucket)
     {
         var body = await StorageJson.ReadObjectAsync(context);
         var prefix = Folder(body.String("prefix"));
@@ -24,7 +24,7 @@ internal static class ObjectListing
         var search = body.String("search") ?? string.Empty;
         var (column, order) = Sort(body);
 
-        await using var transaction = await services.Session.BeginAsync(context, "storage.object.list");
+        await using var transaction = await services.BeginAsync(tenant, "storage.object.list");
         var json = column == "name" && order == "ASC" && search.Length == 0
             ? await WalkAsync(transaction, bucket, prefix, limit, offset, context.RequestAborted)
             : await GroupAsync(transaction, bucket, prefix, search, column, order, limit, offset, context.RequestAborted);
@@ -32,7 +32,7 @@ internal static class ObjectListing
         return StorageJson.Raw(json);
     }
 
-    public static async Task<IResult> ListV2(HttpContext context, StorageServices services, string bucket)
+    public static async Task<IResult> ListV2(HttpContext context, Tenant tenant, StorageServices services, string bucket)
     {
         var body = await StorageJson.ReadObjectAsync(context);
         var prefix = body.String("prefix") ?? string.Empty;
@@ -40,7 +40,7 @@ internal static class ObjectListing
         var withDelimiter = body.Bool("with_delimiter") ?? false;
         var after = DecodeCursor(body.String("cursor"));
 
-        await using var transaction = await services.Session.BeginAsync(context, "storage.object.list");
+        await using var transaction = await services.BeginAsync(tenant, "storage.object.list");
         var entries = await ReadV2Async(transaction, bucket, prefix, withDelimiter, after, limit + 1, context.RequestAborted);
         await transaction.CommitAsync(context.RequestAborted);
 

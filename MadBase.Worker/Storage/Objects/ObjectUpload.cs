@@ -1,5 +1,6 @@
 using MadBase.Worker.Storage.Blobs;
 using MadBase.Worker.Storage.Buckets;
+using MadBase.Worker.Tenancy;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace MadBase.Worker.Storage.Objects;
@@ -15,16 +16,15 @@ internal sealed record UploadTarget(string BucketId, string Name, bool Upsert, s
 /// </summary>
 internal static class ObjectUpload
 {
-    public static async Task<IResult> RunAsync(HttpContext context, StorageServices services, UploadTarget target)
+    public static async Task<IResult> RunAsync(HttpContext context, Tenant tenant, StorageServices services, UploadTarget target)
     {
         var cancellationToken = context.RequestAborted;
-        var tenant = await services.Session.TenantAsync(context);
-        var project = tenant.Project!;
+        var project = tenant.Project;
 
         // As storage-api does, the bucket's limits are read as superuser; the caller's rights are checked
         // by the policies on the object row below.
         BucketLimits limits;
-        await using (var lookup = await services.Session.BeginAsync(context, target.Operation, asServiceRole: true))
+        await using (var lookup = await services.BeginAsync(tenant, target.Operation, asServiceRole: true))
         {
             limits = await Buckets.Buckets.FindLimitsAsync(lookup, target.BucketId, cancellationToken) ?? throw StorageError.NoSuchBucket();
         }
@@ -58,7 +58,7 @@ internal static class ObjectUpload
         string? previousVersion = null;
         try
         {
-            await using var transaction = await services.Session.BeginAsync(context, target.Operation, target.AsServiceRole);
+            await using var transaction = await services.BeginAsync(tenant, target.Operation, target.AsServiceRole);
             if (target.Upsert)
             {
                 (id, previousVersion) = await ObjectRows.UpsertAsync(transaction, row, cancellationToken);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MadBase.Worker.Storage.Objects;
+using MadBase.Worker.Tenancy;
 
 namespace MadBase.Worker.Storage.Signing;
 
@@ -9,22 +10,21 @@ internal static class SigningHandlers
     /// <summary>storage-api's default lifetime of a signed upload URL.</summary>
     private static readonly TimeSpan UploadLifetime = TimeSpan.FromHours(2);
 
-    public static async Task<IResult> Sign(HttpContext context, StorageServices services, string bucket, string path)
+    public static async Task<IResult> Sign(HttpContext context, Tenant tenant, StorageServices services, string bucket, string path)
     {
         ObjectNames.Validate(path);
         var expiresIn = ExpiresIn(await StorageJson.ReadObjectAsync(context));
-        var tenant = await services.Session.TenantAsync(context);
-        await using (var transaction = await services.Session.BeginAsync(context, "storage.object.sign"))
+        await using (var transaction = await services.BeginAsync(tenant, "storage.object.sign"))
         {
             _ = await ObjectRows.FindAsync(transaction, bucket, path, context.RequestAborted) ?? throw StorageError.NoSuchKey();
         }
 
         var url = bucket + "/" + path;
-        var token = SignedTokens.Sign(tenant.Project!, SignedTokens.Download, url, expiresIn, services.Time.GetUtcNow());
+        var token = SignedTokens.Sign(tenant.Project, SignedTokens.Download, url, expiresIn, services.Time.GetUtcNow());
         return Results.Json(new Dictionary<string, string> { ["signedURL"] = $"/object/sign/{url}?token={token}" });
     }
 
-    public static async Task<IResult> SignMany(HttpContext context, StorageServices services, string bucket)
+    public static async Task<IResult> SignMany(HttpContext context, Tenant tenant, StorageServices services, string bucket)
     {
         var body = await StorageJson.ReadObjectAsync(context);
         var expiresIn = ExpiresIn(body);
@@ -33,10 +33,9 @@ internal static class SigningHandlers
             throw StorageError.InvalidRequest("body must have required property 'paths' (1 to 1000 names)");
         }
 
-        var tenant = await services.Session.TenantAsync(context);
         var now = services.Time.GetUtcNow();
         var results = new List<Dictionary<string, string?>>();
-        await using var transaction = await services.Session.BeginAsync(context, "storage.object.sign");
+        await using var transaction = await services.BeginAsync(tenant, "storage.object.sign");
         foreach (var item in paths.EnumerateArray())
         {
             var path = item.ValueKind == JsonValueKind.String ? item.GetString()! : string.Empty;
@@ -46,38 +45,36 @@ internal static class SigningHandlers
             {
                 ["error"] = exists ? null : "Either the object does not exist or you do not have access to it",
                 ["path"] = path,
-                ["signedURL"] = exists ? $"/object/sign/{url}?token={SignedTokens.Sign(tenant.Project!, SignedTokens.Download, url, expiresIn, now)}" : null,
+                ["signedURL"] = exists ? $"/object/sign/{url}?token={SignedTokens.Sign(tenant.Project, SignedTokens.Download, url, expiresIn, now)}" : null,
             });
         }
 
         return Results.Json(results);
     }
 
-    public static async Task<IResult> DownloadSigned(HttpContext context, StorageServices services, string bucket, string path)
+    public static async Task<IResult> DownloadSigned(HttpContext context, Tenant tenant, StorageServices services, string bucket, string path)
     {
         ObjectNames.Validate(path);
-        var tenant = await services.Session.TenantAsync(context);
-        await SignedTokens.VerifyAsync(services.Verifier, tenant.Project!, context.Request.Query["token"], SignedTokens.Download, bucket + "/" + path);
+        await SignedTokens.VerifyAsync(services.Verifier, tenant.Project, context.Request.Query["token"], SignedTokens.Download, bucket + "/" + path);
 
         // The token is the authorisation: it was only issued to someone allowed to read the object.
         ObjectRow row;
-        await using (var transaction = await services.Session.BeginAsync(context, "storage.object.get_signed", asServiceRole: true))
+        await using (var transaction = await services.BeginAsync(tenant, "storage.object.get_signed", asServiceRole: true))
         {
             row = await ObjectRows.FindAsync(transaction, bucket, path, context.RequestAborted) ?? throw StorageError.NoSuchKey();
             await transaction.CommitAsync(context.RequestAborted);
         }
 
-        return await ObjectDownload.SendAsync(context, services, row);
+        return await ObjectDownload.SendAsync(context, tenant, services, row);
     }
 
-    public static async Task<IResult> CreateUploadUrl(HttpContext context, StorageServices services, string bucket, string path)
+    public static async Task<IResult> CreateUploadUrl(HttpContext context, Tenant tenant, StorageServices services, string bucket, string path)
     {
         ObjectNames.Validate(path);
-        var tenant = await services.Session.TenantAsync(context);
         var upsert = string.Equals(context.Request.Headers["x-upsert"].ToString(), "true", StringComparison.OrdinalIgnoreCase);
 
         // Would the caller's policies let them write this row? Try it and roll back, as storage-api's canUpload does.
-        await using (var transaction = await services.Session.BeginAsync(context, "storage.object.upload_sign"))
+        await using (var transaction = await services.BeginAsync(tenant, "storage.object.upload_sign"))
         {
             // A missing bucket fails the probe's foreign key: NoSuchBucket, whatever the caller may see.
             var probe = new NewObject(Guid.NewGuid(), bucket, path, tenant.Caller.Subject, "probe", "{}", null);
@@ -92,17 +89,16 @@ internal static class SigningHandlers
         }
 
         var url = bucket + "/" + path;
-        var token = SignedTokens.Sign(tenant.Project!, SignedTokens.Upload, url, UploadLifetime, services.Time.GetUtcNow(), tenant.Caller.Subject, upsert);
+        var token = SignedTokens.Sign(tenant.Project, SignedTokens.Upload, url, UploadLifetime, services.Time.GetUtcNow(), tenant.Caller.Subject, upsert);
         return Results.Json(new Dictionary<string, string> { ["url"] = $"/object/upload/sign/{url}?token={token}", ["token"] = token });
     }
 
-    public static async Task<IResult> UploadSigned(HttpContext context, StorageServices services, string bucket, string path)
+    public static async Task<IResult> UploadSigned(HttpContext context, Tenant tenant, StorageServices services, string bucket, string path)
     {
         ObjectNames.Validate(path);
-        var tenant = await services.Session.TenantAsync(context);
-        var claims = await SignedTokens.VerifyAsync(services.Verifier, tenant.Project!, context.Request.Query["token"], SignedTokens.Upload, bucket + "/" + path);
+        var claims = await SignedTokens.VerifyAsync(services.Verifier, tenant.Project, context.Request.Query["token"], SignedTokens.Upload, bucket + "/" + path);
         var target = new UploadTarget(bucket, path, claims.Upsert, claims.Owner, AsServiceRole: true, "storage.object.upload_signed");
-        return await ObjectUpload.RunAsync(context, services, target);
+        return await ObjectUpload.RunAsync(context, tenant, services, target);
     }
 
     private static TimeSpan ExpiresIn(JsonElement body)

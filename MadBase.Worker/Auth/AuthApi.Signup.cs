@@ -2,14 +2,12 @@ using System.Text.Json;
 
 namespace MadBase.Worker.Auth;
 
-// POST /signup, POST /token, POST /logout (GoTrue's signup.go, anonymous.go, token.go, logout.go).
+// POST /signup, with neither email nor phone an anonymous sign-in (GoTrue's signup.go, anonymous.go).
 internal static partial class AuthApi
 {
-    private static readonly TimeSpan FiveMinutes = TimeSpan.FromMinutes(5);
-
     private static async Task<IResult> Signup([AsParameters] AuthServices s)
     {
-        var project = (await s.TenantAsync()).Project!;
+        var project = s.Project;
         var settings = project.Settings.Auth;
         var input = await AuthBody.ReadAsync<SignupParams>(s.Context);
         var data = AuthBody.ObjectJson(input.Data, "data") ?? "{}";
@@ -50,9 +48,19 @@ internal static partial class AuthApi
         var email = Credentials.ValidEmail(input.Email);
         var challenge = PkceFlow.Parse(input.CodeChallenge, input.CodeChallengeMethod);
         var hash = await s.Passwords.HashAsync(input.Password, s.Aborted);
-        var now = s.Clock.GetUtcNow();
+        return await SignupWithEmailAsync(s, email, hash, data, challenge);
+    }
 
-        await using var tx = await s.Database.BeginAsync(s.Context, project);
+    /// <summary>
+    /// A new user, signed in at once with autoconfirm or else sent a confirmation mail; an address already
+    /// confirmed is refused with autoconfirm, or else answered with a made-up user, so signup cannot probe accounts.
+    /// </summary>
+    private static async Task<IResult> SignupWithEmailAsync(AuthServices s, string email, string hash, string data, PkceChallenge? challenge)
+    {
+        var project = s.Project;
+        var settings = project.Settings.Auth;
+        var now = s.Clock.GetUtcNow();
+        await using var tx = await s.BeginAsync();
         var traits = new Dictionary<string, object> { ["provider"] = "email" };
         var user = await User.FindByEmailAsync(tx, email, s.Aborted);
         if (user is not null && user.IsConfirmed)
@@ -89,9 +97,9 @@ internal static partial class AuthApi
 
     private static async Task<IResult> SignupAnonymouslyAsync(AuthServices s, string data)
     {
-        var project = (await s.TenantAsync()).Project!;
+        var project = s.Project;
         var now = s.Clock.GetUtcNow();
-        await using var tx = await s.Database.BeginAsync(s.Context, project);
+        await using var tx = await s.BeginAsync();
         var user = await User.CreateAsync(tx, new NewUser(null, null, null, "{}", data, null, false, IsAnonymous: true), now, s.Aborted);
         var traits = new Dictionary<string, object> { ["provider"] = "anonymous" };
         await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.SignedUp, now, traits, s.Aborted);
@@ -116,97 +124,4 @@ internal static partial class AuthApi
             ["updated_at"] = now,
             ["is_anonymous"] = false,
         });
-
-    private static async Task<IResult> Token([AsParameters] AuthServices s)
-    {
-        var project = (await s.TenantAsync()).Project!;
-        await s.Limiter.CheckAsync(s.Context, project, "token", project.Settings.Auth.RateLimitTokenRefresh, FiveMinutes);
-        var input = await AuthBody.ReadAsync<TokenParams>(s.Context);
-        return s.Context.Request.Query["grant_type"].ToString() switch
-        {
-            "password" => await PasswordGrantAsync(s, input),
-            "refresh_token" => await RefreshGrantAsync(s, input),
-            "pkce" => await PkceFlow.ExchangeAsync(s, project, input),
-            _ => AuthErrors.UnsupportedGrantType().ToResult(),
-        };
-    }
-
-    private static async Task<IResult> PasswordGrantAsync(AuthServices s, TokenParams input)
-    {
-        var project = (await s.TenantAsync()).Project!;
-        if (string.IsNullOrEmpty(input.Email) && string.IsNullOrEmpty(input.Phone))
-        {
-            return AuthErrors.BadRequestValidation("missing email or phone").ToResult();
-        }
-
-        if (string.IsNullOrEmpty(input.Email))
-        {
-            return AuthErrors.InvalidCredentials().ToResult();
-        }
-
-        // The password is checked between two short round trips, so a slow hash never holds a connection.
-        User? user;
-        await using (var lookup = await s.Database.OpenBatchAsync(s.Context, project, explicitTransaction: false))
-        {
-            lookup.Batch.BatchCommands.Add(User.FindByEmail(input.Email.Trim()));
-            await using var reader = await lookup.ExecuteReaderAsync(s.Aborted);
-            user = await User.ReadAsync(reader, s.Aborted);
-        }
-
-        if (user is null || !await s.Passwords.VerifyAsync(user.EncryptedPassword, input.Password ?? string.Empty, s.Aborted))
-        {
-            return AuthErrors.InvalidCredentials().ToResult();
-        }
-
-        var now = s.Clock.GetUtcNow();
-        if (user.IsBanned(now))
-        {
-            return AuthErrors.UserBanned().ToResult();
-        }
-
-        if (!user.IsConfirmed && !project.Settings.Auth.Autoconfirm)
-        {
-            return AuthErrors.EmailNotConfirmed().ToResult();
-        }
-
-        await using var batch = await s.Database.OpenBatchAsync(s.Context, project, explicitTransaction: false);
-        batch.Batch.BatchCommands.Add(AuditLog.Entry(s.Context, user, AuditLog.Login, now, new Dictionary<string, object> { ["provider"] = "email" }));
-        var session = await s.Tokens.SignInAsync(batch, project, user, "password", s.Context, s.Aborted);
-        return session.ToResult();
-    }
-
-    private static async Task<IResult> RefreshGrantAsync(AuthServices s, TokenParams input)
-    {
-        var project = (await s.TenantAsync()).Project!;
-        if (string.IsNullOrEmpty(input.RefreshToken))
-        {
-            return AuthErrors.BadRequestValidation("refresh_token required").ToResult();
-        }
-
-        await using var batch = await s.Database.OpenBatchAsync(s.Context, project, explicitTransaction: true);
-        var session = await s.Rotation.RotateAsync(batch, project, s.Context, input.RefreshToken, s.Aborted);
-        return session.ToResult();
-    }
-
-    private static async Task<IResult> Logout([AsParameters] AuthServices s)
-    {
-        var tenant = await s.TenantAsync();
-        var scope = s.Context.Request.Query["scope"].ToString();
-        if (scope.Length == 0)
-        {
-            scope = "global";
-        }
-
-        if (scope is not ("global" or "local" or "others"))
-        {
-            return AuthErrors.BadRequestValidation("Unsupported logout scope \"" + scope + "\"").ToResult();
-        }
-
-        await using var tx = await s.Database.BeginAsync(s.Context, tenant.Project!);
-        var (user, session) = await BearerSession.LoadAsync(tx, tenant, s.Aborted);
-        await Session.DeleteAsync(tx, user.Id, session?.Id, scope, s.Aborted);
-        await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.Logout, s.Clock.GetUtcNow(), null, s.Aborted);
-        await tx.CommitAsync(s.Aborted);
-        return Results.NoContent();
-    }
 }

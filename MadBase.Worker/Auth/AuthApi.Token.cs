@@ -1,0 +1,78 @@
+using MadBase.Worker.Tenancy;
+
+namespace MadBase.Worker.Auth;
+
+// POST /token?grant_type=password|refresh_token|pkce (GoTrue's token.go).
+internal static partial class AuthApi
+{
+    private static async Task<IResult> Token([AsParameters] AuthServices s)
+    {
+        var project = s.Project;
+        await s.Limiter.CheckAsync(s.Context, project, "token", project.Settings.Auth.RateLimitTokenRefresh, FiveMinutes);
+        var input = await AuthBody.ReadAsync<TokenParams>(s.Context);
+        return s.Context.Request.Query["grant_type"].ToString() switch
+        {
+            "password" => await PasswordGrantAsync(s, input),
+            "refresh_token" => await RefreshGrantAsync(s, input),
+            "pkce" => await PkceFlow.ExchangeAsync(s, project, input),
+            _ => AuthErrors.UnsupportedGrantType().ToResult(),
+        };
+    }
+
+    private static async Task<IResult> PasswordGrantAsync(AuthServices s, TokenParams input)
+    {
+        var project = s.Project;
+        if (string.IsNullOrEmpty(input.Email) && string.IsNullOrEmpty(input.Phone))
+        {
+            return AuthErrors.BadRequestValidation("missing email or phone").ToResult();
+        }
+
+        if (string.IsNullOrEmpty(input.Email))
+        {
+            return AuthErrors.InvalidCredentials().ToResult();
+        }
+
+        // The password is checked between two short round trips, so a slow hash never holds a connection.
+        User? user;
+        await using (var lookup = await s.BeginAsync(RlsMode.SingleTrip))
+        {
+            lookup.Add(User.FindByEmail(input.Email.Trim()));
+            await using var reader = await lookup.ExecuteReaderAsync(s.Aborted);
+            user = await User.ReadAsync(reader, s.Aborted);
+        }
+
+        if (user is null || !await s.Passwords.VerifyAsync(user.EncryptedPassword, input.Password ?? string.Empty, s.Aborted))
+        {
+            return AuthErrors.InvalidCredentials().ToResult();
+        }
+
+        var now = s.Clock.GetUtcNow();
+        if (user.IsBanned(now))
+        {
+            return AuthErrors.UserBanned().ToResult();
+        }
+
+        if (!user.IsConfirmed && !project.Settings.Auth.Autoconfirm)
+        {
+            return AuthErrors.EmailNotConfirmed().ToResult();
+        }
+
+        await using var batch = await s.BeginAsync(RlsMode.SingleTrip);
+        batch.Add(AuditLog.Entry(s.Context, user, AuditLog.Login, now, new Dictionary<string, object> { ["provider"] = "email" }));
+        var session = await s.Tokens.SignInAsync(batch, project, user, "password", s.Context, s.Aborted);
+        return session.ToResult();
+    }
+
+    private static async Task<IResult> RefreshGrantAsync(AuthServices s, TokenParams input)
+    {
+        var project = s.Project;
+        if (string.IsNullOrEmpty(input.RefreshToken))
+        {
+            return AuthErrors.BadRequestValidation("refresh_token required").ToResult();
+        }
+
+        await using var batch = await s.BeginAsync(RlsMode.Pipelined);
+        var session = await s.Rotation.RotateAsync(batch, project, s.Context, input.RefreshToken, s.Aborted);
+        return session.ToResult();
+    }
+}

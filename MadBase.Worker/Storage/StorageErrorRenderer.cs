@@ -1,0 +1,56 @@
+using MadBase.ServiceDefaults.Database;
+using MadBase.Worker.Tenancy;
+using Npgsql;
+
+namespace MadBase.Worker.Storage;
+
+/// <summary>
+/// Renders what /storage/v1 requests run into in storage-api's shape: the tenant resolution's failures,
+/// thrown <see cref="StorageError"/>s and the Postgres errors RLS and constraints raise (its DBError mapping).
+/// </summary>
+internal sealed partial class StorageErrorRenderer(ILogger<StorageErrorRenderer> logger) : IModuleErrorRenderer
+{
+    public IResult TenantFailed(TenantRequest failed) => failed.Failure switch
+    {
+        TenantFailure.NoProject or TenantFailure.UnknownProject => new StorageErrorResult(new StorageError(400, "TenantNotFound", failed.FailureMessage!)),
+        TenantFailure.MissingJwt => new StorageErrorResult(new StorageError(400, "InvalidJWT", "headers must have required property 'authorization'")),
+        _ => new StorageErrorResult(StorageError.InvalidJwt(failed.FailureMessage ?? "invalid JWT")),
+    };
+
+    public IResult? QueryNotStorable() => new StorageErrorResult(StorageError.InvalidRequest(PostgresText.Refusal));
+
+    public IResult TextNotStorable(PostgresException refused) => new StorageErrorResult(StorageError.InvalidRequest("invalid input"));
+
+    public IResult DatabaseUnavailable(Exception error) => new StorageErrorResult(StorageError.DatabaseUnavailable());
+
+    public IResult? Render(Exception error, TenantRequest tenant) => error switch
+    {
+        StorageError storage => new StorageErrorResult(storage),
+        PostgresException postgres => new StorageErrorResult(FromPostgres(postgres)),
+        BadHttpRequestException => new StorageErrorResult(StorageError.InvalidRequest("invalid request body")),
+        _ => null,
+    };
+
+    private StorageError FromPostgres(PostgresException error)
+    {
+        switch (error.SqlState)
+        {
+            case PostgresErrorCodes.InsufficientPrivilege:
+                return error.MessageText.Contains("row-level security", StringComparison.Ordinal)
+                    ? StorageError.AccessDenied("new row violates row-level security policy")
+                    : StorageError.AccessDenied("Access denied");
+            case PostgresErrorCodes.UniqueViolation:
+                return StorageError.Duplicate();
+            case PostgresErrorCodes.ForeignKeyViolation:
+                return StorageError.NoSuchBucket();
+            case PostgresErrorCodes.InvalidTextRepresentation or PostgresErrorCodes.StringDataRightTruncation:
+                return StorageError.InvalidRequest("invalid input");
+            default:
+                LogDatabaseError(logger, error.SqlState, error.MessageText);
+                return StorageError.Internal();
+        }
+    }
+
+    [LoggerMessage(EventId = 5000, Level = LogLevel.Error, Message = "Storage database error {SqlState}: {Message}")]
+    private static partial void LogDatabaseError(ILogger logger, string sqlState, string message);
+}
