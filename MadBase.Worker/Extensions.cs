@@ -1,5 +1,6 @@
 using MadBase.ServiceDefaults.Projects;
 using MadBase.Worker.Auth;
+using MadBase.Worker.Realtime;
 using MadBase.Worker.Rest;
 using MadBase.Worker.Storage;
 using MadBase.Worker.Tenancy;
@@ -25,6 +26,7 @@ internal static class Extensions
         builder.Services.AddSingleton<TenantScope>();
         builder.AddRestModule();
         builder.AddStorageModule();
+        builder.AddRealtimeModule();
         return builder;
     }
 }
