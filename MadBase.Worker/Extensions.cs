@@ -1,6 +1,10 @@
 using MadBase.ServiceDefaults.Projects;
 using MadBase.Worker.Auth;
+<<<<<<< HEAD
 using MadBase.Worker.Realtime.Changes;
+=======
+using MadBase.Worker.Realtime;
+>>>>>>> rt-socket
 using MadBase.Worker.Rest;
 using MadBase.Worker.Storage;
 using MadBase.Worker.Tenancy;
@@ -26,7 +30,11 @@ internal static class Extensions
         builder.Services.AddSingleton<TenantScope>();
         builder.AddRestModule();
         builder.AddStorageModule();
+<<<<<<< HEAD
         builder.AddRealtimeChanges();
+=======
+        builder.AddRealtimeModule();
+>>>>>>> rt-socket
         return builder;
     }
 }

@@ -1,115 +1,184 @@
-using Npgsql;
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 
 namespace MadBase.Worker.Realtime.Changes;
 
 /// <summary>
-/// Checks a channel's bindings against the project's catalog at join: the table exists, a filter's column
-/// is one of its columns and its values read as that column's type. A refusal is a <see cref="ChangeFeedException"/>
-/// the client sees; nothing of the client's text reaches SQL except as a parameter.
+/// Parses a join's <c>config.postgres_changes</c> into <see cref="ChangeBinding"/>s, and writes the join
+/// reply's echo of them: the client matches the reply to its bindings field by field, in order, and
+/// takes each one's id from it.
 /// </summary>
 internal static class ChangeBindings
 {
-    public static async Task ValidateAsync(string adminConnectionString, IReadOnlyList<ChangeBinding> bindings, CancellationToken cancellationToken)
+    /// <summary>The bindings, or the first problem as the message the join is refused with.</summary>
+    public static (IReadOnlyList<ChangeBinding> Bindings, string? Error) Parse(JsonElement list)
     {
-        if (bindings.All(b => b.Table is null && b.Filter is null))
+        if (list.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
         {
-            return;
+            return ([], null);
         }
 
-        await using var connection = new NpgsqlConnection(adminConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        foreach (var binding in bindings)
+        if (list.ValueKind != JsonValueKind.Array)
         {
-            await ValidateAsync(connection, binding, cancellationToken);
+            return ([], "postgres_changes must be a list");
         }
+
+        var bindings = new List<ChangeBinding>();
+        foreach (var item in list.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.Null)
+            {
+                continue;
+            }
+
+            var (binding, error) = ParseOne(item);
+            if (binding is null)
+            {
+                return ([], error);
+            }
+
+            bindings.Add(binding);
+        }
+
+        return (bindings, null);
     }
 
-    private static async Task ValidateAsync(NpgsqlConnection connection, ChangeBinding binding, CancellationToken cancellationToken)
+    /// <summary>The reply's <c>postgres_changes</c>: each binding as the client sent it, plus its id.</summary>
+    public static void WriteReply(Utf8JsonWriter writer, JsonElement list, IReadOnlyList<ChangeBinding> bindings)
     {
-        if (binding.Table is null)
+        writer.WriteStartArray();
+        var i = 0;
+        foreach (var item in list.EnumerateArray())
         {
-            if (binding.Filter is not null)
+            if (item.ValueKind == JsonValueKind.Null)
             {
-                throw Refused(binding, "a filter needs a table");
+                continue;
             }
 
-            return;
-        }
-
-        // The quoted names come from the catalog itself (format('%I.%I')), never from the client.
-        var tables = new List<(uint Oid, string Name)>();
-        await using (var find = new NpgsqlCommand(
-            """
-            SELECT c.oid, format('%I.%I', n.nspname, c.relname)
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE ($1 = '*' OR n.nspname = $1) AND c.relname = $2 AND c.relkind IN ('r', 'p')
-            """,
-            connection))
-        {
-            find.Parameters.AddWithValue(binding.Schema);
-            find.Parameters.AddWithValue(binding.Table);
-            await using var reader = await find.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            writer.WriteStartObject();
+            foreach (var property in item.EnumerateObject())
             {
-                tables.Add((reader.GetFieldValue<uint>(0), reader.GetString(1)));
-            }
-        }
-
-        if (tables.Count == 0)
-        {
-            throw Refused(binding, $"table {binding.Schema}.{binding.Table} does not exist");
-        }
-
-        if (binding.Filter is not { } filter)
-        {
-            return;
-        }
-
-        foreach (var (oid, name) in tables)
-        {
-            string? column;
-            await using (var find = new NpgsqlCommand(
-                "SELECT quote_ident(attname) FROM pg_attribute WHERE attrelid = $1 AND attname = $2 AND attnum > 0 AND NOT attisdropped",
-                connection))
-            {
-                find.Parameters.AddWithValue(oid);
-                find.Parameters.AddWithValue(filter.Column);
-                column = await find.ExecuteScalarAsync(cancellationToken) as string;
-            }
-
-            if (column is null)
-            {
-                throw Refused(binding, $"column {filter.Column} does not exist in {name}");
-            }
-
-            foreach (var value in filter.Values)
-            {
-                await using var cast = new NpgsqlCommand(
-                    $"SELECT (jsonb_populate_record(NULL::{name}, jsonb_build_object($1::text, $2::text))).{column}", connection);
-                cast.Parameters.AddWithValue(filter.Column);
-                cast.Parameters.AddWithValue(value);
-                try
+                if (property.NameEquals("id"))
                 {
-                    await cast.ExecuteScalarAsync(cancellationToken);
+                    continue;
                 }
-                catch (PostgresException e) when (e.SqlState.StartsWith("22", StringComparison.Ordinal))
-                {
-                    throw Refused(binding, $"invalid filter value {value} for column {filter.Column}: {e.MessageText}");
-                }
+
+                property.WriteTo(writer);
             }
+
+            writer.WriteNumber("id", bindings[i++].Id);
+            writer.WriteEndObject();
         }
+
+        writer.WriteEndArray();
     }
 
-    private static ChangeFeedException Refused(ChangeBinding binding, string reason) => new(
-        $"Unable to subscribe to changes with given parameters ({reason}). Please check Realtime is enabled for the given connect parameters: "
-        + $"[event: {Event(binding.Event)}, schema: {binding.Schema}, table: {binding.Table ?? "*"}, filters: "
-        + (binding.Filter is { } f ? $"[{{\"{f.Column}\", \"{f.Operator.ToString().ToLowerInvariant()}\", \"{string.Join(',', f.Values)}\"}}]" : "[]") + "]");
-
-    private static string Event(ChangeEvent change) => change switch
+    private static (ChangeBinding? Binding, string? Error) ParseOne(JsonElement item)
     {
-        ChangeEvent.Insert => "INSERT",
-        ChangeEvent.Update => "UPDATE",
-        ChangeEvent.Delete => "DELETE",
-        _ => "*",
-    };
+        if (item.ValueKind != JsonValueKind.Object)
+        {
+            return (null, "each postgres_changes binding must be an object");
+        }
+
+        var eventText = Text(item, "event");
+        ChangeEvent? evt = eventText switch
+        {
+            "*" => ChangeEvent.All,
+            "INSERT" => ChangeEvent.Insert,
+            "UPDATE" => ChangeEvent.Update,
+            "DELETE" => ChangeEvent.Delete,
+            _ => null,
+        };
+        if (evt is null)
+        {
+            return (null, $"Invalid postgres_changes event \"{eventText}\": expected INSERT, UPDATE, DELETE or *");
+        }
+
+        var schema = Text(item, "schema");
+        if (string.IsNullOrEmpty(schema))
+        {
+            return (null, "postgres_changes binding needs a schema");
+        }
+
+        var table = Text(item, "table");
+        if (table is "*" or "")
+        {
+            table = null;
+        }
+
+        var filterText = Text(item, "filter");
+        ChangeFilter? filter = null;
+        if (!string.IsNullOrEmpty(filterText))
+        {
+            filter = ParseFilter(filterText);
+            if (filter is null)
+            {
+                return (null, $"Invalid filter \"{filterText}\": expected column=op.value with op one of eq, neq, lt, lte, gt, gte, in");
+            }
+
+            if (table is null)
+            {
+                return (null, "A postgres_changes filter needs a table");
+            }
+        }
+
+        return (new ChangeBinding(IdOf(eventText!, schema, table, filterText), evt.Value, schema, table, filter), null);
+    }
+
+    /// <summary><c>column=op.value</c>; <c>in</c> takes <c>(a,b,c)</c>.</summary>
+    internal static ChangeFilter? ParseFilter(string text)
+    {
+        var equals = text.IndexOf('=', StringComparison.Ordinal);
+        var dot = equals < 0 ? -1 : text.IndexOf('.', equals + 1);
+        if (equals <= 0 || dot < 0)
+        {
+            return null;
+        }
+
+        var column = text[..equals];
+        var value = text[(dot + 1)..];
+        FilterOperator? op = text[(equals + 1)..dot] switch
+        {
+            "eq" => FilterOperator.Eq,
+            "neq" => FilterOperator.Neq,
+            "lt" => FilterOperator.Lt,
+            "lte" => FilterOperator.Lte,
+            "gt" => FilterOperator.Gt,
+            "gte" => FilterOperator.Gte,
+            "in" => FilterOperator.In,
+            _ => null,
+        };
+        if (op is null)
+        {
+            return null;
+        }
+
+        if (op != FilterOperator.In)
+        {
+            return new ChangeFilter(column, op.Value, [value]);
+        }
+
+        if (value.Length < 2 || value[0] != '(' || value[^1] != ')')
+        {
+            return null;
+        }
+
+        var values = value[1..^1].Split(',').Select(v => v.Trim().Trim('"')).ToArray();
+        return values.Any(v => v.Length == 0) ? null : new ChangeFilter(column, op.Value, values);
+    }
+
+    /// <summary>
+    /// A binding's id depends only on what it asks for, as Supabase's (a hash of the params), so the same
+    /// binding on any worker, or after a rejoin, has the same id. 27 bits, as Erlang's phash2.
+    /// </summary>
+    private static int IdOf(string evt, string schema, string? table, string? filter)
+    {
+        var key = Encoding.UTF8.GetBytes($"{evt}\n{schema}\n{table}\n{filter}");
+        return (int)(BinaryPrimitives.ReadUInt32BigEndian(SHA256.HashData(key)) & 0x7FFFFFF);
+    }
+
+    private static string? Text(JsonElement item, string name) =>
+        item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

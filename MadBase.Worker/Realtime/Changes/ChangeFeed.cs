@@ -36,7 +36,7 @@ internal sealed class ChangeFeed : IChangeFeed, IAsyncDisposable
     public async Task AddAsync(IChangeSubscriber subscriber, CancellationToken cancellationToken)
     {
         var admin = TenantConnections.Admin(subscriber.Project, system.ConnectionString);
-        await ChangeBindings.ValidateAsync(admin, subscriber.Bindings, cancellationToken);
+        await BindingCatalog.ValidateAsync(admin, subscriber.Bindings, cancellationToken);
         await gate.WaitAsync(cancellationToken);
         try
         {
