@@ -1,10 +1,7 @@
 using MadBase.ServiceDefaults.Projects;
 using MadBase.Worker.Auth;
-<<<<<<< HEAD
-using MadBase.Worker.Realtime.Changes;
-=======
 using MadBase.Worker.Realtime;
->>>>>>> rt-socket
+using MadBase.Worker.Realtime.Changes;
 using MadBase.Worker.Rest;
 using MadBase.Worker.Storage;
 using MadBase.Worker.Tenancy;
@@ -30,11 +27,8 @@ internal static class Extensions
         builder.Services.AddSingleton<TenantScope>();
         builder.AddRestModule();
         builder.AddStorageModule();
-<<<<<<< HEAD
-        builder.AddRealtimeChanges();
-=======
         builder.AddRealtimeModule();
->>>>>>> rt-socket
+        builder.AddRealtimeChanges();
         return builder;
     }
 }
