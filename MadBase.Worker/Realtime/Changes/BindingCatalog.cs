@@ -72,7 +72,7 @@ internal static class BindingCatalog
                 "SELECT quote_ident(attname) FROM pg_attribute WHERE attrelid = $1 AND attname = $2 AND attnum > 0 AND NOT attisdropped",
                 connection))
             {
-                find.Parameters.AddWithValue(oid);
+                find.Parameters.Add(new NpgsqlParameter { Value = oid, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Oid });
                 find.Parameters.AddWithValue(filter.Column);
                 column = await find.ExecuteScalarAsync(cancellationToken) as string;
             }

@@ -116,6 +116,12 @@ internal sealed partial class RealtimeSession
         services.Registry.Add(channel);
         services.Database.EnsureListening(Project);
         Reply(frame, ok: true, JoinReply(config, bindings));
+        if (bindings.Count > 0)
+        {
+            // As Supabase's server, once the change feed has the subscription.
+            channel.PushSystem("ok", "Subscribed to PostgreSQL", "postgres_changes");
+        }
+
         if (config.PresenceEnabled && channel.WantsPresence)
         {
             channel.Push("presence_state", await services.Presence.StateAsync(channel.Key));
