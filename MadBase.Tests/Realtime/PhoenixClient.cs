@@ -57,7 +57,11 @@ internal sealed class PhoenixClient : IAsyncDisposable
         var reference = Interlocked.Increment(ref nextRef).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var text = JsonSerializer.Serialize(new Dictionary<string, object?>
         {
-            ["topic"] = topic, ["event"] = @event, ["payload"] = payload, ["ref"] = reference, ["join_ref"] = reference,
+            ["topic"] = topic,
+            ["event"] = @event,
+            ["payload"] = payload,
+            ["ref"] = reference,
+            ["join_ref"] = reference,
         });
         await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
         return reference;

@@ -13,7 +13,9 @@ namespace MadBase.Worker.Realtime.Changes;
 internal sealed class ChangeFeed : IChangeFeed, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, ProjectChanges> projects = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim gate = new(1, 1);
+    // One per project: starting a project's changes can wait on Postgres (a new slot waits for running
+    // transactions), which must not hold up joins in other projects.
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> gates = new(StringComparer.Ordinal);
     private readonly SystemDatabase system;
     private readonly ChangeFanOut fanOut;
     private readonly ChangeVisibility visibility;
@@ -37,6 +39,7 @@ internal sealed class ChangeFeed : IChangeFeed, IAsyncDisposable
     {
         var admin = TenantConnections.Admin(subscriber.Project, system.ConnectionString);
         await BindingCatalog.ValidateAsync(admin, subscriber.Bindings, cancellationToken);
+        var gate = gates.GetOrAdd(subscriber.Project.Ref, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
         try
         {
@@ -83,19 +86,23 @@ internal sealed class ChangeFeed : IChangeFeed, IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                await gate.WaitAsync(cancellationToken);
-                try
+                foreach (var changes in projects.Values.Where(c => c.Count == 0 && DateTime.UtcNow - c.EmptySince > grace).ToList())
                 {
-                    foreach (var changes in projects.Values.Where(c => c.Count == 0 && DateTime.UtcNow - c.EmptySince > grace).ToList())
+                    var gate = gates.GetOrAdd(changes.Project.Ref, _ => new SemaphoreSlim(1, 1));
+                    await gate.WaitAsync(cancellationToken);
+                    try
                     {
-                        projects.TryRemove(changes.Project.Ref, out _);
-                        await changes.StopAsync();
-                        ChangeLog.Released(logger, changes.Project.Ref);
+                        // Checked again under the project's gate: a join may have come in meanwhile.
+                        if (changes.Count == 0 && projects.TryRemove(new KeyValuePair<string, ProjectChanges>(changes.Project.Ref, changes)))
+                        {
+                            await changes.StopAsync();
+                            ChangeLog.Released(logger, changes.Project.Ref);
+                        }
                     }
-                }
-                finally
-                {
-                    gate.Release();
+                    finally
+                    {
+                        gate.Release();
+                    }
                 }
             }
         }
