@@ -16,8 +16,10 @@ function token(sub) {
 const latencies = [];
 const subscribed = [];
 for (let i = 0; i < Number(SOCKETS); i++) {
-  const client = createClient(API_URL, ANON_KEY, { auth: { persistSession: false, autoRefreshToken: false } });
-  client.realtime.setAuth(token(randomUUID()));
+  // accessToken: supabase-js then hands this user's JWT to realtime (setAuth alone is replaced by the anon key).
+  const jwt = token(randomUUID());
+  const client = createClient(API_URL, ANON_KEY, { accessToken: async () => jwt });
+  await client.realtime.setAuth(jwt);
   subscribed.push(new Promise((resolve, reject) => {
     client.channel(`bench-${i}`)
       .on('postgres_changes', { event: 'INSERT', schema: 'public', table: TABLE }, (payload) => {

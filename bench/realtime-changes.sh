@@ -23,6 +23,9 @@ done
 work=$(mktemp -d /tmp/madbase-realtime-changes.XXXXXX)
 chmod 755 "$work" # Postgres runs as the postgres user
 trap bench_stop EXIT
+# What a run leaves for a closer look: the stack's and the clients' output.
+keep=/tmp/madbase-realtime-changes-last
+bench_on_exit() { rm -rf "$keep" && mkdir -p "$keep" && cp -r "$work"/*.log "$work/stack/logs" "$keep" 2>/dev/null; }
 ln -s "$PWD/e2e/node_modules" "$work/node_modules"
 cp bench/realtime-changes-client.mjs bench/realtime-changes-load.mjs "$work/"
 export MADBASE_JWT_SECRET
