@@ -32,6 +32,8 @@ IResourceBuilder<IResourceWithConnectionString> madbase = stack.Containers
     ? builder.AddPostgres("postgres", password: postgresPassword)
         .WithImageTag("15")
         .WithDataVolume("postgres-data")
+        // The image's entrypoint runs `postgres` with these when the first starts with '-'.
+        .WithArgs([.. MadBase.Cli.LogicalReplicationSettings.Values.SelectMany(s => (string[])["-c", $"{s.Key}={s.Value}"])])
         .AddDatabase("madbase")
     : builder.AddPostgresExecutable("postgres", postgresPassword, stack.PostgresDirectory)
         .WithRestartOnExit()

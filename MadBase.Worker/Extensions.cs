@@ -1,5 +1,7 @@
 using MadBase.ServiceDefaults.Projects;
 using MadBase.Worker.Auth;
+using MadBase.Worker.Realtime;
+using MadBase.Worker.Realtime.Changes;
 using MadBase.Worker.Rest;
 using MadBase.Worker.Storage;
 using MadBase.Worker.Tenancy;
@@ -24,6 +26,8 @@ internal static class Extensions
         builder.Services.AddSingleton<TenantRequestResolver>();
         builder.AddRestModule();
         builder.AddStorageModule();
+        builder.AddRealtimeModule();
+        builder.AddRealtimeChanges();
         return builder;
     }
 }

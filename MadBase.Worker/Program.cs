@@ -1,5 +1,6 @@
 using MadBase.Worker;
 using MadBase.Worker.Auth;
+using MadBase.Worker.Realtime;
 using MadBase.Worker.Rest;
 using MadBase.Worker.Storage;
 
@@ -9,9 +10,11 @@ builder.AddWorkerServices();
 
 var app = builder.Build();
 app.UseServiceDefaults();
+app.UseWebSockets();
 app.MapDefaultEndpoints();
 app.MapAuthApi();
 app.MapRestApi();
 app.MapStorageApi();
+app.MapRealtimeApi();
 
 app.Run();

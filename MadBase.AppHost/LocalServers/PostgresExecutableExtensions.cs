@@ -14,8 +14,9 @@ namespace MadBase.AppHost.LocalServers;
 internal static partial class PostgresExecutableExtensions
 {
     // As the CLI's local stack runs it (PostgresCluster): loopback only, no Unix socket (nothing needs one, and
-    // socket paths are limited to 107 bytes), UTC as Supabase's databases, room for a pool per tenant per worker.
-    private static readonly Dictionary<string, string> Settings = new(StringComparer.Ordinal)
+    // socket paths are limited to 107 bytes), UTC as Supabase's databases, room for a pool per tenant per worker,
+    // and logical replication for Realtime's Postgres changes.
+    private static readonly Dictionary<string, string> Settings = new(LogicalReplicationSettings.Values, StringComparer.Ordinal)
     {
         ["listen_addresses"] = "127.0.0.1",
         ["unix_socket_directories"] = string.Empty,

@@ -184,6 +184,11 @@ internal sealed partial class PostgresCluster : ISupervisedServer, IAsyncDisposa
             // As Supabase's databases: timestamptz values render as +00:00 whatever the host's zone (initdb takes it from the host).
             ["timezone"] = "UTC",
         };
+        foreach ((string name, string value) in LogicalReplicationSettings.Values)
+        {
+            settings[name] = value;
+        }
+
         if (_options.SkipFsync)
         {
             settings["fsync"] = "off";

@@ -38,13 +38,67 @@ internal static class ProjectDatabase
     {
         if (project.DatabaseUrl is not null)
         {
-            // An external database is its owner's to drop; this cluster holds nothing of it.
+            // An external database is its owner's to drop; only Realtime's slot in it is ours.
+            await DropRealtimeSlotAsync(project.DatabaseUrl, project.RealtimeSlot, cancellationToken);
             return;
+        }
+
+        // DROP DATABASE drops the database's replication slots, but refuses while a walsender streams one
+        // (Realtime's slot, held by a worker), and WITH (FORCE) does not end walsenders. So: no new
+        // connections (a worker would reconnect to its slot at once), end the walsenders, then drop.
+        await using (var allowed = system.CreateCommand("SELECT datallowconn FROM pg_database WHERE datname = $1"))
+        {
+            allowed.Parameters.AddWithValue(project.DatabaseName);
+            if (await allowed.ExecuteScalarAsync(cancellationToken) is true)
+            {
+                await system.ExecuteAsync($"ALTER DATABASE {Quote(project.DatabaseName)} ALLOW_CONNECTIONS false", cancellationToken);
+            }
+        }
+
+        await using (var walsenders = system.CreateCommand(
+            "SELECT pg_terminate_backend(active_pid, 10000) FROM pg_replication_slots WHERE database = $1 AND active_pid IS NOT NULL"))
+        {
+            walsenders.Parameters.AddWithValue(project.DatabaseName);
+            await walsenders.ExecuteNonQueryAsync(cancellationToken);
         }
 
         // Two commands, not a batch: a batch is one implicit transaction, which DROP DATABASE refuses.
         await system.ExecuteAsync($"DROP DATABASE IF EXISTS {Quote(project.DatabaseName)} WITH (FORCE)", cancellationToken);
         await system.ExecuteAsync($"DROP ROLE IF EXISTS {Quote(project.AuthenticatorRole)}", cancellationToken);
+    }
+
+    /// <summary>Ends the walsender streaming the slot, if one does, and drops the slot; absent is fine.</summary>
+    private static async Task DropRealtimeSlotAsync(string connectionString, string slot, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var drop = new NpgsqlBatch(connection)
+            {
+                BatchCommands =
+                {
+                    new NpgsqlBatchCommand("SELECT pg_terminate_backend(active_pid, 10000) FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NOT NULL")
+                    {
+                        Parameters = { new NpgsqlParameter { Value = slot } },
+                    },
+                    new NpgsqlBatchCommand("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1")
+                    {
+                        Parameters = { new NpgsqlParameter { Value = slot } },
+                    },
+                },
+            };
+            try
+            {
+                await drop.ExecuteNonQueryAsync(cancellationToken);
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectInUse && attempt < 5)
+            {
+                // A worker took the slot again between the two statements; its next attempt fails once the project is gone.
+                await Task.Delay(200, cancellationToken);
+            }
+        }
     }
 
     private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

@@ -37,4 +37,10 @@ public sealed record Project(
 
     /// <summary>The login role that may <c>SET ROLE</c> to anon, authenticated and service_role, and nothing else.</summary>
     public string AuthenticatorRole => Ref + "_authenticator";
+
+    /// <summary>
+    /// The logical replication slot Realtime streams the project's changes from (at most 57 characters of
+    /// the 63 Postgres allows); it exists only while the project has subscribers, and is dropped with the project.
+    /// </summary>
+    public string RealtimeSlot => "madbase_realtime_" + Ref;
 }

@@ -1,0 +1,275 @@
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using MadBase.Cli;
+using MadBase.Tests.Infrastructure;
+using MadBase.Tests.Rest;
+using Npgsql;
+
+namespace MadBase.Tests.Realtime;
+
+/// <summary>
+/// postgres_changes over real sockets against the two-worker stack: each event and filter, every row checked
+/// against the subscriber's RLS and column privileges, a subscriber on one worker served by the slot holder on
+/// the other, the holder killed with no committed change lost, and the slot dropped with its project.
+/// </summary>
+[Collection(StackCollection.Name)]
+public sealed class PostgresChangesTests(StackFixture stack)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    private const string Schema = """
+        CREATE TABLE public.items (id int PRIMARY KEY, n int, label text);
+        ALTER TABLE public.items REPLICA IDENTITY FULL;
+        CREATE TABLE public.notes (id bigint PRIMARY KEY, owner uuid, title text, secret text);
+        ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY own ON public.notes FOR SELECT TO authenticated USING (owner = auth.uid());
+        CREATE POLICY published ON public.notes FOR SELECT TO anon USING (title = 'public');
+        REVOKE SELECT ON public.notes FROM authenticated;
+        GRANT SELECT (id, owner, title) ON public.notes TO authenticated;
+        ALTER PUBLICATION supabase_realtime ADD TABLE public.items, public.notes;
+        """;
+
+    [Fact]
+    public async Task Changes_EachEventAndFilterOperator_ReachTheBindingsTheyMatch()
+    {
+        var project = await RestProject.SharedAsync(stack, "rt-changes", Schema);
+        await using var client = await PhoenixClient.ConnectAsync(stack.ApiUrl, project.AnonKey);
+        string[] filters = ["n=eq.5", "n=neq.5", "n=lt.5", "n=lte.5", "n=gt.5", "n=gte.5", "n=in.(1,7)"];
+        var reply = await client.JoinAsync(
+            "items", project.ServiceKey,
+            [new { @event = "*", schema = "public", table = "items" }, .. filters.Select(f => new { @event = "INSERT", schema = "public", table = "items", filter = f })]);
+        Assert.True(reply["status"]!.GetValue<string>() == "ok", reply.ToJsonString());
+        var ids = reply["response"]!["postgres_changes"]!.AsArray().Select(b => b!["id"]!.GetValue<int>()).ToArray();
+        await WaitForSubscriptionAsync(client);
+
+        await project.ExecuteAsync("INSERT INTO public.items VALUES (1, 1, 'one'), (5, 5, 'five'), (7, 7, 'seven')");
+        var inserts = await client.ChangesAsync(Patience, stopAfter: 3);
+        Assert.Equal(3, inserts.Count);
+        int[][] expected =
+        [
+            [ids[0], ids[2], ids[3], ids[4], ids[7]], // n = 1: neq, lt, lte, in
+            [ids[0], ids[1], ids[4], ids[6]], // n = 5: eq, lte, gte
+            [ids[0], ids[2], ids[5], ids[6], ids[7]], // n = 7: neq, gt, gte, in
+        ];
+        foreach (var (change, want) in inserts.OrderBy(c => c["data"]!["record"]!["id"]!.GetValue<int>()).Zip(expected))
+        {
+            Assert.Equal(want.Order(), change["ids"]!.AsArray().Select(i => i!.GetValue<int>()).Order());
+            var data = change["data"]!;
+            Assert.Equal("INSERT", data["type"]!.GetValue<string>());
+            Assert.Equal("public", data["schema"]!.GetValue<string>());
+            Assert.Equal("items", data["table"]!.GetValue<string>());
+            Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", data["commit_timestamp"]!.GetValue<string>());
+            Assert.Equal(["id:int4", "n:int4", "label:text"], data["columns"]!.AsArray().Select(c => $"{c!["name"]}:{c["type"]}"));
+            Assert.Equal("Number", JsonValueKind(data["record"]!["n"]!));
+            Assert.Null(data["errors"]);
+        }
+
+        await project.ExecuteAsync("UPDATE public.items SET label = 'FIVE' WHERE id = 5; DELETE FROM public.items WHERE id = 1");
+        var rest = await client.ChangesAsync(Patience, stopAfter: 2);
+        Assert.Equal(2, rest.Count);
+        var update = rest[0]["data"]!;
+        Assert.Equal("UPDATE", update["type"]!.GetValue<string>());
+        Assert.Equal("FIVE", update["record"]!["label"]!.GetValue<string>());
+        // REPLICA IDENTITY FULL: the whole old row.
+        Assert.Equal("five", update["old_record"]!["label"]!.GetValue<string>());
+        Assert.Equal([ids[0]], rest[0]["ids"]!.AsArray().Select(i => i!.GetValue<int>()));
+        var delete = rest[1]["data"]!;
+        Assert.Equal("DELETE", delete["type"]!.GetValue<string>());
+        Assert.Equal(1, delete["old_record"]!["id"]!.GetValue<int>());
+        Assert.Equal("one", delete["old_record"]!["label"]!.GetValue<string>());
+        Assert.Null(delete["record"]);
+    }
+
+    [Theory]
+    [InlineData("nope", null, "table public.nope does not exist")]
+    [InlineData("items", "nope=eq.1", "column nope does not exist")]
+    [InlineData("items", "n=eq.abc", "invalid filter value abc")]
+    public async Task Join_UnknownTableColumnOrBadValue_IsRefusedWithTheReason(string table, string? filter, string reason)
+    {
+        var project = await RestProject.SharedAsync(stack, "rt-changes", Schema);
+        await using var client = await PhoenixClient.ConnectAsync(stack.ApiUrl, project.AnonKey);
+        var reply = await client.JoinAsync("bad", project.ServiceKey, new { @event = "*", schema = "public", table, filter });
+        Assert.Equal("error", reply["status"]!.GetValue<string>());
+        Assert.Contains(reason, reply.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rls_TwoUsersAnonAndServiceRole_EachGetOnlyRowsAndColumnsTheyMaySelect()
+    {
+        var project = await RestProject.SharedAsync(stack, "rt-changes", Schema);
+        Guid alice = Guid.NewGuid(), bob = Guid.NewGuid();
+        var binding = new { @event = "*", schema = "public", table = "notes" };
+        var sockets = new Dictionary<string, PhoenixClient>();
+        try
+        {
+            foreach (var (name, token) in new[] { ("alice", project.UserToken(alice)), ("bob", project.UserToken(bob)), ("anon", project.AnonKey), ("service", project.ServiceKey) })
+            {
+                var client = await PhoenixClient.ConnectAsync(stack.ApiUrl, project.AnonKey);
+                sockets[name] = client;
+                Assert.Equal("ok", (await client.JoinAsync("notes-" + name, token, binding))["status"]!.GetValue<string>());
+                await WaitForSubscriptionAsync(client);
+            }
+
+            // The check reads the row as it is when the change arrives (as WALRUS does): the delete comes after.
+            await project.ExecuteAsync($"""
+                INSERT INTO public.notes VALUES (101, '{alice}', 'mine', 's1');
+                INSERT INTO public.notes VALUES (102, '{bob}', 'public', 's2');
+                """);
+            var seen = new Dictionary<string, List<JsonObject>>();
+            foreach (var (name, client) in sockets)
+            {
+                seen[name] = await client.ChangesAsync(TimeSpan.FromSeconds(name == "service" ? 20 : 6), stopAfter: name == "service" ? 2 : null);
+            }
+
+            await project.ExecuteAsync("DELETE FROM public.notes WHERE id = 101");
+            foreach (var (name, client) in sockets)
+            {
+                seen[name].AddRange(await client.ChangesAsync(Patience, stopAfter: 1));
+            }
+
+            // Alice: her row, without the column she may not select; Bob's row is not hers.
+            var aliceInsert = Assert.Single(seen["alice"], c => c["data"]!["type"]!.GetValue<string>() == "INSERT")["data"]!;
+            Assert.Equal(101, aliceInsert["record"]!["id"]!.GetValue<int>());
+            Assert.Null(aliceInsert["record"]!["secret"]);
+            Assert.DoesNotContain(aliceInsert["columns"]!.AsArray(), c => c!["name"]!.GetValue<string>() == "secret");
+            var bobInsert = Assert.Single(seen["bob"], c => c["data"]!["type"]!.GetValue<string>() == "INSERT")["data"]!;
+            Assert.Equal(102, bobInsert["record"]!["id"]!.GetValue<int>());
+            // anon: the published row only, with every column (anon keeps its table grant).
+            var anonInsert = Assert.Single(seen["anon"], c => c["data"]!["type"]!.GetValue<string>() == "INSERT")["data"]!;
+            Assert.Equal("s2", anonInsert["record"]!["secret"]!.GetValue<string>());
+            // service_role bypasses RLS: both rows, and the delete.
+            Assert.Equal(["INSERT", "INSERT", "DELETE"], seen["service"].Select(c => c["data"]!["type"]!.GetValue<string>()));
+            Assert.Equal("s1", seen["service"][0]["data"]!["record"]!["secret"]!.GetValue<string>());
+
+            // A DELETE cannot be checked against RLS: everyone subscribed gets it, with the key only.
+            foreach (var name in sockets.Keys)
+            {
+                var delete = Assert.Single(seen[name], c => c["data"]!["type"]!.GetValue<string>() == "DELETE")["data"]!;
+                Assert.Equal(["id"], delete["old_record"]!.AsObject().Select(p => p.Key));
+            }
+        }
+        finally
+        {
+            foreach (var client in sockets.Values)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Failover_SubscriberOnOneWorker_GetsEveryChangeWhileTheHolderIsKilled()
+    {
+        var project = await RestProject.CreateAsync(stack, "rt-failover", "CREATE TABLE public.ticks (id int PRIMARY KEY); ALTER PUBLICATION supabase_realtime ADD TABLE public.ticks;");
+        var workers = stack.Stack.Workers;
+        var binding = new { @event = "INSERT", schema = "public", table = "ticks" };
+        var clients = new List<PhoenixClient>();
+        try
+        {
+            foreach (var worker in workers)
+            {
+                var client = await PhoenixClient.ConnectAsync(worker.Url.ToString().TrimEnd('/'), project.AnonKey, project.Ref);
+                clients.Add(client);
+                Assert.Equal("ok", (await client.JoinAsync("ticks", project.ServiceKey, binding))["status"]!.GetValue<string>());
+                await WaitForSubscriptionAsync(client);
+            }
+
+            var holderPid = await WaitForHolderAsync(project);
+            var holder = workers.Single(w => w.ProcessId == holderPid);
+            var survivor = clients[workers.ToList().FindIndex(w => w.ProcessId != holderPid)];
+
+            // Served by the holder on the other worker, through Redis.
+            await project.ExecuteAsync("INSERT INTO public.ticks VALUES (0)");
+            Assert.Single(await survivor.ChangesAsync(Patience, stopAfter: 1));
+
+            var writer = Task.Run(async () =>
+            {
+                for (var i = 1; i <= 40; i++)
+                {
+                    await project.ExecuteAsync($"INSERT INTO public.ticks VALUES ({i})");
+                    await Task.Delay(50);
+                }
+            });
+            await Task.Delay(500);
+            Assert.Equal(0, NativeMethods.Kill(holderPid, NativeMethods.SigKill));
+            await writer;
+
+            var received = new HashSet<int>();
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (received.Count < 40 && DateTime.UtcNow < deadline)
+            {
+                foreach (var change in await survivor.ChangesAsync(TimeSpan.FromSeconds(2)))
+                {
+                    received.Add(change["data"]!["record"]!["id"]!.GetValue<int>());
+                }
+            }
+
+            Assert.Equal(Enumerable.Range(1, 40), received.Where(i => i > 0).Order());
+            Assert.NotEqual(holderPid, await WaitForHolderAsync(project));
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+
+            foreach (var worker in workers.Where(w => !w.IsRunning))
+            {
+                await worker.StartAsync(CancellationToken.None);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ProjectDeletion_WhileTheSlotIsStreamed_DropsTheSlotWithTheDatabase()
+    {
+        var project = await RestProject.CreateAsync(stack, "rt-delete", "CREATE TABLE public.t (id int PRIMARY KEY); ALTER PUBLICATION supabase_realtime ADD TABLE public.t;");
+        await using (var client = await PhoenixClient.ConnectAsync(stack.ApiUrl, project.AnonKey))
+        {
+            Assert.Equal("ok", (await client.JoinAsync("t", project.ServiceKey, new { @event = "*", schema = "public", table = "t" }))["status"]!.GetValue<string>());
+            await WaitForHolderAsync(project);
+
+            using var request = new HttpRequestMessage(HttpMethod.Delete, stack.AdminUrl + "/projects/" + project.Ref + "?confirm=" + project.Ref);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.AdminPassword);
+            using var response = await Stack.StackHttp.Client.SendAsync(request);
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        await using var system = new NpgsqlConnection(stack.SystemConnectionString);
+        await system.OpenAsync();
+        await using var slots = new NpgsqlCommand("SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1", system);
+        slots.Parameters.AddWithValue("madbase_realtime_" + project.Ref);
+        Assert.Equal(0L, await slots.ExecuteScalarAsync());
+    }
+
+    private static string JsonValueKind(JsonNode node) => node.GetValueKind().ToString();
+
+    /// <summary>realtime-js waits for the server's "Subscribed to PostgreSQL" system message before it reports SUBSCRIBED.</summary>
+    private static async Task WaitForSubscriptionAsync(PhoenixClient client) =>
+        await client.NextAsync(f => f["event"]?.GetValue<string>() == "system" && f["payload"]?["extension"]?.GetValue<string>() == "postgres_changes", Patience);
+
+    /// <summary>The pid of the worker whose walsender streams the project's slot (its application_name says).</summary>
+    private async Task<int> WaitForHolderAsync(RestProject project)
+    {
+        await using var system = new NpgsqlConnection(stack.SystemConnectionString);
+        await system.OpenAsync();
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            await using var find = new NpgsqlCommand(
+                """
+                SELECT a.application_name FROM pg_replication_slots s JOIN pg_stat_activity a ON a.pid = s.active_pid
+                WHERE s.slot_name = $1
+                """, system);
+            find.Parameters.AddWithValue("madbase_realtime_" + project.Ref);
+            if (await find.ExecuteScalarAsync() is string name && name.StartsWith("madbase-realtime:", StringComparison.Ordinal))
+            {
+                return int.Parse(name["madbase-realtime:".Length..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "no worker streams the slot");
+            await Task.Delay(200);
+        }
+    }
+}

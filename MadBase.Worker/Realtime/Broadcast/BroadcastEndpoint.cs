@@ -1,0 +1,149 @@
+using System.Text.Json;
+using MadBase.Worker.Realtime.Channels;
+using MadBase.Worker.Realtime.Socket;
+using MadBase.Worker.Tenancy;
+
+namespace MadBase.Worker.Realtime.Broadcast;
+
+/// <summary>
+/// Broadcasting over HTTP, as realtime-js does when a channel is not joined: <c>POST /api/broadcast</c>
+/// with <c>{messages: [{topic, event, payload, private}]}</c>, and <c>httpSend</c>'s
+/// <c>POST /api/broadcast/{topic}/events/{event}</c> with the payload as the body. Private messages need
+/// the caller's write policy on <c>realtime.messages</c> (service_role passes it); 202 on success.
+/// </summary>
+internal static class BroadcastEndpoint
+{
+    public static async Task<IResult> SendBatchAsync(HttpContext context, TenantScope scope, RealtimeServices services)
+    {
+        var tenant = await scope.ResolveAsync(context);
+        if (!tenant.Succeeded)
+        {
+            return Error(StatusCodes.Status401Unauthorized, tenant.FailureMessage ?? "unauthorized");
+        }
+
+        JsonElement body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync<JsonElement>(context.Request.Body, cancellationToken: context.RequestAborted);
+        }
+        catch (JsonException)
+        {
+            return Error(StatusCodes.Status400BadRequest, "the body must be JSON: {\"messages\": [{\"topic\", \"event\", \"payload\"}]}");
+        }
+
+        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array)
+        {
+            return Error(StatusCodes.Status400BadRequest, "messages must be a list");
+        }
+
+        var parsed = new List<(TopicKey Key, BroadcastBody Body)>();
+        foreach (var message in messages.EnumerateArray())
+        {
+            if (message.ValueKind != JsonValueKind.Object
+                || !message.TryGetProperty("topic", out var topic) || topic.ValueKind != JsonValueKind.String || topic.GetString() is not { Length: > 0 } topicName
+                || !message.TryGetProperty("event", out var evt) || evt.ValueKind != JsonValueKind.String)
+            {
+                return Error(StatusCodes.Status400BadRequest, "each message needs a topic and an event");
+            }
+
+            var isPrivate = message.TryGetProperty("private", out var p) && p.ValueKind == JsonValueKind.True;
+            var payload = message.TryGetProperty("payload", out var pl) ? System.Text.Encoding.UTF8.GetBytes(pl.GetRawText()) : "{}"u8.ToArray();
+            parsed.Add((new TopicKey(tenant.Project!.Ref, isPrivate, topicName), new BroadcastBody(evt.GetString()!, payload, IsJson: true)));
+        }
+
+        foreach (var (key, message) in parsed)
+        {
+            // As Supabase: a message the caller may not send is left out, the others still go.
+            var refusal = await CheckAsync(services, tenant, key, message, context.RequestAborted);
+            if (refusal is null)
+            {
+                await services.Broadcasts.PublishAsync(key, message, origin: null);
+            }
+            else if (refusal.StatusCode == StatusCodes.Status429TooManyRequests)
+            {
+                return refusal;
+            }
+        }
+
+        return Results.Accepted();
+    }
+
+    public static async Task<IResult> SendOneAsync(HttpContext context, string topic, string @event, TenantScope scope, RealtimeServices services)
+    {
+        var tenant = await scope.ResolveAsync(context);
+        if (!tenant.Succeeded)
+        {
+            return Error(StatusCodes.Status401Unauthorized, tenant.FailureMessage ?? "unauthorized");
+        }
+
+        var limit = services.Limits.Options.MaxPayloadBytes;
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+        if (buffer.Length > limit)
+        {
+            return Error(StatusCodes.Status413PayloadTooLarge, "payload_size_exceeded");
+        }
+
+        var bytes = buffer.ToArray();
+        var isJson = !string.Equals(context.Request.ContentType, "application/octet-stream", StringComparison.OrdinalIgnoreCase);
+        if (isJson && !IsJson(bytes))
+        {
+            return Error(StatusCodes.Status400BadRequest, "the body must be JSON, or application/octet-stream");
+        }
+
+        var isPrivate = string.Equals(context.Request.Query["private"], "true", StringComparison.Ordinal);
+        var key = new TopicKey(tenant.Project!.Ref, isPrivate, topic);
+        var message = new BroadcastBody(@event, bytes, isJson);
+        if (await CheckAsync(services, tenant, key, message, context.RequestAborted) is { } refusal)
+        {
+            return refusal;
+        }
+
+        await services.Broadcasts.PublishAsync(key, message, origin: null);
+        return Results.Accepted();
+    }
+
+    private static async Task<ErrorResult?> CheckAsync(RealtimeServices services, TenantRequest tenant, TopicKey key, BroadcastBody message, CancellationToken cancellationToken)
+    {
+        if (!services.Limits.TryEvent(key.ProjectRef))
+        {
+            return Error(StatusCodes.Status429TooManyRequests, "Too many messages per second");
+        }
+
+        if (message.Payload.Length > services.Limits.Options.MaxPayloadBytes)
+        {
+            return Error(StatusCodes.Status413PayloadTooLarge, "payload_size_exceeded");
+        }
+
+        if (key.Private && !await services.Authorization.WriteAsync(tenant.Project!, tenant.Caller, key.Name, "broadcast", cancellationToken))
+        {
+            return Error(StatusCodes.Status403Forbidden, $"You do not have permissions to write to this Channel topic: {key.Name}");
+        }
+
+        return null;
+    }
+
+    private static bool IsJson(byte[] bytes)
+    {
+        try
+        {
+            PhoenixSerializer.Element(bytes);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static ErrorResult Error(int status, string message) => new(status, message);
+
+    /// <summary>Supabase Realtime's error body, <c>{"message": …}</c>, which realtime-js shows.</summary>
+    internal sealed class ErrorResult(int statusCode, string message) : IResult
+    {
+        public int StatusCode => statusCode;
+
+        public Task ExecuteAsync(HttpContext httpContext) =>
+            Results.Json(new { message }, statusCode: statusCode).ExecuteAsync(httpContext);
+    }
+}

@@ -1,0 +1,137 @@
+using MadBase.ServiceDefaults.Projects;
+using Npgsql;
+using Npgsql.Replication;
+using Npgsql.Replication.PgOutput;
+using Npgsql.Replication.PgOutput.Messages;
+
+namespace MadBase.Worker.Realtime.Changes;
+
+/// <summary>
+/// Tries to stream the project's slot, and does while it can: the lease is Postgres's own rule that only one
+/// walsender streams a slot at a time, so the worker whose START_REPLICATION succeeded is the holder, the others
+/// retry every <see cref="ChangeFeedOptions.TakeOverIntervalSeconds"/>, and a holder that dies frees the slot
+/// with its connection. No lock to keep in step with the stream, and no window where two workers stream.
+/// </summary>
+/// <remarks>
+/// pgoutput rather than wal2json: it is built into every Postgres ≥ 10, so a project's external database needs
+/// no extension installed, it honours the publication (supabase_realtime, and what each table publishes) in
+/// the server, and Npgsql decodes it. An LSN is confirmed only after its transaction was handed to the fan-out,
+/// so a holder killed mid-stream leaves its unconfirmed changes for the next holder (a duplicate, never a loss).
+/// </remarks>
+internal sealed class SlotStream(Project project, string adminConnectionString, ChangeFanOut fanOut, ChangeFeedOptions options, ILogger logger)
+{
+    public const string Publication = "supabase_realtime";
+
+    // Changes of a large transaction go out in slices; the LSN is confirmed at its commit only.
+    private const int SliceSize = 500;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await StreamAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectInUse)
+            {
+                ChangeLog.HeldElsewhere(logger, project.Ref, project.RealtimeSlot);
+            }
+            catch (Exception e)
+            {
+                ChangeLog.StreamFailed(logger, project.Ref, e);
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(options.TakeOverIntervalSeconds), cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task StreamAsync(CancellationToken cancellationToken)
+    {
+        var connectionString = new NpgsqlConnectionStringBuilder(adminConnectionString)
+        {
+            // Tells an operator (and the failover tests) which worker holds the slot.
+            ApplicationName = $"madbase-realtime:{Environment.ProcessId}",
+        }.ConnectionString;
+        await using var connection = new LogicalReplicationConnection(connectionString);
+        await connection.Open(cancellationToken);
+        var slot = new PgOutputReplicationSlot(project.RealtimeSlot);
+        var replication = new PgOutputReplicationOptions(Publication, PgOutputProtocolVersion.V1);
+        var pending = new List<WalChange>();
+        var timestamp = string.Empty;
+        var announced = false;
+        await foreach (var message in connection.StartReplication(slot, replication, cancellationToken))
+        {
+            if (!announced)
+            {
+                announced = true;
+                ChangeLog.Streaming(logger, project.Ref, project.RealtimeSlot);
+            }
+
+            switch (message)
+            {
+                case BeginMessage begin:
+                    pending.Clear();
+                    timestamp = WalDecoding.Timestamp(begin.TransactionCommitTimestamp);
+                    break;
+                case InsertMessage insert:
+                    pending.Add(await WalDecoding.ChangeAsync('I', insert.Relation, timestamp, insert.NewRow, null, false, cancellationToken));
+                    break;
+                case FullUpdateMessage full:
+                    // The old row comes first in the message and must be read first.
+                    pending.Add(await ReadOldFirstAsync('U', full.Relation, timestamp, full.OldRow, full.NewRow, false, cancellationToken));
+                    break;
+                case IndexUpdateMessage keyChanged:
+                    pending.Add(await ReadOldFirstAsync('U', keyChanged.Relation, timestamp, keyChanged.Key, keyChanged.NewRow, true, cancellationToken));
+                    break;
+                case UpdateMessage update:
+                    pending.Add(await WalDecoding.ChangeAsync('U', update.Relation, timestamp, update.NewRow, null, false, cancellationToken));
+                    break;
+                case FullDeleteMessage fullDelete:
+                    pending.Add(await WalDecoding.ChangeAsync('D', fullDelete.Relation, timestamp, null, fullDelete.OldRow, false, cancellationToken));
+                    break;
+                case KeyDeleteMessage keyDelete:
+                    pending.Add(await WalDecoding.ChangeAsync('D', keyDelete.Relation, timestamp, null, keyDelete.Key, true, cancellationToken));
+                    break;
+                case CommitMessage commit:
+                    if (pending.Count > 0)
+                    {
+                        await fanOut.PublishAsync(project.Ref, [.. pending]);
+                        pending.Clear();
+                    }
+
+                    // Handed over: Postgres may forget them.
+                    connection.SetReplicationStatus(commit.TransactionEndLsn);
+                    break;
+            }
+
+            if (pending.Count >= SliceSize)
+            {
+                await fanOut.PublishAsync(project.Ref, [.. pending]);
+                pending.Clear();
+            }
+        }
+    }
+
+    private static async Task<WalChange> ReadOldFirstAsync(
+        char kind, RelationMessage relation, string timestamp, ReplicationTuple oldRow, ReplicationTuple newRow, bool keyOnly,
+        CancellationToken cancellationToken)
+    {
+        // ChangeAsync reads the new tuple first; pgoutput streams the old one first, so read it through a
+        // buffered pass: the old values first, then the new.
+        var old = await WalDecoding.ChangeAsync(kind, relation, timestamp, null, oldRow, keyOnly, cancellationToken);
+        var @new = await WalDecoding.ChangeAsync(kind, relation, timestamp, newRow, null, false, cancellationToken);
+        return @new with { Old = old.Old, TooLarge = old.TooLarge || @new.TooLarge };
+    }
+}

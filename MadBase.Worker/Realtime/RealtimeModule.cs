@@ -1,0 +1,41 @@
+using MadBase.ServiceDefaults.Projects;
+using MadBase.Worker.Realtime.Broadcast;
+using MadBase.Worker.Realtime.Channels;
+using MadBase.Worker.Realtime.Presence;
+using MadBase.Worker.Realtime.Socket;
+
+namespace MadBase.Worker.Realtime;
+
+/// <summary>Supabase Realtime at <c>/realtime/v1</c>: the Phoenix socket, broadcast, presence and their REST door.</summary>
+internal static class RealtimeModule
+{
+    public static IHostApplicationBuilder AddRealtimeModule(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RealtimeOptions>().BindConfiguration("Realtime")
+            .Validate(o => o.MaxConcurrentUsers > 0 && o.MaxChannelsPerClient > 0 && o.MaxJoinsPerSecond > 0
+                           && o.MaxEventsPerSecond > 0 && o.MaxPayloadSizeKb is > 0 and <= 100_000 && o.HeartbeatTimeoutSeconds > 0,
+                "Realtime__* limits must be positive (Realtime__MaxPayloadSizeKb at most 100000)")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ITenantMigrationSource, RealtimeMigrations>();
+        builder.Services.AddSingleton<WorkerIdentity>();
+        builder.Services.AddSingleton<ChannelRegistry>();
+        builder.Services.AddSingleton<BroadcastHub>();
+        builder.Services.AddSingleton<PresenceHub>();
+        builder.Services.AddSingleton<DatabaseBroadcasts>();
+        builder.Services.AddSingleton<ChannelAuthorization>();
+        builder.Services.AddSingleton<ChannelTokens>();
+        builder.Services.AddSingleton<RealtimeLimits>();
+        builder.Services.AddSingleton<RealtimeServices>();
+        builder.Services.AddHostedService<PresenceSweeper>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapRealtimeApi(this IEndpointRouteBuilder app)
+    {
+        var realtime = app.MapGroup("/realtime/v1");
+        realtime.Map("/websocket", RealtimeSocketEndpoint.AcceptAsync);
+        realtime.MapPost("/api/broadcast", BroadcastEndpoint.SendBatchAsync);
+        realtime.MapPost("/api/broadcast/{topic}/events/{event}", BroadcastEndpoint.SendOneAsync);
+        return app;
+    }
+}

@@ -1,0 +1,38 @@
+using MadBase.Worker.Tenancy;
+using Microsoft.Net.Http.Headers;
+
+namespace MadBase.Worker.Realtime.Socket;
+
+/// <summary>
+/// <c>GET /realtime/v1/websocket?apikey=…&amp;vsn=…</c>: the project comes from the Gateway (which read the
+/// apikey from the query string), the socket's default token is that key; each join may bring its own.
+/// </summary>
+internal static class RealtimeSocketEndpoint
+{
+    public static async Task<IResult> AcceptAsync(
+        HttpContext context, TenantScope scope, RealtimeServices services, ILoggerFactory loggers)
+    {
+        var tenant = await scope.ResolveAsync(context);
+        if (!tenant.Succeeded)
+        {
+            return Results.Json(new { error = tenant.FailureMessage ?? "unauthorized" }, statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        if (PhoenixSerializer.For(context.Request.Query["vsn"]) is not { } serializer)
+        {
+            return Results.Json(new { error = "unsupported vsn: use 1.0.0 or 2.0.0" }, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            return Results.Json(new { error = "expected a WebSocket upgrade" }, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var authorization = context.Request.Headers[HeaderNames.Authorization].ToString();
+        var token = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        var session = new RealtimeSession(socket, tenant.Project!, token, serializer, services, loggers.CreateLogger<RealtimeSession>());
+        await session.RunAsync(context.RequestAborted);
+        return Results.Empty;
+    }
+}
