@@ -77,14 +77,25 @@ internal static class BroadcastEndpoint
         }
 
         var limit = services.Limits.Options.MaxPayloadBytes;
-        using var buffer = new MemoryStream();
-        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-        if (buffer.Length > limit)
+        // Read at most one byte past the limit: an oversize body is refused without holding all of it.
+        var bytes = new byte[Math.Min(limit + 1, (int)(context.Request.ContentLength ?? 64 * 1024) + 1)];
+        var length = 0;
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(bytes.AsMemory(length), context.RequestAborted)) > 0)
         {
-            return Error(StatusCodes.Status413PayloadTooLarge, "payload_size_exceeded");
+            length += read;
+            if (length > limit)
+            {
+                return Error(StatusCodes.Status413PayloadTooLarge, "payload_size_exceeded");
+            }
+
+            if (length == bytes.Length)
+            {
+                Array.Resize(ref bytes, Math.Min(limit + 1, bytes.Length * 2));
+            }
         }
 
-        var bytes = buffer.ToArray();
+        bytes = bytes[..length];
         var isJson = !string.Equals(context.Request.ContentType, "application/octet-stream", StringComparison.OrdinalIgnoreCase);
         if (isJson && !IsJson(bytes))
         {
@@ -115,9 +126,16 @@ internal static class BroadcastEndpoint
             return Error(StatusCodes.Status413PayloadTooLarge, "payload_size_exceeded");
         }
 
-        if (key.Private && !await services.Authorization.WriteAsync(tenant.Project!, tenant.Caller, key.Name, "broadcast", cancellationToken))
+        try
         {
-            return Error(StatusCodes.Status403Forbidden, $"You do not have permissions to write to this Channel topic: {key.Name}");
+            if (key.Private && !await services.Authorization.WriteAsync(tenant.Project!, tenant.Caller, key.Name, "broadcast", cancellationToken))
+            {
+                return Error(StatusCodes.Status403Forbidden, $"You do not have permissions to write to this Channel topic: {key.Name}");
+            }
+        }
+        catch (Exception e) when (ProjectDatabaseUnavailableException.Describes(e))
+        {
+            return Error(StatusCodes.Status503ServiceUnavailable, "Realtime was unable to connect to the project database");
         }
 
         return null;
