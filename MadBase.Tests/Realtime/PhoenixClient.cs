@@ -1,167 +1,210 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using MadBase.ServiceDefaults.Projects;
 
 namespace MadBase.Tests.Realtime;
 
-/// <summary>
-/// A realtime socket as realtime-js opens it (Phoenix channels, JSON serializer 1.0.0), reduced to what the
-/// tests need: join a channel, and read the frames that arrive, each as JSON.
-/// </summary>
+/// <summary>A frame the server sent: text frames as Phoenix arrays, binary user broadcasts decoded as realtime-js does.</summary>
+internal sealed record PhoenixFrame(string? JoinRef, string? Ref, string Topic, string Event, JsonElement Payload)
+{
+    public string? Status => Payload.ValueKind == JsonValueKind.Object && Payload.TryGetProperty("status", out var s) ? s.GetString() : null;
+
+    public string? Reason => Payload.TryGetProperty("response", out var r) && r.ValueKind == JsonValueKind.Object && r.TryGetProperty("reason", out var reason) ? reason.GetString() : null;
+}
+
+/// <summary>A bare Phoenix client over a real WebSocket, speaking vsn 2.0.0 as realtime-js does.</summary>
 internal sealed class PhoenixClient : IAsyncDisposable
 {
     private readonly ClientWebSocket socket = new();
-    private readonly Channel<JsonObject> frames = Channel.CreateUnbounded<JsonObject>();
-    private readonly CancellationTokenSource closing = new();
-    private Task? reader;
+    private readonly Channel<PhoenixFrame> received = Channel.CreateUnbounded<PhoenixFrame>();
+    private readonly CancellationTokenSource stop = new();
+    private readonly List<PhoenixFrame> backlog = [];
     private int nextRef;
+    private Task reading = Task.CompletedTask;
 
-    /// <summary>
-    /// Through the gateway (<paramref name="baseUrl"/> is the API URL), or straight to one worker with the
-    /// project header the gateway would add (<paramref name="projectRef"/>), to pin a socket to a worker.
-    /// </summary>
-    public static async Task<PhoenixClient> ConnectAsync(string baseUrl, string apiKey, string? projectRef = null)
+    public WebSocketState State => socket.State;
+
+    /// <summary>Straight to a worker, as the Gateway would forward it (project header and the key as bearer).</summary>
+    public static async Task<PhoenixClient> ToWorkerAsync(string workerUrl, string projectRef, string apiKey, string vsn = "2.0.0")
     {
         var client = new PhoenixClient();
-        if (projectRef is not null)
-        {
-            client.socket.Options.SetRequestHeader(ProjectHeaders.ProjectRef, projectRef);
-            client.socket.Options.SetRequestHeader("Authorization", "Bearer " + apiKey);
-        }
-
-        var url = new Uri(baseUrl.Replace("http://", "ws://", StringComparison.Ordinal)
-            + "/realtime/v1/websocket?apikey=" + Uri.EscapeDataString(apiKey) + "&vsn=1.0.0");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        await client.socket.ConnectAsync(url, timeout.Token);
-        client.reader = Task.Run(client.ReadAsync);
+        client.socket.Options.SetRequestHeader(ProjectHeaders.ProjectRef, projectRef);
+        client.socket.Options.SetRequestHeader("Authorization", "Bearer " + apiKey);
+        await client.ConnectAsync(new Uri(workerUrl.Replace("http", "ws", StringComparison.Ordinal) + $"/realtime/v1/websocket?vsn={vsn}"));
         return client;
     }
 
-    /// <summary>Joins <c>realtime:<paramref name="channel"/></c> with the given postgres_changes bindings; returns the reply's payload.</summary>
-    public async Task<JsonObject> JoinAsync(string channel, string? accessToken, params object[] postgresChanges)
+    /// <summary>Through the Gateway, with the apikey in the query string as realtime-js sends it.</summary>
+    public static async Task<PhoenixClient> ToGatewayAsync(string apiUrl, string apiKey, string vsn = "2.0.0")
     {
-        var reference = await SendAsync("realtime:" + channel, "phx_join", new
-        {
-            config = new { broadcast = new { self = false }, presence = new { key = string.Empty }, postgres_changes = postgresChanges, @private = false },
-            access_token = accessToken,
-        });
-        var reply = await NextAsync(f => f["event"]?.GetValue<string>() == "phx_reply" && f["ref"]?.GetValue<string>() == reference, TimeSpan.FromSeconds(30));
-        return reply["payload"]!.AsObject();
+        var client = new PhoenixClient();
+        await client.ConnectAsync(new Uri(apiUrl.Replace("http", "ws", StringComparison.Ordinal) + $"/realtime/v1/websocket?apikey={apiKey}&vsn={vsn}"));
+        return client;
     }
 
-    public async Task<string> SendAsync(string topic, string @event, object payload)
+    public string NextRef() => Interlocked.Increment(ref nextRef).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public async Task<string> PushAsync(string? joinRef, string topic, string evt, object payload)
     {
-        var reference = Interlocked.Increment(ref nextRef).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var text = JsonSerializer.Serialize(new Dictionary<string, object?>
-        {
-            ["topic"] = topic,
-            ["event"] = @event,
-            ["payload"] = payload,
-            ["ref"] = reference,
-            ["join_ref"] = reference,
-        });
-        await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+        var reference = NextRef();
+        await SendTextAsync(JsonSerializer.Serialize(new object?[] { joinRef, reference, topic, evt, payload }));
         return reference;
     }
 
-    /// <summary>The next frame that matches, skipping others; throws after <paramref name="timeout"/>.</summary>
-    public async Task<JsonObject> NextAsync(Func<JsonObject, bool> match, TimeSpan timeout)
+    public Task SendTextAsync(string text) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+
+    /// <summary>realtime-js's binary user broadcast push (kind 3), JSON-encoded payload.</summary>
+    public async Task<string> BroadcastBinaryAsync(string joinRef, string topic, string evt, object payload)
     {
-        using var cancel = new CancellationTokenSource(timeout);
+        var reference = NextRef();
+        byte[] j = Encoding.UTF8.GetBytes(joinRef), r = Encoding.UTF8.GetBytes(reference), t = Encoding.UTF8.GetBytes(topic), e = Encoding.UTF8.GetBytes(evt);
+        var body = JsonSerializer.SerializeToUtf8Bytes(payload);
+        byte[] frame = [3, (byte)j.Length, (byte)r.Length, (byte)t.Length, (byte)e.Length, 0, 1, .. j, .. r, .. t, .. e, .. body];
+        await socket.SendAsync(frame, WebSocketMessageType.Binary, true, CancellationToken.None);
+        return reference;
+    }
+
+    /// <summary>Joins and waits for the reply; returns it and the join ref.</summary>
+    public async Task<(PhoenixFrame Reply, string JoinRef)> JoinAsync(string name, object? config = null, string? accessToken = null)
+    {
+        var topic = "realtime:" + name;
+        var joinRef = NextRef();
+        var payload = new Dictionary<string, object?>
+        {
+            ["config"] = config ?? new { broadcast = new { self = false, ack = false }, presence = new { key = "", enabled = false }, postgres_changes = Array.Empty<object>(), @private = false },
+        };
+        if (accessToken is not null)
+        {
+            payload["access_token"] = accessToken;
+        }
+
+        await SendTextAsync(JsonSerializer.Serialize(new object?[] { joinRef, joinRef, topic, "phx_join", payload }));
+        var reply = await ExpectAsync(f => f.Event == "phx_reply" && f.Ref == joinRef);
+        return (reply, joinRef);
+    }
+
+    /// <summary>
+    /// The first frame matching <paramref name="match"/>, received before or within <paramref name="seconds"/>;
+    /// frames that do not match stay for later calls.
+    /// </summary>
+    public async Task<PhoenixFrame> ExpectAsync(Func<PhoenixFrame, bool> match, int seconds = 10)
+    {
+        var earlier = backlog.FindIndex(f => match(f));
+        if (earlier >= 0)
+        {
+            var frame = backlog[earlier];
+            backlog.RemoveAt(earlier);
+            return frame;
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         try
         {
             while (true)
             {
-                var frame = await frames.Reader.ReadAsync(cancel.Token);
+                var frame = await received.Reader.ReadAsync(timeout.Token);
                 if (match(frame))
                 {
                     return frame;
                 }
+
+                backlog.Add(frame);
             }
         }
         catch (OperationCanceledException)
         {
-            throw new TimeoutException($"no matching frame within {timeout.TotalSeconds} s");
+            throw new TimeoutException("no matching frame within " + seconds + " s");
         }
-    }
-
-    /// <summary>The data of each postgres_changes frame that arrives within <paramref name="window"/>.</summary>
-    public async Task<List<JsonObject>> ChangesAsync(TimeSpan window, int? stopAfter = null)
-    {
-        var changes = new List<JsonObject>();
-        var deadline = DateTime.UtcNow + window;
-        while (DateTime.UtcNow < deadline && (stopAfter is null || changes.Count < stopAfter))
+        catch (ChannelClosedException)
         {
-            try
-            {
-                var frame = await NextAsync(f => f["event"]?.GetValue<string>() == "postgres_changes", deadline - DateTime.UtcNow);
-                changes.Add(frame["payload"]!.AsObject());
-            }
-            catch (TimeoutException)
-            {
-                break;
-            }
+            throw new WebSocketException("the server closed the socket before a matching frame came");
         }
-
-        return changes;
     }
+
+    /// <summary>Whether a matching frame arrives within <paramref name="milliseconds"/>.</summary>
+    public async Task<bool> ReceivesAsync(Func<PhoenixFrame, bool> match, int milliseconds)
+    {
+        await Task.Delay(milliseconds);
+        try
+        {
+            await ExpectAsync(match, 0);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Waits for the server to close the socket.</summary>
+    public async Task<bool> ClosedWithinAsync(TimeSpan limit) => await Task.WhenAny(reading, Task.Delay(limit)) == reading;
 
     public async ValueTask DisposeAsync()
     {
-        await closing.CancelAsync();
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
-        }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
-        {
-        }
-
-        if (reader is not null)
-        {
-            await reader.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
-        }
-
+        stop.Cancel();
+        socket.Abort();
         socket.Dispose();
-        closing.Dispose();
+        await reading;
+    }
+
+    private async Task ConnectAsync(Uri uri)
+    {
+        await socket.ConnectAsync(uri, CancellationToken.None);
+        reading = Task.Run(ReadAsync);
     }
 
     private async Task ReadAsync()
     {
-        var buffer = new byte[64 * 1024];
-        var message = new MemoryStream();
+        var buffer = new byte[1 << 20];
         try
         {
-            while (socket.State == WebSocketState.Open)
+            while (!stop.IsCancellationRequested)
             {
-                var result = await socket.ReceiveAsync(buffer, closing.Token);
+                var count = 0;
+                WebSocketReceiveResult result;
+                do
+                {
+                    result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer, count, buffer.Length - count), stop.Token);
+                    count += result.Count;
+                }
+                while (!result.EndOfMessage);
+
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
-                    break;
+                    return;
                 }
 
-                message.Write(buffer, 0, result.Count);
-                if (result.EndOfMessage)
-                {
-                    if (JsonNode.Parse(message.ToArray()) is JsonObject frame)
-                    {
-                        frames.Writer.TryWrite(frame);
-                    }
-
-                    message.SetLength(0);
-                }
+                received.Writer.TryWrite(result.MessageType == WebSocketMessageType.Binary ? Binary(buffer.AsSpan(0, count)) : Text(buffer.AsSpan(0, count)));
             }
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
+            // Closed or aborted.
         }
         finally
         {
-            frames.Writer.TryComplete();
+            received.Writer.TryComplete();
         }
+    }
+
+    private static PhoenixFrame Text(ReadOnlySpan<byte> utf8)
+    {
+        var array = JsonDocument.Parse(utf8.ToArray()).RootElement;
+        return new PhoenixFrame(array[0].GetString(), array[1].GetString(), array[2].GetString()!, array[3].GetString()!, array[4].Clone());
+    }
+
+    /// <summary>Kind 4: [4, topic, event, meta lengths, encoding, topic, event, meta, payload].</summary>
+    private static PhoenixFrame Binary(ReadOnlySpan<byte> data)
+    {
+        Assert.Equal(4, data[0]);
+        int topicLength = data[1], eventLength = data[2], metaLength = data[3];
+        var topic = Encoding.UTF8.GetString(data.Slice(5, topicLength));
+        var evt = Encoding.UTF8.GetString(data.Slice(5 + topicLength, eventLength));
+        var payload = data[(5 + topicLength + eventLength + metaLength)..];
+        var json = $$"""{"type":"broadcast","event":{{JsonSerializer.Serialize(evt)}},"payload":{{Encoding.UTF8.GetString(payload)}}}""";
+        return new PhoenixFrame(null, null, topic, "broadcast", JsonDocument.Parse(json).RootElement.Clone());
     }
 }

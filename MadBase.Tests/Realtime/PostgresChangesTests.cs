@@ -33,7 +33,7 @@ public sealed class PostgresChangesTests(StackFixture stack)
     public async Task Changes_EachEventAndFilterOperator_ReachTheBindingsTheyMatch()
     {
         var project = await RestProject.SharedAsync(stack, "rt-changes", Schema);
-        await using var client = await PhoenixClient.ConnectAsync(stack.ApiUrl, project.AnonKey);
+        await using var client = await ChangesSocket.ConnectAsync(stack.ApiUrl, project.AnonKey);
         string[] filters = ["n=eq.5", "n=neq.5", "n=lt.5", "n=lte.5", "n=gt.5", "n=gte.5", "n=in.(1,7)"];
         var reply = await client.JoinAsync(
             "items", project.ServiceKey,
@@ -87,7 +87,7 @@ public sealed class PostgresChangesTests(StackFixture stack)
     public async Task Join_UnknownTableColumnOrBadValue_IsRefusedWithTheReason(string table, string? filter, string reason)
     {
         var project = await RestProject.SharedAsync(stack, "rt-changes", Schema);
-        await using var client = await PhoenixClient.ConnectAsync(stack.ApiUrl, project.AnonKey);
+        await using var client = await ChangesSocket.ConnectAsync(stack.ApiUrl, project.AnonKey);
         var reply = await client.JoinAsync("bad", project.ServiceKey, new { @event = "*", schema = "public", table, filter });
         Assert.Equal("error", reply["status"]!.GetValue<string>());
         Assert.Contains(reason, reply.ToJsonString(), StringComparison.Ordinal);
@@ -99,12 +99,12 @@ public sealed class PostgresChangesTests(StackFixture stack)
         var project = await RestProject.SharedAsync(stack, "rt-changes", Schema);
         Guid alice = Guid.NewGuid(), bob = Guid.NewGuid();
         var binding = new { @event = "*", schema = "public", table = "notes" };
-        var sockets = new Dictionary<string, PhoenixClient>();
+        var sockets = new Dictionary<string, ChangesSocket>();
         try
         {
             foreach (var (name, token) in new[] { ("alice", project.UserToken(alice)), ("bob", project.UserToken(bob)), ("anon", project.AnonKey), ("service", project.ServiceKey) })
             {
-                var client = await PhoenixClient.ConnectAsync(stack.ApiUrl, project.AnonKey);
+                var client = await ChangesSocket.ConnectAsync(stack.ApiUrl, project.AnonKey);
                 sockets[name] = client;
                 Assert.Equal("ok", (await client.JoinAsync("notes-" + name, token, binding))["status"]!.GetValue<string>());
                 await WaitForSubscriptionAsync(client);
@@ -163,12 +163,12 @@ public sealed class PostgresChangesTests(StackFixture stack)
         var project = await RestProject.CreateAsync(stack, "rt-failover", "CREATE TABLE public.ticks (id int PRIMARY KEY); ALTER PUBLICATION supabase_realtime ADD TABLE public.ticks;");
         var workers = stack.Stack.Workers;
         var binding = new { @event = "INSERT", schema = "public", table = "ticks" };
-        var clients = new List<PhoenixClient>();
+        var clients = new List<ChangesSocket>();
         try
         {
             foreach (var worker in workers)
             {
-                var client = await PhoenixClient.ConnectAsync(worker.Url.ToString().TrimEnd('/'), project.AnonKey, project.Ref);
+                var client = await ChangesSocket.ConnectAsync(worker.Url.ToString().TrimEnd('/'), project.AnonKey, project.Ref);
                 clients.Add(client);
                 Assert.Equal("ok", (await client.JoinAsync("ticks", project.ServiceKey, binding))["status"]!.GetValue<string>());
                 await WaitForSubscriptionAsync(client);
@@ -225,7 +225,7 @@ public sealed class PostgresChangesTests(StackFixture stack)
     public async Task ProjectDeletion_WhileTheSlotIsStreamed_DropsTheSlotWithTheDatabase()
     {
         var project = await RestProject.CreateAsync(stack, "rt-delete", "CREATE TABLE public.t (id int PRIMARY KEY); ALTER PUBLICATION supabase_realtime ADD TABLE public.t;");
-        await using (var client = await PhoenixClient.ConnectAsync(stack.ApiUrl, project.AnonKey))
+        await using (var client = await ChangesSocket.ConnectAsync(stack.ApiUrl, project.AnonKey))
         {
             Assert.Equal("ok", (await client.JoinAsync("t", project.ServiceKey, new { @event = "*", schema = "public", table = "t" }))["status"]!.GetValue<string>());
             await WaitForHolderAsync(project);
@@ -246,7 +246,7 @@ public sealed class PostgresChangesTests(StackFixture stack)
     private static string JsonValueKind(JsonNode node) => node.GetValueKind().ToString();
 
     /// <summary>realtime-js waits for the server's "Subscribed to PostgreSQL" system message before it reports SUBSCRIBED.</summary>
-    private static async Task WaitForSubscriptionAsync(PhoenixClient client) =>
+    private static async Task WaitForSubscriptionAsync(ChangesSocket client) =>
         await client.NextAsync(f => f["event"]?.GetValue<string>() == "system" && f["payload"]?["extension"]?.GetValue<string>() == "postgres_changes", Patience);
 
     /// <summary>The pid of the worker whose walsender streams the project's slot (its application_name says).</summary>

@@ -3,6 +3,7 @@ using MadBase.Worker.Realtime.Broadcast;
 using MadBase.Worker.Realtime.Channels;
 using MadBase.Worker.Realtime.Presence;
 using MadBase.Worker.Realtime.Socket;
+using MadBase.Worker.Tenancy;
 
 namespace MadBase.Worker.Realtime;
 
@@ -26,13 +27,14 @@ internal static class RealtimeModule
         builder.Services.AddSingleton<ChannelTokens>();
         builder.Services.AddSingleton<RealtimeLimits>();
         builder.Services.AddSingleton<RealtimeServices>();
+        builder.Services.AddSingleton<RealtimeErrorRenderer>();
         builder.Services.AddHostedService<PresenceSweeper>();
         return builder;
     }
 
     public static IEndpointRouteBuilder MapRealtimeApi(this IEndpointRouteBuilder app)
     {
-        var realtime = app.MapGroup("/realtime/v1");
+        var realtime = app.MapGroup("/realtime/v1").AddEndpointFilter<TenantFilter<RealtimeErrorRenderer>>();
         realtime.Map("/websocket", RealtimeSocketEndpoint.AcceptAsync);
         realtime.MapPost("/api/broadcast", BroadcastEndpoint.SendBatchAsync);
         realtime.MapPost("/api/broadcast/{topic}/events/{event}", BroadcastEndpoint.SendOneAsync);

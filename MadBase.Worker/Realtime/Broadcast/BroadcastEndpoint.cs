@@ -13,13 +13,9 @@ namespace MadBase.Worker.Realtime.Broadcast;
 /// </summary>
 internal static class BroadcastEndpoint
 {
-    public static async Task<IResult> SendBatchAsync(HttpContext context, TenantScope scope, RealtimeServices services)
+    public static async Task<IResult> SendBatchAsync(Tenant tenant, RealtimeServices services)
     {
-        var tenant = await scope.ResolveAsync(context);
-        if (!tenant.Succeeded)
-        {
-            return Error(StatusCodes.Status401Unauthorized, tenant.FailureMessage ?? "unauthorized");
-        }
+        var context = tenant.Http;
 
         JsonElement body;
         try
@@ -48,7 +44,7 @@ internal static class BroadcastEndpoint
 
             var isPrivate = message.TryGetProperty("private", out var p) && p.ValueKind == JsonValueKind.True;
             var payload = message.TryGetProperty("payload", out var pl) ? System.Text.Encoding.UTF8.GetBytes(pl.GetRawText()) : "{}"u8.ToArray();
-            parsed.Add((new TopicKey(tenant.Project!.Ref, isPrivate, topicName), new BroadcastBody(evt.GetString()!, payload, IsJson: true)));
+            parsed.Add((new TopicKey(tenant.Project.Ref, isPrivate, topicName), new BroadcastBody(evt.GetString()!, payload, IsJson: true)));
         }
 
         foreach (var (key, message) in parsed)
@@ -68,23 +64,30 @@ internal static class BroadcastEndpoint
         return Results.Accepted();
     }
 
-    public static async Task<IResult> SendOneAsync(HttpContext context, string topic, string @event, TenantScope scope, RealtimeServices services)
+    public static async Task<IResult> SendOneAsync(Tenant tenant, string topic, string @event, RealtimeServices services)
     {
-        var tenant = await scope.ResolveAsync(context);
-        if (!tenant.Succeeded)
-        {
-            return Error(StatusCodes.Status401Unauthorized, tenant.FailureMessage ?? "unauthorized");
-        }
+        var context = tenant.Http;
 
         var limit = services.Limits.Options.MaxPayloadBytes;
-        using var buffer = new MemoryStream();
-        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-        if (buffer.Length > limit)
+        // Read at most one byte past the limit: an oversize body is refused without holding all of it.
+        var bytes = new byte[Math.Min(limit + 1, (int)(context.Request.ContentLength ?? 64 * 1024) + 1)];
+        var length = 0;
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(bytes.AsMemory(length), context.RequestAborted)) > 0)
         {
-            return Error(StatusCodes.Status413PayloadTooLarge, "payload_size_exceeded");
+            length += read;
+            if (length > limit)
+            {
+                return Error(StatusCodes.Status413PayloadTooLarge, "payload_size_exceeded");
+            }
+
+            if (length == bytes.Length)
+            {
+                Array.Resize(ref bytes, Math.Min(limit + 1, bytes.Length * 2));
+            }
         }
 
-        var bytes = buffer.ToArray();
+        bytes = bytes[..length];
         var isJson = !string.Equals(context.Request.ContentType, "application/octet-stream", StringComparison.OrdinalIgnoreCase);
         if (isJson && !IsJson(bytes))
         {
@@ -92,7 +95,7 @@ internal static class BroadcastEndpoint
         }
 
         var isPrivate = string.Equals(context.Request.Query["private"], "true", StringComparison.Ordinal);
-        var key = new TopicKey(tenant.Project!.Ref, isPrivate, topic);
+        var key = new TopicKey(tenant.Project.Ref, isPrivate, topic);
         var message = new BroadcastBody(@event, bytes, isJson);
         if (await CheckAsync(services, tenant, key, message, context.RequestAborted) is { } refusal)
         {
@@ -103,7 +106,7 @@ internal static class BroadcastEndpoint
         return Results.Accepted();
     }
 
-    private static async Task<ErrorResult?> CheckAsync(RealtimeServices services, TenantRequest tenant, TopicKey key, BroadcastBody message, CancellationToken cancellationToken)
+    private static async Task<ErrorResult?> CheckAsync(RealtimeServices services, Tenant tenant, TopicKey key, BroadcastBody message, CancellationToken cancellationToken)
     {
         if (!services.Limits.TryEvent(key.ProjectRef))
         {
@@ -115,7 +118,8 @@ internal static class BroadcastEndpoint
             return Error(StatusCodes.Status413PayloadTooLarge, "payload_size_exceeded");
         }
 
-        if (key.Private && !await services.Authorization.WriteAsync(tenant.Project!, tenant.Caller, key.Name, "broadcast", cancellationToken))
+        // An unreachable project database is the module filter's 503 (RealtimeErrorRenderer).
+        if (key.Private && !await services.Authorization.WriteAsync(tenant.Project, tenant.Caller, key.Name, "broadcast", cancellationToken))
         {
             return Error(StatusCodes.Status403Forbidden, $"You do not have permissions to write to this Channel topic: {key.Name}");
         }

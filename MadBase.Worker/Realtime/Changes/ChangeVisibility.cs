@@ -171,9 +171,7 @@ internal sealed class ChangeVisibility(TenantDatabases databases, ILogger<Change
         await using var batch = new NpgsqlBatch(connection);
         foreach (var plan in work)
         {
-            var setup = new NpgsqlBatchCommand(RlsSetup.Sql);
-            RlsSetup.AddParameters(setup.Parameters, plan.Group.Caller, Request);
-            batch.BatchCommands.Add(setup);
+            batch.BatchCommands.Add(RlsSetup.Command(plan.Group.Caller, Request));
             foreach (var statement in plan.Statements)
             {
                 batch.BatchCommands.Add(statement.Command(changes));

@@ -9,14 +9,9 @@ namespace MadBase.Worker.Realtime.Socket;
 /// </summary>
 internal static class RealtimeSocketEndpoint
 {
-    public static async Task<IResult> AcceptAsync(
-        HttpContext context, TenantScope scope, RealtimeServices services, ILoggerFactory loggers)
+    public static async Task<IResult> AcceptAsync(Tenant tenant, RealtimeServices services, ILoggerFactory loggers)
     {
-        var tenant = await scope.ResolveAsync(context);
-        if (!tenant.Succeeded)
-        {
-            return Results.Json(new { error = tenant.FailureMessage ?? "unauthorized" }, statusCode: StatusCodes.Status401Unauthorized);
-        }
+        var context = tenant.Http;
 
         if (PhoenixSerializer.For(context.Request.Query["vsn"]) is not { } serializer)
         {
@@ -31,7 +26,7 @@ internal static class RealtimeSocketEndpoint
         var authorization = context.Request.Headers[HeaderNames.Authorization].ToString();
         var token = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        var session = new RealtimeSession(socket, tenant.Project!, token, serializer, services, loggers.CreateLogger<RealtimeSession>());
+        var session = new RealtimeSession(socket, tenant.Project, token, serializer, services, loggers.CreateLogger<RealtimeSession>());
         await session.RunAsync(context.RequestAborted);
         return Results.Empty;
     }
