@@ -17,6 +17,11 @@ internal static class LogDefaults
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
         ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
+        // Npgsql logs through the host's loggers since Aspire.Npgsql registers the system database: one Information
+        // line per executed command (its text included) is a trace's job, not the log's.
+        ["Logging:LogLevel:Npgsql"] = "Warning",
+        // The resilience handler's two Information lines per outgoing call; its retries are Warnings and still show.
+        ["Logging:LogLevel:Polly"] = "Warning",
     };
 
     public static void Add(IHostApplicationBuilder builder) =>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -57,6 +58,14 @@ internal static class OpenTelemetryDefaults
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
+
+            // Over http/protobuf the exporters would take their HttpClients from IHttpClientFactory, and with them
+            // the defaults every other client gets (Http/OutgoingHttp.cs): Polly's retries and timeouts around an
+            // exporter that has its own, service discovery, and a request id. A plain client keeps export as OTLP
+            // defines it (OTEL_EXPORTER_OTLP_TIMEOUT per export). Applies to all three signals (their defaults).
+            builder.Services.Configure<OtlpExporterOptions>(options =>
+                options.HttpClientFactory = () => new HttpClient { Timeout = TimeSpan.FromMilliseconds(options.TimeoutMilliseconds) });
+            builder.Services.AddHostedService<TelemetryShutdown>();
         }
     }
 
