@@ -126,7 +126,7 @@ public sealed class TelemetryTests(StackFixture stack)
         }
 
         // The flush budget is 2 s; the process's own start of shutdown and exit add well under a second here.
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), 
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5),
             $"the worker took {clock.Elapsed.TotalSeconds:F1} s to stop:\n{string.Join('\n', worker.RecentOutput().TakeLast(15))}");
         Assert.Equal(0, ((ChildProcess)worker.Process!).ExitCode);
     }
