@@ -1,6 +1,7 @@
 using MadBase.ServiceDefaults.Database;
 using MadBase.ServiceDefaults.Errors;
 using MadBase.ServiceDefaults.Health;
+using MadBase.ServiceDefaults.Http;
 using MadBase.ServiceDefaults.Messaging;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.ServiceDefaults.RequestIds;
@@ -20,6 +21,12 @@ public static class ServiceDefaultsExtensions
     /// <summary>Health checks with this tag are part of readiness (<c>/health</c>); <c>/alive</c> runs none of them.</summary>
     public const string ReadyTag = "ready";
 
+    /// <summary>Readiness: the system database and Redis (and what a service adds with <see cref="ReadyTag"/>).</summary>
+    public const string HealthPath = "/health";
+
+    /// <summary>Liveness only: answers while the process runs, whatever its dependencies do.</summary>
+    public const string AlivePath = "/alive";
+
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
@@ -31,7 +38,7 @@ public static class ServiceDefaultsExtensions
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
             o.UseUtcTimestamp = true;
         });
-        MadBase.ServiceDefaults.Telemetry.Telemetry.Add(builder);
+        MadBase.ServiceDefaults.Telemetry.OpenTelemetryDefaults.ConfigureOpenTelemetry(builder);
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
 
@@ -43,12 +50,11 @@ public static class ServiceDefaultsExtensions
             o.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
         });
         builder.Services.AddHttpContextAccessor();
-        builder.Services.AddTransient<RequestIdHandler>();
-        builder.Services.ConfigureHttpClientDefaults(http => http.AddHttpMessageHandler<RequestIdHandler>());
+        OutgoingHttp.Add(builder.Services);
         builder.Services.AddSingleton(TimeProvider.System);
 
-        SystemDatabase.Register(builder.Services, builder.Configuration);
-        RedisConnection.Register(builder.Services, builder.Configuration);
+        SystemDatabase.Add(builder);
+        RedisConnection.Add(builder);
         builder.Services.AddSingleton<JwtVerifier>();
         builder.Services.AddSingleton<ProjectDirectory>();
         builder.Services.AddHostedService<ProjectChangeSubscription>();
@@ -71,7 +77,7 @@ public static class ServiceDefaultsExtensions
 
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks("/health", new HealthCheckOptions
+        app.MapHealthChecks(HealthPath, new HealthCheckOptions
         {
             Predicate = c => c.Tags.Contains(ReadyTag),
             ResponseWriter = HealthResponse.WriteAsync,
@@ -82,7 +88,7 @@ public static class ServiceDefaultsExtensions
                 [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
             },
         });
-        app.MapHealthChecks("/alive", new HealthCheckOptions
+        app.MapHealthChecks(AlivePath, new HealthCheckOptions
         {
             Predicate = c => c.Tags.Contains("live"),
             ResponseWriter = HealthResponse.WriteAsync,

@@ -9,7 +9,7 @@ namespace MadBase.Gateway.Routing;
 /// <summary>
 /// YARP's routes and clusters, built once at start from configuration: the worker list may be long and
 /// comes from Aspire-style variables, which YARP's own configuration schema cannot read.
-/// Clusters never set SessionAffinity: its HashCookie policy needs System.IO.Hashing, which we lack.
+/// Clusters set no SessionAffinity: workers keep no per-client state (Redis and the database hold what they share).
 /// </summary>
 internal static class ProxyConfig
 {

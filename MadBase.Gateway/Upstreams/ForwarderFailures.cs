@@ -7,7 +7,7 @@ internal static class ForwarderFailures
 {
     /// <summary>
     /// True only when the destination itself failed: it refused or reset the connection, did not answer in
-    /// time, or broke off its side of a body or an upgraded stream. YARP 2.1's TransportFailureRate already
+    /// time, or broke off its side of a body or an upgraded stream. YARP's TransportFailureRate already
     /// leaves out a client that went away and the client's side of a body; it still blames the destination
     /// for a request HttpClient refused to send (<see cref="IsUnforwardableRequest"/>), which is the one
     /// difference here.

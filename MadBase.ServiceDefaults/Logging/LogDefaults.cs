@@ -19,6 +19,11 @@ internal static class LogDefaults
         ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
         // Control's EF Core would log every command it runs; its migrations log their own lines.
         ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Warning",
+        // Npgsql logs through the host's loggers since Aspire.Npgsql registers the system database: one Information
+        // line per executed command (its text included) is a trace's job, not the log's.
+        ["Logging:LogLevel:Npgsql"] = "Warning",
+        // The resilience handler's two Information lines per outgoing call; its retries are Warnings and still show.
+        ["Logging:LogLevel:Polly"] = "Warning",
     };
 
     public static void Add(IHostApplicationBuilder builder) =>

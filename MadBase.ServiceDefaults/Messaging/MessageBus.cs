@@ -1,8 +1,8 @@
 namespace MadBase.ServiceDefaults.Messaging;
 
 /// <summary>
-/// Our narrow view of Redis pub/sub. Keeping StackExchange.Redis 1.2.6 (the only version the package
-/// mirror can restore) behind it lets us swap clients without touching callers.
+/// Our narrow view of Redis pub/sub: callers depend on this, not on StackExchange.Redis, so the client and its
+/// outage handling (RedisConnection) stay in one place.
 /// </summary>
 public interface IMessageBus
 {

@@ -1,33 +1,35 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace MadBase.ServiceDefaults.Messaging;
 
 /// <summary>
-/// The process's one Redis multiplexer (<c>ConnectionStrings__redis</c>, optional). Connects in the
-/// background and keeps retrying, so a service starts, and serves, while Redis is down or absent.
+/// The process's one Redis multiplexer (<c>ConnectionStrings__redis</c>, optional), registered by
+/// Aspire.StackExchange.Redis (logging, tracing). Connects in the background and keeps retrying, so a service
+/// starts, and serves, while Redis is down or absent.
 /// </summary>
 /// <remarks>
 /// Redis is never worth a failed request: every call on a request path goes through <see cref="TryAsync"/>,
-/// which waits at most <see cref="RequestTimeout"/> and lets the caller fall back. StackExchange.Redis
-/// 1.2.6 does not time out async calls while the connection stays open, and a frozen Redis (SIGSTOP, a
-/// stalled host) keeps it open, so without that bound a call waits for as long as Redis is frozen.
+/// which waits at most <see cref="RequestTimeout"/> and lets the caller fall back. StackExchange.Redis times
+/// async calls out only after its own AsyncTimeout (seconds), and a frozen Redis (SIGSTOP, a stalled host)
+/// keeps the connection open, so without that bound a call waits that long on every request.
 /// </remarks>
-public sealed partial class RedisConnection : IMessageBus, IDisposable
+public sealed partial class RedisConnection : IMessageBus
 {
     public const string ConnectionName = "redis";
 
     /// <summary>Longest a request waits for Redis; loopback Redis answers in well under a millisecond.</summary>
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromMilliseconds(500);
 
-    private readonly ConnectionMultiplexer multiplexer;
+    private readonly IConnectionMultiplexer multiplexer;
     private readonly TimeProvider time;
     private readonly ILogger<RedisConnection> logger;
     private long stalledSince;
 
-    private RedisConnection(ConnectionMultiplexer multiplexer, TimeProvider time, ILogger<RedisConnection> logger)
+    private RedisConnection(IConnectionMultiplexer multiplexer, TimeProvider time, ILogger<RedisConnection> logger)
     {
         this.multiplexer = multiplexer;
         this.time = time;
@@ -94,7 +96,7 @@ public sealed partial class RedisConnection : IMessageBus, IDisposable
         Task? pending = null;
         try
         {
-            pending = multiplexer.GetSubscriber().PublishAsync(channel, message);
+            pending = multiplexer.GetSubscriber().PublishAsync(RedisChannel.Literal(channel), message);
             await pending.WaitAsync(RequestTimeout, time);
         }
         catch (TimeoutException) when (pending is not null)
@@ -110,9 +112,7 @@ public sealed partial class RedisConnection : IMessageBus, IDisposable
     }
 
     public Task SubscribeAsync(string channel, Action<string> handler) =>
-        multiplexer.GetSubscriber().SubscribeAsync(channel, (_, value) => handler(value.ToString()));
-
-    public void Dispose() => multiplexer.Dispose();
+        multiplexer.GetSubscriber().SubscribeAsync(RedisChannel.Literal(channel), (_, value) => handler(value.ToString()));
 
     internal void MarkStalled()
     {
@@ -130,26 +130,30 @@ public sealed partial class RedisConnection : IMessageBus, IDisposable
         }
     }
 
-    internal static void Register(IServiceCollection services, IConfiguration configuration)
+    internal static void Add(IHostApplicationBuilder builder)
     {
-        var connectionString = configuration.GetConnectionString(ConnectionName);
-        if (string.IsNullOrWhiteSpace(connectionString))
+        if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(ConnectionName)))
         {
-            services.AddSingleton<IMessageBus, NoMessageBus>();
+            builder.Services.AddSingleton<IMessageBus, NoMessageBus>();
             return;
         }
 
-        services.AddSingleton(sp =>
-        {
-            var options = ConfigurationOptions.Parse(connectionString);
-            options.AbortOnConnectFail = false;
-            options.ConnectRetry = 3;
-            options.ConnectTimeout = 2000;
-            var multiplexer = ConnectionMultiplexer.Connect(options);
-            return new RedisConnection(multiplexer, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RedisConnection>>());
-        });
-        services.AddSingleton<IMessageBus>(sp => sp.GetRequiredService<RedisConnection>());
-        services.AddHostedService<RedisMonitor>();
+        builder.AddRedisClient(
+            ConnectionName,
+            // Aspire's health check pings Redis and waits for the answer, so a frozen Redis would hold /health past
+            // the gateway's probe timeout and take every worker out. HealthChecks.cs reads RedisMonitor instead.
+            settings => settings.DisableHealthChecks = true,
+            options =>
+            {
+                // Start and serve without Redis: connect in the background, keep retrying (Aspire's default too).
+                options.AbortOnConnectFail = false;
+                options.ConnectRetry = 3;
+                options.ConnectTimeout = 2000;
+            });
+        builder.Services.AddSingleton(sp => new RedisConnection(
+            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RedisConnection>>()));
+        builder.Services.AddSingleton<IMessageBus>(sp => sp.GetRequiredService<RedisConnection>());
+        builder.Services.AddHostedService<RedisMonitor>();
     }
 
     /// <summary>A call given up on may still fail when Redis wakes; its exception is expected, not unobserved.</summary>

@@ -143,6 +143,15 @@ public sealed class AppHostTests(AppHostFixture fixture)
             worker.Kill(); // SIGKILL
         }
 
+        // Kill returns before the kernel has torn the process down: until its sockets are closed, connections are
+        // still accepted and requests queued, then reset unanswered (taking a large process apart under load took
+        // ~300 ms here). A request caught in that instant is one a dying worker took, not a refused connection;
+        // what is held below is the gateway once the worker is gone.
+        while (ListeningProcesses(port).Contains(listeners[0]))
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+
         Task<ResourceEvent> restarted = notifications.WaitForResourceAsync("worker-2", e =>
             e.Snapshot.State?.Text == KnownResourceStates.Running && Restarts(e.Snapshot) == 1, timeout.Token);
         // Meanwhile every read through the gateway succeeds (a refused connection is retried on worker-1).

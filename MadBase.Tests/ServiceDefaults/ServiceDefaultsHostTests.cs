@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using MadBase.ServiceDefaults.Errors;
@@ -15,6 +16,7 @@ namespace MadBase.Tests.ServiceDefaults;
 [Collection(PostgresCollection.Name)]
 public sealed class ServiceDefaultsHostTests(PostgresFixture postgres) : IAsyncLifetime
 {
+    private readonly ConcurrentDictionary<string, int> calls = new(StringComparer.Ordinal);
     private WebApplication app = null!;
     private HttpClient client = null!;
 
@@ -45,6 +47,9 @@ public sealed class ServiceDefaultsHostTests(PostgresFixture postgres) : IAsyncL
             var url = $"{context.Request.Scheme}://{context.Request.Host}/echo-request-id";
             return await self.GetStringAsync(url);
         });
+        // 503 the first time a key is called, 200 after: what a retry would get past.
+        app.MapMethods("/unavailable-once/{key}", ["GET", "POST"], (string key) =>
+            calls.AddOrUpdate(key, 1, static (_, n) => n + 1) == 1 ? Results.StatusCode(503) : Results.Ok());
         await app.StartAsync();
         client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
     }
@@ -119,6 +124,29 @@ public sealed class ServiceDefaultsHostTests(PostgresFixture postgres) : IAsyncL
         request.Headers.Add("X-Request-Id", "outgoing-7");
         using var response = await client.SendAsync(request);
         Assert.Equal("outgoing-7", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task OutgoingHttp_SafeMethodAnswered503_IsRetried()
+    {
+        var self = app.Services.GetRequiredService<IHttpClientFactory>().CreateClient("self");
+
+        using var response = await self.GetAsync(new Uri(new Uri(app.Urls.First()), "/unavailable-once/get"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, calls["get"]);
+    }
+
+    [Fact]
+    public async Task OutgoingHttp_PostAnswered503_IsSentOnce()
+    {
+        var self = app.Services.GetRequiredService<IHttpClientFactory>().CreateClient("self");
+
+        using var response = await self.PostAsync(new Uri(new Uri(app.Urls.First()), "/unavailable-once/post"), new StringContent("{}"));
+
+        // A POST whose answer was an error may still have done its work; sending it again could do it twice.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(1, calls["post"]);
     }
 
     [Fact]

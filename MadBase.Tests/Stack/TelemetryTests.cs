@@ -1,7 +1,10 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Text;
+using MadBase.Cli;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -64,6 +67,68 @@ public sealed class TelemetryTests(StackFixture stack)
         Assert.True(received.ContainsKey("metrics"), "no metrics exported");
         Assert.True(received.ContainsKey("logs"), "no logs exported");
         await receiver.StopAsync();
+    }
+
+    /// <summary>
+    /// A collector that accepts connections and never answers (a dashboard on its way out, a stalled collector):
+    /// the worker's last flush used to hold it 10 s and more after SIGTERM, each signal waiting out its export.
+    /// </summary>
+    [Theory]
+    [InlineData("grpc")]
+    [InlineData("http/protobuf")]
+    public async Task Worker_CollectorNeverAnswers_StopsWithinTheFlushBudget(string protocol)
+    {
+        using var collector = new TcpListener(IPAddress.Loopback, 0);
+        collector.Start();
+        var held = new ConcurrentBag<TcpClient>();
+        using var accepting = new CancellationTokenSource();
+        var accept = Task.Run(async () =>
+        {
+            while (!accepting.IsCancellationRequested)
+            {
+                held.Add(await collector.AcceptTcpClientAsync(accepting.Token));
+            }
+        });
+
+        using var directory = TempDirectory.Create("mbotelstop");
+        await using var worker = await ExtraWorker.StartAsync(stack, directory, "worker-otel-stalled", new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{((IPEndPoint)collector.LocalEndpoint).Port}",
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = protocol,
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+            ["OTEL_BLRP_SCHEDULE_DELAY"] = "200",
+        });
+        using (var request = new HttpRequestMessage(HttpMethod.Get, new Uri(worker.Url, "/auth/v1/settings")))
+        {
+            request.Headers.Add(ProjectHeaders.ProjectRef, "default");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.AnonKey);
+            using var response = await StackHttp.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // Exports are under way (and hanging) before the stop, as they are when a dashboard goes first.
+        for (var i = 0; i < 50 && held.IsEmpty; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.False(held.IsEmpty, "the worker never connected to the collector");
+        var clock = Stopwatch.StartNew();
+        await worker.StopAsync();
+        clock.Stop();
+
+        await accepting.CancelAsync();
+        collector.Stop();
+        await Assert.ThrowsAnyAsync<Exception>(() => accept);
+        foreach (var client in held)
+        {
+            client.Dispose();
+        }
+
+        // The flush budget is 2 s; the process's own start of shutdown and exit add well under a second here.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5),
+            $"the worker took {clock.Elapsed.TotalSeconds:F1} s to stop:\n{string.Join('\n', worker.RecentOutput().TakeLast(15))}");
+        Assert.Equal(0, ((ChildProcess)worker.Process!).ExitCode);
     }
 
     // OTLP protobuf keeps strings as raw UTF-8, so a byte search finds attribute values.
