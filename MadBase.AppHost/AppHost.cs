@@ -39,7 +39,10 @@ IResourceBuilder<IResourceWithConnectionString> madbase = stack.Containers
         .WithRestartOnExit()
         .AddDatabase("madbase");
 
-IResourceBuilder<IResourceWithConnectionString> redis = stack.Containers
+// Null when Redis is off (MadBase__Redis=false, or redis-server not installed): the services then get no
+// ConnectionStrings__redis and run without it (see StackSettings).
+IResourceBuilder<IResourceWithConnectionString>? redis = !stack.Redis ? null
+    : stack.Containers
     ? builder.AddRedis("redis", password: builder.AddParameter("redis-password", stack.Secret("redis-password"), secret: true))
         .WithImageTag("7")
     : builder.AddRedisExecutable("redis", stack.DataDirectory).WithRestartOnExit();
@@ -51,7 +54,7 @@ var blobs = stack.Containers
 var control = builder.AddService<Projects.MadBase_Control>("control")
     .WithHttpEndpoint(name: "http")
     .WithReference(madbase).WaitFor(madbase)
-    .WithReference(redis).WaitFor(redis)
+    .WithRedis(redis)
     .WithEnvironment("Admin__Password", adminPassword)
     .WithEnvironment("Auth__JwtSecret", jwtSecret)
     .WithHttpHealthCheck("/health")
@@ -65,7 +68,7 @@ var control = builder.AddService<Projects.MadBase_Control>("control")
 var workers = Enumerable.Range(1, stack.Workers).Select(n => builder.AddService<Projects.MadBase_Worker>($"worker-{n}")
     .WithHttpEndpoint(name: "http", isProxied: false)
     .WithReference(madbase).WaitFor(madbase)
-    .WithReference(redis).WaitFor(redis)
+    .WithRedis(redis)
     .WithBlobStore(blobs)
     .WaitFor(control)
     .WithHttpHealthCheck("/health")
@@ -77,7 +80,7 @@ var gateway = builder.AddService<Projects.MadBase_Gateway>("gateway")
     .WithUpstreamWorkers(workers)
     .WithReference(control).WaitFor(control)
     .WithReference(madbase).WaitFor(madbase)
-    .WithReference(redis).WaitFor(redis)
+    .WithRedis(redis)
     .WithHttpHealthCheck("/health")
     .WithRestartOnExit()
     .OnResourceReady(new StackBanner(control, adminPassword, stack).WriteAsync);

@@ -14,4 +14,11 @@ internal static class ServiceResources
         return builder.AddProject<TProject>(name)
             .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString | ReferenceEnvironmentInjectionFlags.ServiceDiscovery);
     }
+
+    /// <summary>Redis's connection string and a wait for it, or nothing when the stack runs without Redis.</summary>
+    public static IResourceBuilder<ProjectResource> WithRedis(
+        this IResourceBuilder<ProjectResource> service, IResourceBuilder<IResourceWithConnectionString>? redis)
+    {
+        return redis is null ? service : service.WithReference(redis).WaitFor(redis);
+    }
 }

@@ -7,9 +7,9 @@ namespace MadBase.AppHost;
 
 /// <summary>
 /// The <c>MadBase</c> configuration section of the AppHost (<c>MadBase__X</c>, or <c>MadBase:X=value</c> on
-/// the command line): where local data lives, containers or executables, how many workers.
+/// the command line): where local data lives, containers or executables, with or without Redis, how many workers.
 /// </summary>
-internal sealed record StackSettings(string DataDirectory, bool Containers, int Workers, int GatewayPort)
+internal sealed record StackSettings(string DataDirectory, bool Containers, bool Redis, int Workers, int GatewayPort)
 {
     /// <summary>Postgres's cluster (executables); both modes keep the generated secrets here.</summary>
     public string PostgresDirectory => Path.Combine(DataDirectory, "pg");
@@ -30,6 +30,15 @@ internal sealed record StackSettings(string DataDirectory, bool Containers, int 
             string value => throw new DistributedApplicationException(
                 $"MadBase__Containers must be true, false or auto (got \"{value}\")."),
         };
+        // Redis is optional in MadBase (caches fall back to their TTLs, rate limits count per worker), so where
+        // redis-server is not installed the stack starts without it, as `madbase start` does, instead of not at all.
+        bool redis = section["Redis"] switch
+        {
+            null or "" or "auto" => containers || MadBase.Cli.RedisServer.FindExecutable() is not null,
+            string value when bool.TryParse(value, out bool parsed) => parsed,
+            string value => throw new DistributedApplicationException(
+                $"MadBase__Redis must be true, false or auto (got \"{value}\")."),
+        };
         int workers = section["Workers"] is { Length: > 0 } count
             ? int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n is >= 1 and <= 16
                 ? n
@@ -42,7 +51,7 @@ internal sealed record StackSettings(string DataDirectory, bool Containers, int 
                 ? p
                 : throw new DistributedApplicationException($"MadBase__GatewayPort must be a TCP port (got \"{port}\").")
             : 8000;
-        return new StackSettings(dataDirectory, containers, workers, gatewayPort);
+        return new StackSettings(dataDirectory, containers, redis, workers, gatewayPort);
     }
 
     /// <summary>A generated secret, persisted with the data (see <see cref="DataDirectorySecret"/>).</summary>
