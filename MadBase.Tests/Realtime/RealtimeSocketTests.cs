@@ -188,8 +188,8 @@ public sealed class RealtimeSocketTests(StackFixture stack)
         var (badFilter, _) = await client.JoinAsync("bad-filter", new { postgres_changes = new[] { new { @event = "INSERT", schema = "public", table = "t", filter = "id=like.1" } } });
         Assert.StartsWith("InvalidJoinPayload: Invalid filter", badFilter.Reason);
 
-        // No change feed is registered by this module alone: refused, never a fake ok.
-        var (changes, _) = await client.JoinAsync("changes", new { postgres_changes = new[] { new { @event = "*", schema = "public" } } });
+        // A table that does not exist is refused at join, never a fake ok.
+        var (changes, _) = await client.JoinAsync("changes", new { postgres_changes = new[] { new { @event = "*", schema = "public", table = "no_such_table" } } });
         Assert.Equal("error", changes.Status);
 
         var heartbeat = await client.PushAsync(null, "phoenix", "heartbeat", new { });
