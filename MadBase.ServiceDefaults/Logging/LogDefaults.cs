@@ -24,6 +24,8 @@ internal static class LogDefaults
         ["Logging:LogLevel:Npgsql"] = "Warning",
         // The resilience handler's two Information lines per outgoing call; its retries are Warnings and still show.
         ["Logging:LogLevel:Polly"] = "Warning",
+        // StackExchange.Redis logs each (re)connection's handshake at Information, a dozen lines per connect.
+        ["Logging:LogLevel:StackExchange.Redis"] = "Warning",
     };
 
     public static void Add(IHostApplicationBuilder builder) =>
