@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MadBase.ServiceDefaults.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -234,17 +235,17 @@ internal sealed partial class ExitedResourceRestarter(
         }
     }
 
-    [LoggerMessage(EventId = 3200, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = EventIds.ResourceExitedRestarting, Level = LogLevel.Warning,
         Message = "{ResourceId} exited on its own ({State}, exit code {ExitCode}); restarting it in {DelaySeconds} s")]
     private static partial void LogExited(ILogger logger, string resourceId, string state, int? exitCode, double delaySeconds);
 
-    [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "{ResourceId} restarted ({Restarts} restarts so far)")]
+    [LoggerMessage(EventId = EventIds.ResourceRestarted, Level = LogLevel.Information, Message = "{ResourceId} restarted ({Restarts} restarts so far)")]
     private static partial void LogRestarted(ILogger logger, string resourceId, int restarts);
 
-    [LoggerMessage(EventId = 3202, Level = LogLevel.Error, Message = "{ResourceId} could not be restarted: {Problem}")]
+    [LoggerMessage(EventId = EventIds.ResourceRestartFailed, Level = LogLevel.Error, Message = "{ResourceId} could not be restarted: {Problem}")]
     private static partial void LogRestartFailed(ILogger logger, string resourceId, string? problem);
 
-    [LoggerMessage(EventId = 3203, Level = LogLevel.Information, Message = "{ResourceId} was stopped on purpose; not restarting it")]
+    [LoggerMessage(EventId = EventIds.ResourceStoppedOnPurpose, Level = LogLevel.Information, Message = "{ResourceId} was stopped on purpose; not restarting it")]
     private static partial void LogStoppedOnPurpose(ILogger logger, string resourceId);
 
     private sealed class Supervised

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MadBase.ServiceDefaults.Logging;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
@@ -185,13 +186,13 @@ internal sealed partial class StackSupervisor : IAsyncDisposable
             .Build();
     }
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "{Server} (pid {Pid}) {Exit}; restarting it")]
+    [LoggerMessage(EventId = EventIds.ServerExitedRestarting, Level = LogLevel.Warning, Message = "{Server} (pid {Pid}) {Exit}; restarting it")]
     private static partial void LogExited(ILogger logger, string server, int pid, string exit);
 
-    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "{Server} is back as pid {Pid} (restart {Restarts}){How}")]
+    [LoggerMessage(EventId = EventIds.ServerRestarted, Level = LogLevel.Information, Message = "{Server} is back as pid {Pid} (restart {Restarts}){How}")]
     private static partial void LogRecovered(ILogger logger, string server, int pid, int restarts, string how);
 
-    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "{Server}: {Reason}; restarting it again in {DelaySeconds} s")]
+    [LoggerMessage(EventId = EventIds.ServerRestartDelayed, Level = LogLevel.Warning, Message = "{Server}: {Reason}; restarting it again in {DelaySeconds} s")]
     private static partial void LogRetrying(ILogger logger, string server, string reason, double delaySeconds);
 
     private sealed class Watched(ISupervisedServer server, ResiliencePipeline restarts)
