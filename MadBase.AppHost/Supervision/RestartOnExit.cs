@@ -65,10 +65,10 @@ internal sealed partial class ExitedResourceRestarter(
         new([KnownResourceStates.Finished, KnownResourceStates.Exited, KnownResourceStates.FailedToStart], StringComparer.Ordinal);
 
     /// <summary>By resource id (a DCP name such as worker-1-abcd1234).</summary>
-    private readonly ConcurrentDictionary<string, Supervised> _resources = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Supervised> resources = new(StringComparer.Ordinal);
 
     /// <summary>Aspire's stop and restart commands already wrapped, and the wrappers (under its own lock).</summary>
-    private readonly HashSet<ResourceCommandAnnotation> _wrappedCommands = [];
+    private readonly HashSet<ResourceCommandAnnotation> wrappedCommands = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -91,7 +91,7 @@ internal sealed partial class ExitedResourceRestarter(
 
     private void Observe(ResourceEvent update, CancellationToken stopping)
     {
-        Supervised supervised = _resources.GetOrAdd(update.ResourceId, _ => new Supervised());
+        Supervised supervised = resources.GetOrAdd(update.ResourceId, _ => new Supervised());
         string? state = update.Snapshot.State?.Text;
         lock (supervised)
         {
@@ -128,12 +128,12 @@ internal sealed partial class ExitedResourceRestarter(
     /// </summary>
     public void WatchStopCommands(IResource resource)
     {
-        lock (_wrappedCommands)
+        lock (wrappedCommands)
         {
             foreach (ResourceCommandAnnotation command in resource.Annotations.OfType<ResourceCommandAnnotation>().ToList())
             {
                 if ((command.Name == KnownResourceCommands.StopCommand || command.Name == KnownResourceCommands.RestartCommand)
-                    && _wrappedCommands.Add(command))
+                    && wrappedCommands.Add(command))
                 {
                     Wrap(resource, command);
                 }
@@ -149,7 +149,7 @@ internal sealed partial class ExitedResourceRestarter(
             command.UpdateState,
             async context =>
             {
-                Supervised supervised = _resources.GetOrAdd(context.ResourceName, _ => new Supervised());
+                Supervised supervised = resources.GetOrAdd(context.ResourceName, _ => new Supervised());
                 SetStopRequested(supervised, true);
                 try
                 {
@@ -176,7 +176,7 @@ internal sealed partial class ExitedResourceRestarter(
             command.IsHighlighted,
             command.Visibility,
             command.ValidateArguments);
-        _wrappedCommands.Add(wrapped);
+        wrappedCommands.Add(wrapped);
         resource.Annotations.Remove(command);
         resource.Annotations.Add(wrapped);
     }

@@ -126,13 +126,13 @@ internal sealed partial class PresenceSweeper(
     /// <summary>The topic of a presence hash key, <c>madbase:realtime:presence:{ref}:{public|private}:{name}</c>.</summary>
     private static TopicKey? ParseTopic(string hashKey)
     {
-        const string Prefix = "madbase:realtime:presence:";
-        if (!hashKey.StartsWith(Prefix, StringComparison.Ordinal))
+        const string prefix = "madbase:realtime:presence:";
+        if (!hashKey.StartsWith(prefix, StringComparison.Ordinal))
         {
             return null;
         }
 
-        var parts = hashKey[Prefix.Length..].Split(':', 3);
+        var parts = hashKey[prefix.Length..].Split(':', 3);
         return parts.Length == 3 ? new TopicKey(parts[0], parts[1] == "private", parts[2]) : null;
     }
 
