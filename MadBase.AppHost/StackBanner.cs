@@ -1,4 +1,5 @@
 using MadBase.Cli;
+using MadBase.ServiceDefaults.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -42,7 +43,7 @@ internal sealed partial class StackBanner(
         return configuration["AppHost:BrowserToken"] is { Length: > 0 } token ? $"{url.TrimEnd('/')}/login?t={token}" : url;
     }
 
-    [LoggerMessage(EventId = 3100, Level = LogLevel.Information, Message = """
+    [LoggerMessage(EventId = EventIds.StackReady, Level = LogLevel.Information, Message = """
         MadBase is ready.
           API URL:           {ApiUrl}
           project:           {ProjectRef}
@@ -54,6 +55,6 @@ internal sealed partial class StackBanner(
     private static partial void LogReady(
         ILogger logger, string apiUrl, string projectRef, string anonKey, string serviceRoleKey, string dashboardUrl, string secretsFile);
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "MadBase's gateway is up at {ApiUrl}, but the default project's keys could not be read: {Problem}")]
+    [LoggerMessage(EventId = EventIds.StackReadyWithoutKeys, Level = LogLevel.Warning, Message = "MadBase's gateway is up at {ApiUrl}, but the default project's keys could not be read: {Problem}")]
     private static partial void LogNoKeys(ILogger logger, string apiUrl, string problem);
 }

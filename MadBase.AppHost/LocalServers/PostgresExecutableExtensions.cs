@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using MadBase.Cli;
+using MadBase.ServiceDefaults.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -173,6 +174,6 @@ internal static partial class PostgresExecutableExtensions
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
     private static partial Regex PlainName();
 
-    [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Creating a Postgres cluster in {ClusterDirectory}")]
+    [LoggerMessage(EventId = EventIds.PostgresClusterCreating, Level = LogLevel.Information, Message = "Creating a Postgres cluster in {ClusterDirectory}")]
     private static partial void LogCreatingCluster(ILogger logger, string clusterDirectory);
 }

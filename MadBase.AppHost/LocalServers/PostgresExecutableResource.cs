@@ -11,14 +11,14 @@ internal sealed class PostgresExecutableResource(
     public const string EndpointName = "tcp";
     public const string Superuser = "postgres";
 
-    private EndpointReference? _endpoint;
+    private EndpointReference? endpoint;
 
     /// <summary>initdb's -D; also the server's working directory, which is how a stale postmaster.pid is told apart.</summary>
     public string ClusterDirectory { get; } = clusterDirectory;
 
     public ParameterResource PasswordParameter { get; } = password;
 
-    public EndpointReference PrimaryEndpoint => _endpoint ??= new(this, EndpointName);
+    public EndpointReference PrimaryEndpoint => endpoint ??= new(this, EndpointName);
 
     /// <summary>The databases to create once the server is ready, by resource name.</summary>
     public Dictionary<string, string> Databases { get; } = new(StringComparer.Ordinal);

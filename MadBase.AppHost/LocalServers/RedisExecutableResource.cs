@@ -6,9 +6,9 @@ internal sealed class RedisExecutableResource(string name, string command, strin
 {
     public const string EndpointName = "tcp";
 
-    private EndpointReference? _endpoint;
+    private EndpointReference? endpoint;
 
-    public EndpointReference PrimaryEndpoint => _endpoint ??= new(this, EndpointName);
+    public EndpointReference PrimaryEndpoint => endpoint ??= new(this, EndpointName);
 
     /// <summary>A StackExchange.Redis configuration string, as the services read ConnectionStrings__redis.</summary>
     public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(

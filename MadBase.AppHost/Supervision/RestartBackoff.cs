@@ -15,18 +15,18 @@ internal sealed class RestartBackoff
     public static readonly TimeSpan Longest = Cli.MaxRetryDelay;
     public static readonly TimeSpan Stable = Cli.StablePeriod;
 
-    private TimeSpan _next = First;
+    private TimeSpan next = First;
 
     /// <param name="ranFor">How long the process had been running before it exited; null if it never ran.</param>
     public TimeSpan NextDelay(TimeSpan? ranFor)
     {
         if (ranFor >= Stable)
         {
-            _next = First;
+            next = First;
         }
 
-        TimeSpan delay = _next;
-        _next = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, Longest.Ticks));
+        TimeSpan delay = next;
+        next = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, Longest.Ticks));
         return delay;
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MadBase.ServiceDefaults.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -64,10 +65,10 @@ internal sealed partial class ExitedResourceRestarter(
         new([KnownResourceStates.Finished, KnownResourceStates.Exited, KnownResourceStates.FailedToStart], StringComparer.Ordinal);
 
     /// <summary>By resource id (a DCP name such as worker-1-abcd1234).</summary>
-    private readonly ConcurrentDictionary<string, Supervised> _resources = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Supervised> resources = new(StringComparer.Ordinal);
 
     /// <summary>Aspire's stop and restart commands already wrapped, and the wrappers (under its own lock).</summary>
-    private readonly HashSet<ResourceCommandAnnotation> _wrappedCommands = [];
+    private readonly HashSet<ResourceCommandAnnotation> wrappedCommands = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -90,7 +91,7 @@ internal sealed partial class ExitedResourceRestarter(
 
     private void Observe(ResourceEvent update, CancellationToken stopping)
     {
-        Supervised supervised = _resources.GetOrAdd(update.ResourceId, _ => new Supervised());
+        Supervised supervised = resources.GetOrAdd(update.ResourceId, _ => new Supervised());
         string? state = update.Snapshot.State?.Text;
         lock (supervised)
         {
@@ -127,12 +128,12 @@ internal sealed partial class ExitedResourceRestarter(
     /// </summary>
     public void WatchStopCommands(IResource resource)
     {
-        lock (_wrappedCommands)
+        lock (wrappedCommands)
         {
             foreach (ResourceCommandAnnotation command in resource.Annotations.OfType<ResourceCommandAnnotation>().ToList())
             {
                 if ((command.Name == KnownResourceCommands.StopCommand || command.Name == KnownResourceCommands.RestartCommand)
-                    && _wrappedCommands.Add(command))
+                    && wrappedCommands.Add(command))
                 {
                     Wrap(resource, command);
                 }
@@ -148,7 +149,7 @@ internal sealed partial class ExitedResourceRestarter(
             command.UpdateState,
             async context =>
             {
-                Supervised supervised = _resources.GetOrAdd(context.ResourceName, _ => new Supervised());
+                Supervised supervised = resources.GetOrAdd(context.ResourceName, _ => new Supervised());
                 SetStopRequested(supervised, true);
                 try
                 {
@@ -175,7 +176,7 @@ internal sealed partial class ExitedResourceRestarter(
             command.IsHighlighted,
             command.Visibility,
             command.ValidateArguments);
-        _wrappedCommands.Add(wrapped);
+        wrappedCommands.Add(wrapped);
         resource.Annotations.Remove(command);
         resource.Annotations.Add(wrapped);
     }
@@ -234,17 +235,17 @@ internal sealed partial class ExitedResourceRestarter(
         }
     }
 
-    [LoggerMessage(EventId = 3200, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = EventIds.ResourceExitedRestarting, Level = LogLevel.Warning,
         Message = "{ResourceId} exited on its own ({State}, exit code {ExitCode}); restarting it in {DelaySeconds} s")]
     private static partial void LogExited(ILogger logger, string resourceId, string state, int? exitCode, double delaySeconds);
 
-    [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "{ResourceId} restarted ({Restarts} restarts so far)")]
+    [LoggerMessage(EventId = EventIds.ResourceRestarted, Level = LogLevel.Information, Message = "{ResourceId} restarted ({Restarts} restarts so far)")]
     private static partial void LogRestarted(ILogger logger, string resourceId, int restarts);
 
-    [LoggerMessage(EventId = 3202, Level = LogLevel.Error, Message = "{ResourceId} could not be restarted: {Problem}")]
+    [LoggerMessage(EventId = EventIds.ResourceRestartFailed, Level = LogLevel.Error, Message = "{ResourceId} could not be restarted: {Problem}")]
     private static partial void LogRestartFailed(ILogger logger, string resourceId, string? problem);
 
-    [LoggerMessage(EventId = 3203, Level = LogLevel.Information, Message = "{ResourceId} was stopped on purpose; not restarting it")]
+    [LoggerMessage(EventId = EventIds.ResourceStoppedOnPurpose, Level = LogLevel.Information, Message = "{ResourceId} was stopped on purpose; not restarting it")]
     private static partial void LogStoppedOnPurpose(ILogger logger, string resourceId);
 
     private sealed class Supervised

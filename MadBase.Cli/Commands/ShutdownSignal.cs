@@ -5,12 +5,12 @@ namespace MadBase.Cli.Commands;
 /// <summary>Turns Ctrl+C, SIGTERM, SIGHUP and SIGQUIT into a cancellation, so we stop the stack in order.</summary>
 internal sealed class ShutdownSignal : IDisposable
 {
-    private readonly CancellationTokenSource _source = new();
-    private readonly PosixSignalRegistration[] _registrations;
+    private readonly CancellationTokenSource source = new();
+    private readonly PosixSignalRegistration[] registrations;
 
     public ShutdownSignal()
     {
-        _registrations =
+        registrations =
         [
             Register(PosixSignal.SIGINT),
             Register(PosixSignal.SIGTERM),
@@ -19,16 +19,16 @@ internal sealed class ShutdownSignal : IDisposable
         ];
     }
 
-    public CancellationToken Token => _source.Token;
+    public CancellationToken Token => source.Token;
 
     public void Dispose()
     {
-        foreach (PosixSignalRegistration registration in _registrations)
+        foreach (PosixSignalRegistration registration in registrations)
         {
             registration.Dispose();
         }
 
-        _source.Dispose();
+        source.Dispose();
     }
 
     private PosixSignalRegistration Register(PosixSignal signal)
@@ -37,13 +37,13 @@ internal sealed class ShutdownSignal : IDisposable
         {
             // Not the default (immediate exit): we exit once everything we started has stopped.
             context.Cancel = true;
-            if (_source.IsCancellationRequested)
+            if (source.IsCancellationRequested)
             {
                 Console.Error.WriteLine("Already stopping; waiting for the servers to exit.");
                 return;
             }
 
-            _source.Cancel();
+            source.Cancel();
         });
     }
 }

@@ -11,18 +11,18 @@ internal sealed class AdoptedProcess : IServerProcess
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
-    private readonly long _startTime;
-    private readonly TimeSpan _stopTimeout;
-    private readonly TimeProvider _time;
+    private readonly long startTime;
+    private readonly TimeSpan stopTimeout;
+    private readonly TimeProvider time;
 
     private AdoptedProcess(string name, int pid, long startTime, int stopSignal, TimeSpan stopTimeout, TimeProvider time)
     {
         Name = name;
         Id = pid;
         StopSignal = stopSignal;
-        _startTime = startTime;
-        _stopTimeout = stopTimeout;
-        _time = time;
+        this.startTime = startTime;
+        this.stopTimeout = stopTimeout;
+        this.time = time;
         Exited = WatchAsync();
     }
 
@@ -54,7 +54,7 @@ internal sealed class AdoptedProcess : IServerProcess
         {
             StopRequested = true;
             Signal(StopSignal);
-            if (!await WaitForExitAsync(_stopTimeout))
+            if (!await WaitForExitAsync(stopTimeout))
             {
                 Signal(NativeMethods.SigKill);
             }
@@ -67,7 +67,7 @@ internal sealed class AdoptedProcess : IServerProcess
     {
         try
         {
-            await Exited.WaitAsync(timeout, _time);
+            await Exited.WaitAsync(timeout, time);
             return true;
         }
         catch (TimeoutException)
@@ -84,7 +84,7 @@ internal sealed class AdoptedProcess : IServerProcess
     private void Signal(int signal)
     {
         // Checked first: the pid may belong to another process by now.
-        if (ProcFs.IsRunning(Id, _startTime))
+        if (ProcFs.IsRunning(Id, startTime))
         {
             _ = NativeMethods.Kill(Id, signal);
         }
@@ -92,9 +92,9 @@ internal sealed class AdoptedProcess : IServerProcess
 
     private async Task WatchAsync()
     {
-        while (ProcFs.IsRunning(Id, _startTime))
+        while (ProcFs.IsRunning(Id, startTime))
         {
-            await Task.Delay(PollInterval, _time);
+            await Task.Delay(PollInterval, time);
         }
     }
 }

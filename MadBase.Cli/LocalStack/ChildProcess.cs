@@ -13,25 +13,25 @@ internal sealed class ChildProcess : IServerProcess
     private const int TailCapacity = 80;
     private static readonly List<ChildProcess> Live = [];
     private static readonly Lock LiveGate = new();
-    private static int s_exitHookInstalled;
+    private static int exitHookInstalled;
 
-    private readonly Process _process;
-    private readonly StreamWriter? _log;
-    private readonly Queue<string> _tail = new();
-    private readonly Lock _gate = new();
-    private readonly int _stopSignal;
-    private readonly TimeSpan _stopTimeout;
-    private bool _logClosed;
+    private readonly Process process;
+    private readonly StreamWriter? log;
+    private readonly Queue<string> tail = new();
+    private readonly Lock gate = new();
+    private readonly int stopSignal;
+    private readonly TimeSpan stopTimeout;
+    private bool logClosed;
 
     private ChildProcess(
         string name, Process process, string? logPath, StreamWriter? log, int stopSignal, TimeSpan stopTimeout)
     {
         Name = name;
         LogPath = logPath;
-        _process = process;
-        _log = log;
-        _stopSignal = stopSignal;
-        _stopTimeout = stopTimeout;
+        this.process = process;
+        this.log = log;
+        this.stopSignal = stopSignal;
+        this.stopTimeout = stopTimeout;
         Exited = Task.CompletedTask;
     }
 
@@ -39,15 +39,15 @@ internal sealed class ChildProcess : IServerProcess
 
     public string? LogPath { get; }
 
-    public int Id => _process.Id;
+    public int Id => process.Id;
 
-    public int StopSignal => _stopSignal;
+    public int StopSignal => stopSignal;
 
     // True only once Exited has completed, i.e. after the last lines of stdout/stderr were read: a caller
     // that sees the process gone and then describes the failure must find its final message in the output.
-    public bool HasExited => Exited.IsCompleted && _process.HasExited;
+    public bool HasExited => Exited.IsCompleted && process.HasExited;
 
-    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+    public int? ExitCode => process.HasExited ? process.ExitCode : null;
 
     public bool StopRequested { get; private set; }
 
@@ -91,9 +91,9 @@ internal sealed class ChildProcess : IServerProcess
 
     public IReadOnlyList<string> RecentOutput()
     {
-        lock (_gate)
+        lock (gate)
         {
-            return [.. _tail];
+            return [.. tail];
         }
     }
 
@@ -115,13 +115,13 @@ internal sealed class ChildProcess : IServerProcess
 
     public async Task StopAsync()
     {
-        if (!_process.HasExited)
+        if (!process.HasExited)
         {
             StopRequested = true;
-            _ = NativeMethods.Kill(_process.Id, _stopSignal);
-            if (!await WaitForExitAsync(_stopTimeout))
+            _ = NativeMethods.Kill(process.Id, stopSignal);
+            if (!await WaitForExitAsync(stopTimeout))
             {
-                Append($"[madbase] still running {_stopTimeout.TotalSeconds} s after the stop signal; killing it");
+                Append($"[madbase] still running {stopTimeout.TotalSeconds} s after the stop signal; killing it");
                 Kill();
             }
         }
@@ -149,7 +149,7 @@ internal sealed class ChildProcess : IServerProcess
             Live.Add(child);
         }
 
-        if (Interlocked.Exchange(ref s_exitHookInstalled, 1) == 0)
+        if (Interlocked.Exchange(ref exitHookInstalled, 1) == 0)
         {
             AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAllNow();
         }
@@ -170,14 +170,14 @@ internal sealed class ChildProcess : IServerProcess
         for (int i = live.Length - 1; i >= 0; i--)
         {
             ChildProcess child = live[i];
-            if (child._process.HasExited)
+            if (child.process.HasExited)
             {
                 continue;
             }
 
             child.StopRequested = true;
-            _ = NativeMethods.Kill(child._process.Id, child._stopSignal);
-            if (!child._process.WaitForExit(TimeSpan.FromSeconds(3)))
+            _ = NativeMethods.Kill(child.process.Id, child.stopSignal);
+            if (!child.process.WaitForExit(TimeSpan.FromSeconds(3)))
             {
                 child.Kill();
             }
@@ -186,17 +186,17 @@ internal sealed class ChildProcess : IServerProcess
 
     private async Task WatchExitAsync()
     {
-        await _process.WaitForExitAsync();
-        Append(string.Create(CultureInfo.InvariantCulture, $"[madbase] {Name} exited with code {_process.ExitCode}"));
+        await process.WaitForExitAsync();
+        Append(string.Create(CultureInfo.InvariantCulture, $"[madbase] {Name} exited with code {process.ExitCode}"));
         lock (LiveGate)
         {
             Live.Remove(this);
         }
 
-        lock (_gate)
+        lock (gate)
         {
-            _logClosed = true;
-            _log?.Dispose();
+            logClosed = true;
+            log?.Dispose();
         }
     }
 
@@ -204,7 +204,7 @@ internal sealed class ChildProcess : IServerProcess
     {
         try
         {
-            _process.Kill(entireProcessTree: true);
+            process.Kill(entireProcessTree: true);
         }
         catch (InvalidOperationException)
         {
@@ -219,17 +219,17 @@ internal sealed class ChildProcess : IServerProcess
             return;
         }
 
-        lock (_gate)
+        lock (gate)
         {
-            if (_tail.Count == TailCapacity)
+            if (tail.Count == TailCapacity)
             {
-                _tail.Dequeue();
+                tail.Dequeue();
             }
 
-            _tail.Enqueue(line);
-            if (!_logClosed)
+            tail.Enqueue(line);
+            if (!logClosed)
             {
-                _log?.WriteLine(line);
+                log?.WriteLine(line);
             }
         }
     }

@@ -7,11 +7,11 @@ namespace MadBase.Cli;
 internal sealed class DataDirectoryLock : IDisposable
 {
     private const string FileName = "madbase.lock";
-    private readonly FileStream _file;
+    private readonly FileStream file;
 
     private DataDirectoryLock(FileStream file)
     {
-        _file = file;
+        this.file = file;
     }
 
     public static DataDirectoryLock Acquire(string dataDirectory)
@@ -36,7 +36,7 @@ internal sealed class DataDirectoryLock : IDisposable
 
     public void Dispose()
     {
-        _file.Dispose();
+        file.Dispose();
     }
 
     private static DataDirectoryLock? TryAcquire(string dataDirectory)

@@ -13,28 +13,28 @@ internal sealed class LocalStack
 {
     public const string SystemDatabase = "madbase";
 
-    private readonly LocalStackOptions _options;
-    private readonly TextWriter _progress;
-    private readonly ILogger _logger;
+    private readonly LocalStackOptions options;
+    private readonly TextWriter progress;
+    private readonly ILogger logger;
 
     /// <param name="logger">Where restarts are reported once the stack runs.</param>
     public LocalStack(LocalStackOptions options, TextWriter? progress = null, ILogger? logger = null)
     {
-        _options = options with { DataDirectory = Path.GetFullPath(options.DataDirectory) };
-        _progress = progress ?? TextWriter.Null;
-        _logger = logger ?? NullLogger.Instance;
+        this.options = options with { DataDirectory = Path.GetFullPath(options.DataDirectory) };
+        this.progress = progress ?? TextWriter.Null;
+        this.logger = logger ?? NullLogger.Instance;
     }
 
     public async Task<RunningStack> StartAsync(CancellationToken cancellationToken)
     {
-        string dataDirectory = _options.DataDirectory;
+        string dataDirectory = options.DataDirectory;
         string logDirectory = Path.Combine(dataDirectory, "logs");
         Directory.CreateDirectory(logDirectory);
         DataDirectoryLock dataLock = DataDirectoryLock.Acquire(dataDirectory);
         StackEnvFile.Delete(dataDirectory);
         try
         {
-            await LeftoverServers.StopAsync(dataDirectory, _progress, cancellationToken);
+            await LeftoverServers.StopAsync(dataDirectory, progress, cancellationToken);
         }
         catch
         {
@@ -46,7 +46,7 @@ internal sealed class LocalStack
         try
         {
             await StartPartsAsync(parts, cancellationToken);
-            var stack = new RunningStack(parts, _options.Supervision, _logger);
+            var stack = new RunningStack(parts, options.Supervision, logger);
             StackEnvFile.Write(dataDirectory, stack.Summary);
             stack.Supervise();
             return stack;
@@ -65,38 +65,38 @@ internal sealed class LocalStack
         StackSecrets secrets = StackSecrets.LoadOrCreate(parts.DataDirectory, clusterExists);
         parts.AdminPassword = secrets.AdminPassword;
         // Everything that can fail without starting anything fails first.
-        string control = ServiceBinaries.Locate("Control", _options);
-        string worker = ServiceBinaries.Locate("Worker", _options);
-        string gateway = ServiceBinaries.Locate("Gateway", _options);
+        string control = ServiceBinaries.Locate("Control", options);
+        string worker = ServiceBinaries.Locate("Worker", options);
+        string gateway = ServiceBinaries.Locate("Gateway", options);
         EnsurePortsFree();
 
-        _progress.WriteLine(clusterExists
+        progress.WriteLine(clusterExists
             ? $"Postgres: starting the cluster in {clusterDirectory}"
             : $"Postgres: creating a cluster in {clusterDirectory}");
         parts.Postgres = await PostgresCluster.StartAsync(
-            new PostgresClusterOptions(clusterDirectory, _options.PostgresPort, secrets.PostgresPassword)
+            new PostgresClusterOptions(clusterDirectory, options.PostgresPort, secrets.PostgresPassword)
             {
-                BinDirectory = _options.PostgresBinDirectory,
+                BinDirectory = options.PostgresBinDirectory,
                 LogFile = Path.Combine(parts.LogDirectory, "postgres.log"),
-                SkipFsync = _options.SkipPostgresFsync,
+                SkipFsync = options.SkipPostgresFsync,
                 // Every worker keeps a pool per tenant database; the default 100 runs out fast.
                 Settings = new Dictionary<string, string> { ["max_connections"] = "300" },
             },
             cancellationToken);
         LeftoverServers.Record(parts.DataDirectory, parts.Postgres.ProcessId, NativeMethods.SigInt, "postgres");
         await parts.Postgres.EnsureDatabaseAsync(SystemDatabase, cancellationToken);
-        _progress.WriteLine($"Postgres: ready on 127.0.0.1:{_options.PostgresPort}");
+        progress.WriteLine($"Postgres: ready on 127.0.0.1:{options.PostgresPort}");
         parts.Redis = await StartRedisAsync(parts, cancellationToken);
 
         Dictionary<string, string?> common = CommonEnvironment(parts);
-        parts.Control = Service("control", control, _options.ControlPort, "--control-port", common, ControlEnvironment(parts), parts);
+        parts.Control = Service("control", control, options.ControlPort, "--control-port", common, ControlEnvironment(parts), parts);
         await StartServicesAsync([parts.Control], cancellationToken);
 
-        parts.Workers = [.. _options.WorkerPorts.Select((port, index) =>
+        parts.Workers = [.. options.WorkerPorts.Select((port, index) =>
             Service($"worker-{index + 1}", worker, port, "--worker-port", common, [new("Storage__FileRoot", Path.Combine(parts.DataDirectory, "storage"))], parts))];
         await StartServicesAsync(parts.Workers, cancellationToken);
 
-        parts.Gateway = Service("gateway", gateway, _options.GatewayPort, "--port", common, GatewayEnvironment(parts), parts);
+        parts.Gateway = Service("gateway", gateway, options.GatewayPort, "--port", common, GatewayEnvironment(parts), parts);
         await StartServicesAsync([parts.Gateway], cancellationToken);
 
         parts.Project = await DefaultProject.FetchAsync(
@@ -105,36 +105,36 @@ internal sealed class LocalStack
 
     private void EnsurePortsFree()
     {
-        PortCheck.EnsureFree(_options.PostgresPort, "Postgres", "--db-port");
-        PortCheck.EnsureFree(_options.ControlPort, "control", "--control-port");
-        foreach (int port in _options.WorkerPorts)
+        PortCheck.EnsureFree(options.PostgresPort, "Postgres", "--db-port");
+        PortCheck.EnsureFree(options.ControlPort, "control", "--control-port");
+        foreach (int port in options.WorkerPorts)
         {
             PortCheck.EnsureFree(port, "worker", "--worker-port");
         }
 
-        PortCheck.EnsureFree(_options.GatewayPort, "gateway", "--port");
+        PortCheck.EnsureFree(options.GatewayPort, "gateway", "--port");
     }
 
     private async Task<RedisServer?> StartRedisAsync(StackParts parts, CancellationToken cancellationToken)
     {
-        if (!_options.UseRedis)
+        if (!options.UseRedis)
         {
-            _progress.WriteLine("Redis: off (--no-redis); caches fall back to their TTL.");
+            progress.WriteLine("Redis: off (--no-redis); caches fall back to their TTL.");
             return null;
         }
 
         if (RedisServer.FindExecutable() is not { } executable)
         {
-            _progress.WriteLine(
+            progress.WriteLine(
                 "Redis: not installed (apt-get install -y redis-server); running without it, caches fall back to their TTL.");
             return null;
         }
 
         RedisServer redis = await RedisServer.StartAsync(
-            executable, _options.RedisPort, parts.DataDirectory, Path.Combine(parts.LogDirectory, "redis.log"),
+            executable, options.RedisPort, parts.DataDirectory, Path.Combine(parts.LogDirectory, "redis.log"),
             cancellationToken);
         LeftoverServers.Record(parts.DataDirectory, redis.Process.Id, NativeMethods.SigTerm, "redis");
-        _progress.WriteLine($"Redis: ready on {redis.ConnectionString}");
+        progress.WriteLine($"Redis: ready on {redis.ConnectionString}");
         return redis;
     }
 
@@ -142,7 +142,7 @@ internal sealed class LocalStack
     {
         foreach (ServiceProcess service in services)
         {
-            _progress.WriteLine($"{service.Name}: starting on {service.Url}");
+            progress.WriteLine($"{service.Name}: starting on {service.Url}");
         }
 
         try
@@ -153,13 +153,13 @@ internal sealed class LocalStack
         {
             foreach (ServiceProcess service in services)
             {
-                LeftoverServers.Record(_options.DataDirectory, service.ProcessId, NativeMethods.SigTerm, service.Name);
+                LeftoverServers.Record(options.DataDirectory, service.ProcessId, NativeMethods.SigTerm, service.Name);
             }
         }
 
         foreach (ServiceProcess service in services)
         {
-            _progress.WriteLine($"{service.Name}: healthy");
+            progress.WriteLine($"{service.Name}: healthy");
         }
     }
 
@@ -180,7 +180,7 @@ internal sealed class LocalStack
 
         var definition = new ServiceDefinition(name, dll, port, portOption, environment);
         return new ServiceProcess(
-            definition, Path.Combine(parts.LogDirectory, name + ".log"), parts.Http, _options.HealthTimeout);
+            definition, Path.Combine(parts.LogDirectory, name + ".log"), parts.Http, options.HealthTimeout);
     }
 
     private Dictionary<string, string?> CommonEnvironment(StackParts parts)
@@ -196,7 +196,7 @@ internal sealed class LocalStack
             ["MADBASE_PARENT_PID"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
             ["ASPNETCORE_ENVIRONMENT"] = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? "Production",
         };
-        foreach ((string key, string value) in _options.ExtraEnvironment)
+        foreach ((string key, string value) in options.ExtraEnvironment)
         {
             environment[key] = value;
         }
@@ -211,11 +211,11 @@ internal sealed class LocalStack
             ["Admin__Password"] = parts.AdminPassword,
             // Projects' JWT issuer and mailed links point at this stack's gateway, unless the caller says otherwise.
             ["Projects__PublicUrl"] = Environment.GetEnvironmentVariable("Projects__PublicUrl")
-                ?? string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{_options.GatewayPort}"),
+                ?? string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{options.GatewayPort}"),
         };
-        if (!string.IsNullOrEmpty(_options.JwtSecret))
+        if (!string.IsNullOrEmpty(options.JwtSecret))
         {
-            environment["Auth__JwtSecret"] = _options.JwtSecret;
+            environment["Auth__JwtSecret"] = options.JwtSecret;
         }
 
         return environment;

@@ -14,29 +14,29 @@ internal sealed partial class PostgresCluster : ISupervisedServer, IAsyncDisposa
 {
     public const string Superuser = "postgres";
 
-    private readonly PostgresClusterOptions _options;
-    private IServerProcess? _server;
+    private readonly PostgresClusterOptions options;
+    private IServerProcess? server;
 
     private PostgresCluster(PostgresClusterOptions options)
     {
-        _options = options;
+        this.options = options;
     }
 
-    public int Port => _options.Port;
+    public int Port => options.Port;
 
-    public string DataDirectory => _options.DataDirectory;
+    public string DataDirectory => options.DataDirectory;
 
-    public string Password => _options.SuperuserPassword;
+    public string Password => options.SuperuserPassword;
 
     public string Name => "postgres";
 
-    public bool IsRunning => _server is { HasExited: false };
+    public bool IsRunning => server is { HasExited: false };
 
     /// <summary>The postmaster's pid (tests kill it to leave a stale postmaster.pid behind).</summary>
-    public int? ProcessId => _server?.Id;
+    public int? ProcessId => server?.Id;
 
     /// <summary>Our child, or the postmaster of a `pg_ctl restart` once adopted (see <see cref="RecoverAsync"/>).</summary>
-    public IServerProcess? Process => _server;
+    public IServerProcess? Process => server;
 
     public static bool IsInitialized(string dataDirectory)
     {
@@ -62,13 +62,13 @@ internal sealed partial class PostgresCluster : ISupervisedServer, IAsyncDisposa
         ServerAccount? account = ServerAccount.ForPostgres();
         if (!IsInitialized(DataDirectory))
         {
-            await PostgresInitdb.RunAsync(_options, Binary("initdb"), account, cancellationToken);
+            await PostgresInitdb.RunAsync(options, Binary("initdb"), account, cancellationToken);
         }
 
         await PostmasterPidFile.ClearIfStaleAsync(DataDirectory, cancellationToken);
         var startInfo = ProcessLaunch.Create(postgres, ServerArguments(), account, DataDirectory);
-        ChildProcess server = ChildProcess.Start(Name, startInfo, _options.LogFile, NativeMethods.SigInt, StopTimeout);
-        _server = server;
+        ChildProcess server = ChildProcess.Start(Name, startInfo, options.LogFile, NativeMethods.SigInt, StopTimeout);
+        this.server = server;
         try
         {
             await WaitUntilReadyAsync(server, cancellationToken);
@@ -88,13 +88,13 @@ internal sealed partial class PostgresCluster : ISupervisedServer, IAsyncDisposa
     /// </summary>
     public async Task RecoverAsync(CancellationToken cancellationToken)
     {
-        DateTime deadline = DateTime.UtcNow + _options.ExternalRestartWindow;
+        DateTime deadline = DateTime.UtcNow + options.ExternalRestartWindow;
         while (DateTime.UtcNow < deadline)
         {
             if (PostmasterPidFile.RunningPostmaster(DataDirectory) is { } pid
                 && AdoptedProcess.Adopt(Name, pid, NativeMethods.SigInt, StopTimeout) is { } adopted)
             {
-                _server = adopted;
+                server = adopted;
                 await WaitUntilReadyAsync(adopted, cancellationToken);
                 return;
             }
@@ -140,14 +140,14 @@ internal sealed partial class PostgresCluster : ISupervisedServer, IAsyncDisposa
     public IReadOnlyList<string> RecentOutput()
     {
         // An adopted postmaster writes to whoever started it, not to us.
-        return (_server as ChildProcess)?.RecentOutput() ?? [];
+        return (server as ChildProcess)?.RecentOutput() ?? [];
     }
 
     public async Task StopAsync()
     {
-        if (_server is not null)
+        if (server is not null)
         {
-            await _server.StopAsync();
+            await server.StopAsync();
         }
     }
 
@@ -163,7 +163,7 @@ internal sealed partial class PostgresCluster : ISupervisedServer, IAsyncDisposa
 
     private string Binary(string name)
     {
-        string path = Path.Combine(_options.BinDirectory, name);
+        string path = Path.Combine(options.BinDirectory, name);
         if (!File.Exists(path))
         {
             throw new LocalStackException(
@@ -189,14 +189,14 @@ internal sealed partial class PostgresCluster : ISupervisedServer, IAsyncDisposa
             settings[name] = value;
         }
 
-        if (_options.SkipFsync)
+        if (options.SkipFsync)
         {
             settings["fsync"] = "off";
             settings["synchronous_commit"] = "off";
             settings["full_page_writes"] = "off";
         }
 
-        foreach ((string name, string value) in _options.Settings)
+        foreach ((string name, string value) in options.Settings)
         {
             settings[name] = value;
         }
@@ -220,7 +220,7 @@ internal sealed partial class PostgresCluster : ISupervisedServer, IAsyncDisposa
 
     private async Task WaitUntilReadyAsync(IServerProcess server, CancellationToken cancellationToken)
     {
-        DateTime deadline = DateTime.UtcNow + _options.StartTimeout;
+        DateTime deadline = DateTime.UtcNow + options.StartTimeout;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -248,7 +248,7 @@ internal sealed partial class PostgresCluster : ISupervisedServer, IAsyncDisposa
 
                 if (DateTime.UtcNow > deadline)
                 {
-                    throw StartFailure(server, $"Postgres did not accept connections within {_options.StartTimeout.TotalSeconds} s.");
+                    throw StartFailure(server, $"Postgres did not accept connections within {options.StartTimeout.TotalSeconds} s.");
                 }
 
                 await Task.Delay(100, cancellationToken);

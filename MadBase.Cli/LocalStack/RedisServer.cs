@@ -11,17 +11,17 @@ namespace MadBase.Cli;
 /// </summary>
 internal sealed class RedisServer : ISupervisedServer, IAsyncDisposable
 {
-    private readonly string _executable;
-    private readonly string _workingDirectory;
-    private readonly string? _logFile;
-    private ChildProcess _server = null!;
+    private readonly string executable;
+    private readonly string workingDirectory;
+    private readonly string? logFile;
+    private ChildProcess server = null!;
 
     private RedisServer(string executable, int port, string workingDirectory, string? logFile)
     {
-        _executable = executable;
+        this.executable = executable;
         Port = port;
-        _workingDirectory = workingDirectory;
-        _logFile = logFile;
+        this.workingDirectory = workingDirectory;
+        this.logFile = logFile;
     }
 
     public string Name => "redis";
@@ -31,9 +31,9 @@ internal sealed class RedisServer : ISupervisedServer, IAsyncDisposable
     /// <summary>StackExchange.Redis configuration string, as services read it from ConnectionStrings__redis.</summary>
     public string ConnectionString => string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{Port}");
 
-    public bool IsRunning => !_server.HasExited;
+    public bool IsRunning => !server.HasExited;
 
-    public IServerProcess Process => _server;
+    public IServerProcess Process => server;
 
     public static string? FindExecutable()
     {
@@ -77,12 +77,12 @@ internal sealed class RedisServer : ISupervisedServer, IAsyncDisposable
 
     public IReadOnlyList<string> RecentOutput()
     {
-        return _server.RecentOutput();
+        return server.RecentOutput();
     }
 
     public Task StopAsync()
     {
-        return _server.StopAsync();
+        return server.StopAsync();
     }
 
     public async ValueTask DisposeAsync()
@@ -98,15 +98,15 @@ internal sealed class RedisServer : ISupervisedServer, IAsyncDisposable
             "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
             "--save", string.Empty, "--appendonly", "no", "--daemonize", "no",
         ];
-        var startInfo = ProcessLaunch.Create(_executable, arguments, account: null, _workingDirectory);
-        _server = ChildProcess.Start(Name, startInfo, _logFile, NativeMethods.SigTerm, TimeSpan.FromSeconds(10));
+        var startInfo = ProcessLaunch.Create(executable, arguments, account: null, workingDirectory);
+        server = ChildProcess.Start(Name, startInfo, logFile, NativeMethods.SigTerm, TimeSpan.FromSeconds(10));
         try
         {
             await WaitUntilReadyAsync(cancellationToken);
         }
         catch
         {
-            await _server.StopAsync();
+            await server.StopAsync();
             throw;
         }
     }
@@ -116,15 +116,15 @@ internal sealed class RedisServer : ISupervisedServer, IAsyncDisposable
         DateTime deadline = DateTime.UtcNow.AddSeconds(20);
         while (!await PingAsync(Port, cancellationToken))
         {
-            if (_server.HasExited || DateTime.UtcNow > deadline)
+            if (server.HasExited || DateTime.UtcNow > deadline)
             {
-                if (_server.OutputContains("Address already in use"))
+                if (server.OutputContains("Address already in use"))
                 {
                     throw PortCheck.InUse(Port, "Redis", "--redis-port");
                 }
 
-                string what = _server.HasExited ? $"exited with code {_server.ExitCode}" : "did not answer PING within 20 s";
-                throw new LocalStackException(_server.DescribeFailure($"Redis {what}."));
+                string what = server.HasExited ? $"exited with code {server.ExitCode}" : "did not answer PING within 20 s";
+                throw new LocalStackException(server.DescribeFailure($"Redis {what}."));
             }
 
             await Task.Delay(100, cancellationToken);

@@ -9,32 +9,32 @@ namespace MadBase.Cli;
 /// </summary>
 internal sealed class RunningStack : IAsyncDisposable
 {
-    private readonly StackParts _parts;
-    private readonly DefaultProject _project;
-    private readonly StackSupervisor _supervisor;
-    private readonly Lock _statusGate = new();
+    private readonly StackParts parts;
+    private readonly DefaultProject project;
+    private readonly StackSupervisor supervisor;
+    private readonly Lock statusGate = new();
 
     internal RunningStack(StackParts parts, SupervisionOptions supervision, ILogger logger)
     {
-        _parts = parts;
+        this.parts = parts;
         Postgres = parts.Postgres ?? throw new ArgumentException("Postgres is not started.", nameof(parts));
         Control = parts.Control ?? throw new ArgumentException("Control is not started.", nameof(parts));
         Gateway = parts.Gateway ?? throw new ArgumentException("The gateway is not started.", nameof(parts));
-        _project = parts.Project ?? throw new ArgumentException("The default project is not known.", nameof(parts));
+        project = parts.Project ?? throw new ArgumentException("The default project is not known.", nameof(parts));
         Services = [Control, .. parts.Workers, Gateway];
         Summary = new StackSummary(
             ApiUrl, AdminUrl, DbUrl, AnonKey, ServiceRoleKey, AdminPassword,
             Redis is null ? "off (caches fall back to their TTL)" : $"on ({Redis.ConnectionString})",
             LogDirectory);
         ISupervisedServer?[] supervised = [Postgres, Redis, .. Services];
-        _supervisor = new StackSupervisor(supervised.OfType<ISupervisedServer>(), supervision, TimeProvider.System, logger);
-        _supervisor.StatusChanged += _ => WriteStatus();
-        _supervisor.Recovered += RecordLeftover;
+        supervisor = new StackSupervisor(supervised.OfType<ISupervisedServer>(), supervision, TimeProvider.System, logger);
+        supervisor.StatusChanged += _ => WriteStatus();
+        supervisor.Recovered += RecordLeftover;
     }
 
-    public string DataDirectory => _parts.DataDirectory;
+    public string DataDirectory => parts.DataDirectory;
 
-    public string LogDirectory => _parts.LogDirectory;
+    public string LogDirectory => parts.LogDirectory;
 
     /// <summary>The gateway: what supabase-js is pointed at.</summary>
     public string ApiUrl => Gateway.Url.ToString().TrimEnd('/');
@@ -45,34 +45,34 @@ internal sealed class RunningStack : IAsyncDisposable
 
     public IReadOnlyList<string> WorkerUrls => [.. Workers.Select(worker => worker.Url.ToString().TrimEnd('/'))];
 
-    public string ProjectRef => _project.Ref;
+    public string ProjectRef => project.Ref;
 
-    public string ProjectDatabase => _project.DbName;
+    public string ProjectDatabase => project.DbName;
 
-    public string AnonKey => _project.AnonKey;
+    public string AnonKey => project.AnonKey;
 
-    public string ServiceRoleKey => _project.ServiceRoleKey;
+    public string ServiceRoleKey => project.ServiceRoleKey;
 
-    public string AdminPassword => _parts.AdminPassword;
+    public string AdminPassword => parts.AdminPassword;
 
     /// <summary>postgres:// URL of the default project's database, as the superuser.</summary>
-    public string DbUrl => Postgres.Url(_project.DbName);
+    public string DbUrl => Postgres.Url(project.DbName);
 
     /// <summary>Npgsql connection string of the system database (projects, keys), as the superuser.</summary>
     public string SystemConnectionString => Postgres.ConnectionString(LocalStack.SystemDatabase);
 
     /// <summary>Npgsql connection string of the default project's database, as the superuser.</summary>
-    public string ProjectConnectionString => Postgres.ConnectionString(_project.DbName);
+    public string ProjectConnectionString => Postgres.ConnectionString(project.DbName);
 
     public string? RedisConnectionString => Redis?.ConnectionString;
 
     public PostgresCluster Postgres { get; }
 
-    public RedisServer? Redis => _parts.Redis;
+    public RedisServer? Redis => parts.Redis;
 
     public ServiceProcess Control { get; }
 
-    public IReadOnlyList<ServiceProcess> Workers => _parts.Workers;
+    public IReadOnlyList<ServiceProcess> Workers => parts.Workers;
 
     public ServiceProcess Gateway { get; }
 
@@ -82,13 +82,13 @@ internal sealed class RunningStack : IAsyncDisposable
     public StackSummary Summary { get; }
 
     /// <summary>Each server's pid, state and restart count, as `madbase status` shows them.</summary>
-    public IReadOnlyList<ServerStatus> ServerStatus => _supervisor.Status;
+    public IReadOnlyList<ServerStatus> ServerStatus => supervisor.Status;
 
     /// <summary>Starts restarting whatever exits on its own; until disposed.</summary>
     public void Supervise()
     {
         WriteStatus();
-        _supervisor.Start();
+        supervisor.Start();
     }
 
     /// <summary>
@@ -97,28 +97,28 @@ internal sealed class RunningStack : IAsyncDisposable
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        await _supervisor.Completion.WaitAsync(cancellationToken);
+        await supervisor.Completion.WaitAsync(cancellationToken);
         throw new InvalidOperationException("Supervision of the stack ended while the stack runs.");
     }
 
     public async ValueTask DisposeAsync()
     {
         // First, so that nothing stopped from here on is restarted.
-        await _supervisor.DisposeAsync();
-        await _parts.StopAsync();
+        await supervisor.DisposeAsync();
+        await parts.StopAsync();
     }
 
     // Both files only inform (`madbase status`, the next start after a killed CLI): a full disk must not
     // turn a restart that worked into a failed one, let alone stop the supervision.
     private void WriteStatus()
     {
-        lock (_statusGate)
+        lock (statusGate)
         {
             try
             {
-                if (!_parts.IsStopping)
+                if (!parts.IsStopping)
                 {
-                    StackStatusFile.Write(DataDirectory, _supervisor.Status);
+                    StackStatusFile.Write(DataDirectory, supervisor.Status);
                 }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -14,37 +14,37 @@ internal sealed class ServiceProcess : ISupervisedServer, IAsyncDisposable
     private static readonly string[] InheritedConflicts =
         ["ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "DOTNET_URLS", "ConnectionStrings__", "services__"];
 
-    private readonly ServiceDefinition _definition;
-    private readonly string _logFile;
-    private readonly HttpClient _http;
-    private readonly TimeSpan _healthTimeout;
-    private ChildProcess? _process;
+    private readonly ServiceDefinition definition;
+    private readonly string logFile;
+    private readonly HttpClient http;
+    private readonly TimeSpan healthTimeout;
+    private ChildProcess? process;
 
     public ServiceProcess(ServiceDefinition definition, string logFile, HttpClient http, TimeSpan healthTimeout)
     {
-        _definition = definition;
-        _logFile = logFile;
-        _http = http;
-        _healthTimeout = healthTimeout;
+        this.definition = definition;
+        this.logFile = logFile;
+        this.http = http;
+        this.healthTimeout = healthTimeout;
     }
 
-    public string Name => _definition.Name;
+    public string Name => definition.Name;
 
-    public int Port => _definition.Port;
+    public int Port => definition.Port;
 
-    public Uri Url => _definition.Url;
+    public Uri Url => definition.Url;
 
-    public string LogFile => _logFile;
+    public string LogFile => logFile;
 
-    public bool IsRunning => _process is { HasExited: false };
+    public bool IsRunning => process is { HasExited: false };
 
-    public int? ProcessId => _process?.Id;
+    public int? ProcessId => process?.Id;
 
-    public IServerProcess? Process => _process;
+    public IServerProcess? Process => process;
 
     public IReadOnlyList<string> RecentOutput()
     {
-        return _process?.RecentOutput() ?? [];
+        return process?.RecentOutput() ?? [];
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -66,9 +66,9 @@ internal sealed class ServiceProcess : ISupervisedServer, IAsyncDisposable
 
     public async Task StopAsync()
     {
-        if (_process is not null)
+        if (process is not null)
         {
-            await _process.StopAsync();
+            await process.StopAsync();
         }
     }
 
@@ -79,8 +79,8 @@ internal sealed class ServiceProcess : ISupervisedServer, IAsyncDisposable
 
     private async Task LaunchAsync(string healthPath, CancellationToken cancellationToken)
     {
-        PortCheck.EnsureFree(Port, Name, _definition.PortOption);
-        string dll = _definition.DllPath;
+        PortCheck.EnsureFree(Port, Name, definition.PortOption);
+        string dll = definition.DllPath;
         var startInfo = ProcessLaunch.Create(
             ServiceBinaries.DotnetHost(), [dll, "--urls", Url.ToString().TrimEnd('/')], account: null,
             Path.GetDirectoryName(dll) ?? ".");
@@ -92,13 +92,13 @@ internal sealed class ServiceProcess : ISupervisedServer, IAsyncDisposable
             }
         }
 
-        foreach ((string key, string? value) in _definition.Environment)
+        foreach ((string key, string? value) in definition.Environment)
         {
             startInfo.Environment[key] = value;
         }
 
-        ChildProcess process = ChildProcess.Start(Name, startInfo, _logFile, NativeMethods.SigTerm, TimeSpan.FromSeconds(15));
-        _process = process;
+        ChildProcess process = ChildProcess.Start(Name, startInfo, logFile, NativeMethods.SigTerm, TimeSpan.FromSeconds(15));
+        this.process = process;
         try
         {
             await WaitHealthyAsync(process, new Uri(Url, healthPath), cancellationToken);
@@ -112,7 +112,7 @@ internal sealed class ServiceProcess : ISupervisedServer, IAsyncDisposable
 
     private async Task WaitHealthyAsync(ChildProcess process, Uri health, CancellationToken cancellationToken)
     {
-        DateTime deadline = DateTime.UtcNow + _healthTimeout;
+        DateTime deadline = DateTime.UtcNow + healthTimeout;
         while (true)
         {
             if (process.HasExited)
@@ -129,7 +129,7 @@ internal sealed class ServiceProcess : ISupervisedServer, IAsyncDisposable
             if (DateTime.UtcNow > deadline)
             {
                 throw new LocalStackException(process.DescribeFailure(
-                    $"{Name} did not become healthy at {health} within {_healthTimeout.TotalSeconds} s."));
+                    $"{Name} did not become healthy at {health} within {healthTimeout.TotalSeconds} s."));
             }
 
             await Task.Delay(250, cancellationToken);
@@ -142,7 +142,7 @@ internal sealed class ServiceProcess : ISupervisedServer, IAsyncDisposable
         timeout.CancelAfter(TimeSpan.FromSeconds(5));
         try
         {
-            using HttpResponseMessage response = await _http.GetAsync(health, timeout.Token);
+            using HttpResponseMessage response = await http.GetAsync(health, timeout.Token);
             return response.StatusCode == HttpStatusCode.OK;
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException

@@ -6,7 +6,7 @@ namespace MadBase.Cli;
 /// </summary>
 internal sealed class StackParts(string dataDirectory, string logDirectory, DataDirectoryLock dataLock)
 {
-    private int _stopped;
+    private int stopped;
 
     public string DataDirectory { get; } = dataDirectory;
 
@@ -28,11 +28,11 @@ internal sealed class StackParts(string dataDirectory, string logDirectory, Data
 
     public DefaultProject? Project { get; set; }
 
-    public bool IsStopping => Volatile.Read(ref _stopped) == 1;
+    public bool IsStopping => Volatile.Read(ref stopped) == 1;
 
     public async Task StopAsync()
     {
-        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        if (Interlocked.Exchange(ref stopped, 1) == 1)
         {
             return;
         }

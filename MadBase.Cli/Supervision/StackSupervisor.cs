@@ -1,4 +1,5 @@
 using System.Globalization;
+using MadBase.ServiceDefaults.Logging;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
@@ -14,20 +15,20 @@ namespace MadBase.Cli.Supervision;
 /// </summary>
 internal sealed partial class StackSupervisor : IAsyncDisposable
 {
-    private readonly Watched[] _servers;
-    private readonly SupervisionOptions _options;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stopping = new();
-    private Task? _watching;
+    private readonly Watched[] servers;
+    private readonly SupervisionOptions options;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+    private readonly CancellationTokenSource stopping = new();
+    private Task? watching;
 
     public StackSupervisor(
         IEnumerable<ISupervisedServer> servers, SupervisionOptions options, TimeProvider time, ILogger logger)
     {
-        _options = options;
-        _time = time;
-        _logger = logger;
-        _servers = [.. servers.Select(server => new Watched(server, RestartPipeline(server.Name)))];
+        this.options = options;
+        this.time = time;
+        this.logger = logger;
+        this.servers = [.. servers.Select(server => new Watched(server, RestartPipeline(server.Name)))];
     }
 
     /// <summary>Raised, on the thread watching that server, whenever a server's status changes.</summary>
@@ -36,21 +37,21 @@ internal sealed partial class StackSupervisor : IAsyncDisposable
     /// <summary>Raised when a server serves again, with the process that now serves.</summary>
     public event Action<ISupervisedServer, IServerProcess>? Recovered;
 
-    public IReadOnlyList<ServerStatus> Status => [.. _servers.Select(watched => watched.Status)];
+    public IReadOnlyList<ServerStatus> Status => [.. servers.Select(watched => watched.Status)];
 
     /// <summary>Runs until disposed; it only ever completes on its own by faulting, which would be a bug.</summary>
-    public Task Completion => _watching ?? Task.CompletedTask;
+    public Task Completion => watching ?? Task.CompletedTask;
 
     public void Start()
     {
-        _watching ??= Task.WhenAll(_servers.Select(watched => Task.Run(() => WatchAsync(watched, _stopping.Token))));
+        watching ??= Task.WhenAll(servers.Select(watched => Task.Run(() => WatchAsync(watched, stopping.Token))));
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _stopping.CancelAsync();
+        await stopping.CancelAsync();
         await Completion;
-        _stopping.Dispose();
+        stopping.Dispose();
     }
 
     private static string FirstLine(string message)
@@ -73,7 +74,7 @@ internal sealed partial class StackSupervisor : IAsyncDisposable
                         SetStatus(watched, watched.Status with { State = ServerState.Stopped, Pid = null });
                     }
 
-                    await Task.Delay(_options.StoppedPollInterval, _time, stopping);
+                    await Task.Delay(options.StoppedPollInterval, time, stopping);
                     continue;
                 }
 
@@ -94,7 +95,7 @@ internal sealed partial class StackSupervisor : IAsyncDisposable
     private async Task RecoverAsync(Watched watched, IServerProcess exited, CancellationToken stopping)
     {
         string exit = DescribeExit(exited);
-        LogExited(_logger, watched.Server.Name, exited.Id, exit);
+        LogExited(logger, watched.Server.Name, exited.Id, exit);
         SetStatus(watched, watched.Status with { State = ServerState.Restarting, Pid = null, LastExit = exit });
         await watched.Restarts.ExecuteAsync(
             async cancellationToken =>
@@ -104,10 +105,10 @@ internal sealed partial class StackSupervisor : IAsyncDisposable
                 await watched.Server.RecoverAsync(cancellationToken);
                 IServerProcess process = watched.Server.Process
                     ?? throw new InvalidOperationException($"{watched.Server.Name} recovered without a process.");
-                DateTimeOffset started = _time.GetUtcNow();
+                DateTimeOffset started = time.GetUtcNow();
                 Recovered?.Invoke(watched.Server, process);
                 SetStatus(watched, watched.Status with { State = ServerState.Running, Pid = process.Id });
-                LogRecovered(_logger, watched.Server.Name, process.Id, restart,
+                LogRecovered(logger, watched.Server.Name, process.Id, restart,
                     process is AdoptedProcess ? " (started by someone else, adopted)" : string.Empty);
                 await WaitUntilStableAsync(watched, process, started, cancellationToken);
             },
@@ -120,7 +121,7 @@ internal sealed partial class StackSupervisor : IAsyncDisposable
     {
         try
         {
-            await process.Exited.WaitAsync(_options.StablePeriod, _time, cancellationToken);
+            await process.Exited.WaitAsync(options.StablePeriod, time, cancellationToken);
         }
         catch (TimeoutException)
         {
@@ -137,7 +138,7 @@ internal sealed partial class StackSupervisor : IAsyncDisposable
         // A failed attempt to the retry pipeline: the next restart waits longer.
         throw new ServerExitedException(string.Create(
             CultureInfo.InvariantCulture,
-            $"pid {process.Id} {exit}, {(_time.GetUtcNow() - started).TotalSeconds:0.0} s after its restart"));
+            $"pid {process.Id} {exit}, {(time.GetUtcNow() - started).TotalSeconds:0.0} s after its restart"));
     }
 
     private string DescribeExit(IServerProcess process)
@@ -150,7 +151,7 @@ internal sealed partial class StackSupervisor : IAsyncDisposable
                 CultureInfo.InvariantCulture, $"exited with code {code} (killed by signal {code - 128})"),
             int code => string.Create(CultureInfo.InvariantCulture, $"exited with code {code}"),
         };
-        return string.Create(CultureInfo.InvariantCulture, $"{how} at {_time.GetLocalNow():HH:mm:ss}");
+        return string.Create(CultureInfo.InvariantCulture, $"{how} at {time.GetLocalNow():HH:mm:ss}");
     }
 
     private void SetStatus(Watched watched, ServerStatus status)
@@ -164,7 +165,7 @@ internal sealed partial class StackSupervisor : IAsyncDisposable
 
     private ResiliencePipeline RestartPipeline(string name)
     {
-        return new ResiliencePipelineBuilder { TimeProvider = _time }
+        return new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
                 // Any failure to come back is worth another try, however long it takes: only the stack
@@ -173,25 +174,25 @@ internal sealed partial class StackSupervisor : IAsyncDisposable
                     args.Outcome.Exception is not null && !args.Context.CancellationToken.IsCancellationRequested),
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = false,
-                Delay = _options.FirstRetryDelay,
-                MaxDelay = _options.MaxRetryDelay,
+                Delay = options.FirstRetryDelay,
+                MaxDelay = options.MaxRetryDelay,
                 MaxRetryAttempts = int.MaxValue,
                 OnRetry = args =>
                 {
-                    LogRetrying(_logger, name, FirstLine(args.Outcome.Exception?.Message ?? "failed"), args.RetryDelay.TotalSeconds);
+                    LogRetrying(logger, name, FirstLine(args.Outcome.Exception?.Message ?? "failed"), args.RetryDelay.TotalSeconds);
                     return ValueTask.CompletedTask;
                 },
             })
             .Build();
     }
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "{Server} (pid {Pid}) {Exit}; restarting it")]
+    [LoggerMessage(EventId = EventIds.ServerExitedRestarting, Level = LogLevel.Warning, Message = "{Server} (pid {Pid}) {Exit}; restarting it")]
     private static partial void LogExited(ILogger logger, string server, int pid, string exit);
 
-    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "{Server} is back as pid {Pid} (restart {Restarts}){How}")]
+    [LoggerMessage(EventId = EventIds.ServerRestarted, Level = LogLevel.Information, Message = "{Server} is back as pid {Pid} (restart {Restarts}){How}")]
     private static partial void LogRecovered(ILogger logger, string server, int pid, int restarts, string how);
 
-    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "{Server}: {Reason}; restarting it again in {DelaySeconds} s")]
+    [LoggerMessage(EventId = EventIds.ServerRestartDelayed, Level = LogLevel.Warning, Message = "{Server}: {Reason}; restarting it again in {DelaySeconds} s")]
     private static partial void LogRetrying(ILogger logger, string server, string reason, double delaySeconds);
 
     private sealed class Watched(ISupervisedServer server, ResiliencePipeline restarts)

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using MadBase.ServiceDefaults.Errors;
+using MadBase.ServiceDefaults.Logging;
 using Microsoft.Extensions.Options;
 
 namespace MadBase.Control.Admin;
@@ -64,6 +65,6 @@ internal sealed partial class AdminAuthentication(AdminCredentials credentials, 
         return ErrorResponse.Result(StatusCodes.Status401Unauthorized, "invalid admin credentials");
     }
 
-    [LoggerMessage(EventId = 2100, Level = LogLevel.Warning, Message = "Admin request {Method} {Path} from {RemoteIp} rejected: invalid credentials")]
+    [LoggerMessage(EventId = EventIds.AdminCredentialsRejected, Level = LogLevel.Warning, Message = "Admin request {Method} {Path} from {RemoteIp} rejected: invalid credentials")]
     private static partial void LogRejected(ILogger logger, string method, string path, string? remoteIp);
 }

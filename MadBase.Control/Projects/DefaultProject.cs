@@ -1,4 +1,5 @@
 using MadBase.Control.SystemDb;
+using MadBase.ServiceDefaults.Logging;
 using Microsoft.Extensions.Options;
 
 namespace MadBase.Control.Projects;
@@ -41,10 +42,10 @@ internal sealed partial class DefaultProject(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(EventId = 2400, Level = LogLevel.Information, Message = "No project yet: created the default project {ProjectRef} (JWT secret: {SecretSource})")]
+    [LoggerMessage(EventId = EventIds.DefaultProjectCreated, Level = LogLevel.Information, Message = "No project yet: created the default project {ProjectRef} (JWT secret: {SecretSource})")]
     private static partial void LogCreated(ILogger logger, string projectRef, string secretSource);
 
-    [LoggerMessage(EventId = 2401, Level = LogLevel.Warning, Message = "Auth__JwtSecret differs from the stored secret of project {ProjectRef}; the stored one stays in use (its keys were signed with it)")]
+    [LoggerMessage(EventId = EventIds.DefaultProjectSecretDiffers, Level = LogLevel.Warning, Message = "Auth__JwtSecret differs from the stored secret of project {ProjectRef}; the stored one stays in use (its keys were signed with it)")]
     private static partial void LogSecretIgnored(ILogger logger, string projectRef);
 }
 

@@ -1,5 +1,6 @@
 using MadBase.Control.SystemDb;
 using MadBase.ServiceDefaults.Database;
+using MadBase.ServiceDefaults.Logging;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.ServiceDefaults.Security;
 using Microsoft.EntityFrameworkCore;
@@ -78,12 +79,12 @@ internal sealed partial class ProjectCreation(
         }
     }
 
-    [LoggerMessage(EventId = 2200, Level = LogLevel.Information, Message = "Project {ProjectRef} created (database {DatabaseName}) in {ElapsedMs} ms")]
+    [LoggerMessage(EventId = EventIds.ProjectCreated, Level = LogLevel.Information, Message = "Project {ProjectRef} created (database {DatabaseName}) in {ElapsedMs} ms")]
     private static partial void LogCreated(ILogger logger, string projectRef, string databaseName, long elapsedMs);
 
-    [LoggerMessage(EventId = 2201, Level = LogLevel.Error, Message = "Creating project {ProjectRef} failed; dropping its database again")]
+    [LoggerMessage(EventId = EventIds.ProjectCreationFailed, Level = LogLevel.Error, Message = "Creating project {ProjectRef} failed; dropping its database again")]
     private static partial void LogFailed(ILogger logger, Exception error, string projectRef);
 
-    [LoggerMessage(EventId = 2202, Level = LogLevel.Error, Message = "Cleanup after the failed creation of {ProjectRef} failed: drop database {DatabaseName} by hand")]
+    [LoggerMessage(EventId = EventIds.ProjectCreationCleanupFailed, Level = LogLevel.Error, Message = "Cleanup after the failed creation of {ProjectRef} failed: drop database {DatabaseName} by hand")]
     private static partial void LogCleanupFailed(ILogger logger, Exception error, string projectRef, string databaseName);
 }

@@ -1,4 +1,5 @@
 using MadBase.ServiceDefaults.Database;
+using MadBase.ServiceDefaults.Logging;
 using MadBase.ServiceDefaults.Projects;
 
 namespace MadBase.Control.Projects;
@@ -18,6 +19,6 @@ internal sealed partial class ProjectDeletion(
         LogDeleted(logger, project.Ref, project.DatabaseName);
     }
 
-    [LoggerMessage(EventId = 2300, Level = LogLevel.Information, Message = "Project {ProjectRef} deleted (database {DatabaseName} dropped)")]
+    [LoggerMessage(EventId = EventIds.ProjectDeleted, Level = LogLevel.Information, Message = "Project {ProjectRef} deleted (database {DatabaseName} dropped)")]
     private static partial void LogDeleted(ILogger logger, string projectRef, string databaseName);
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using MadBase.Control.Admin;
 using MadBase.Control.SystemDb;
+using MadBase.ServiceDefaults.Logging;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.ServiceDefaults.Security;
 using Microsoft.EntityFrameworkCore;
@@ -137,6 +138,6 @@ internal sealed partial class ProjectStore(ControlDb db, TimeProvider time, ILog
     public Task DeleteAsync(string projectRef, CancellationToken cancellationToken) =>
         db.Projects.Where(p => p.Ref == projectRef).ExecuteDeleteAsync(cancellationToken);
 
-    [LoggerMessage(EventId = 4110, Level = LogLevel.Debug, Message = "Project {ProjectRef} changed during an update (attempt {Attempt}); computing it again")]
+    [LoggerMessage(EventId = EventIds.ProjectChangedDuringUpdate, Level = LogLevel.Debug, Message = "Project {ProjectRef} changed during an update (attempt {Attempt}); computing it again")]
     private static partial void LogUpdateRace(ILogger logger, string projectRef, int attempt);
 }

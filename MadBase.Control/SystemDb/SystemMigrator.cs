@@ -1,3 +1,4 @@
+using MadBase.ServiceDefaults.Logging;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -82,15 +83,15 @@ internal sealed partial class SystemMigrator(IServiceScopeFactory scopes, TimePr
         return $"host {builder.Host}, port {builder.Port}, database {builder.Database}";
     }
 
-    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Applied system migration {MigrationId}")]
+    [LoggerMessage(EventId = EventIds.SystemMigrationApplied, Level = LogLevel.Information, Message = "Applied system migration {MigrationId}")]
     private static partial void LogApplied(ILogger logger, string migrationId);
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Waiting for the system database ({Where})")]
+    [LoggerMessage(EventId = EventIds.SystemDatabaseWaiting, Level = LogLevel.Information, Message = "Waiting for the system database ({Where})")]
     private static partial void LogWaiting(ILogger logger, string where);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Critical, Message = "System database ({Where}) unreachable after {Seconds} s")]
+    [LoggerMessage(EventId = EventIds.SystemDatabaseUnreachable, Level = LogLevel.Critical, Message = "System database ({Where}) unreachable after {Seconds} s")]
     private static partial void LogUnreachable(ILogger logger, string where, int seconds);
 
-    [LoggerMessage(EventId = 4100, Level = LogLevel.Information, Message = "System database made before EF: recorded migration {MigrationId} as applied (its tables were already there)")]
+    [LoggerMessage(EventId = EventIds.SystemMigrationRecordedAsApplied, Level = LogLevel.Information, Message = "System database made before EF: recorded migration {MigrationId} as applied (its tables were already there)")]
     private static partial void LogBaselined(ILogger logger, string migrationId);
 }

@@ -1,5 +1,6 @@
 using MadBase.Gateway.Routing;
 using MadBase.ServiceDefaults.Errors;
+using MadBase.ServiceDefaults.Logging;
 using MadBase.ServiceDefaults.Projects;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
@@ -124,10 +125,10 @@ internal sealed partial class ApiKeyMiddleware(
         return ProjectRefs.IsValid(label) ? label : null;
     }
 
-    [LoggerMessage(EventId = 2000, Level = LogLevel.Debug, Message = "Rejected an apikey claiming project {ProjectRef}")]
+    [LoggerMessage(EventId = EventIds.ApiKeyRejected, Level = LogLevel.Debug, Message = "Rejected an apikey claiming project {ProjectRef}")]
     private static partial void LogInvalidKey(ILogger logger, string? projectRef);
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information,
+    [LoggerMessage(EventId = EventIds.ApiKeyHostMismatch, Level = LogLevel.Information,
         Message = "Rejected a key of project {KeyProject} sent to the host of project {HostProject}")]
     private static partial void LogHostMismatch(ILogger logger, string keyProject, string hostProject);
 }

@@ -1,3 +1,4 @@
+using MadBase.ServiceDefaults.Logging;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
@@ -43,7 +44,7 @@ internal sealed partial class ConnectRetryMiddleware(RequestDelegate next, ILogg
             && !context.RequestAborted.IsCancellationRequested;
     }
 
-    [LoggerMessage(EventId = 2100, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = EventIds.UpstreamConnectRetried, Level = LogLevel.Warning,
         Message = "Upstream {Destination} could not be reached; retrying {Method} {Path} on another")]
     private static partial void LogRetry(ILogger logger, string destination, string method, PathString path);
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using MadBase.Gateway.Routing;
+using MadBase.ServiceDefaults.Logging;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Model;
@@ -48,7 +49,7 @@ internal sealed partial class DestinationFailureRatePolicy(
         healthUpdater.SetPassive(cluster, destination, health, configured > ProxyConfig.PassiveWindow ? configured : ProxyConfig.PassiveWindow);
     }
 
-    [LoggerMessage(EventId = 2500, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = EventIds.UpstreamTakenOutOfRotation, Level = LogLevel.Warning,
         Message = "Upstream {Destination} taken out of rotation: {FailedPercent:F0} % of its recent requests failed (last: {Error})")]
     private static partial void LogTakenOut(ILogger logger, string destination, double failedPercent, ForwarderError error);
 }

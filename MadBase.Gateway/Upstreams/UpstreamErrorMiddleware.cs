@@ -1,4 +1,5 @@
 using MadBase.ServiceDefaults.Errors;
+using MadBase.ServiceDefaults.Logging;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace MadBase.Gateway.Upstreams;
@@ -51,6 +52,6 @@ internal sealed partial class UpstreamErrorMiddleware(RequestDelegate next, ILog
         _ => "bad request",
     };
 
-    [LoggerMessage(EventId = 2200, Message = "Forwarding {Method} {Path} failed with {Error}; answered {Status}")]
+    [LoggerMessage(EventId = EventIds.UpstreamForwardingFailed, Message = "Forwarding {Method} {Path} failed with {Error}; answered {Status}")]
     private static partial void LogFailed(ILogger logger, LogLevel level, Exception? exception, string method, PathString path, ForwarderError error, int status);
 }

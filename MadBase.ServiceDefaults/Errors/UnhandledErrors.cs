@@ -1,4 +1,5 @@
 using MadBase.ServiceDefaults.Database;
+using MadBase.ServiceDefaults.Logging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
@@ -44,6 +45,6 @@ internal static partial class UnhandledErrors
         _ => (500, "internal server error"),
     };
 
-    [LoggerMessage(EventId = 1000, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
+    [LoggerMessage(EventId = EventIds.UnhandledError, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception? error, string method, string path);
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MadBase.ServiceDefaults.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -36,6 +37,6 @@ internal sealed partial class ParentProcessWatch(
         }
     }
 
-    [LoggerMessage(EventId = 1300, Level = LogLevel.Warning, Message = "The madbase CLI (pid {ParentPid}) is gone; stopping")]
+    [LoggerMessage(EventId = EventIds.ParentProcessGone, Level = LogLevel.Warning, Message = "The madbase CLI (pid {ParentPid}) is gone; stopping")]
     private static partial void LogParentGone(ILogger logger, int parentPid);
 }

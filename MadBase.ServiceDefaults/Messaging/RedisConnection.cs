@@ -1,3 +1,4 @@
+using MadBase.ServiceDefaults.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -160,19 +161,19 @@ public sealed partial class RedisConnection : IMessageBus
     internal static void Observe(Task pending) =>
         _ = pending.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
-    [LoggerMessage(EventId = 1100, Level = LogLevel.Warning, Message = "Redis publish on {Channel} failed")]
+    [LoggerMessage(EventId = EventIds.RedisPublishFailed, Level = LogLevel.Warning, Message = "Redis publish on {Channel} failed")]
     private static partial void LogPublishFailed(ILogger logger, Exception error, string channel);
 
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Debug, Message = "Redis is not available; publish on {Channel} skipped")]
+    [LoggerMessage(EventId = EventIds.RedisPublishSkipped, Level = LogLevel.Debug, Message = "Redis is not available; publish on {Channel} skipped")]
     private static partial void LogPublishSkipped(ILogger logger, string channel);
 
-    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = EventIds.RedisStalled, Level = LogLevel.Warning,
         Message = "Redis did not answer within {TimeoutMs} ms; going on without it (rate limits per process, caches on their TTL)")]
     private static partial void LogStalled(ILogger logger, double timeoutMs);
 
-    [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Redis answers again")]
+    [LoggerMessage(EventId = EventIds.RedisAnswersAgain, Level = LogLevel.Information, Message = "Redis answers again")]
     private static partial void LogAnswering(ILogger logger);
 
-    [LoggerMessage(EventId = 1104, Level = LogLevel.Debug, Message = "Redis call failed; going on without it")]
+    [LoggerMessage(EventId = EventIds.RedisCallFailed, Level = LogLevel.Debug, Message = "Redis call failed; going on without it")]
     private static partial void LogCallFailed(ILogger logger, Exception error);
 }

@@ -1,3 +1,4 @@
+using MadBase.ServiceDefaults.Logging;
 using MadBase.ServiceDefaults.Messaging;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -31,6 +32,6 @@ internal sealed partial class ProjectChangeSubscription(
         }
     }
 
-    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Subscribing to project changes failed; retrying")]
+    [LoggerMessage(EventId = EventIds.ProjectChangeSubscriptionFailed, Level = LogLevel.Warning, Message = "Subscribing to project changes failed; retrying")]
     private static partial void LogSubscribeFailed(ILogger logger, Exception error);
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using MadBase.ServiceDefaults.Database;
+using MadBase.ServiceDefaults.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -116,9 +117,9 @@ public sealed partial class ProjectDirectory
 
     private sealed record Entry(Task<Project?> Load, DateTimeOffset ExpiresAt);
 
-    [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Reading project {ProjectRef} found a dead pooled connection; pool cleared and read again")]
+    [LoggerMessage(EventId = EventIds.ProjectReadAfterDeadConnection, Level = LogLevel.Information, Message = "Reading project {ProjectRef} found a dead pooled connection; pool cleared and read again")]
     private static partial void LogDeadConnection(ILogger logger, string projectRef);
 
-    [LoggerMessage(EventId = 1200, Level = LogLevel.Debug, Message = "Project {ProjectRef} dropped from cache")]
+    [LoggerMessage(EventId = EventIds.ProjectDroppedFromCache, Level = LogLevel.Debug, Message = "Project {ProjectRef} dropped from cache")]
     private static partial void LogInvalidated(ILogger logger, string projectRef);
 }

@@ -18,10 +18,10 @@ public sealed class AppHostFixture : IAsyncLifetime
 {
     public static readonly string[] ResourceNames = ["postgres", "madbase", "redis", "control", "worker-1", "worker-2", "gateway"];
 
-    private TempDirectory? _directory;
-    private DistributedApplication? _app;
+    private TempDirectory? directory;
+    private DistributedApplication? app;
 
-    public DistributedApplication App => _app ?? throw new InvalidOperationException("The app is not started.");
+    public DistributedApplication App => app ?? throw new InvalidOperationException("The app is not started.");
 
     /// <summary>Npgsql connection string of the default project's database, as the superuser.</summary>
     public string ProjectConnectionString { get; private set; } = string.Empty;
@@ -30,7 +30,7 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _directory = TempDirectory.Create("mbah");
+        directory = TempDirectory.Create("mbah");
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         try
         {
@@ -38,24 +38,24 @@ public sealed class AppHostFixture : IAsyncLifetime
             // below 20000 they cannot meet the ports the other fixtures take from FreePorts at the same time.
             var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.MadBase_AppHost>(
                 [
-                    "MadBase:Containers=false", $"MadBase:DataDirectory={_directory.FullPath}",
+                    "MadBase:Containers=false", $"MadBase:DataDirectory={directory.FullPath}",
                     "DcpPublisher:ProxylessEndpointPortRangeStart=10000", "DcpPublisher:ProxylessEndpointPortRangeEnd=19999",
                 ],
                 timeout.Token);
             // The gateway must notice a stopped worker within the tests' patience.
             var gateway = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "gateway");
             builder.CreateResourceBuilder(gateway).WithEnvironment("Gateway__HealthCheckIntervalSeconds", "1");
-            _app = await builder.BuildAsync(timeout.Token);
-            await _app.StartAsync(timeout.Token);
+            app = await builder.BuildAsync(timeout.Token);
+            await app.StartAsync(timeout.Token);
             foreach (string name in ResourceNames)
             {
-                await _app.ResourceNotifications.WaitForResourceHealthyAsync(name, timeout.Token);
+                await app.ResourceNotifications.WaitForResourceHealthyAsync(name, timeout.Token);
             }
 
             string adminPassword = await ParameterValueAsync("admin-password", timeout.Token);
-            using HttpClient control = _app.CreateHttpClient("control");
+            using HttpClient control = app.CreateHttpClient("control");
             Project = await DefaultProject.FetchAsync(control, control.BaseAddress!, adminPassword, timeout.Token);
-            string system = await _app.GetConnectionStringAsync("madbase", timeout.Token)
+            string system = await app.GetConnectionStringAsync("madbase", timeout.Token)
                 ?? throw new InvalidOperationException("madbase has no connection string.");
             ProjectConnectionString = new NpgsqlConnectionStringBuilder(system) { Database = Project.DbName }.ConnectionString;
         }
@@ -83,14 +83,14 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_app is not null)
+        if (app is not null)
         {
-            await _app.DisposeAsync();
-            _app = null;
+            await app.DisposeAsync();
+            app = null;
         }
 
-        _directory?.Dispose();
-        _directory = null;
+        directory?.Dispose();
+        directory = null;
     }
 }
 

@@ -8,17 +8,17 @@ namespace MadBase.Tests.Infrastructure;
 /// </summary>
 public sealed class PostgresFixture : IAsyncLifetime
 {
-    private TempDirectory? _directory;
-    private PostgresCluster? _cluster;
-    private RedisServer? _redis;
+    private TempDirectory? directory;
+    private PostgresCluster? cluster;
+    private RedisServer? redis;
 
     /// <summary>The system database, created by the fixture, as Control uses it.</summary>
     public string SystemConnectionString => ConnectionString(Cli.LocalStack.SystemDatabase);
 
     /// <summary>StackExchange.Redis configuration string, or null when Redis is not installed.</summary>
-    public string? RedisConnectionString => _redis?.ConnectionString;
+    public string? RedisConnectionString => redis?.ConnectionString;
 
-    internal PostgresCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster is not started.");
+    internal PostgresCluster Cluster => cluster ?? throw new InvalidOperationException("The cluster is not started.");
 
     /// <summary>Npgsql connection string to a database of the cluster, as the superuser.</summary>
     public string ConnectionString(string database)
@@ -34,23 +34,23 @@ public sealed class PostgresFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _directory = TempDirectory.Create("mbpg");
+        directory = TempDirectory.Create("mbpg");
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         try
         {
             int[] ports = FreePorts.Take(2);
-            _cluster = await PostgresCluster.StartAsync(
-                new PostgresClusterOptions(_directory.Combine("pg"), ports[0], StackSecrets.NewPassword())
+            cluster = await PostgresCluster.StartAsync(
+                new PostgresClusterOptions(directory.Combine("pg"), ports[0], StackSecrets.NewPassword())
                 {
-                    LogFile = _directory.Combine("postgres.log"),
+                    LogFile = directory.Combine("postgres.log"),
                     SkipFsync = true,
                 },
                 timeout.Token);
-            await _cluster.EnsureDatabaseAsync(Cli.LocalStack.SystemDatabase, timeout.Token);
+            await cluster.EnsureDatabaseAsync(Cli.LocalStack.SystemDatabase, timeout.Token);
             if (RedisServer.FindExecutable() is { } redis)
             {
-                _redis = await RedisServer.StartAsync(
-                    redis, ports[1], _directory.FullPath, _directory.Combine("redis.log"), timeout.Token);
+                this.redis = await RedisServer.StartAsync(
+                    redis, ports[1], directory.FullPath, directory.Combine("redis.log"), timeout.Token);
             }
         }
         catch
@@ -62,17 +62,17 @@ public sealed class PostgresFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_redis is not null)
+        if (redis is not null)
         {
-            await _redis.DisposeAsync();
+            await redis.DisposeAsync();
         }
 
-        if (_cluster is not null)
+        if (cluster is not null)
         {
-            await _cluster.DisposeAsync();
+            await cluster.DisposeAsync();
         }
 
-        _directory?.Dispose();
+        directory?.Dispose();
     }
 }
 

@@ -8,8 +8,8 @@ namespace MadBase.Tests.Infrastructure;
 /// </summary>
 public sealed class StackFixture : IAsyncLifetime
 {
-    private TempDirectory? _directory;
-    private RunningStack? _stack;
+    private TempDirectory? directory;
+    private RunningStack? stack;
 
     public string ApiUrl => Stack.ApiUrl;
 
@@ -30,15 +30,15 @@ public sealed class StackFixture : IAsyncLifetime
     public string SystemConnectionString => Stack.SystemConnectionString;
 
     /// <summary>The running parts; e.g. <c>Stack.Workers[0].StopAsync()</c> takes one worker away.</summary>
-    internal RunningStack Stack => _stack ?? throw new InvalidOperationException("The stack is not started.");
+    internal RunningStack Stack => stack ?? throw new InvalidOperationException("The stack is not started.");
 
     public async Task InitializeAsync()
     {
-        _directory = TempDirectory.Create("mbs");
+        directory = TempDirectory.Create("mbs");
         int[] ports = FreePorts.Take(6);
         var options = new LocalStackOptions
         {
-            DataDirectory = _directory.FullPath,
+            DataDirectory = directory.FullPath,
             GatewayPort = ports[0],
             ControlPort = ports[1],
             WorkerPorts = [ports[2], ports[3]],
@@ -51,25 +51,25 @@ public sealed class StackFixture : IAsyncLifetime
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         try
         {
-            _stack = await new Cli.LocalStack(options).StartAsync(timeout.Token);
+            stack = await new Cli.LocalStack(options).StartAsync(timeout.Token);
         }
         catch
         {
             // LocalStack has stopped whatever it started. The logs stay: the error names them.
-            _directory.DeleteAllBut("logs");
-            _directory = null;
+            directory.DeleteAllBut("logs");
+            directory = null;
             throw;
         }
     }
 
     public async Task DisposeAsync()
     {
-        if (_stack is not null)
+        if (stack is not null)
         {
-            await _stack.DisposeAsync();
+            await stack.DisposeAsync();
         }
 
-        _directory?.Dispose();
+        directory?.Dispose();
     }
 }
 

@@ -11,8 +11,8 @@ namespace MadBase.Tests.LocalStack;
 /// <summary>The private cluster against the real PostgreSQL 15 binaries, each test with its own cluster.</summary>
 public sealed class PostgresClusterTests : IDisposable
 {
-    private readonly TempDirectory _directory = TempDirectory.Create("mbpc");
-    private readonly string _password = StackSecrets.NewPassword();
+    private readonly TempDirectory directory = TempDirectory.Create("mbpc");
+    private readonly string password = StackSecrets.NewPassword();
 
     [Fact]
     public async Task StartAsync_AfterStop_KeepsData()
@@ -69,7 +69,7 @@ public sealed class PostgresClusterTests : IDisposable
     [Fact]
     public async Task StartAsync_MissingBinaries_SaysWhatToInstall()
     {
-        PostgresClusterOptions options = Options(FreePorts.Next()) with { BinDirectory = _directory.Combine("nobin") };
+        PostgresClusterOptions options = Options(FreePorts.Next()) with { BinDirectory = directory.Combine("nobin") };
         var error = await Assert.ThrowsAsync<LocalStackException>(
             () => PostgresCluster.StartAsync(options, CancellationToken.None));
         Assert.Contains("postgresql-15", error.Message, StringComparison.Ordinal);
@@ -77,7 +77,7 @@ public sealed class PostgresClusterTests : IDisposable
 
     public void Dispose()
     {
-        _directory.Dispose();
+        directory.Dispose();
     }
 
     private static async Task<int> ExecuteAsync(PostgresCluster cluster, string database, string sql)
@@ -90,9 +90,9 @@ public sealed class PostgresClusterTests : IDisposable
 
     private PostgresClusterOptions Options(int port)
     {
-        return new PostgresClusterOptions(_directory.Combine("pg"), port, _password)
+        return new PostgresClusterOptions(directory.Combine("pg"), port, password)
         {
-            LogFile = _directory.Combine("postgres.log"),
+            LogFile = directory.Combine("postgres.log"),
             SkipFsync = true,
         };
     }

@@ -15,12 +15,12 @@ public sealed class StackSupervisorTests
         StablePeriod = TimeSpan.FromSeconds(10),
     };
 
-    private readonly FakeTimeProvider _time = new();
+    private readonly FakeTimeProvider time = new();
 
     [Fact]
     public async Task UnexpectedExit_RestartsAtOnce_AndCountsIt()
     {
-        var server = new StandInServer("worker-1", _time);
+        var server = new StandInServer("worker-1", time);
         await using var supervisor = Start(server);
 
         server.Current.Exit(137);
@@ -34,12 +34,12 @@ public sealed class StackSupervisorTests
     [Fact]
     public async Task StopRequested_IsNotRestarted_UntilStartedAgain()
     {
-        var server = new StandInServer("worker-1", _time);
+        var server = new StandInServer("worker-1", time);
         await using var supervisor = Start(server);
 
         await server.Current.StopAsync();
         await RunClockUntilAsync(() => supervisor.Status[0].State == ServerState.Stopped);
-        _time.Advance(TimeSpan.FromMinutes(1));
+        time.Advance(TimeSpan.FromMinutes(1));
         Assert.Empty(server.RestartTimes);
 
         // Started again by hand (as a test brings a worker back): watched again, and restarted when it crashes.
@@ -52,7 +52,7 @@ public sealed class StackSupervisorTests
     [Fact]
     public async Task RepeatedExits_BackOffExponentially_UpToTheCap_AndAStableRunResetsIt()
     {
-        var server = new StandInServer("control", _time) { FailingRestarts = 4 };
+        var server = new StandInServer("control", time) { FailingRestarts = 4 };
         await using var supervisor = Start(server);
 
         server.Current.Exit(1);
@@ -63,14 +63,14 @@ public sealed class StackSupervisorTests
 
         // Exiting again soon after a restart counts as a failed restart: the backoff goes on.
         await Task.Delay(50);
-        _time.Advance(TimeSpan.FromSeconds(2));
+        time.Advance(TimeSpan.FromSeconds(2));
         server.Current.Exit(1);
         await RunClockUntilAsync(() => supervisor.Status[0] is { State: ServerState.Running, Restarts: 6 });
         AssertDelays([4], server.RestartDelays()[5..]);
 
         // A run as long as the stable period ends the episode: the next exit is restarted at once.
         await Task.Delay(50);
-        _time.Advance(Options.StablePeriod + TimeSpan.FromSeconds(1));
+        time.Advance(Options.StablePeriod + TimeSpan.FromSeconds(1));
         await Task.Delay(50);
         server.Current.Exit(1);
         await WaitWithoutClockAsync(() => supervisor.Status[0] is { State: ServerState.Running, Restarts: 7 });
@@ -91,7 +91,7 @@ public sealed class StackSupervisorTests
 
     private StackSupervisor Start(StandInServer server)
     {
-        var supervisor = new StackSupervisor([server], Options, _time, NullLogger.Instance);
+        var supervisor = new StackSupervisor([server], Options, time, NullLogger.Instance);
         supervisor.Start();
         return supervisor;
     }
@@ -113,22 +113,22 @@ public sealed class StackSupervisorTests
         {
             Assert.True(step < 5000, "the supervisor did not get there within 500 s of fake time");
             await Task.Delay(5);
-            _time.Advance(TimeSpan.FromMilliseconds(100));
+            time.Advance(TimeSpan.FromMilliseconds(100));
         }
     }
 
     /// <summary>A server whose process exits when told to; its restarts fail as often as asked.</summary>
     private sealed class StandInServer : ISupervisedServer
     {
-        private readonly TimeProvider _time;
-        private readonly List<DateTimeOffset> _exits = [];
-        private readonly List<DateTimeOffset> _restarts = [];
-        private int _nextPid = 1000;
+        private readonly TimeProvider time;
+        private readonly List<DateTimeOffset> exits = [];
+        private readonly List<DateTimeOffset> restarts = [];
+        private int nextPid = 1000;
 
         public StandInServer(string name, TimeProvider time)
         {
             Name = name;
-            _time = time;
+            this.time = time;
             Current = NewProcess();
         }
 
@@ -140,12 +140,12 @@ public sealed class StackSupervisorTests
 
         public int FailingRestarts { get; init; }
 
-        public IReadOnlyList<DateTimeOffset> RestartTimes => _restarts;
+        public IReadOnlyList<DateTimeOffset> RestartTimes => restarts;
 
         public Task RecoverAsync(CancellationToken cancellationToken)
         {
-            _restarts.Add(_time.GetUtcNow());
-            if (_restarts.Count <= FailingRestarts)
+            restarts.Add(time.GetUtcNow());
+            if (restarts.Count <= FailingRestarts)
             {
                 throw new LocalStackException($"{Name} exited with code 1 before becoming healthy.");
             }
@@ -162,22 +162,22 @@ public sealed class StackSupervisorTests
         /// <summary>For each restart, how long after what preceded it: the exit, or the failed restart before it.</summary>
         public List<TimeSpan> RestartDelays()
         {
-            return [.. _restarts.Select((time, i) =>
+            return [.. restarts.Select((time, i) =>
             {
-                DateTimeOffset previous = _exits.Where(exit => exit <= time).Max();
-                return time - (i > 0 && _restarts[i - 1] > previous ? _restarts[i - 1] : previous);
+                DateTimeOffset previous = exits.Where(exit => exit <= time).Max();
+                return time - (i > 0 && restarts[i - 1] > previous ? restarts[i - 1] : previous);
             })];
         }
 
         private StandInProcess NewProcess()
         {
-            return new StandInProcess(Name, _nextPid++, () => _exits.Add(_time.GetUtcNow()));
+            return new StandInProcess(Name, nextPid++, () => exits.Add(time.GetUtcNow()));
         }
     }
 
     private sealed class StandInProcess(string name, int id, Action onExit) : IServerProcess
     {
-        private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public string Name => name;
 
@@ -185,19 +185,19 @@ public sealed class StackSupervisorTests
 
         public int StopSignal => NativeMethods.SigTerm;
 
-        public bool HasExited => _exited.Task.IsCompleted;
+        public bool HasExited => exited.Task.IsCompleted;
 
         public int? ExitCode { get; private set; }
 
         public bool StopRequested { get; private set; }
 
-        public Task Exited => _exited.Task;
+        public Task Exited => exited.Task;
 
         public void Exit(int code)
         {
             ExitCode = code;
             onExit();
-            _exited.TrySetResult();
+            exited.TrySetResult();
         }
 
         public Task StopAsync()

@@ -70,11 +70,11 @@ public sealed class QueryFuzzTests
     public void ParseAndPlan_RandomBytes_NeverThrowAnythingButRestErrors()
     {
         var random = new Random(7);
-        const string Alphabet = "abcdefghijklmnopqrstuvwxyz.,:()!*\"'\\-> {}[]=&;0123456789_$%";
+        const string alphabet = "abcdefghijklmnopqrstuvwxyz.,:()!*\"'\\-> {}[]=&;0123456789_$%";
         for (var i = 0; i < 20000; i++)
         {
-            var key = RandomText(random, Alphabet, random.Next(0, 12));
-            var value = RandomText(random, Alphabet, random.Next(0, 40));
+            var key = RandomText(random, alphabet, random.Next(0, 12));
+            var value = RandomText(random, alphabet, random.Next(0, 40));
             if (TryBuild([new(key, value)], out var sql))
             {
                 Assert.DoesNotContain("';", sql, StringComparison.Ordinal);

@@ -98,19 +98,19 @@ public sealed class MalformedInputTests(StackFixture stack) : IAsyncLifetime
     [InlineData("x-metadata")]
     public async Task Upload_MetadataWithNul_Returns400(string form)
     {
-        const string Metadata = """{"k":"\u0000"}""";
+        const string metadata = """{"k":"\u0000"}""";
         HttpContent content;
         using var request = project.Request(HttpMethod.Post, "/object/docs/meta.txt");
         if (form == "multipart")
         {
-            var multipart = new MultipartFormDataContent { { new StringContent(Metadata), "metadata" } };
+            var multipart = new MultipartFormDataContent { { new StringContent(metadata), "metadata" } };
             multipart.Add(new StringContent("hello"), "file", "meta.txt");
             content = multipart;
         }
         else
         {
             content = new StringContent("hello", Encoding.UTF8, "text/plain");
-            request.Headers.Add("x-metadata", Convert.ToBase64String(Encoding.UTF8.GetBytes(Metadata)));
+            request.Headers.Add("x-metadata", Convert.ToBase64String(Encoding.UTF8.GetBytes(metadata)));
         }
 
         request.Content = content;

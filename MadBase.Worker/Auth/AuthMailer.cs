@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using MadBase.ServiceDefaults.Logging;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.Worker.Tenancy;
 using MailKit;
@@ -87,7 +88,7 @@ internal sealed partial class AuthMailer(ILogger<AuthMailer> logger)
         _ => "email_change",
     };
 
-    [LoggerMessage(EventId = 3100, Level = LogLevel.Warning, Message = "SMTP send through {Host} failed")]
+    [LoggerMessage(EventId = EventIds.SmtpSendFailed, Level = LogLevel.Warning, Message = "SMTP send through {Host} failed")]
     private static partial void LogSendFailed(ILogger logger, Exception error, string host);
 }
 

@@ -1,3 +1,4 @@
+using MadBase.ServiceDefaults.Logging;
 using MadBase.Worker.Rest.SchemaCache;
 using MadBase.Worker.Tenancy;
 
@@ -102,6 +103,6 @@ internal static partial class RestApi
         return true;
     }
 
-    [LoggerMessage(EventId = 4012, Level = LogLevel.Information, Message = "Schema cache was behind the database ({Code}); reloaded and retried")]
+    [LoggerMessage(EventId = EventIds.SchemaCacheBehindReloaded, Level = LogLevel.Information, Message = "Schema cache was behind the database ({Code}); reloaded and retried")]
     private static partial void LogRetriedAfterReload(ILogger logger, string code);
 }

@@ -1,3 +1,4 @@
+using MadBase.ServiceDefaults.Logging;
 using MadBase.Worker.Tenancy;
 using Npgsql;
 
@@ -49,9 +50,9 @@ internal sealed partial class RestErrorRenderer(ILogger<RestErrorRenderer> logge
         return new RestErrorResult(RestException.FromPostgres(error, anonymous));
     }
 
-    [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "Database error {SqlState}: {Message}")]
+    [LoggerMessage(EventId = EventIds.RestDatabaseError, Level = LogLevel.Debug, Message = "Database error {SqlState}: {Message}")]
     private static partial void LogDatabaseError(ILogger logger, string sqlState, string message);
 
-    [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "Database connection failed")]
+    [LoggerMessage(EventId = EventIds.RestDatabaseConnectionFailed, Level = LogLevel.Warning, Message = "Database connection failed")]
     private static partial void LogConnectionError(ILogger logger, Exception exception);
 }

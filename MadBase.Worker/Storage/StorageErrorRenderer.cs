@@ -1,4 +1,5 @@
 using MadBase.ServiceDefaults.Database;
+using MadBase.ServiceDefaults.Logging;
 using MadBase.Worker.Tenancy;
 using Npgsql;
 
@@ -51,6 +52,6 @@ internal sealed partial class StorageErrorRenderer(ILogger<StorageErrorRenderer>
         }
     }
 
-    [LoggerMessage(EventId = 5000, Level = LogLevel.Error, Message = "Storage database error {SqlState}: {Message}")]
+    [LoggerMessage(EventId = EventIds.StorageDatabaseError, Level = LogLevel.Error, Message = "Storage database error {SqlState}: {Message}")]
     private static partial void LogDatabaseError(ILogger logger, string sqlState, string message);
 }

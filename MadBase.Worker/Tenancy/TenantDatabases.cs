@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using MadBase.ServiceDefaults.Database;
+using MadBase.ServiceDefaults.Logging;
 using MadBase.ServiceDefaults.Projects;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -140,12 +141,12 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Project {ProjectRef} database ready in {ElapsedMs:F0} ms")]
+    [LoggerMessage(EventId = EventIds.TenantDatabaseReady, Level = LogLevel.Information, Message = "Project {ProjectRef} database ready in {ElapsedMs:F0} ms")]
     private static partial void LogReady(ILogger logger, string projectRef, double elapsedMs);
 
-    [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "Project {ProjectRef} had a dead pooled connection; pool cleared and the transaction set up again")]
+    [LoggerMessage(EventId = EventIds.TenantDeadPooledConnection, Level = LogLevel.Information, Message = "Project {ProjectRef} had a dead pooled connection; pool cleared and the transaction set up again")]
     private static partial void LogPoolCleared(ILogger logger, string projectRef);
 
-    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Project {ProjectRef} database unavailable; its requests get 503 until it answers again")]
+    [LoggerMessage(EventId = EventIds.TenantDatabaseUnavailable, Level = LogLevel.Warning, Message = "Project {ProjectRef} database unavailable; its requests get 503 until it answers again")]
     private static partial void LogUnavailable(ILogger logger, string projectRef, Exception error);
 }

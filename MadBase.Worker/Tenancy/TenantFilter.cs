@@ -1,4 +1,5 @@
 using MadBase.ServiceDefaults.Database;
+using MadBase.ServiceDefaults.Logging;
 using Npgsql;
 
 namespace MadBase.Worker.Tenancy;
@@ -92,6 +93,6 @@ internal sealed partial class TenantFilter<TRenderer>(TenantRequestResolver reso
         };
     }
 
-    [LoggerMessage(EventId = 2700, Level = LogLevel.Information, Message = "Request {Path} aborted by the client")]
+    [LoggerMessage(EventId = EventIds.RequestAborted, Level = LogLevel.Information, Message = "Request {Path} aborted by the client")]
     private static partial void LogAborted(ILogger logger, PathString path);
 }

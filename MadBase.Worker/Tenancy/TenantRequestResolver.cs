@@ -71,13 +71,13 @@ internal sealed class TenantRequestResolver(ProjectDirectory projects, JwtVerifi
 
     private static string? BearerToken(string authorization)
     {
-        const string Scheme = "Bearer ";
-        if (authorization.Length <= Scheme.Length || !authorization.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
+        const string scheme = "Bearer ";
+        if (authorization.Length <= scheme.Length || !authorization.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
         {
             return null;
         }
 
-        var token = authorization[Scheme.Length..].Trim();
+        var token = authorization[scheme.Length..].Trim();
         return token.Length == 0 ? null : token;
     }
 }

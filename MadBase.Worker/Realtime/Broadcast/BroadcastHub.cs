@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
+using MadBase.ServiceDefaults.Logging;
 using MadBase.ServiceDefaults.Messaging;
 using MadBase.Worker.Realtime.Channels;
 using MadBase.Worker.Realtime.Presence;
@@ -103,10 +104,10 @@ internal sealed partial class BroadcastHub(
         }
     }
 
-    [LoggerMessage(EventId = 2610, Level = LogLevel.Warning, Message = "Realtime could not subscribe to project {ProjectRef}'s Redis channel; its messages reach this worker's sockets only until a later join retries")]
+    [LoggerMessage(EventId = EventIds.RealtimeRedisSubscribeFailed, Level = LogLevel.Warning, Message = "Realtime could not subscribe to project {ProjectRef}'s Redis channel; its messages reach this worker's sockets only until a later join retries")]
     private static partial void LogSubscribeFailed(ILogger logger, string projectRef, Exception error);
 
-    [LoggerMessage(EventId = 2611, Level = LogLevel.Warning, Message = "Realtime ignored an unreadable message on project {ProjectRef}'s Redis channel")]
+    [LoggerMessage(EventId = EventIds.RealtimeRedisMessageUnreadable, Level = LogLevel.Warning, Message = "Realtime ignored an unreadable message on project {ProjectRef}'s Redis channel")]
     private static partial void LogBadEnvelope(ILogger logger, string projectRef, Exception error);
 }
 

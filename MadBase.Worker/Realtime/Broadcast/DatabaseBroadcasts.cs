@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
+using MadBase.ServiceDefaults.Logging;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.Worker.Realtime.Channels;
 using MadBase.Worker.Realtime.Socket;
@@ -129,9 +130,9 @@ internal sealed partial class DatabaseBroadcasts(
     private void Deliver(Project project, string topic, string evt, bool isPrivate, string payloadJson) =>
         hub.DeliverLocal(new TopicKey(project.Ref, isPrivate, topic), new BroadcastBody(evt, Encoding.UTF8.GetBytes(payloadJson), IsJson: true), origin: null);
 
-    [LoggerMessage(EventId = 2620, Level = LogLevel.Warning, Message = "Realtime could not listen on project {ProjectRef}'s database for messages sent from SQL; retrying in {DelaySeconds} s")]
+    [LoggerMessage(EventId = EventIds.RealtimeDatabaseListenFailed, Level = LogLevel.Warning, Message = "Realtime could not listen on project {ProjectRef}'s database for messages sent from SQL; retrying in {DelaySeconds} s")]
     private static partial void LogListenFailed(ILogger logger, Exception error, string projectRef, double delaySeconds);
 
-    [LoggerMessage(EventId = 2621, Level = LogLevel.Warning, Message = "Realtime ignored an unreadable notification from project {ProjectRef}'s database")]
+    [LoggerMessage(EventId = EventIds.RealtimeDatabaseNotificationUnreadable, Level = LogLevel.Warning, Message = "Realtime ignored an unreadable notification from project {ProjectRef}'s database")]
     private static partial void LogBadNotification(ILogger logger, Exception error, string projectRef);
 }

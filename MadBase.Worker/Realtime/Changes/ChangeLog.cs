@@ -1,29 +1,31 @@
+using MadBase.ServiceDefaults.Logging;
+
 namespace MadBase.Worker.Realtime.Changes;
 
 /// <summary>Event ids 2650–2699.</summary>
 internal static partial class ChangeLog
 {
-    [LoggerMessage(EventId = 2650, Level = LogLevel.Information, Message = "Realtime: project {ProjectRef} streams its changes from slot {Slot} on this worker")]
+    [LoggerMessage(EventId = EventIds.RealtimeChangesStreaming, Level = LogLevel.Information, Message = "Realtime: project {ProjectRef} streams its changes from slot {Slot} on this worker")]
     public static partial void Streaming(ILogger logger, string projectRef, string slot);
 
-    [LoggerMessage(EventId = 2651, Level = LogLevel.Warning, Message = "Realtime: project {ProjectRef} replication stream ended; retrying")]
+    [LoggerMessage(EventId = EventIds.RealtimeReplicationStreamEnded, Level = LogLevel.Warning, Message = "Realtime: project {ProjectRef} replication stream ended; retrying")]
     public static partial void StreamFailed(ILogger logger, string projectRef, Exception error);
 
-    [LoggerMessage(EventId = 2652, Level = LogLevel.Information, Message = "Realtime: project {ProjectRef} changes started on this worker ({Elapsed:F0} ms)")]
+    [LoggerMessage(EventId = EventIds.RealtimeChangesStarted, Level = LogLevel.Information, Message = "Realtime: project {ProjectRef} changes started on this worker ({Elapsed:F0} ms)")]
     public static partial void Started(ILogger logger, string projectRef, double elapsed);
 
-    [LoggerMessage(EventId = 2653, Level = LogLevel.Information, Message = "Realtime: project {ProjectRef} changes stopped on this worker (no subscriber left)")]
+    [LoggerMessage(EventId = EventIds.RealtimeChangesStopped, Level = LogLevel.Information, Message = "Realtime: project {ProjectRef} changes stopped on this worker (no subscriber left)")]
     public static partial void Released(ILogger logger, string projectRef);
 
-    [LoggerMessage(EventId = 2654, Level = LogLevel.Warning, Message = "Realtime: project {ProjectRef} RLS check of {Count} changes failed for role {Role}; those subscribers miss them")]
+    [LoggerMessage(EventId = EventIds.RealtimeChangesRlsCheckFailed, Level = LogLevel.Warning, Message = "Realtime: project {ProjectRef} RLS check of {Count} changes failed for role {Role}; those subscribers miss them")]
     public static partial void CheckFailed(ILogger logger, string projectRef, int count, string role, Exception error);
 
-    [LoggerMessage(EventId = 2655, Level = LogLevel.Warning, Message = "Realtime: project {ProjectRef} slot claim was lost; claiming again")]
+    [LoggerMessage(EventId = EventIds.RealtimeSlotClaimLost, Level = LogLevel.Warning, Message = "Realtime: project {ProjectRef} slot claim was lost; claiming again")]
     public static partial void ClaimLost(ILogger logger, string projectRef);
 
-    [LoggerMessage(EventId = 2656, Level = LogLevel.Warning, Message = "Realtime: project {ProjectRef} changes could not be delivered")]
+    [LoggerMessage(EventId = EventIds.RealtimeChangesDeliveryFailed, Level = LogLevel.Warning, Message = "Realtime: project {ProjectRef} changes could not be delivered")]
     public static partial void DeliveryFailed(ILogger logger, string projectRef, Exception error);
 
-    [LoggerMessage(EventId = 2657, Level = LogLevel.Debug, Message = "Realtime: project {ProjectRef} slot {Slot} is streamed by another worker")]
+    [LoggerMessage(EventId = EventIds.RealtimeSlotStreamedElsewhere, Level = LogLevel.Debug, Message = "Realtime: project {ProjectRef} slot {Slot} is streamed by another worker")]
     public static partial void HeldElsewhere(ILogger logger, string projectRef, string slot);
 }

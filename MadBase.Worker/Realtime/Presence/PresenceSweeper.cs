@@ -1,3 +1,4 @@
+using MadBase.ServiceDefaults.Logging;
 using MadBase.ServiceDefaults.Messaging;
 using MadBase.Worker.Realtime.Broadcast;
 using MadBase.Worker.Realtime.Channels;
@@ -125,19 +126,19 @@ internal sealed partial class PresenceSweeper(
     /// <summary>The topic of a presence hash key, <c>madbase:realtime:presence:{ref}:{public|private}:{name}</c>.</summary>
     private static TopicKey? ParseTopic(string hashKey)
     {
-        const string Prefix = "madbase:realtime:presence:";
-        if (!hashKey.StartsWith(Prefix, StringComparison.Ordinal))
+        const string prefix = "madbase:realtime:presence:";
+        if (!hashKey.StartsWith(prefix, StringComparison.Ordinal))
         {
             return null;
         }
 
-        var parts = hashKey[Prefix.Length..].Split(':', 3);
+        var parts = hashKey[prefix.Length..].Split(':', 3);
         return parts.Length == 3 ? new TopicKey(parts[0], parts[1] == "private", parts[2]) : null;
     }
 
-    [LoggerMessage(EventId = 2630, Level = LogLevel.Information, Message = "Realtime removed the presences of worker {WorkerId}, which stopped renewing its liveness")]
+    [LoggerMessage(EventId = EventIds.RealtimePresencesRemoved, Level = LogLevel.Information, Message = "Realtime removed the presences of worker {WorkerId}, which stopped renewing its liveness")]
     private static partial void LogSwept(ILogger logger, string workerId);
 
-    [LoggerMessage(EventId = 2631, Level = LogLevel.Warning, Message = "Realtime's presence sweep failed; it runs again shortly")]
+    [LoggerMessage(EventId = EventIds.RealtimePresenceSweepFailed, Level = LogLevel.Warning, Message = "Realtime's presence sweep failed; it runs again shortly")]
     private static partial void LogSweepFailed(ILogger logger, Exception error);
 }

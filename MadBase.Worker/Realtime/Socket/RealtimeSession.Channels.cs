@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using MadBase.ServiceDefaults.Logging;
 using MadBase.Worker.Realtime.Changes;
 using MadBase.Worker.Realtime.Channels;
 using MadBase.Worker.Tenancy;
@@ -392,9 +393,9 @@ internal sealed partial class RealtimeSession
         return buffer.WrittenSpan.ToArray();
     }
 
-    [LoggerMessage(EventId = 2603, Level = LogLevel.Warning, Message = "Realtime could not check the policies of project {ProjectRef} for channel {Channel}")]
+    [LoggerMessage(EventId = EventIds.RealtimePolicyCheckFailed, Level = LogLevel.Warning, Message = "Realtime could not check the policies of project {ProjectRef} for channel {Channel}")]
     private static partial void LogAuthorizationFailed(ILogger logger, Exception error, string projectRef, string channel);
 
-    [LoggerMessage(EventId = 2604, Level = LogLevel.Error, Message = "Realtime's change feed failed a join of project {ProjectRef} on channel {Channel}")]
+    [LoggerMessage(EventId = EventIds.RealtimeChangesJoinFailed, Level = LogLevel.Error, Message = "Realtime's change feed failed a join of project {ProjectRef} on channel {Channel}")]
     private static partial void LogChangeFeedFailed(ILogger logger, Exception error, string projectRef, string channel);
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
+using MadBase.ServiceDefaults.Logging;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.Worker.Realtime.Channels;
 
@@ -262,12 +263,12 @@ internal sealed partial class RealtimeSession
 
     private static byte[] Reason(string reason) => JsonSerializer.SerializeToUtf8Bytes(new { reason });
 
-    [LoggerMessage(EventId = 2600, Level = LogLevel.Error, Message = "Realtime failed to handle {Event} on {Topic} for project {ProjectRef}; the client got an error reply")]
+    [LoggerMessage(EventId = EventIds.RealtimeHandlerFailed, Level = LogLevel.Error, Message = "Realtime failed to handle {Event} on {Topic} for project {ProjectRef}; the client got an error reply")]
     private static partial void LogDispatchFailed(ILogger logger, Exception error, string projectRef, string topic, string @event);
 
-    [LoggerMessage(EventId = 2601, Level = LogLevel.Information, Message = "Realtime dropped a socket of project {ProjectRef}: nothing heard for {TimeoutSeconds} s")]
+    [LoggerMessage(EventId = EventIds.RealtimeSocketTimedOut, Level = LogLevel.Information, Message = "Realtime dropped a socket of project {ProjectRef}: nothing heard for {TimeoutSeconds} s")]
     private static partial void LogSilentClient(ILogger logger, string projectRef, int timeoutSeconds);
 
-    [LoggerMessage(EventId = 2602, Level = LogLevel.Information, Message = "Realtime dropped a socket of project {ProjectRef}: it did not read its messages fast enough")]
+    [LoggerMessage(EventId = EventIds.RealtimeSocketTooSlow, Level = LogLevel.Information, Message = "Realtime dropped a socket of project {ProjectRef}: it did not read its messages fast enough")]
     private static partial void LogSlowClient(ILogger logger, string projectRef);
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using MadBase.ServiceDefaults.Database;
+using MadBase.ServiceDefaults.Logging;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.Worker.Tenancy;
 using Npgsql;
@@ -104,13 +105,13 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
         return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 
-    [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Schema cache of project {ProjectRef} loaded: {Tables} relations, {Functions} functions in {ElapsedMs:F0} ms")]
+    [LoggerMessage(EventId = EventIds.SchemaCacheLoaded, Level = LogLevel.Information, Message = "Schema cache of project {ProjectRef} loaded: {Tables} relations, {Functions} functions in {ElapsedMs:F0} ms")]
     private static partial void LogLoaded(ILogger logger, string projectRef, int tables, int functions, double elapsedMs);
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Schema cache listener of project {ProjectRef} failed; retrying")]
+    [LoggerMessage(EventId = EventIds.SchemaCacheListenerFailed, Level = LogLevel.Warning, Message = "Schema cache listener of project {ProjectRef} failed; retrying")]
     private static partial void LogListenerFailed(ILogger logger, string projectRef, Exception exception);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Schema cache reload of project {ProjectRef} failed; keeping the previous one")]
+    [LoggerMessage(EventId = EventIds.SchemaCacheReloadFailed, Level = LogLevel.Warning, Message = "Schema cache reload of project {ProjectRef} failed; keeping the previous one")]
     private static partial void LogReloadFailed(ILogger logger, string projectRef, Exception exception);
 
     private sealed record Loaded(SchemaModel Model, string? Snapshot);

@@ -1,3 +1,5 @@
+using MadBase.ServiceDefaults.Logging;
+
 namespace MadBase.Worker.Storage.Blobs;
 
 /// <summary>
@@ -23,6 +25,6 @@ internal static partial class BlobCleanup
         }
     }
 
-    [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "Could not delete {Count} blobs now; the orphan sweep will: {Reason}")]
+    [LoggerMessage(EventId = EventIds.BlobDeleteDeferred, Level = LogLevel.Warning, Message = "Could not delete {Count} blobs now; the orphan sweep will: {Reason}")]
     private static partial void LogCleanupFailed(ILogger logger, int count, string reason);
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MadBase.ServiceDefaults.Logging;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.Worker.Tenancy;
 using Microsoft.Extensions.Options;
@@ -59,9 +60,9 @@ internal sealed partial class OrphanSweeper(
         }
     }
 
-    [LoggerMessage(EventId = 5020, Level = LogLevel.Information, Message = "Swept {Count} orphaned blobs of project {ProjectRef}")]
+    [LoggerMessage(EventId = EventIds.OrphanBlobsSwept, Level = LogLevel.Information, Message = "Swept {Count} orphaned blobs of project {ProjectRef}")]
     private static partial void LogSwept(ILogger logger, int count, string projectRef);
 
-    [LoggerMessage(EventId = 5021, Level = LogLevel.Warning, Message = "Orphan sweep of project {ProjectRef} failed: {Reason}")]
+    [LoggerMessage(EventId = EventIds.OrphanSweepFailed, Level = LogLevel.Warning, Message = "Orphan sweep of project {ProjectRef} failed: {Reason}")]
     private static partial void LogSweepFailed(ILogger logger, string projectRef, string reason);
 }
