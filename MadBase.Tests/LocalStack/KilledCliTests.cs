@@ -59,8 +59,7 @@ public sealed class KilledCliTests
         await using (var second = await new Cli.LocalStack(Options(directory.FullPath, ports)).StartAsync(timeout.Token))
         {
             Assert.False(IsAlive(leftovers["postgres"]));
-            using var http = new HttpClient();
-            using var response = await http.GetAsync(second.ApiUrl + "/health", timeout.Token);
+            using var response = await TestHttp.Client.GetAsync(second.ApiUrl + "/health", timeout.Token);
             Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         }
 
