@@ -8,8 +8,8 @@ using System.Text.Json;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using MadBase.AppHost.Supervision;
-using Microsoft.Extensions.DependencyInjection;
 using MadBase.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace MadBase.Tests.AppHost;
