@@ -1,3 +1,4 @@
+using MadBase.ServiceDefaults.Metrics;
 using MadBase.Gateway.Routing;
 using MadBase.ServiceDefaults.Errors;
 using MadBase.ServiceDefaults.Logging;
@@ -65,6 +66,7 @@ internal sealed partial class ApiKeyMiddleware(
         }
 
         request.Headers[ProjectHeaders.ProjectRef] = projectRef;
+        ProjectLabel.Tag(context, projectRef);
         await next(context);
     }
 

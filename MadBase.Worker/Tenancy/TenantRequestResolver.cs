@@ -1,3 +1,4 @@
+using MadBase.ServiceDefaults.Metrics;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.ServiceDefaults.Security;
 using Microsoft.Net.Http.Headers;
@@ -22,6 +23,12 @@ internal sealed class TenantRequestResolver(ProjectDirectory projects, JwtVerifi
 
         var result = await ResolveUncachedAsync(context);
         context.Items[ItemKey] = result;
+        if (result.Project is { } project)
+        {
+            // A project the directory knows, never the header's raw text: the label set stays bounded.
+            ProjectLabel.Tag(context, project.Ref);
+        }
+
         return result;
     }
 
