@@ -1,4 +1,3 @@
-using MadBase.ServiceDefaults.Metrics;
 using MadBase.Gateway.Routing;
 using MadBase.ServiceDefaults.Errors;
 using MadBase.ServiceDefaults.Logging;
@@ -66,7 +65,7 @@ internal sealed partial class ApiKeyMiddleware(
         }
 
         request.Headers[ProjectHeaders.ProjectRef] = projectRef;
-        ProjectLabel.Tag(context, projectRef);
+        RequestProject.Identify(context, projectRef);
         await next(context);
     }
 

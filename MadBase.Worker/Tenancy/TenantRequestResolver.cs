@@ -1,4 +1,3 @@
-using MadBase.ServiceDefaults.Metrics;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.ServiceDefaults.Security;
 using Microsoft.Net.Http.Headers;
@@ -25,8 +24,8 @@ internal sealed class TenantRequestResolver(ProjectDirectory projects, JwtVerifi
         context.Items[ItemKey] = result;
         if (result.Project is { } project)
         {
-            // A project the directory knows, never the header's raw text: the label set stays bounded.
-            ProjectLabel.Tag(context, project.Ref);
+            // A project the directory knows, never the header's raw text.
+            RequestProject.Identify(context, project.Ref);
         }
 
         return result;
