@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using MadBase.Tests.Infrastructure;
 using MadBase.Tests.Stack;
 
@@ -21,9 +22,18 @@ public sealed class MetricsEndpointTests(StackFixture stack)
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
+        // The request is recorded as it ends, which may be a moment after the client has the response, and the exporter
+        // caches a scrape for 300 ms: scrape until it shows (or 5 s pass).
+        var requestSeries = new Regex("http_server_request_duration_seconds_count\\{[^}]*http_response_status_class=\"2xx\"[^}]*http_route=\"/rest/v1/\\{\\*\\*rest\\}\"[^}]*madbase_project=\"default\"");
         var gateway = await ScrapeAsync(stack.GatewayMetricsUrl);
+        for (var i = 0; i < 10 && !requestSeries.IsMatch(gateway); i++)
+        {
+            await Task.Delay(500);
+            gateway = await ScrapeAsync(stack.GatewayMetricsUrl);
+        }
+
+        Assert.Matches(requestSeries, gateway);
         Assert.Contains("madbase_gateway_upstream_in_rotation{", gateway, StringComparison.Ordinal);
-        Assert.Matches("http_server_request_duration_seconds_count\\{[^}]*http_response_status_class=\"2xx\"[^}]*http_route=\"/rest/v1/\\{\\*\\*rest\\}\"[^}]*madbase_project=\"default\"", gateway);
 
         foreach (var worker in stack.Stack.WorkerUrls)
         {

@@ -1,5 +1,4 @@
 using MadBase.ServiceDefaults.Metrics;
-using MadBase.ServiceDefaults.Projects;
 using Microsoft.Extensions.Configuration;
 
 namespace MadBase.Tests.Monitoring;
@@ -20,13 +19,5 @@ public sealed class MetricsListenerTests
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["http_ports"] = "8080" }).Build();
         Assert.Equal(["http://*:8080"], MetricsListener.ServiceUrls(configuration));
-    }
-
-    [Fact]
-    public void ProjectLabel_PastTheLimit_CountsNewProjectsAsOther()
-    {
-        var labels = Enumerable.Range(0, RequestProject.MaxProjectLabels + 10).Select(_ => RequestProject.Label(Guid.NewGuid().ToString("N"))).ToList();
-        Assert.Equal(RequestProject.OtherProjects, labels[^1]);
-        Assert.InRange(labels.Count(l => l != RequestProject.OtherProjects), 1, RequestProject.MaxProjectLabels);
     }
 }
