@@ -52,15 +52,17 @@ internal sealed class TestProject
     /// <summary>Npgsql connection string of the project's database, as the cluster's superuser.</summary>
     public string ConnectionString { get; }
 
-    public static Task<TestProject> CreateAsync(StackFixture stack, string name, object? settings = null, string? setupSql = null) =>
-        CreateAsync(stack.Stack, name, settings, setupSql);
+    public static Task<TestProject> CreateAsync(StackFixture stack, string name, object? settings = null, string? setupSql = null, bool openDatabase = true) =>
+        CreateAsync(stack.Stack, name, settings, setupSql, openDatabase);
 
     /// <summary>
     /// Creates the project; a first request brings its database up to date (every module's migrations), so
     /// tests may use SQL at once. <paramref name="setupSql"/> then runs as the superuser, and the call returns
-    /// once every worker's schema cache has seen it.
+    /// once every worker's schema cache has seen it. <paramref name="openDatabase"/> false leaves the database
+    /// unopened, for a test about a project's first request.
     /// </summary>
-    public static async Task<TestProject> CreateAsync(RunningStack stack, string name, object? settings = null, string? setupSql = null)
+    public static async Task<TestProject> CreateAsync(
+        RunningStack stack, string name, object? settings = null, string? setupSql = null, bool openDatabase = true)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, stack.AdminUrl + "/projects")
         {
@@ -72,7 +74,11 @@ internal sealed class TestProject
         Assert.True(response.IsSuccessStatusCode, body);
         var project = new TestProject(stack, JsonDocument.Parse(body).RootElement);
 
-        (await project.GetAsync("/rest/v1/")).AssertStatus(200);
+        if (openDatabase)
+        {
+            (await project.GetAsync("/rest/v1/")).AssertStatus(200);
+        }
+
         if (setupSql is not null)
         {
             await project.ExecuteAsync(setupSql);
