@@ -138,6 +138,16 @@ internal sealed class SlotStream(Project project, string adminConnectionString, 
         // buffered pass: the old values first, then the new.
         var old = await WalDecoding.ChangeAsync(kind, relation, timestamp, null, oldRow, keyOnly, cancellationToken);
         var @new = await WalDecoding.ChangeAsync(kind, relation, timestamp, newRow, null, false, cancellationToken);
+        if (!keyOnly && old.Old is { } before && @new.New is { } after)
+        {
+            // REPLICA IDENTITY FULL logs the whole old row, TOASTed values included, while the new tuple marks an
+            // unchanged TOASTed value as such without it: the value is the old one, so the record keeps it.
+            foreach (var (column, value) in before)
+            {
+                after.TryAdd(column, value);
+            }
+        }
+
         return @new with { Old = old.Old, TooLarge = old.TooLarge || @new.TooLarge };
     }
 }
