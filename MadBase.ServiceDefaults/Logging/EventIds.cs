@@ -83,6 +83,8 @@ public static class EventIds
     public const int RealtimeSlotClaimLost = 2655;
     public const int RealtimeChangesDeliveryFailed = 2656;
     public const int RealtimeSlotStreamedElsewhere = 2657;
+    public const int RealtimeChangesBatchChecked = 2658;
+    public const int RealtimeSlotSweepFailed = 2659;
 
     // ── Worker, Auth: 2800–2899 ──
     public const int SmtpSendFailed = 2800;          // was 3100 (clashed with the AppHost)

@@ -49,8 +49,13 @@ public sealed class StackFixture : IAsyncLifetime
             RedisPort = ports[5],
             GatewayMetricsPort = ports[6],
             SkipPostgresFsync = true,
-            // The gateway must notice a stopped worker within the tests' patience.
-            ExtraEnvironment = new Dictionary<string, string> { ["Gateway__HealthCheckIntervalSeconds"] = "1" },
+            ExtraEnvironment = new Dictionary<string, string>
+            {
+                // The gateway must notice a stopped worker within the tests' patience.
+                ["Gateway__HealthCheckIntervalSeconds"] = "1",
+                // Slots a dead holder left are dropped within PostgresChangesTests' patience.
+                ["Realtime__Changes__SlotSweepSeconds"] = "2",
+            },
         };
         GatewayMetricsUrl = $"http://127.0.0.1:{ports[6]}/metrics";
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));

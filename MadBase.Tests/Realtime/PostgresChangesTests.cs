@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using MadBase.Cli;
 using MadBase.Tests.Infrastructure;
 using MadBase.Tests.Rest;
+using MadBase.Tests.Stack;
 using Npgsql;
 
 namespace MadBase.Tests.Realtime;
@@ -158,6 +159,74 @@ public sealed class PostgresChangesTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task Update_ReplicaIdentityFullWithAnUnchangedToastedValue_KeepsItInNewAndOld_AndTruncateIsNotDelivered()
+    {
+        var project = await RestProject.SharedAsync(stack, "rt-changes", Schema);
+        // body is stored out of line (EXTERNAL, 6,400 bytes): an UPDATE of n leaves it unchanged in TOAST.
+        await project.ExecuteAsync("""
+            CREATE TABLE public.docs (id int PRIMARY KEY, n int, body text);
+            ALTER TABLE public.docs REPLICA IDENTITY FULL;
+            ALTER TABLE public.docs ALTER COLUMN body SET STORAGE EXTERNAL;
+            ALTER PUBLICATION supabase_realtime ADD TABLE public.docs;
+            INSERT INTO public.docs SELECT 1, 0, string_agg(md5(i::text), '') FROM generate_series(1, 200) i;
+            """);
+        await using var client = await ChangesSocket.ConnectAsync(stack.ApiUrl, project.AnonKey);
+        Assert.Equal("ok", (await client.JoinAsync("docs", project.ServiceKey, new { @event = "*", schema = "public", table = "docs" }))["status"]!.GetValue<string>());
+        await WaitForSubscriptionAsync(client);
+
+        await project.ExecuteAsync("UPDATE public.docs SET n = 1 WHERE id = 1");
+        // The shared project's slot may be older than the table: then its insert comes first.
+        var update = (await client.NextAsync(
+            f => f["event"]?.GetValue<string>() == "postgres_changes" && f["payload"]?["data"]?["type"]?.GetValue<string>() == "UPDATE", Patience))["payload"]!["data"]!;
+        Assert.Equal(1, update["record"]!["n"]!.GetValue<int>());
+        Assert.Equal(0, update["old_record"]!["n"]!.GetValue<int>());
+        var body = update["record"]!["body"]!.GetValue<string>();
+        Assert.Equal(6400, body.Length);
+        Assert.StartsWith("c4ca4238a0b923820dcc509a6f75849b", body, StringComparison.Ordinal); // md5('1')
+        Assert.Equal(body, update["old_record"]!["body"]!.GetValue<string>());
+
+        // As Supabase's server, TRUNCATE is not a postgres_changes event: the next change is the insert after it.
+        await project.ExecuteAsync("TRUNCATE public.docs; INSERT INTO public.docs VALUES (2, 2, 'short')");
+        var next = Assert.Single(await client.ChangesAsync(Patience, stopAfter: 1))["data"]!;
+        Assert.Equal("INSERT", next["type"]!.GetValue<string>());
+        Assert.Equal(2, next["record"]!["id"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Access_ColumnGrantsAndRlsChangedWhileSubscribed_ApplyFromTheNextChange()
+    {
+        var project = await RestProject.SharedAsync(stack, "rt-changes", Schema);
+        await project.ExecuteAsync("""
+            CREATE TABLE public.memos (id int PRIMARY KEY, owner uuid, body text);
+            GRANT SELECT ON public.memos TO authenticated;
+            ALTER PUBLICATION supabase_realtime ADD TABLE public.memos;
+            """);
+        Guid alice = Guid.NewGuid(), bob = Guid.NewGuid();
+        await using var client = await ChangesSocket.ConnectAsync(stack.ApiUrl, project.AnonKey);
+        Assert.Equal("ok", (await client.JoinAsync("memos", project.UserToken(alice), new { @event = "INSERT", schema = "public", table = "memos" }))["status"]!.GetValue<string>());
+        await WaitForSubscriptionAsync(client);
+
+        // The first change reads (and caches) what alice's role may see of the table: every column, no RLS.
+        await project.ExecuteAsync($"INSERT INTO public.memos VALUES (1, '{bob}', 'one')");
+        var first = Assert.Single(await client.ChangesAsync(Patience, stopAfter: 1))["data"]!;
+        Assert.Equal("one", first["record"]!["body"]!.GetValue<string>());
+
+        await project.ExecuteAsync("REVOKE SELECT ON public.memos FROM authenticated; GRANT SELECT (id, owner) ON public.memos TO authenticated");
+        await project.ExecuteAsync($"INSERT INTO public.memos VALUES (2, '{bob}', 'two')");
+        var second = Assert.Single(await client.ChangesAsync(Patience, stopAfter: 1))["data"]!;
+        Assert.Equal(2, second["record"]!["id"]!.GetValue<int>());
+        Assert.Null(second["record"]!["body"]);
+        Assert.DoesNotContain(second["columns"]!.AsArray(), c => c!["name"]!.GetValue<string>() == "body");
+
+        // RLS turned on: bob's row is not alice's; hers, committed after it, is the next change she gets.
+        await project.ExecuteAsync("ALTER TABLE public.memos ENABLE ROW LEVEL SECURITY; CREATE POLICY own ON public.memos FOR SELECT TO authenticated USING (owner = auth.uid())");
+        await project.ExecuteAsync($"INSERT INTO public.memos VALUES (3, '{bob}', 'three')");
+        await project.ExecuteAsync($"INSERT INTO public.memos VALUES (4, '{alice}', 'four')");
+        var third = Assert.Single(await client.ChangesAsync(Patience, stopAfter: 1))["data"]!;
+        Assert.Equal(4, third["record"]!["id"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Failover_SubscriberOnOneWorker_GetsEveryChangeWhileTheHolderIsKilled()
     {
         var project = await TestProject.CreateAsync(stack, "rt-failover", setupSql: "CREATE TABLE public.ticks (id int PRIMARY KEY); ALTER PUBLICATION supabase_realtime ADD TABLE public.ticks;");
@@ -218,6 +287,46 @@ public sealed class PostgresChangesTests(StackFixture stack)
             {
                 await worker.StartAsync(CancellationToken.None);
             }
+        }
+    }
+
+    [Fact]
+    public async Task SlotSweep_HolderKilledWithTheLastSubscriber_DropsTheSlotItLeft()
+    {
+        var project = await RestProject.CreateAsync(stack, "rt-sweep", "CREATE TABLE public.t (id int PRIMARY KEY); ALTER PUBLICATION supabase_realtime ADD TABLE public.t;");
+        using var directory = TempDirectory.Create("rts");
+        var holder = await ExtraWorker.StartAsync(stack, directory, "realtime-slot-holder", new Dictionary<string, string?>());
+        try
+        {
+            await using var client = await ChangesSocket.ConnectAsync(holder.Url.ToString().TrimEnd('/'), project.AnonKey, project.Ref);
+            Assert.Equal("ok", (await client.JoinAsync("t", project.ServiceKey, new { @event = "*", schema = "public", table = "t" }))["status"]!.GetValue<string>());
+            Assert.Equal(holder.ProcessId, await WaitForHolderAsync(project));
+            Assert.Equal(0, NativeMethods.Kill(holder.ProcessId!.Value, NativeMethods.SigKill));
+
+            // The stack's workers serve the project (these requests make sure) and sweep every 2 s (StackFixture).
+            foreach (var _ in stack.Stack.Workers)
+            {
+                await project.GetAsync("/rest/v1/t");
+            }
+
+            await using var system = new NpgsqlConnection(stack.SystemConnectionString);
+            await system.OpenAsync();
+            var deadline = DateTime.UtcNow + Patience;
+            long left;
+            do
+            {
+                await Task.Delay(250);
+                await using var slots = new NpgsqlCommand("SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1", system);
+                slots.Parameters.AddWithValue("madbase_realtime_" + project.Ref);
+                left = (long)(await slots.ExecuteScalarAsync())!;
+            }
+            while (left > 0 && DateTime.UtcNow < deadline);
+
+            Assert.Equal(0L, left);
+        }
+        finally
+        {
+            await holder.DisposeAsync();
         }
     }
 

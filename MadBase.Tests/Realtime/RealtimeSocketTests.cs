@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using MadBase.Cli;
 using MadBase.ServiceDefaults.Security;
 using MadBase.Tests.Infrastructure;
 using MadBase.Tests.Rest;
@@ -125,6 +126,117 @@ public sealed class RealtimeSocketTests(StackFixture stack)
         await bob.DisposeAsync();
         var left = await alice.ExpectAsync(f => f.Event == "presence_diff" && Users(f, "leaves").Contains("bob"));
         Assert.Empty(Users(left, "joins"));
+    }
+
+    [Fact]
+    public async Task Presence_WorkerKilled_ItsPresencesLeaveTheOthersWithinItsHeartbeatTimeout()
+    {
+        var project = await ProjectAsync();
+        Assert.NotNull(stack.Stack.RedisConnectionString);
+        using var directory = TempDirectory.Create("rtk");
+        // Its liveness key in Redis lasts its heartbeat timeout: 2 s.
+        var victim = await ExtraWorker.StartAsync(stack, directory, "realtime-killed", new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__redis"] = stack.Stack.RedisConnectionString,
+            ["Realtime__HeartbeatTimeoutSeconds"] = "2",
+        });
+        try
+        {
+            var presence = new { broadcast = new { self = false, ack = false }, presence = new { key = "", enabled = true }, @private = false };
+            await using var watcher = await PhoenixClient.ToWorkerAsync(Worker(0), project.Ref, project.AnonKey);
+            Assert.Equal("ok", (await watcher.JoinAsync("presence-killed", presence)).Reply.Status);
+            await watcher.ExpectAsync(f => f.Event == "presence_state");
+
+            await using var doomed = await PhoenixClient.ToWorkerAsync(victim.Url.ToString().TrimEnd('/'), project.Ref, project.AnonKey);
+            var (_, doomedRef) = await doomed.JoinAsync("presence-killed", presence);
+            await doomed.PushAsync(doomedRef, "realtime:presence-killed", "presence", new { type = "presence", @event = "track", payload = new { user = "carol" } });
+            await watcher.ExpectAsync(f => f.Event == "presence_diff" && Users(f, "joins").Contains("carol"));
+
+            // No close, no leave sent by the victim: the survivors' sweep (at most every 5 s) finds its key expired.
+            var killed = System.Diagnostics.Stopwatch.StartNew();
+            Assert.Equal(0, NativeMethods.Kill(victim.ProcessId!.Value, NativeMethods.SigKill));
+            var left = await watcher.ExpectAsync(f => f.Event == "presence_diff" && Users(f, "leaves").Contains("carol"), seconds: 15);
+            Assert.Empty(Users(left, "joins"));
+            Assert.True(killed.Elapsed < TimeSpan.FromSeconds(2 + 5 + 3), $"left after {killed.Elapsed}");
+        }
+        finally
+        {
+            await victim.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Messages_OlderThanThreeDays_ArePrunedOnceAWorkerListensOnTheProject()
+    {
+        // A project of its own: no worker listens on it yet, so the first join starts the listener and its pruning.
+        var project = await RestProject.CreateAsync(stack, "rt-prune", "SELECT 1");
+        await project.ExecuteAsync("""
+            INSERT INTO realtime.messages (topic, extension, payload, inserted_at) VALUES
+                ('stale', 'broadcast', '{}', now() - interval '4 days'),
+                ('kept', 'broadcast', '{}', now() - interval '2 days');
+            """);
+        await using var client = await PhoenixClient.ToGatewayAsync(stack.ApiUrl, project.AnonKey);
+        Assert.Equal("ok", (await client.JoinAsync("prune")).Reply.Status);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        string topics;
+        while ((topics = (await project.QueryJsonAsync("SELECT topic FROM realtime.messages ORDER BY topic")).ToJsonString()) != """[{"topic":"kept"}]"""
+            && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.Equal("""[{"topic":"kept"}]""", topics);
+    }
+
+    [Fact]
+    public async Task JoinsPerSecond_AreCountedPerProjectAcrossWorkers()
+    {
+        var project = await ProjectAsync();
+        using var directory = TempDirectory.Create("rtj");
+        // Allows 3 joins a second; the stack's worker counts its own joins in Redis too.
+        var small = await ExtraWorker.StartAsync(stack, directory, "realtime-joins", new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__redis"] = stack.Stack.RedisConnectionString,
+            ["Realtime__MaxJoinsPerSecond"] = "3",
+        });
+        try
+        {
+            await using var busy = await PhoenixClient.ToWorkerAsync(Worker(0), project.Ref, project.AnonKey);
+            await using var client = await PhoenixClient.ToWorkerAsync(small.Url.ToString().TrimEnd('/'), project.Ref, project.AnonKey);
+            // Within one second: 3 joins on the other worker, then this one's first may pass (it learns the
+            // others' count from its own first increment), and its second must not. A try that straddles a
+            // second's boundary proves nothing and is run again.
+            for (var attempt = 0; ; attempt++)
+            {
+                while (DateTimeOffset.UtcNow.Millisecond > 200)
+                {
+                    await Task.Delay(20);
+                }
+
+                var second = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+                for (var i = 0; i < 3; i++)
+                {
+                    Assert.Equal("ok", (await busy.JoinAsync($"busy-{attempt}-{i}")).Reply.Status);
+                }
+
+                var replies = new List<PhoenixFrame>();
+                for (var i = 0; i < 2; i++)
+                {
+                    replies.Add((await client.JoinAsync($"small-{attempt}-{i}")).Reply);
+                }
+
+                if (DateTimeOffset.UtcNow.ToUnixTimeSeconds() == second || attempt == 4)
+                {
+                    Assert.Equal("ClientJoinRateLimitReached: Too many joins per second", replies[1].Reason);
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            await small.DisposeAsync();
+        }
     }
 
     private static string[] Users(PhoenixFrame diff, string side) =>

@@ -7,8 +7,9 @@ namespace MadBase.Worker.Realtime;
 /// schema <c>realtime</c> with <c>messages</c> (RLS on; policies there are Realtime Authorization),
 /// <c>topic()</c>, <c>send()</c> and <c>broadcast_changes()</c>, and the empty publication
 /// <c>supabase_realtime</c> that Postgres changes reads. Differences: <c>messages</c> is a plain table
-/// rather than daily partitions, and a trigger announces each broadcast row with NOTIFY, which is how
-/// workers learn of messages sent from SQL (<see cref="Broadcast.DatabaseBroadcasts"/>).
+/// rather than daily partitions, pruned of rows older than three days instead, and a trigger announces each
+/// broadcast row with NOTIFY, which is how workers learn of messages sent from SQL
+/// (<see cref="Broadcast.DatabaseBroadcasts"/>).
 /// </summary>
 internal sealed class RealtimeMigrations : ITenantMigrationSource
 {
@@ -113,7 +114,30 @@ internal sealed class RealtimeMigrations : ITenantMigrationSource
         $publication$;
         """;
 
+    // As Supabase, which keeps realtime.messages in daily partitions and drops those older than a few days:
+    // rows older than three days go, a batch at a time, run by the workers that listen on the project
+    // (DatabaseBroadcasts) as the authenticator, which may call this and nothing else of the table.
+    private const string Pruning = """
+        CREATE INDEX IF NOT EXISTS messages_inserted_at_index ON realtime.messages (inserted_at);
+        CREATE OR REPLACE FUNCTION _madbase.realtime_prune_messages() RETURNS bigint
+        LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$
+            WITH gone AS (
+                DELETE FROM realtime.messages WHERE ctid IN (
+                    SELECT ctid FROM realtime.messages
+                    WHERE inserted_at < (pg_catalog.now() AT TIME ZONE 'UTC') - interval '3 days' LIMIT 10000)
+                RETURNING 1)
+            SELECT pg_catalog.count(*) FROM gone
+        $$;
+        REVOKE ALL ON FUNCTION _madbase.realtime_prune_messages() FROM PUBLIC;
+        DO $grant$
+        BEGIN
+            EXECUTE format('GRANT USAGE ON SCHEMA _madbase TO %I', current_setting('madbase.authenticator'));
+            EXECUTE format('GRANT EXECUTE ON FUNCTION _madbase.realtime_prune_messages() TO %I', current_setting('madbase.authenticator'));
+        END
+        $grant$;
+        """;
+
     public string Module => "realtime";
 
-    public IReadOnlyList<TenantMigration> Migrations { get; } = [new(1, "realtime schema", Schema)];
+    public IReadOnlyList<TenantMigration> Migrations { get; } = [new(1, "realtime schema", Schema), new(2, "realtime messages pruned", Pruning)];
 }

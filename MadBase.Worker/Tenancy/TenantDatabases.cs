@@ -43,6 +43,9 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
         projects.Changed += Drop;
     }
 
+    /// <summary>The projects this worker has served since their settings last changed.</summary>
+    public IReadOnlyCollection<string> OpenProjectRefs => [.. sources.Keys];
+
     public Task<NpgsqlDataSource> GetAsync(Project project)
     {
         var lazy = sources.GetOrAdd(project.Ref, _ => new Lazy<Task<NpgsqlDataSource>>(() => OpenAsync(project)));

@@ -22,6 +22,7 @@ internal sealed partial class DatabaseBroadcasts(
     TenantDatabases databases, ChannelRegistry registry, BroadcastHub hub, IHostApplicationLifetime lifetime, ILogger<DatabaseBroadcasts> logger)
 {
     private static readonly TimeSpan IdleCheck = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
     private readonly ConcurrentDictionary<string, Task> listeners = new(StringComparer.Ordinal);
 
     public void EnsureListening(Project project)
@@ -69,8 +70,15 @@ internal sealed partial class DatabaseBroadcasts(
                 }
 
                 delay = TimeSpan.FromSeconds(1);
+                long? pruned = null;
                 while (!stopping.IsCancellationRequested && registry.HasProject(project.Ref))
                 {
+                    if (pruned is null || Environment.TickCount64 - pruned > PruneInterval.TotalMilliseconds)
+                    {
+                        await PruneAsync(connection, stopping);
+                        pruned = Environment.TickCount64;
+                    }
+
                     await connection.WaitAsync(IdleCheck, stopping);
                 }
             }
@@ -85,6 +93,16 @@ internal sealed partial class DatabaseBroadcasts(
                 delay = TimeSpan.FromSeconds(Math.Min(30, delay.TotalSeconds * 2));
             }
         }
+    }
+
+    /// <summary>
+    /// <c>realtime.messages</c> kept bounded (<see cref="RealtimeMigrations"/>): at the start of each listen and
+    /// hourly after, by each listening worker (a second one finds nothing left to delete).
+    /// </summary>
+    private static async Task PruneAsync(NpgsqlConnection connection, CancellationToken stopping)
+    {
+        await using var prune = new NpgsqlCommand("SELECT _madbase.realtime_prune_messages()", connection);
+        await prune.ExecuteScalarAsync(stopping);
     }
 
     private async Task DeliverAsync(Project project, string notification, CancellationToken stopping)

@@ -23,9 +23,9 @@ internal sealed class ChangeFanOut(IMessageBus bus, IConfiguration configuration
     /// Completes once every worker's subscribers can have the changes; throws when they cannot (Redis is
     /// configured but down), and then the holder must not confirm them to Postgres.
     /// </summary>
-    public async Task PublishAsync(string projectRef, IReadOnlyList<WalChange> changes)
+    public async Task PublishAsync(string projectRef, IReadOnlyList<WalChange> changes, IReadOnlyList<string>? refreshed = null)
     {
-        var transaction = new WalTransaction(WorkerId, changes);
+        var transaction = new WalTransaction(WorkerId, changes, refreshed is { Count: > 0 } ? refreshed : null);
         if (receivers.TryGetValue(projectRef, out var local))
         {
             local(transaction);

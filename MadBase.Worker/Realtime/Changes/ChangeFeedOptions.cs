@@ -10,4 +10,8 @@ internal sealed class ChangeFeedOptions
     /// <summary>How often a worker whose subscribers need the slot tries to take it while another worker streams it;
     /// bounds how long a dead holder's changes wait.</summary>
     public double TakeOverIntervalSeconds { get; set; } = 1;
+
+    /// <summary>How often each worker drops the slots of the projects it serves that a dead holder left
+    /// unclaimed (no worker has subscribers there), so their WAL is not kept for no one.</summary>
+    public double SlotSweepSeconds { get; set; } = 60;
 }

@@ -28,4 +28,11 @@ internal static partial class ChangeLog
 
     [LoggerMessage(EventId = EventIds.RealtimeSlotStreamedElsewhere, Level = LogLevel.Debug, Message = "Realtime: project {ProjectRef} slot {Slot} is streamed by another worker")]
     public static partial void HeldElsewhere(ILogger logger, string projectRef, string slot);
+
+    [LoggerMessage(EventId = EventIds.RealtimeChangesBatchChecked, Level = LogLevel.Debug, Message = "Realtime: project {ProjectRef} batch of {Changes} changes for {Subscribers} subscribers in {Groups} role/claims groups, {Frames} frames: catalog {CatalogMs:F1} ms, RLS check {CheckMs:F1} ms, delivery {DeliveryMs:F1} ms")]
+    public static partial void BatchChecked(
+        ILogger logger, string projectRef, int changes, int subscribers, int groups, int frames, double catalogMs, double checkMs, double deliveryMs);
+
+    [LoggerMessage(EventId = EventIds.RealtimeSlotSweepFailed, Level = LogLevel.Warning, Message = "Realtime: project {ProjectRef} could not be checked for a slot left unclaimed")]
+    public static partial void SweepFailed(ILogger logger, string projectRef, Exception error);
 }

@@ -1,7 +1,7 @@
+using System.Diagnostics;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.Worker.Tenancy;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace MadBase.Worker.Realtime.Changes;
 
@@ -9,16 +9,60 @@ namespace MadBase.Worker.Realtime.Changes;
 /// Decides, in Postgres, which of this worker's subscribers may see each change and what of it: as Supabase's
 /// <c>realtime.apply_rls</c>, a row is sent only if the subscriber's role, with its claims, can SELECT it now
 /// (by primary key, under RLS), with only the columns that role may select, and only through the filters it
-/// asked for, compared as the column's type. One transaction per batch of changes; inside it, one
-/// <c>SET LOCAL ROLE</c> + claims per distinct role and claims, and one statement per table for all of
-/// that group's changes, never one per socket. DELETEs are not RLS-checked (the row is gone), and under RLS
-/// carry only the primary key, as in Supabase.
+/// asked for, compared as the column's type. One round trip per batch of changes: per distinct role, its
+/// records read once (<see cref="RecordStatement"/>); per distinct role and claims, a <c>SET LOCAL ROLE</c> +
+/// claims and the primary-key lookups under RLS (<see cref="VisibilityStatement"/>), never one per socket.
+/// What the catalog says of each table comes from <see cref="TableAccessCache"/>. DELETEs are not RLS-checked
+/// (the row is gone), and under RLS carry only the primary key, as in Supabase.
 /// </summary>
 internal sealed class ChangeVisibility(TenantDatabases databases, ILogger<ChangeVisibility> logger)
 {
     private static readonly RlsRequest Request = new("GET", "/realtime/v1/websocket", "{}", "{}", ReadOnly: true);
 
+    private readonly TableAccessCache access = new();
+
+    public void Forget(string projectRef) => access.Forget(projectRef);
+
+    public void Forget(string projectRef, IEnumerable<string> tables) => access.Forget(projectRef, tables);
+
     public async Task DeliverAsync(Project project, IReadOnlyList<WalChange> changes, IReadOnlyList<IChangeSubscriber> subscribers, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var groups = Wants(changes, subscribers)
+            .GroupBy(w => (w.Caller.Role, w.Caller.ClaimsJson))
+            .Select(g => new GroupCheck(g.First().Caller, [.. g]))
+            .Where(g => ApiRoles.IsAllowed(g.Caller.Role))
+            .ToList();
+        if (groups.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await databases.OpenConnectionAsync(project, cancellationToken);
+        var keys = groups
+            .SelectMany(g => g.Wants.Select(w => (g.Caller.Role, changes[w.Change].Schema, changes[w.Change].Table)))
+            .ToHashSet();
+        var tables = await access.GetAsync(connection, project.Ref, keys, cancellationToken);
+        var catalogDone = Stopwatch.GetTimestamp();
+        var roles = groups.GroupBy(g => g.Caller.Role, StringComparer.Ordinal)
+            .Select(r => RoleCheck.Plan([.. r], changes, tables))
+            .ToList();
+        await CheckEachAsync(project, connection, roles, changes, cancellationToken);
+        var checkDone = Stopwatch.GetTimestamp();
+        var frames = 0;
+        foreach (var role in roles)
+        {
+            frames += role.Deliver(changes);
+        }
+
+        ChangeLog.BatchChecked(
+            logger, project.Ref, changes.Count, subscribers.Count, groups.Count, frames,
+            Stopwatch.GetElapsedTime(started, catalogDone).TotalMilliseconds,
+            Stopwatch.GetElapsedTime(catalogDone, checkDone).TotalMilliseconds,
+            Stopwatch.GetElapsedTime(checkDone).TotalMilliseconds);
+    }
+
+    private static List<Want> Wants(IReadOnlyList<WalChange> changes, IReadOnlyList<IChangeSubscriber> subscribers)
     {
         var wants = new List<Want>();
         foreach (var subscriber in subscribers)
@@ -35,43 +79,7 @@ internal sealed class ChangeVisibility(TenantDatabases databases, ILogger<Change
             }
         }
 
-        if (wants.Count == 0)
-        {
-            return;
-        }
-
-        var groups = wants.GroupBy(w => (w.Caller.Role, w.Caller.ClaimsJson))
-            .Select(g => new Group(g.First().Caller, [.. g]))
-            .Where(g => ApiRoles.IsAllowed(g.Caller.Role))
-            .ToList();
-        var access = await LoadAccessAsync(project, changes, groups, cancellationToken);
-        var plans = groups.Select(g => Plan(g, changes, access)).ToList();
-        try
-        {
-            await CheckAsync(project, plans, changes, cancellationToken);
-        }
-        catch (PostgresException)
-        {
-            // One group's failure (a policy that raises, a role without USAGE on the schema) must not cost the
-            // others their changes: each on its own, and only the failing one goes without.
-            foreach (var plan in plans)
-            {
-                try
-                {
-                    await CheckAsync(project, [plan], changes, cancellationToken);
-                }
-                catch (PostgresException e)
-                {
-                    ChangeLog.CheckFailed(logger, project.Ref, plan.Statements.Sum(s => s.Entries.Count), plan.Group.Caller.Role, e);
-                    plan.Statements.Clear();
-                }
-            }
-        }
-
-        foreach (var plan in plans)
-        {
-            Deliver(plan, changes);
-        }
+        return wants;
     }
 
     private static bool Matches(ChangeBinding binding, WalChange change) =>
@@ -79,197 +87,120 @@ internal sealed class ChangeVisibility(TenantDatabases databases, ILogger<Change
         && (binding.Schema == "*" || binding.Schema == change.Schema)
         && (binding.Table is null || binding.Table == change.Table);
 
-    /// <summary>Per role and table: does it exist, is RLS on, its primary key, and may the role select that key.</summary>
-    private async Task<Dictionary<(string Role, string Schema, string Table), TableAccess>> LoadAccessAsync(
-        Project project, IReadOnlyList<WalChange> changes, List<Group> groups, CancellationToken cancellationToken)
+    /// <summary>
+    /// All roles in one round trip. One failure (a policy that raises, a role without USAGE on the schema) must
+    /// not cost the others their changes: then each role on its own, and within a failing role each claims
+    /// group, and only the failing ones go without.
+    /// </summary>
+    private async Task CheckEachAsync(Project project, NpgsqlConnection connection, List<RoleCheck> roles, IReadOnlyList<WalChange> changes, CancellationToken cancellationToken)
     {
-        var keys = groups
-            .SelectMany(g => g.Wants.Select(w => (g.Caller.Role, changes[w.Change].Schema, changes[w.Change].Table)))
-            .Distinct()
-            .ToList();
-        var access = new Dictionary<(string, string, string), TableAccess>();
-        await using var connection = await databases.OpenConnectionAsync(project, cancellationToken);
-        await using var command = new NpgsqlCommand(
-            """
-            SELECT q.i::int, c.oid IS NOT NULL, coalesce(c.relrowsecurity, false), format('%I.%I', q.s, q.t),
-                   coalesce(pk.names, '{}'), coalesce(pk.selectable, false)
-            FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS q(r, s, t, i)
-            LEFT JOIN pg_namespace n ON n.nspname = q.s
-            LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = q.t
-            LEFT JOIN LATERAL (
-                SELECT array_agg(a.attname::text ORDER BY a.attnum) AS names,
-                       bool_and(has_column_privilege(q.r, c.oid, a.attnum, 'SELECT')) AS selectable
-                FROM pg_index x JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = ANY (x.indkey)
-                WHERE x.indrelid = c.oid AND x.indisprimary
-            ) pk ON true
-            """,
-            connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = keys.Select(k => k.Role).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = keys.Select(k => k.Schema).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = keys.Select(k => k.Table).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        try
         {
-            var key = keys[reader.GetInt32(0) - 1];
-            access[key] = new TableAccess(
-                reader.GetBoolean(1), reader.GetBoolean(2), reader.GetString(3), reader.GetFieldValue<string[]>(4), reader.GetBoolean(5));
+            await CheckAsync(connection, roles.Select(r => (r, r.Groups)), changes, cancellationToken);
+            return;
+        }
+        catch (PostgresException) when (roles.Sum(r => r.Groups.Count) > 1)
+        {
         }
 
-        return access;
+        foreach (var role in roles)
+        {
+            try
+            {
+                await CheckAsync(connection, [(role, role.Groups)], changes, cancellationToken);
+                continue;
+            }
+            catch (PostgresException) when (role.Groups.Count > 1)
+            {
+            }
+            catch (PostgresException e)
+            {
+                ChangeLog.CheckFailed(logger, project.Ref, role.Groups[0].Wants.Count, role.Role, e);
+                role.Groups[0].Failed = true;
+                continue;
+            }
+
+            foreach (var group in role.Groups)
+            {
+                try
+                {
+                    await CheckAsync(connection, [(role, [group])], changes, cancellationToken);
+                }
+                catch (PostgresException e)
+                {
+                    ChangeLog.CheckFailed(logger, project.Ref, group.Wants.Count, role.Role, e);
+                    group.Failed = true;
+                }
+            }
+        }
     }
 
-    private static GroupPlan Plan(Group group, IReadOnlyList<WalChange> changes, Dictionary<(string, string, string), TableAccess> access)
+    private static async Task CheckAsync(
+        NpgsqlConnection connection, IEnumerable<(RoleCheck Role, List<GroupCheck> Groups)> units, IReadOnlyList<WalChange> changes, CancellationToken cancellationToken)
     {
-        var plan = new GroupPlan(group);
-        foreach (var byTable in group.Wants.GroupBy(w => (changes[w.Change].Schema, changes[w.Change].Table)))
+        await using var batch = new NpgsqlBatch(connection);
+        // What to do with each command's result, in the batch's order.
+        var reads = new List<Func<NpgsqlDataReader, Task>>();
+        foreach (var (role, groups) in units)
         {
-            var table = access[(group.Caller.Role, byTable.Key.Schema, byTable.Key.Table)];
-            if (!table.Exists)
+            var checking = groups.Where(g => g.Statements.Count > 0).ToList();
+            if (role.Records.Count == 0 && checking.Count == 0)
             {
                 continue;
             }
 
-            var entries = byTable.Select(w => w.Change).Distinct().ToList();
-            string? error = null;
-            foreach (var i in entries)
+            // The same role is set for every group of the unit; the claims change with each group.
+            var current = checking.Count > 0 ? checking[0].Caller : groups[0].Caller;
+            batch.BatchCommands.Add(RlsSetup.Command(current, Request));
+            reads.Add(static _ => Task.CompletedTask);
+            foreach (var statement in role.Records)
             {
-                if (changes[i].Kind != 'D' && table.PrimaryKey.Length == 0)
-                {
-                    error = "Error 400: Bad Request, no primary key";
-                }
-                else if (changes[i].Kind != 'D' && !table.KeySelectable)
-                {
-                    error = "Error 401: Unauthorized";
-                }
-
-                if (error is not null)
-                {
-                    plan.Errors[i] = error;
-                }
+                batch.BatchCommands.Add(statement.Command(changes));
+                reads.Add(reader => role.ReadAsync(reader, statement, cancellationToken));
             }
 
-            entries.RemoveAll(plan.Errors.ContainsKey);
-            if (entries.Count > 0)
+            foreach (var group in checking)
             {
-                var filters = byTable.SelectMany(w => w.Bindings).Select(b => b.Filter).OfType<ChangeFilter>().Distinct(FilterComparer.Instance).ToList();
-                plan.Statements.Add(new VisibilityStatement(table, entries, filters));
+                if (!ReferenceEquals(group.Caller, current))
+                {
+                    batch.BatchCommands.Add(RlsSetup.Command(group.Caller, Request));
+                    reads.Add(static _ => Task.CompletedTask);
+                    current = group.Caller;
+                }
+
+                group.Visible.Clear();
+                foreach (var statement in group.Statements)
+                {
+                    batch.BatchCommands.Add(statement.Command(changes));
+                    reads.Add(reader => group.ReadAsync(reader, cancellationToken));
+                }
             }
         }
 
-        return plan;
-    }
-
-    private async Task CheckAsync(Project project, List<GroupPlan> plans, IReadOnlyList<WalChange> changes, CancellationToken cancellationToken)
-    {
-        var work = plans.Where(p => p.Statements.Count > 0).ToList();
-        if (work.Count == 0)
+        if (reads.Count == 0)
         {
             return;
         }
 
-        await using var connection = await databases.OpenConnectionAsync(project, cancellationToken);
-        await using var batch = new NpgsqlBatch(connection);
-        foreach (var plan in work)
-        {
-            batch.BatchCommands.Add(RlsSetup.Command(plan.Group.Caller, Request));
-            foreach (var statement in plan.Statements)
-            {
-                batch.BatchCommands.Add(statement.Command(changes));
-            }
-        }
-
-        // The reader starts on the first setup's result; each setup's result is skipped, each statement's read.
+        // Prepared once per pooled connection, then only bound and run: the same few statements every batch.
+        await batch.PrepareAsync(cancellationToken);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        var first = true;
-        foreach (var plan in work)
+        for (var i = 0; i < reads.Count; i++)
         {
-            if (!first)
+            if (i > 0)
             {
                 await reader.NextResultAsync(cancellationToken);
             }
 
-            first = false;
-            foreach (var statement in plan.Statements)
-            {
-                await reader.NextResultAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    if (!reader.GetBoolean(1))
-                    {
-                        continue;
-                    }
-
-                    var passed = new bool[statement.Filters.Count];
-                    for (var f = 0; f < passed.Length; f++)
-                    {
-                        passed[f] = reader.GetBoolean(5 + f);
-                    }
-
-                    plan.Visible[reader.GetInt32(0)] = new VisibleRow(reader.GetString(2), reader.GetString(3), reader.GetString(4), statement.Filters, passed);
-                }
-            }
-        }
-    }
-
-    private static void Deliver(GroupPlan plan, IReadOnlyList<WalChange> changes)
-    {
-        // The same bytes for every subscriber of the group that gets a change.
-        var payloads = new Dictionary<int, ReadOnlyMemory<byte>>();
-        foreach (var want in plan.Group.Wants)
-        {
-            var change = changes[want.Change];
-            List<int> ids;
-            ReadOnlyMemory<byte> payload;
-            if (plan.Errors.TryGetValue(want.Change, out var error))
-            {
-                ids = [.. want.Bindings.Select(b => b.Id)];
-                payload = ChangePayload.Error(change, error);
-            }
-            else if (plan.Visible.TryGetValue(want.Change, out var row))
-            {
-                ids = [.. want.Bindings.Where(b => b.Filter is null || row.Passes(b.Filter)).Select(b => b.Id)];
-                if (ids.Count == 0)
-                {
-                    continue;
-                }
-
-                if (!payloads.TryGetValue(want.Change, out payload))
-                {
-                    payload = ChangePayload.Visible(change, row);
-                    payloads[want.Change] = payload;
-                }
-            }
-            else
-            {
-                continue;
-            }
-
-            want.Subscriber.Deliver(ids, payload);
+            await reads[i](reader);
         }
     }
 }
 
 internal sealed record Want(IChangeSubscriber Subscriber, Caller Caller, int Change, ChangeBinding[] Bindings);
 
-internal sealed record Group(Caller Caller, List<Want> Wants);
-
-/// <summary>A role's view of a table: <see cref="QuotedName"/> is the catalog's own quoting of it.</summary>
-internal sealed record TableAccess(bool Exists, bool RowSecurity, string QuotedName, string[] PrimaryKey, bool KeySelectable);
-
-/// <summary>What one group's transaction checks, and what it found.</summary>
-internal sealed class GroupPlan(Group group)
-{
-    public Group Group { get; } = group;
-
-    public List<VisibilityStatement> Statements { get; } = [];
-
-    public Dictionary<int, string> Errors { get; } = [];
-
-    public Dictionary<int, VisibleRow> Visible { get; } = [];
-}
-
-/// <summary>A change the group may see: its record and old record as JSON, and which of the filters it passes.</summary>
-internal sealed record VisibleRow(string Record, string OldRecord, string Columns, IReadOnlyList<ChangeFilter> Filters, bool[] Passed)
+/// <summary>A change a role may read: its record and old record as JSON, and which of the filters it passes.</summary>
+internal sealed record VisibleRow(string Record, string OldRecord, string Columns, bool RowSecurity, IReadOnlyList<ChangeFilter> Filters, bool[] Passed)
 {
     public bool Passes(ChangeFilter filter)
     {

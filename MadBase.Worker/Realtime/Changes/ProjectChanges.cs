@@ -33,6 +33,8 @@ internal sealed class ProjectChanges(
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         // Listening before the slot is claimed: the holder may be another worker, already streaming.
+        // What was cached while no stream ran here may be out of date.
+        visibility.Forget(project.Ref);
         await fanOut.ListenAsync(project.Ref, Receive);
         interest = await SlotInterest.AcquireAsync(adminConnectionString, project.RealtimeSlot, cancellationToken);
         var stream = new SlotStream(project, adminConnectionString, fanOut, options, logger);
@@ -91,6 +93,12 @@ internal sealed class ProjectChanges(
                 var changes = new List<WalChange>();
                 while (changes.Count < 1000 && inbox.Reader.TryRead(out var transaction))
                 {
+                    // Before any of the batch is checked: the refreshed tables' changes come after their new definition.
+                    if (transaction.Refreshed is { } refreshed)
+                    {
+                        visibility.Forget(project.Ref, refreshed);
+                    }
+
                     changes.AddRange(transaction.Changes);
                 }
 

@@ -68,6 +68,17 @@ internal sealed class SlotInterest : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Drops the slot if it is inactive and no worker claims it: left by a holder that died when no other
+    /// worker had subscribers in the project (<see cref="SlotSweeper"/>).
+    /// </summary>
+    public static async Task SweepAsync(string adminConnectionString, string slot, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(adminConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await DropUnclaimedAsync(connection, slot, cancellationToken);
+    }
+
     /// <summary>False once the session is gone (Postgres restarted, the backend was ended): the claim went with it.</summary>
     public async Task<bool> IsAliveAsync(CancellationToken cancellationToken)
     {

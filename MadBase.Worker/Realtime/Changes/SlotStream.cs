@@ -69,6 +69,7 @@ internal sealed class SlotStream(Project project, string adminConnectionString, 
         var slot = new PgOutputReplicationSlot(project.RealtimeSlot);
         var replication = new PgOutputReplicationOptions(Publication, PgOutputProtocolVersion.V1);
         var pending = new List<WalChange>();
+        var refreshed = new List<string>();
         var timestamp = string.Empty;
         var announced = false;
         await foreach (var message in connection.StartReplication(slot, replication, cancellationToken))
@@ -84,6 +85,9 @@ internal sealed class SlotStream(Project project, string adminConnectionString, 
                 case BeginMessage begin:
                     pending.Clear();
                     timestamp = WalDecoding.Timestamp(begin.TransactionCommitTimestamp);
+                    break;
+                case RelationMessage relation:
+                    refreshed.Add(WalTransaction.TableName(relation.Namespace, relation.RelationName));
                     break;
                 case InsertMessage insert:
                     pending.Add(await WalDecoding.ChangeAsync('I', insert.Relation, timestamp, insert.NewRow, null, false, cancellationToken));
@@ -107,8 +111,9 @@ internal sealed class SlotStream(Project project, string adminConnectionString, 
                 case CommitMessage commit:
                     if (pending.Count > 0)
                     {
-                        await fanOut.PublishAsync(project.Ref, [.. pending]);
+                        await fanOut.PublishAsync(project.Ref, [.. pending], [.. refreshed]);
                         pending.Clear();
+                        refreshed.Clear();
                     }
 
                     // Handed over: Postgres may forget them.
@@ -118,8 +123,9 @@ internal sealed class SlotStream(Project project, string adminConnectionString, 
 
             if (pending.Count >= SliceSize)
             {
-                await fanOut.PublishAsync(project.Ref, [.. pending]);
+                await fanOut.PublishAsync(project.Ref, [.. pending], [.. refreshed]);
                 pending.Clear();
+                refreshed.Clear();
             }
         }
     }
@@ -132,6 +138,16 @@ internal sealed class SlotStream(Project project, string adminConnectionString, 
         // buffered pass: the old values first, then the new.
         var old = await WalDecoding.ChangeAsync(kind, relation, timestamp, null, oldRow, keyOnly, cancellationToken);
         var @new = await WalDecoding.ChangeAsync(kind, relation, timestamp, newRow, null, false, cancellationToken);
+        if (!keyOnly && old.Old is { } before && @new.New is { } after)
+        {
+            // REPLICA IDENTITY FULL logs the whole old row, TOASTed values included, while the new tuple marks an
+            // unchanged TOASTed value as such without it: the value is the old one, so the record keeps it.
+            foreach (var (column, value) in before)
+            {
+                after.TryAdd(column, value);
+            }
+        }
+
         return @new with { Old = old.Old, TooLarge = old.TooLarge || @new.TooLarge };
     }
 }

@@ -7,11 +7,17 @@ namespace MadBase.Worker.Realtime.Changes;
 /// One committed transaction's row changes (or a slice of a large one), as the slot holder hands them to
 /// every worker: raw from the WAL, before any subscriber's RLS check, which each worker runs for its own
 /// subscribers. <paramref name="Origin"/> is the publishing worker, which delivers its own copy directly.
+/// <paramref name="Refreshed"/> names the tables (<see cref="TableName"/>) whose relation message came with
+/// these changes: their definition or privileges may have changed, so every worker reads their access anew.
 /// </summary>
 internal sealed record WalTransaction(
     [property: JsonPropertyName("o")] string Origin,
-    [property: JsonPropertyName("c")] IReadOnlyList<WalChange> Changes)
+    [property: JsonPropertyName("c")] IReadOnlyList<WalChange> Changes,
+    [property: JsonPropertyName("r")] IReadOnlyList<string>? Refreshed = null)
 {
+    // A name with a dot in it may stand for two tables; that only refreshes one more than needed.
+    public static string TableName(string schema, string table) => schema + "." + table;
+
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     public string Serialize() => JsonSerializer.Serialize(this, Json);

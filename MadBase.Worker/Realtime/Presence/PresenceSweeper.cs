@@ -29,7 +29,9 @@ internal sealed partial class PresenceSweeper(
         }
 
         var timeout = options.Value.HeartbeatTimeout;
-        using var timer = new PeriodicTimer(TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, timeout.Ticks / 4)));
+        // At most 5 s between sweeps, whatever the timeout: a dead worker's presences leave within its own
+        // timeout (when its liveness key expires) plus one sweep, and a sweep is two small Redis reads per worker.
+        using var timer = new PeriodicTimer(TimeSpan.FromTicks(Math.Clamp(timeout.Ticks / 4, TimeSpan.TicksPerSecond, 5 * TimeSpan.TicksPerSecond)));
         do
         {
             try
