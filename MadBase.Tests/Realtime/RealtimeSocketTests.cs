@@ -169,7 +169,7 @@ public sealed class RealtimeSocketTests(StackFixture stack)
     public async Task Messages_OlderThanThreeDays_ArePrunedOnceAWorkerListensOnTheProject()
     {
         // A project of its own: no worker listens on it yet, so the first join starts the listener and its pruning.
-        var project = await RestProject.CreateAsync(stack, "rt-prune", "SELECT 1");
+        var project = await TestProject.CreateAsync(stack, "rt-prune", setupSql: "SELECT 1");
         await project.ExecuteAsync("""
             INSERT INTO realtime.messages (topic, extension, payload, inserted_at) VALUES
                 ('stale', 'broadcast', '{}', now() - interval '4 days'),
