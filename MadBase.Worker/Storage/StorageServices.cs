@@ -5,9 +5,9 @@ using MadBase.Worker.Tenancy;
 namespace MadBase.Worker.Storage;
 
 /// <summary>What storage handlers need besides the <see cref="Tenant"/>, injected as one parameter.</summary>
-internal sealed class StorageServices(StorageProjects projects, BlobStore blobs, JwtVerifier verifier, TimeProvider time, ILogger<StorageServices> logger)
+internal sealed class StorageServices(StorageProjects projects, IBlobStore blobs, JwtVerifier verifier, TimeProvider time, ILogger<StorageServices> logger)
 {
-    public BlobStore Blobs { get; } = blobs;
+    public IBlobStore Blobs { get; } = blobs;
 
     public JwtVerifier Verifier { get; } = verifier;
 
