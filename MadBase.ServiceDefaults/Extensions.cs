@@ -2,10 +2,12 @@ using MadBase.ServiceDefaults.Database;
 using MadBase.ServiceDefaults.Errors;
 using MadBase.ServiceDefaults.Health;
 using MadBase.ServiceDefaults.Http;
+using MadBase.ServiceDefaults.Logging;
 using MadBase.ServiceDefaults.Messaging;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.ServiceDefaults.RequestIds;
 using MadBase.ServiceDefaults.Security;
+using MadBase.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -30,7 +32,7 @@ public static class ServiceDefaultsExtensions
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
-        MadBase.ServiceDefaults.Logging.LogDefaults.Add(builder);
+        builder.AddLogDefaults();
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o =>
         {
@@ -38,7 +40,7 @@ public static class ServiceDefaultsExtensions
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
             o.UseUtcTimestamp = true;
         });
-        MadBase.ServiceDefaults.Telemetry.OpenTelemetryDefaults.ConfigureOpenTelemetry(builder);
+        builder.AddOpenTelemetryDefaults();
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
 
@@ -50,11 +52,11 @@ public static class ServiceDefaultsExtensions
             o.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
         });
         builder.Services.AddHttpContextAccessor();
-        OutgoingHttp.Add(builder.Services);
+        builder.AddOutgoingHttp();
         builder.Services.AddSingleton(TimeProvider.System);
 
-        SystemDatabase.Add(builder);
-        RedisConnection.Add(builder);
+        builder.AddSystemDatabase();
+        builder.AddRedisConnection();
         builder.Services.AddSingleton<JwtVerifier>();
         builder.Services.AddSingleton<ProjectDirectory>();
         builder.Services.AddHostedService<ProjectChangeSubscription>();

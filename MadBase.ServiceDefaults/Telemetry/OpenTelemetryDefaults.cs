@@ -21,7 +21,7 @@ internal static class OpenTelemetryDefaults
     /// <summary>The gateway's proxying spans (YARP 2.x reports forwarding through this source).</summary>
     private const string YarpSource = "Yarp.ReverseProxy";
 
-    public static void ConfigureOpenTelemetry(IHostApplicationBuilder builder)
+    public static IHostApplicationBuilder AddOpenTelemetryDefaults(this IHostApplicationBuilder builder)
     {
         builder.Logging.AddOpenTelemetry(logging =>
         {
@@ -51,6 +51,7 @@ internal static class OpenTelemetryDefaults
                 .AddHttpClientInstrumentation(o => o.FilterHttpRequestMessage = request => !IsProbe(request.RequestUri?.AbsolutePath)));
 
         AddOpenTelemetryExporters(builder);
+        return builder;
     }
 
     private static void AddOpenTelemetryExporters(IHostApplicationBuilder builder)

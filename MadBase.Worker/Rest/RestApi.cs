@@ -32,15 +32,6 @@ internal static partial class RestApi
         return routes;
     }
 
-    public static IHostApplicationBuilder AddRestModule(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddSingleton<MadBase.ServiceDefaults.Projects.ITenantMigrationSource, RestMigrations>();
-        builder.Services.AddSingleton<SchemaCacheStore>();
-        builder.Services.AddSingleton<RestExecutor>();
-        builder.Services.AddSingleton<RestErrorRenderer>();
-        return builder;
-    }
-
     private static Task HandleTable(Tenant tenant, string name, SchemaCacheStore cache, RestExecutor executor, ILogger<RestExecutor> logger) =>
         RunAsync(tenant, cache, logger, rest => rest.IsRead
             ? TableEndpoint.ReadAsync(rest, executor, name)
