@@ -19,7 +19,6 @@ internal static class StorageModule
         builder.Services.AddSingleton<StorageErrorRenderer>();
         builder.Services.AddSingleton<StorageProjects>();
         builder.Services.AddHostedService<OrphanSweeper>();
-        builder.Services.AddSingleton<StorageServices>();
         builder.Services.AddSingleton<IBlobStore>(services =>
         {
             var options = services.GetRequiredService<IOptions<StorageOptions>>().Value;

@@ -16,32 +16,32 @@ internal sealed record UploadTarget(string BucketId, string Name, bool Upsert, s
 /// </summary>
 internal static class ObjectUpload
 {
-    public static async Task<IResult> RunAsync(HttpContext context, Tenant tenant, StorageServices services, UploadTarget target)
+    public static async Task<IResult> RunAsync(StorageServices services, UploadTarget target)
     {
-        var cancellationToken = context.RequestAborted;
-        var project = tenant.Project;
+        var cancellationToken = services.Aborted;
+        var project = services.Project;
 
         // As storage-api does, the bucket's limits are read as superuser; the caller's rights are checked
         // by the policies on the object row below.
         BucketLimits limits;
-        await using (var lookup = await services.BeginAsync(tenant, target.Operation, asServiceRole: true))
+        await using (var lookup = await services.BeginAsync(target.Operation, asServiceRole: true))
         {
             limits = await Buckets.Buckets.FindLimitsAsync(lookup, target.BucketId, cancellationToken) ?? throw StorageError.NoSuchBucket();
         }
 
         var limit = Math.Min(project.Settings.Storage.FileSizeLimit, limits.FileSizeLimit ?? long.MaxValue);
-        if (context.Request.ContentLength > limit && !IsMultipart(context.Request))
+        if (services.Context.Request.ContentLength > limit && !IsMultipart(services.Context.Request))
         {
             throw StorageError.EntityTooLarge();
         }
 
         // Our own limit is enforced while streaming; Kestrel's default 30 MB cap would cut large uploads short.
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        if (services.Context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
         {
             sizeFeature.MaxRequestBodySize = null;
         }
 
-        var body = await UploadBody.ReadAsync(context.Request, cancellationToken);
+        var body = await UploadBody.ReadAsync(services.Context.Request, cancellationToken);
         if (!MimeTypes.IsAllowed(limits.AllowedMimeTypes, body.ContentType))
         {
             throw StorageError.InvalidMimeType(MimeTypes.Essence(body.ContentType));
@@ -58,7 +58,7 @@ internal static class ObjectUpload
         string? previousVersion = null;
         try
         {
-            await using var transaction = await services.BeginAsync(tenant, target.Operation, target.AsServiceRole);
+            await using var transaction = await services.BeginAsync(target.Operation, target.AsServiceRole);
             if (target.Upsert)
             {
                 (id, previousVersion) = await ObjectRows.UpsertAsync(transaction, row, cancellationToken);
