@@ -1,5 +1,4 @@
 using MadBase.ServiceDefaults.Logging;
-using MadBase.Worker.Rest.SchemaCache;
 using MadBase.Worker.Tenancy;
 
 namespace MadBase.Worker.Rest;

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using MadBase.Worker.Tenancy;
 using Microsoft.Net.Http.Headers;
 
 namespace MadBase.Worker.Storage.Objects;
