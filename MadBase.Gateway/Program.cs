@@ -2,6 +2,9 @@ using MadBase.Gateway;
 using MadBase.Gateway.Cors;
 using MadBase.Gateway.RateLimiting;
 using MadBase.Gateway.Routing;
+using MadBase.ServiceDefaults.Health;
+
+HealthProbe.RunIfRequested(args);
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();

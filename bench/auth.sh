@@ -11,7 +11,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 duration=${1:-10}
 connections=${2:-8}
 . bench/lib.sh
-bench_start auth 32600
+bench_start auth 1 32600
 
 curl -sf -X PATCH "$ADMIN_URL/projects/default" -H "Authorization: Bearer $ADMIN_PASSWORD" -H 'Content-Type: application/json' \
   -d '{"settings":{"auth":{"rate_limit_token_refresh":0}}}' >/dev/null

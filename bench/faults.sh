@@ -7,7 +7,7 @@
 # (first failure to the first success after the last one), and acknowledged inserts missing from the table,
 # next to the goal. Exits non-zero only when an acknowledged write is lost or the stack never recovers.
 # Usage: bench/faults.sh [requests-per-second=40]. Needs node (20+), redis-server and the PostgreSQL 15
-# binaries. Starts its own stack with `dotnet run --project MadBase.Cli -- start` in a temp dir on free
+# binaries. Starts its own stack (bench/lib.sh: 2 workers, Release build) in a temp dir on free
 # ports, and stops it at the end. Loopback only; about four minutes.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -17,16 +17,8 @@ lead=5 # seconds of steady load before each fault
 command -v node >/dev/null || { echo "node is not installed"; exit 1; }
 command -v jq >/dev/null || { echo "jq is not installed: apt-get install -y jq"; exit 1; }
 command -v redis-server >/dev/null || { echo "redis-server is not installed: apt-get install -y redis-server"; exit 1; }
-. bench/lib.sh # bench_stop (on exit), bench_pid_on
-
-# Six free loopback ports in a row: gateway, control, worker 1, worker 2, Postgres, Redis.
-for _ in $(seq 1 50); do
-  base=$((20000 + RANDOM % 20000))
-  [ -z "$(ss -ltnH "sport >= :$base and sport <= :$((base + 5))")" ] && break
-done
-work=$(mktemp -d /tmp/madbase-faults.XXXXXX)
-chmod 755 "$work" # Postgres runs as the postgres user
-trap bench_stop EXIT
+bench_needs_wrk=0
+. bench/lib.sh
 # What a run leaves for a closer look: every request's outcome, the stack's output and the servers' logs.
 keep=/tmp/madbase-faults-last
 bench_on_exit() {
@@ -36,19 +28,7 @@ bench_on_exit() {
   stack_pid=
   rm -rf "$keep" && mkdir -p "$keep" && cp -r "$work"/*.jsonl "$work"/*.summary "$work/stack.log" "$work/stack/logs" "$keep" 2>/dev/null
 }
-
-dotnet build MadBase.Offline.slnf -c Release --nologo -v q -clp:ErrorsOnly >/dev/null
-# The gateway's per-IP limiter off: all the load comes from one address.
-Gateway__RateLimit__PermitsPerSecond=0 dotnet run --project MadBase.Cli -c Release --no-build -- start \
-  --data-dir "$work/stack" --workers 2 --port "$base" --control-port $((base + 1)) --worker-port $((base + 2)) \
-  --db-port $((base + 4)) --redis-port $((base + 5)) > "$work/stack.log" 2>&1 &
-stack_pid=$!
-for _ in $(seq 1 180); do [ -f "$work/stack/stack.env" ] && break; sleep 1; done
-[ -f "$work/stack/stack.env" ] || { cat "$work/stack.log"; exit 1; }
-set -a
-# shellcheck disable=SC1091
-. "$work/stack/stack.env"
-set +a
+bench_start faults 2 free
 psql() { "$pg_bin/psql" "$DB_URL" -qAtX -v ON_ERROR_STOP=1 "$@"; }
 server_pid() { jq -r --arg name "$1" '.[] | select(.name == $name) | .pid' "$work/stack/status.json"; }
 service() { curl -sS -H "apikey: $SERVICE_ROLE_KEY" -H "Authorization: Bearer $SERVICE_ROLE_KEY" "$@"; }
@@ -181,7 +161,7 @@ run_phase pool-fill 25 fill_pool '.recovered' 'recovers once the slow queries en
 echo
 echo "Restarts logged by the stack:"
 grep -E 'madbase\[10[123]\]' "$work/stack.log" | sed 's/^/  /' || echo "  none"
-dotnet run --project MadBase.Cli -c Release --no-build -- status --data-dir "$work/stack" | sed -n '/^  postgres /,$p'
+dotnet MadBase.Cli/bin/Release/net10.0/madbase.dll status --data-dir "$work/stack" | sed -n '/^  postgres /,$p'
 echo
 if [ "$failures" -gt 0 ]; then
   echo "FAILED: an acknowledged write was lost or the stack did not recover ($failures). Details: $keep"

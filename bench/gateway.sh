@@ -11,7 +11,7 @@ connections=${2:-32}
 command -v nginx >/dev/null || { echo "nginx is not installed: apt-get install -y nginx"; exit 1; }
 . bench/lib.sh
 bench_on_exit() { [ -n "${nginx_pid:-}" ] && kill "$nginx_pid" 2>/dev/null; }
-bench_start gateway 32200
+bench_start gateway 1 32200
 
 cat > "$work/nginx.conf" <<NGINX
 daemon off;

@@ -18,24 +18,23 @@ warmup=${2:-45}
 [ "$warmup" -lt "$minutes" ] || { echo "the warm-up ($warmup min) must be shorter than the run ($minutes min)"; exit 1; }
 bench_needs_wrk=0
 . bench/lib.sh
-bench_start idle-memory 32600
+bench_start idle-memory 1 32600
 control_pid=$(bench_pid_on 32601)
 
-rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 declare -A start after
 services=(control:"$control_pid" worker:"$bench_worker_pid" gateway:"$bench_gateway_pid")
-for s in "${services[@]}"; do start[${s%%:*}]=$(rss "${s#*:}"); done
+for s in "${services[@]}"; do start[${s%%:*}]=$(bench_rss "${s#*:}"); done
 
 echo "idle stack: $minutes min, sampled every 30 s; growth counted after a $warmup min warm-up"
 for ((i = 1; i <= minutes * 2; i++)); do
   sleep 30
   if ((i % 2 == 0)); then curl -s -o /dev/null -H "Authorization: Bearer $ADMIN_PASSWORD" "$API_URL/admin/v1/projects"; fi
-  if ((i == warmup * 2)); then for s in "${services[@]}"; do after[${s%%:*}]=$(rss "${s#*:}"); done; fi
+  if ((i == warmup * 2)); then for s in "${services[@]}"; do after[${s%%:*}]=$(bench_rss "${s#*:}"); done; fi
 done
 
 status=0
 for s in "${services[@]}"; do
-  name=${s%%:*}; end=$(rss "${s#*:}")
+  name=${s%%:*}; end=$(bench_rss "${s#*:}")
   awk -v n="$name" -v a="${start[$name]}" -v w="${after[$name]}" -v e="$end" -v m=$((minutes - warmup)) 'BEGIN {
     slope = (e - w) / m
     printf "%-8s RSS %6.1f MiB at start, %6.1f MiB after the warm-up, %6.1f MiB at the end: %+6.1f KiB/min after the warm-up (goal < 64) %s\n",

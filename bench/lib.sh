@@ -1,34 +1,59 @@
-# Sourced by the benches: a private stack in a temp dir (Release build, one worker, the gateway's per-IP
-# limiter off since wrk sends everything from one address), stopped and removed on exit; and wrk runs
+# Sourced by the benches: a private stack in a temp dir (Release build, one or more workers, the gateway's
+# per-IP limiter off since the load comes from one address), stopped and removed on exit; and wrk runs
 # that also report the CPU each process spent per request, a figure that stays meaningful when other
 # work shares the cores and requests per second do not.
 # shellcheck shell=bash
 
-# bench_start NAME BASE_PORT [cli options...]: ports BASE..BASE+4 are gateway, control, worker, db, redis.
-# Sets work, stack_pid, worker (the worker's URL), db_port and everything in stack.env.
+# bench_start NAME WORKERS BASE_PORT|free [cli options...]: the stack on ports BASE (gateway), BASE+1
+# (control), BASE+2.. (the WORKERS workers), then Postgres and Redis; `free` picks a free run of ports.
+# Variables set before the call (VAR=x bench_start ...) reach the services. Sets work, base, stack_pid,
+# worker (the first worker's URL), db_port, bench_gateway_pid, bench_worker_pid (the first worker's),
+# bench_worker_pids and bench_worker_ports (all of them), and exports everything in stack.env.
 bench_start() {
-  local name=$1 base=$2
-  shift 2
+  local name=$1 workers=$2 i
+  base=$3
+  shift 3
   if [ "${bench_needs_wrk:-1}" = 1 ]; then
     command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk"; exit 1; }
   fi
+  if [ "$base" = free ]; then base=$(bench_free_ports $((workers + 4))) || exit 1; fi
+  db_port=$((base + 2 + workers))
   work=$(mktemp -d "/tmp/madbase-$name-bench.XXXXXX")
   chmod 755 "$work" # Postgres runs as the postgres user
   trap bench_stop EXIT
-  dotnet build MadBase.sln -c Release --nologo -v q -clp:ErrorsOnly >/dev/null
+  dotnet build MadBase.sln -c Release --nologo -v q -clp:ErrorsOnly > "$work/build.log" || { cat "$work/build.log"; exit 1; }
   Gateway__RateLimit__PermitsPerSecond=0 dotnet MadBase.Cli/bin/Release/net10.0/madbase.dll start --data-dir "$work/stack" \
-    --workers 1 --port "$base" --control-port $((base + 1)) --worker-port $((base + 2)) --db-port $((base + 3)) \
-    --redis-port $((base + 4)) "$@" > "$work/stack.log" 2>&1 &
+    --workers "$workers" --port "$base" --control-port $((base + 1)) --worker-port $((base + 2)) --db-port "$db_port" \
+    --redis-port $((db_port + 1)) "$@" > "$work/stack.log" 2>&1 &
   stack_pid=$!
   for _ in $(seq 1 180); do [ -f "$work/stack/stack.env" ] && break; sleep 1; done
   [ -f "$work/stack/stack.env" ] || { cat "$work/stack.log"; exit 1; }
+  set -a
   # shellcheck disable=SC1091
   . "$work/stack/stack.env"
+  set +a
   worker=http://127.0.0.1:$((base + 2))
-  db_port=$((base + 3))
   bench_gateway_pid=$(bench_pid_on "$base")
-  bench_worker_pid=$(bench_pid_on $((base + 2)))
+  bench_worker_ports=() bench_worker_pids=()
+  for ((i = 0; i < workers; i++)); do
+    bench_worker_ports+=($((base + 2 + i)))
+    bench_worker_pids+=("$(bench_pid_on $((base + 2 + i)))")
+  done
+  bench_worker_pid=${bench_worker_pids[0]}
 }
+
+# bench_free_ports COUNT: the first of COUNT free loopback ports in a row, from 20000-39999.
+bench_free_ports() {
+  local first
+  for _ in $(seq 1 50); do
+    first=$((20000 + RANDOM % 20000))
+    [ -z "$(ss -ltnH "sport >= :$first and sport <= :$((first + $1 - 1))")" ] && { echo "$first"; return; }
+  done
+  echo "no $1 free ports in a row" >&2; exit 1
+}
+
+# bench_rss PID: the process's resident set (VmRSS) in KiB, 0 once it is gone.
+bench_rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 bench_stop() {
   if declare -F bench_on_exit >/dev/null; then bench_on_exit || true; fi

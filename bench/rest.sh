@@ -11,7 +11,7 @@ duration=${1:-10}
 connections=${2:-32}
 command -v pgbench >/dev/null || { echo "pgbench is not installed: apt-get install -y postgresql-contrib"; exit 1; }
 . bench/lib.sh
-bench_start rest 32500
+bench_start rest 1 32500
 
 psql "$DB_URL" -q <<'SQL'
 CREATE TABLE public.bench_categories (id int PRIMARY KEY, name text NOT NULL);

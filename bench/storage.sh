@@ -11,7 +11,7 @@ sizes=${1:-"100 1024"}
 psql=/usr/lib/postgresql/15/bin/psql
 
 . bench/lib.sh
-bench_start storage 32700 --no-redis
+bench_start storage 1 32700 --no-redis
 gateway_pid=$bench_gateway_pid
 worker_pid=$bench_worker_pid
 peak_mb() { awk '/VmHWM/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }

@@ -46,7 +46,7 @@ internal sealed record CliArguments(string Command, LocalStackOptions Options)
         private int firstWorkerPort = LocalStackOptions.DefaultFirstWorkerPort;
         private int workers = 2;
 
-        public LocalStackOptions Options { get; private set; } = new() { DataDirectory = ".madbase" };
+        public LocalStackOptions Options { get; private set; } = new() { DataDirectory = ".madbase", GatewayMetricsPort = LocalStackOptions.DefaultGatewayMetricsPort };
 
         /// <summary>Takes one argument (and its value from <paramref name="value"/>); false when it asks for help.</summary>
         public bool Apply(string arg, Func<string> value)
@@ -60,6 +60,9 @@ internal sealed record CliArguments(string Command, LocalStackOptions Options)
                     break;
                 case "--port":
                     Options = Options with { GatewayPort = Port(arg, value()) };
+                    break;
+                case "--metrics-port":
+                    Options = Options with { GatewayMetricsPort = Port(arg, value()) };
                     break;
                 case "--control-port":
                     Options = Options with { ControlPort = Port(arg, value()) };

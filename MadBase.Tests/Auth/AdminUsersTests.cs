@@ -9,13 +9,13 @@ namespace MadBase.Tests.Auth;
 [Collection(StackCollection.Name)]
 public sealed class AdminUsersTests(StackFixture stack) : IAsyncLifetime
 {
-    private AuthClient auth = null!;
+    private TestProject auth = null!;
 
-    public async Task InitializeAsync() => auth = await AuthClient.CreateAsync(stack, "auth admin");
+    public async Task InitializeAsync() => auth = await TestProject.CreateAsync(stack, "auth admin");
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private async Task<AuthResponse> AdminAsync(HttpMethod method, string path, object? body = null, string? key = null)
+    private async Task<ApiResponse> AdminAsync(HttpMethod method, string path, object? body = null, string? key = null)
     {
         using var request = new HttpRequestMessage(method, stack.ApiUrl + "/auth/v1" + path);
         request.Headers.Add("apikey", key ?? auth.ServiceRoleKey);
@@ -26,21 +26,21 @@ public sealed class AdminUsersTests(StackFixture stack) : IAsyncLifetime
             request.Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
         }
 
-        using var response = await StackHttp.Client.SendAsync(request);
-        return await AuthResponse.ReadAsync(response);
+        using var response = await TestHttp.Client.SendAsync(request);
+        return await ApiResponse.ReadAsync(response);
     }
 
     private async Task<string> CreateAsync(string email, bool confirm = true)
     {
         var created = await AdminAsync(HttpMethod.Post, "/admin/users", new { email, password = "secret-123", email_confirm = confirm, user_metadata = new { n = 1 } });
         created.AssertStatus(200);
-        return created.Json.GetProperty("id").GetString()!;
+        return created.Element.GetProperty("id").GetString()!;
     }
 
     [Fact]
     public async Task CreateUser_Confirmed_CanSignInAndIsAudited()
     {
-        var email = AuthClient.UniqueEmail("created");
+        var email = AuthCalls.UniqueEmail("created");
 
         var id = await CreateAsync(email);
 
@@ -52,12 +52,12 @@ public sealed class AdminUsersTests(StackFixture stack) : IAsyncLifetime
     [Fact]
     public async Task CreateUser_ExistingEmail_Returns422EmailExists()
     {
-        var email = AuthClient.UniqueEmail("exists");
+        var email = AuthCalls.UniqueEmail("exists");
         await CreateAsync(email);
 
         var again = await AdminAsync(HttpMethod.Post, "/admin/users", new { email, password = "secret-123" });
 
-        again.AssertError(422, "email_exists");
+        again.AssertAuthError(422, "email_exists");
     }
 
     [Fact]
@@ -65,13 +65,13 @@ public sealed class AdminUsersTests(StackFixture stack) : IAsyncLifetime
     {
         for (var i = 0; i < 3; i++)
         {
-            await CreateAsync(AuthClient.UniqueEmail("list" + i));
+            await CreateAsync(AuthCalls.UniqueEmail("list" + i));
         }
 
         var response = await AdminAsync(HttpMethod.Get, "/admin/users?page=1&per_page=2");
 
         response.AssertStatus(200);
-        Assert.Equal(2, response.Json.GetProperty("users").GetArrayLength());
+        Assert.Equal(2, response.Element.GetProperty("users").GetArrayLength());
         var total = long.Parse(response.Headers["X-Total-Count"], System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(total >= 3);
         Assert.Contains("rel=\"next\"", response.Headers["Link"], StringComparison.Ordinal);
@@ -82,27 +82,27 @@ public sealed class AdminUsersTests(StackFixture stack) : IAsyncLifetime
     [Fact]
     public async Task GetUpdateDeleteUser_ById_Works()
     {
-        var id = await CreateAsync(AuthClient.UniqueEmail("crud"));
+        var id = await CreateAsync(AuthCalls.UniqueEmail("crud"));
 
         (await AdminAsync(HttpMethod.Get, "/admin/users/" + id)).AssertStatus(200);
         var updated = await AdminAsync(HttpMethod.Put, "/admin/users/" + id, new { app_metadata = new { tier = "gold" }, user_metadata = new { n = 2 } });
         updated.AssertStatus(200);
-        Assert.Equal("gold", updated.Json.GetProperty("app_metadata").GetProperty("tier").GetString());
-        Assert.Equal("email", updated.Json.GetProperty("app_metadata").GetProperty("provider").GetString());
-        Assert.Equal(2, updated.Json.GetProperty("user_metadata").GetProperty("n").GetInt32());
+        Assert.Equal("gold", updated.Element.GetProperty("app_metadata").GetProperty("tier").GetString());
+        Assert.Equal("email", updated.Element.GetProperty("app_metadata").GetProperty("provider").GetString());
+        Assert.Equal(2, updated.Element.GetProperty("user_metadata").GetProperty("n").GetInt32());
 
         (await AdminAsync(HttpMethod.Delete, "/admin/users/" + id)).AssertStatus(200);
-        (await AdminAsync(HttpMethod.Get, "/admin/users/" + id)).AssertError(404, "user_not_found");
+        (await AdminAsync(HttpMethod.Get, "/admin/users/" + id)).AssertAuthError(404, "user_not_found");
     }
 
     [Fact]
     public async Task UpdateUser_BanDuration_BlocksSignIn()
     {
-        var email = AuthClient.UniqueEmail("ban");
+        var email = AuthCalls.UniqueEmail("ban");
         var id = await CreateAsync(email);
 
         (await AdminAsync(HttpMethod.Put, "/admin/users/" + id, new { ban_duration = "24h" })).AssertStatus(200);
-        (await auth.SignInAsync(email)).AssertError(400, "user_banned");
+        (await auth.SignInAsync(email)).AssertAuthError(400, "user_banned");
         (await AdminAsync(HttpMethod.Put, "/admin/users/" + id, new { ban_duration = "none" })).AssertStatus(200);
         (await auth.SignInAsync(email)).AssertStatus(200);
     }
@@ -110,50 +110,50 @@ public sealed class AdminUsersTests(StackFixture stack) : IAsyncLifetime
     [Fact]
     public async Task AdminRoutes_AnonOrUserToken_Return403NotAdmin()
     {
-        var (access, _, _) = await auth.SessionAsync(AuthClient.UniqueEmail("notadmin"));
+        var (access, _, _) = await auth.SessionAsync(AuthCalls.UniqueEmail("notadmin"));
 
-        (await AdminAsync(HttpMethod.Get, "/admin/users", key: auth.AnonKey)).AssertError(403, "not_admin");
-        (await auth.SendAsync(HttpMethod.Get, "/admin/users", bearer: access)).AssertError(403, "not_admin");
-        (await auth.PostAsync("/invite", new { email = AuthClient.UniqueEmail("x") })).AssertError(403, "not_admin");
+        (await AdminAsync(HttpMethod.Get, "/admin/users", key: auth.AnonKey)).AssertAuthError(403, "not_admin");
+        (await auth.AuthAsync(HttpMethod.Get, "/admin/users", bearer: access)).AssertAuthError(403, "not_admin");
+        (await auth.AuthPostAsync("/invite", new { email = AuthCalls.UniqueEmail("x") })).AssertAuthError(403, "not_admin");
     }
 
     [Fact]
     public async Task GetUser_NotAUuid_Returns400()
     {
-        (await AdminAsync(HttpMethod.Get, "/admin/users/not-a-uuid")).AssertError(400, "validation_failed");
+        (await AdminAsync(HttpMethod.Get, "/admin/users/not-a-uuid")).AssertAuthError(400, "validation_failed");
     }
 
     [Fact]
     public async Task GenerateLink_Magiclink_ReturnsLinkThatSignsIn()
     {
-        var email = AuthClient.UniqueEmail("genlink");
+        var email = AuthCalls.UniqueEmail("genlink");
         await CreateAsync(email);
 
         var response = await AdminAsync(HttpMethod.Post, "/admin/generate_link", new { type = "magiclink", email });
 
         response.AssertStatus(200);
-        Assert.Equal(email, response.Json.GetProperty("email").GetString());
-        Assert.Equal("magiclink", response.Json.GetProperty("verification_type").GetString());
-        var otp = response.Json.GetProperty("email_otp").GetString()!;
-        Assert.Contains("/verify?token=", response.Json.GetProperty("action_link").GetString(), StringComparison.Ordinal);
+        Assert.Equal(email, response.Element.GetProperty("email").GetString());
+        Assert.Equal("magiclink", response.Element.GetProperty("verification_type").GetString());
+        var otp = response.Element.GetProperty("email_otp").GetString()!;
+        Assert.Contains("/verify?token=", response.Element.GetProperty("action_link").GetString(), StringComparison.Ordinal);
         Assert.Empty(await auth.MailsAsync(email));
-        (await auth.PostAsync("/verify", new { type = "magiclink", email, token = otp })).AssertStatus(200);
+        (await auth.AuthPostAsync("/verify", new { type = "magiclink", email, token = otp })).AssertStatus(200);
     }
 
     [Fact]
     public async Task Invite_NewEmail_MailsInviteLinkThatConfirms()
     {
-        var email = AuthClient.UniqueEmail("invite");
+        var email = AuthCalls.UniqueEmail("invite");
 
         var invited = await AdminAsync(HttpMethod.Post, "/invite", new { email, data = new { team = "a" } });
 
         invited.AssertStatus(200);
-        Assert.True(invited.Json.TryGetProperty("invited_at", out _));
+        Assert.True(invited.Element.TryGetProperty("invited_at", out _));
         var mail = Assert.Single(await auth.MailsAsync(email));
         Assert.Equal("invite", mail.GetProperty("kind").GetString());
-        var verified = await auth.PostAsync("/verify", new { type = "invite", token_hash = HashFrom(mail.GetProperty("link").GetString()!) });
+        var verified = await auth.AuthPostAsync("/verify", new { type = "invite", token_hash = HashFrom(mail.GetProperty("link").GetString()!) });
         verified.AssertStatus(200);
-        Assert.True(verified.Json.GetProperty("user").TryGetProperty("email_confirmed_at", out _));
+        Assert.True(verified.Element.GetProperty("user").TryGetProperty("email_confirmed_at", out _));
     }
 
     internal static string HashFrom(string link) =>

@@ -5,9 +5,9 @@ namespace MadBase.Tests.Auth;
 [Collection(StackCollection.Name)]
 public sealed class AuthSchemaTests(StackFixture stack) : IAsyncLifetime
 {
-    private AuthClient auth = null!;
+    private TestProject auth = null!;
 
-    public async Task InitializeAsync() => auth = await AuthClient.CreateAsync(stack, "auth schema");
+    public async Task InitializeAsync() => auth = await TestProject.CreateAsync(stack, "auth schema");
 
     public Task DisposeAsync() => Task.CompletedTask;
 

@@ -5,17 +5,17 @@ namespace MadBase.Tests.Auth;
 [Collection(StackCollection.Name)]
 public sealed class LogoutTests(StackFixture stack) : IAsyncLifetime
 {
-    private AuthClient auth = null!;
+    private TestProject auth = null!;
 
-    public async Task InitializeAsync() => auth = await AuthClient.CreateAsync(stack, "auth logout");
+    public async Task InitializeAsync() => auth = await TestProject.CreateAsync(stack, "auth logout");
 
     public Task DisposeAsync() => Task.CompletedTask;
 
     private async Task<(string First, string Second)> TwoSessionsAsync()
     {
-        var email = AuthClient.UniqueEmail("logout");
+        var email = AuthCalls.UniqueEmail("logout");
         var (first, _, _) = await auth.SessionAsync(email);
-        var second = (await auth.SignInAsync(email)).Json.GetProperty("access_token").GetString()!;
+        var second = (await auth.SignInAsync(email)).Element.GetProperty("access_token").GetString()!;
         return (first, second);
     }
 
@@ -24,11 +24,11 @@ public sealed class LogoutTests(StackFixture stack) : IAsyncLifetime
     {
         var (first, second) = await TwoSessionsAsync();
 
-        var response = await auth.PostAsync("/logout", bearer: first);
+        var response = await auth.AuthPostAsync("/logout", bearer: first);
 
         response.AssertStatus(204);
-        (await auth.SendAsync(HttpMethod.Get, "/user", bearer: first)).AssertError(403, "session_not_found");
-        (await auth.SendAsync(HttpMethod.Get, "/user", bearer: second)).AssertError(403, "session_not_found");
+        (await auth.AuthAsync(HttpMethod.Get, "/user", bearer: first)).AssertAuthError(403, "session_not_found");
+        (await auth.AuthAsync(HttpMethod.Get, "/user", bearer: second)).AssertAuthError(403, "session_not_found");
     }
 
     [Fact]
@@ -36,10 +36,10 @@ public sealed class LogoutTests(StackFixture stack) : IAsyncLifetime
     {
         var (first, second) = await TwoSessionsAsync();
 
-        (await auth.PostAsync("/logout?scope=local", bearer: first)).AssertStatus(204);
+        (await auth.AuthPostAsync("/logout?scope=local", bearer: first)).AssertStatus(204);
 
-        (await auth.SendAsync(HttpMethod.Get, "/user", bearer: first)).AssertError(403, "session_not_found");
-        (await auth.SendAsync(HttpMethod.Get, "/user", bearer: second)).AssertStatus(200);
+        (await auth.AuthAsync(HttpMethod.Get, "/user", bearer: first)).AssertAuthError(403, "session_not_found");
+        (await auth.AuthAsync(HttpMethod.Get, "/user", bearer: second)).AssertStatus(200);
     }
 
     [Fact]
@@ -47,10 +47,10 @@ public sealed class LogoutTests(StackFixture stack) : IAsyncLifetime
     {
         var (first, second) = await TwoSessionsAsync();
 
-        (await auth.PostAsync("/logout?scope=others", bearer: first)).AssertStatus(204);
+        (await auth.AuthPostAsync("/logout?scope=others", bearer: first)).AssertStatus(204);
 
-        (await auth.SendAsync(HttpMethod.Get, "/user", bearer: first)).AssertStatus(200);
-        (await auth.SendAsync(HttpMethod.Get, "/user", bearer: second)).AssertError(403, "session_not_found");
+        (await auth.AuthAsync(HttpMethod.Get, "/user", bearer: first)).AssertStatus(200);
+        (await auth.AuthAsync(HttpMethod.Get, "/user", bearer: second)).AssertAuthError(403, "session_not_found");
     }
 
     [Fact]
@@ -58,26 +58,26 @@ public sealed class LogoutTests(StackFixture stack) : IAsyncLifetime
     {
         var (first, _) = await TwoSessionsAsync();
 
-        var response = await auth.PostAsync("/logout?scope=everything", bearer: first);
+        var response = await auth.AuthPostAsync("/logout?scope=everything", bearer: first);
 
-        response.AssertError(400, "validation_failed");
+        response.AssertAuthError(400, "validation_failed");
     }
 
     [Fact]
     public async Task Logout_WithoutUserToken_Returns403BadJwt()
     {
-        var response = await auth.PostAsync("/logout");
+        var response = await auth.AuthPostAsync("/logout");
 
-        response.AssertError(403, "bad_jwt");
+        response.AssertAuthError(403, "bad_jwt");
     }
 
     [Fact]
     public async Task Logout_WritesAuditEntry()
     {
         var (first, _) = await TwoSessionsAsync();
-        var userId = AuthClient.Claims(first).GetProperty("sub").GetString()!;
+        var userId = AuthCalls.Claims(first).GetProperty("sub").GetString()!;
 
-        (await auth.PostAsync("/logout", bearer: first)).AssertStatus(204);
+        (await auth.AuthPostAsync("/logout", bearer: first)).AssertStatus(204);
 
         Assert.Equal(1L, await auth.ScalarAsync<long>(
             "SELECT count(*) FROM auth.audit_log_entries WHERE payload->>'actor_id' = $1 AND payload->>'action' = 'logout'", userId));

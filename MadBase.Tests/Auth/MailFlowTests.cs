@@ -9,10 +9,10 @@ namespace MadBase.Tests.Auth;
 [Collection(StackCollection.Name)]
 public sealed class MailFlowTests(StackFixture stack) : IAsyncLifetime
 {
-    private AuthClient auth = null!;
+    private TestProject auth = null!;
 
     public async Task InitializeAsync() =>
-        auth = await AuthClient.CreateAsync(stack, "auth mail", new
+        auth = await TestProject.CreateAsync(stack, "auth mail", new
         {
             auth = new { autoconfirm = false, site_url = "http://app.test", additional_redirect_urls = new[] { "http://other.test/**" } },
         });
@@ -30,34 +30,33 @@ public sealed class MailFlowTests(StackFixture stack) : IAsyncLifetime
     [Fact]
     public async Task Signup_WithoutAutoconfirm_ReturnsUserAndMailsConfirmation()
     {
-        var email = AuthClient.UniqueEmail("confirm");
+        var email = AuthCalls.UniqueEmail("confirm");
 
         var response = await auth.SignUpAsync(email);
 
         response.AssertStatus(200);
-        Assert.False(response.Json.TryGetProperty("access_token", out _));
-        Assert.Equal(email, response.Json.GetProperty("email").GetString());
-        Assert.True(response.Json.TryGetProperty("confirmation_sent_at", out _));
+        Assert.False(response.Element.TryGetProperty("access_token", out _));
+        Assert.Equal(email, response.Element.GetProperty("email").GetString());
+        Assert.True(response.Element.TryGetProperty("confirmation_sent_at", out _));
         var mail = await OnlyMailAsync(email, "confirmation");
         Assert.Matches("^[0-9]{6}$", mail.GetProperty("otp").GetString()!);
         // The CLI makes the stack's own gateway every new project's api_external_url.
         Assert.StartsWith(stack.ApiUrl.TrimEnd('/') + "/auth/v1/verify?token=", mail.GetProperty("link").GetString(), StringComparison.Ordinal);
-        (await auth.SignInAsync(email)).AssertError(400, "email_not_confirmed");
+        (await auth.SignInAsync(email)).AssertAuthError(400, "email_not_confirmed");
     }
 
     [Fact]
     public async Task VerifyGet_ConfirmationLink_RedirectsWithSessionInFragment()
     {
-        var email = AuthClient.UniqueEmail("link");
+        var email = AuthCalls.UniqueEmail("link");
         await auth.SignUpAsync(email);
         var link = (await OnlyMailAsync(email, "confirmation")).GetProperty("link").GetString()!;
         var path = new Uri(link).PathAndQuery;
 
         // The link as a browser opens it; the apikey names this test's project (without one the gateway picks the default).
-        using var noRedirect = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
         using var request = new HttpRequestMessage(HttpMethod.Get, stack.ApiUrl + path);
         request.Headers.Add("apikey", auth.AnonKey);
-        using var response = await noRedirect.SendAsync(request);
+        using var response = await TestHttp.Client.SendAsync(request);
 
         Assert.Equal(303, (int)response.StatusCode);
         var location = response.Headers.Location!;
@@ -71,15 +70,14 @@ public sealed class MailFlowTests(StackFixture stack) : IAsyncLifetime
     [Fact]
     public async Task VerifyGet_UsedLink_RedirectsWithOtpExpiredError()
     {
-        var email = AuthClient.UniqueEmail("used");
+        var email = AuthCalls.UniqueEmail("used");
         await auth.SignUpAsync(email);
         var token = AdminUsersTests.HashFrom((await OnlyMailAsync(email, "confirmation")).GetProperty("link").GetString()!);
-        (await auth.PostAsync("/verify", new { type = "signup", token_hash = token })).AssertStatus(200);
+        (await auth.AuthPostAsync("/verify", new { type = "signup", token_hash = token })).AssertStatus(200);
 
-        using var noRedirect = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
         using var request = new HttpRequestMessage(HttpMethod.Get, $"{stack.ApiUrl}/auth/v1/verify?token={token}&type=signup&redirect_to=http://other.test/cb");
         request.Headers.Add("apikey", auth.AnonKey);
-        using var response = await noRedirect.SendAsync(request);
+        using var response = await TestHttp.Client.SendAsync(request);
 
         Assert.Equal(303, (int)response.StatusCode);
         Assert.StartsWith("http://other.test/cb#error=access_denied&error_code=otp_expired", response.Headers.Location!.ToString(), StringComparison.Ordinal);
@@ -88,73 +86,73 @@ public sealed class MailFlowTests(StackFixture stack) : IAsyncLifetime
     [Fact]
     public async Task VerifyPost_WrongOtp_Returns403OtpExpired()
     {
-        var email = AuthClient.UniqueEmail("wrongotp");
+        var email = AuthCalls.UniqueEmail("wrongotp");
         await auth.SignUpAsync(email);
 
-        var response = await auth.PostAsync("/verify", new { type = "signup", email, token = "000000" });
+        var response = await auth.AuthPostAsync("/verify", new { type = "signup", email, token = "000000" });
 
-        response.AssertError(403, "otp_expired");
+        response.AssertAuthError(403, "otp_expired");
     }
 
     [Fact]
     public async Task VerifyPost_ExpiredOtp_Returns403OtpExpired()
     {
-        var email = AuthClient.UniqueEmail("expired");
+        var email = AuthCalls.UniqueEmail("expired");
         await auth.SignUpAsync(email);
         var otp = (await OnlyMailAsync(email, "confirmation")).GetProperty("otp").GetString()!;
         await auth.ScalarAsync<object>("UPDATE auth.users SET confirmation_sent_at = now() - interval '2 hours' WHERE email = $1", email);
 
-        var response = await auth.PostAsync("/verify", new { type = "signup", email, token = otp });
+        var response = await auth.AuthPostAsync("/verify", new { type = "signup", email, token = otp });
 
-        response.AssertError(403, "otp_expired");
+        response.AssertAuthError(403, "otp_expired");
     }
 
     [Fact]
     public async Task Recover_KnownAndUnknownEmail_BothReturnEmptyObject()
     {
-        var email = AuthClient.UniqueEmail("recover");
+        var email = AuthCalls.UniqueEmail("recover");
         await auth.SignUpAsync(email);
         var token = AdminUsersTests.HashFrom((await OnlyMailAsync(email, "confirmation")).GetProperty("link").GetString()!);
-        (await auth.PostAsync("/verify", new { type = "signup", token_hash = token })).AssertStatus(200);
+        (await auth.AuthPostAsync("/verify", new { type = "signup", token_hash = token })).AssertStatus(200);
 
-        var known = await auth.PostAsync("/recover", new { email });
-        var unknown = await auth.PostAsync("/recover", new { email = AuthClient.UniqueEmail("ghost") });
+        var known = await auth.AuthPostAsync("/recover", new { email });
+        var unknown = await auth.AuthPostAsync("/recover", new { email = AuthCalls.UniqueEmail("ghost") });
 
         known.AssertStatus(200);
         unknown.AssertStatus(200);
         Assert.Equal("{}", known.Body);
         Assert.Equal("{}", unknown.Body);
         var mail = await OnlyMailAsync(email, "recovery");
-        var verified = await auth.PostAsync("/verify", new { type = "recovery", email, token = mail.GetProperty("otp").GetString() });
+        var verified = await auth.AuthPostAsync("/verify", new { type = "recovery", email, token = mail.GetProperty("otp").GetString() });
         verified.AssertStatus(200);
-        Assert.Equal("recovery", AuthClient.Claims(verified.Json.GetProperty("access_token").GetString()!).GetProperty("amr")[0].GetProperty("method").GetString());
+        Assert.Equal("recovery", AuthCalls.Claims(verified.Element.GetProperty("access_token").GetString()!).GetProperty("amr")[0].GetProperty("method").GetString());
     }
 
     [Fact]
     public async Task Resend_Signup_SendsFreshConfirmation()
     {
-        var email = AuthClient.UniqueEmail("resend");
+        var email = AuthCalls.UniqueEmail("resend");
         await auth.SignUpAsync(email);
         var first = (await OnlyMailAsync(email, "confirmation")).GetProperty("otp").GetString();
         await Task.Delay(1100); // past the one-second mail frequency limit
 
-        (await auth.PostAsync("/resend", new { type = "signup", email })).AssertStatus(200);
+        (await auth.AuthPostAsync("/resend", new { type = "signup", email })).AssertStatus(200);
 
         var mails = await auth.MailsAsync(email);
         Assert.Equal(2, mails.Length);
-        (await auth.PostAsync("/verify", new { type = "signup", email, token = first })).AssertError(403, "otp_expired");
-        (await auth.PostAsync("/verify", new { type = "signup", email, token = mails[0].GetProperty("otp").GetString() })).AssertStatus(200);
+        (await auth.AuthPostAsync("/verify", new { type = "signup", email, token = first })).AssertAuthError(403, "otp_expired");
+        (await auth.AuthPostAsync("/verify", new { type = "signup", email, token = mails[0].GetProperty("otp").GetString() })).AssertStatus(200);
     }
 
     [Fact]
     public async Task Resend_Immediately_Returns429EmailRateLimit()
     {
-        var email = AuthClient.UniqueEmail("tooquick");
+        var email = AuthCalls.UniqueEmail("tooquick");
         await auth.SignUpAsync(email);
 
-        var response = await auth.PostAsync("/resend", new { type = "signup", email });
+        var response = await auth.AuthPostAsync("/resend", new { type = "signup", email });
 
-        response.AssertError(429, "over_email_send_rate_limit");
+        response.AssertAuthError(429, "over_email_send_rate_limit");
     }
 
     [Fact]
@@ -162,49 +160,48 @@ public sealed class MailFlowTests(StackFixture stack) : IAsyncLifetime
     {
         var verifier = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
         var challenge = Convert.ToBase64String(SHA256.HashData(Encoding.ASCII.GetBytes(verifier))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        var email = AuthClient.UniqueEmail("pkce");
-        (await auth.PostAsync("/signup", new { email, password = "secret-123", code_challenge = challenge, code_challenge_method = "s256" })).AssertStatus(200);
+        var email = AuthCalls.UniqueEmail("pkce");
+        (await auth.AuthPostAsync("/signup", new { email, password = "secret-123", code_challenge = challenge, code_challenge_method = "s256" })).AssertStatus(200);
         var link = (await OnlyMailAsync(email, "confirmation")).GetProperty("link").GetString()!;
         Assert.Contains("token=pkce_", link, StringComparison.Ordinal);
 
-        using var noRedirect = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
         using var request = new HttpRequestMessage(HttpMethod.Get, stack.ApiUrl + new Uri(link).PathAndQuery);
         request.Headers.Add("apikey", auth.AnonKey);
-        using var response = await noRedirect.SendAsync(request);
+        using var response = await TestHttp.Client.SendAsync(request);
         Assert.Equal(303, (int)response.StatusCode);
         var code = response.Headers.Location!.ToString().Split("?code=")[1];
 
-        (await auth.PostAsync("/token?grant_type=pkce", new { auth_code = code, code_verifier = "wrong" + verifier })).AssertError(403, "bad_code_verifier");
-        var exchanged = await auth.PostAsync("/token?grant_type=pkce", new { auth_code = code, code_verifier = verifier });
+        (await auth.AuthPostAsync("/token?grant_type=pkce", new { auth_code = code, code_verifier = "wrong" + verifier })).AssertAuthError(403, "bad_code_verifier");
+        var exchanged = await auth.AuthPostAsync("/token?grant_type=pkce", new { auth_code = code, code_verifier = verifier });
         exchanged.AssertStatus(200);
-        Assert.Equal(email, exchanged.Json.GetProperty("user").GetProperty("email").GetString());
+        Assert.Equal(email, exchanged.Element.GetProperty("user").GetProperty("email").GetString());
     }
 
     [Fact]
     public async Task Pkce_UnknownCode_Returns404FlowStateNotFound()
     {
-        var response = await auth.PostAsync("/token?grant_type=pkce", new { auth_code = Guid.NewGuid().ToString(), code_verifier = new string('a', 43) });
+        var response = await auth.AuthPostAsync("/token?grant_type=pkce", new { auth_code = Guid.NewGuid().ToString(), code_verifier = new string('a', 43) });
 
-        response.AssertError(404, "flow_state_not_found");
+        response.AssertAuthError(404, "flow_state_not_found");
     }
 
     [Fact]
     public async Task Otp_NewEmail_CreatesUserAndCodeSignsIn()
     {
-        var email = AuthClient.UniqueEmail("otp");
+        var email = AuthCalls.UniqueEmail("otp");
 
-        (await auth.PostAsync("/otp", new { email, create_user = true })).AssertStatus(200);
+        (await auth.AuthPostAsync("/otp", new { email, create_user = true })).AssertStatus(200);
 
         var otp = (await OnlyMailAsync(email, "confirmation")).GetProperty("otp").GetString();
-        var verified = await auth.PostAsync("/verify", new { type = "email", email, token = otp });
+        var verified = await auth.AuthPostAsync("/verify", new { type = "email", email, token = otp });
         verified.AssertStatus(200);
-        Assert.Equal("otp", AuthClient.Claims(verified.Json.GetProperty("access_token").GetString()!).GetProperty("amr")[0].GetProperty("method").GetString());
+        Assert.Equal("otp", AuthCalls.Claims(verified.Element.GetProperty("access_token").GetString()!).GetProperty("amr")[0].GetProperty("method").GetString());
     }
 
     [Fact]
     public async Task MailCatcher_WithoutAdminPassword_Returns401()
     {
-        using var response = await StackHttp.Client.GetAsync($"{stack.AdminUrl}/projects/{auth.Ref}/mail");
+        using var response = await TestHttp.Client.GetAsync($"{stack.AdminUrl}/projects/{auth.Ref}/mail");
 
         Assert.Equal(401, (int)response.StatusCode);
     }

@@ -19,11 +19,11 @@ public sealed partial class MailTemplateTests(StackFixture stack) : IAsyncLifeti
         <p><a href="{{ .ConfirmationURL }}">go</a> code={{ .Token }} hash={{ .TokenHash }} back={{ .RedirectTo }} missing=[{{ .Data.nope }}] n={{ .Data.n }}</p>
         """;
 
-    private AuthClient auth = null!;
+    private TestProject auth = null!;
 
     public async Task InitializeAsync()
     {
-        auth = await AuthClient.CreateAsync(stack, "auth templates", new
+        auth = await TestProject.CreateAsync(stack, "auth templates", new
         {
             auth = new { autoconfirm = false, site_url = "http://app.test", additional_redirect_urls = new[] { "http://other.test/**" } },
         });
@@ -41,12 +41,12 @@ public sealed partial class MailTemplateTests(StackFixture stack) : IAsyncLifeti
     [Fact]
     public async Task Signup_ProjectTemplate_RendersEveryVariableAndItsLinkConfirms()
     {
-        var email = AuthClient.UniqueEmail("tpl");
+        var email = AuthCalls.UniqueEmail("tpl");
         var data = new { name = "<b>Ann</b> & \"Co\"", n = 42 };
 
         var mail = await UntilTemplatedAsync(
             "confirmation",
-            async () => (await auth.PostAsync("/signup?redirect_to=" + Uri.EscapeDataString("http://other.test/welcome"), new { email, password = "secret-123", data })).AssertStatus(200),
+            async () => (await auth.AuthPostAsync("/signup?redirect_to=" + Uri.EscapeDataString("http://other.test/welcome"), new { email, password = "secret-123", data })).AssertStatus(200),
             email);
 
         Assert.Equal($"confirmation for <b>Ann</b> & \"Co\" <{email}>", mail.GetProperty("subject").GetString());
@@ -69,13 +69,13 @@ public sealed partial class MailTemplateTests(StackFixture stack) : IAsyncLifeti
     {
         var email = await ConfirmedUserAsync("rm");
 
-        var recovery = await UntilTemplatedAsync("recovery", async () => (await auth.PostAsync("/recover", new { email })).AssertStatus(200), email);
+        var recovery = await UntilTemplatedAsync("recovery", async () => (await auth.AuthPostAsync("/recover", new { email })).AssertStatus(200), email);
         Assert.Equal($"recovery for Bo <{email}>", recovery.GetProperty("subject").GetString());
         Assert.StartsWith("<h1>recovery</h1>", recovery.GetProperty("html").GetString(), StringComparison.Ordinal);
         Assert.Contains("&type=recovery", await FollowAsync(LinkOf(recovery.GetProperty("html").GetString()!)), StringComparison.Ordinal);
 
         await Task.Delay(1100); // magic links and recovery share a token and the one-second mail frequency limit
-        var magic = await UntilTemplatedAsync("magic_link", async () => (await auth.PostAsync("/magiclink", new { email })).AssertStatus(200), email);
+        var magic = await UntilTemplatedAsync("magic_link", async () => (await auth.AuthPostAsync("/magiclink", new { email })).AssertStatus(200), email);
         Assert.Equal($"magic_link for Bo <{email}>", magic.GetProperty("subject").GetString());
         Assert.Contains("&type=magiclink", await FollowAsync(LinkOf(magic.GetProperty("html").GetString()!)), StringComparison.Ordinal);
     }
@@ -83,7 +83,7 @@ public sealed partial class MailTemplateTests(StackFixture stack) : IAsyncLifeti
     [Fact]
     public async Task Invite_ProjectTemplate_LinkAcceptsTheInvite()
     {
-        var email = AuthClient.UniqueEmail("invited");
+        var email = AuthCalls.UniqueEmail("invited");
 
         var mail = await UntilTemplatedAsync(
             "invite",
@@ -93,7 +93,7 @@ public sealed partial class MailTemplateTests(StackFixture stack) : IAsyncLifeti
                 request.Headers.Add("apikey", auth.ServiceRoleKey);
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", auth.ServiceRoleKey);
                 request.Content = JsonContent(new { email, data = new { name = "Cy" } });
-                using var response = await StackHttp.Client.SendAsync(request);
+                using var response = await TestHttp.Client.SendAsync(request);
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             },
             email);
@@ -106,12 +106,12 @@ public sealed partial class MailTemplateTests(StackFixture stack) : IAsyncLifeti
     public async Task EmailChange_ProjectTemplate_MailsBothAddressesAndTheirLinksChangeTheEmail()
     {
         var email = await ConfirmedUserAsync("from");
-        var token = (await auth.SignInAsync(email)).Json.GetProperty("access_token").GetString()!;
-        var newEmail = AuthClient.UniqueEmail("to");
+        var token = (await auth.SignInAsync(email)).Element.GetProperty("access_token").GetString()!;
+        var newEmail = AuthCalls.UniqueEmail("to");
 
         var toNew = await UntilTemplatedAsync(
             "email_change",
-            async () => (await auth.SendAsync(HttpMethod.Put, "/user", new { email = newEmail }, token)).AssertStatus(200),
+            async () => (await auth.AuthAsync(HttpMethod.Put, "/user", new { email = newEmail }, token)).AssertStatus(200),
             newEmail);
         var toCurrent = (await auth.MailsAsync(email)).First();
 
@@ -129,8 +129,8 @@ public sealed partial class MailTemplateTests(StackFixture stack) : IAsyncLifeti
     [Fact]
     public async Task Signup_NoTemplates_SendsGoTrueDefaultText()
     {
-        var plain = await AuthClient.CreateAsync(stack, "auth default templates", new { auth = new { autoconfirm = false } });
-        var email = AuthClient.UniqueEmail("default");
+        var plain = await TestProject.CreateAsync(stack, "auth default templates", new { auth = new { autoconfirm = false } });
+        var email = AuthCalls.UniqueEmail("default");
         (await plain.SignUpAsync(email)).AssertStatus(200);
 
         var mail = (await plain.MailsAsync(email)).Single();
@@ -154,15 +154,15 @@ public sealed partial class MailTemplateTests(StackFixture stack) : IAsyncLifeti
         var response = await auth.AdminAsync(HttpMethod.Patch, body: """{"settings":{"auth":{"mail_templates":""" + templates + "}}}");
 
         response.AssertStatus(400);
-        Assert.StartsWith(message, response.Json.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith(message, response.Element.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     private async Task<string> ConfirmedUserAsync(string tag)
     {
-        var email = AuthClient.UniqueEmail(tag);
+        var email = AuthCalls.UniqueEmail(tag);
         (await auth.SignUpAsync(email, data: new { name = "Bo" })).AssertStatus(200);
         var link = (await auth.MailsAsync(email)).First().GetProperty("link").GetString()!;
-        (await auth.PostAsync("/verify", new { type = "signup", token_hash = AdminUsersTests.HashFrom(link) })).AssertStatus(200);
+        (await auth.AuthPostAsync("/verify", new { type = "signup", token_hash = AdminUsersTests.HashFrom(link) })).AssertStatus(200);
         await Task.Delay(1100); // past the one-second mail frequency limit
         return email;
     }

@@ -10,9 +10,9 @@ namespace MadBase.Tests.Auth;
 [Collection(StackCollection.Name)]
 public sealed class MalformedInputTests(StackFixture stack) : IAsyncLifetime
 {
-    private AuthClient auth = null!;
+    private TestProject auth = null!;
 
-    public async Task InitializeAsync() => auth = await AuthClient.CreateAsync(stack, "auth malformed", new { auth = new { autoconfirm = true } });
+    public async Task InitializeAsync() => auth = await TestProject.CreateAsync(stack, "auth malformed", new { auth = new { autoconfirm = true } });
 
     public Task DisposeAsync() => Task.CompletedTask;
 
@@ -22,9 +22,9 @@ public sealed class MalformedInputTests(StackFixture stack) : IAsyncLifetime
     [InlineData("eyJhbGciOiJIUzI1NiJ9.e.x")]
     public async Task GetUser_MalformedBearer_Returns403BadJwt(string token)
     {
-        var response = await auth.SendAsync(HttpMethod.Get, "/user", bearer: token);
+        var response = await auth.AuthAsync(HttpMethod.Get, "/user", bearer: token);
 
-        response.AssertError(403, "bad_jwt");
+        response.AssertAuthError(403, "bad_jwt");
     }
 
     [Fact]
@@ -33,12 +33,12 @@ public sealed class MalformedInputTests(StackFixture stack) : IAsyncLifetime
         // /verify is opened from a mail without any key: the host names the project, as for a mailed link.
         using var request = new HttpRequestMessage(HttpMethod.Get, stack.ApiUrl + "/auth/v1/verify?type=invite&token=%00");
         request.Headers.Host = $"{auth.Ref}.localhost:{new Uri(stack.ApiUrl).Port}";
-        using var response = await StackHttp.Client.SendAsync(request);
-        var result = await AuthResponse.ReadAsync(response);
+        using var response = await TestHttp.Client.SendAsync(request);
+        var result = await ApiResponse.ReadAsync(response);
 
         result.AssertStatus(400);
-        Assert.Equal("validation_failed", result.Json.GetProperty("error_code").GetString());
-        Assert.Equal(400, result.Json.GetProperty("code").GetInt32());
+        Assert.Equal("validation_failed", result.Element.GetProperty("error_code").GetString());
+        Assert.Equal(400, result.Element.GetProperty("code").GetInt32());
     }
 
     [Theory]
@@ -57,10 +57,10 @@ public sealed class MalformedInputTests(StackFixture stack) : IAsyncLifetime
     [InlineData("/verify", """{"type":"email","email":"a@x.com","token":"\u0000"}""")]
     public async Task Post_TextPostgresCannotHold_Returns400ValidationFailed(string path, string body)
     {
-        var response = await auth.PostAsync(path, body);
+        var response = await auth.AuthPostAsync(path, body);
 
-        response.AssertError(400, "validation_failed");
-        Assert.Contains("NUL characters or unpaired UTF-16 surrogates", response.Json.GetProperty("message").GetString(), StringComparison.Ordinal);
+        response.AssertAuthError(400, "validation_failed");
+        Assert.Contains("NUL characters or unpaired UTF-16 surrogates", response.Element.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -70,9 +70,9 @@ public sealed class MalformedInputTests(StackFixture stack) : IAsyncLifetime
     [InlineData("""{"email":"admin-phone@x.com","phone":"\u0000"}""")]
     public async Task AdminCreateUser_TextPostgresCannotHold_Returns400ValidationFailed(string body)
     {
-        var response = await auth.SendAsync(HttpMethod.Post, "/admin/users", body, bearer: auth.ServiceRoleKey);
+        var response = await auth.AuthAsync(HttpMethod.Post, "/admin/users", body, bearer: auth.ServiceRoleKey);
 
-        response.AssertError(400, "validation_failed");
+        response.AssertAuthError(400, "validation_failed");
     }
 
     [Theory]
@@ -84,11 +84,11 @@ public sealed class MalformedInputTests(StackFixture stack) : IAsyncLifetime
     {
         foreach (var versioned in new[] { true, false })
         {
-            var response = await auth.SendAsync(HttpMethod.Post, "/token?grant_type=password", body, versioned: versioned);
+            var response = await auth.AuthAsync(HttpMethod.Post, "/token?grant_type=password", body, versioned: versioned);
 
             response.AssertStatus(400);
             Assert.Equal("bad_json", response.Headers["x-sb-error-code"]);
-            Assert.StartsWith("Could not parse request body as JSON", response.Json.GetProperty(versioned ? "message" : "msg").GetString(), StringComparison.Ordinal);
+            Assert.StartsWith("Could not parse request body as JSON", response.Element.GetProperty(versioned ? "message" : "msg").GetString(), StringComparison.Ordinal);
             Assert.DoesNotContain("MadBase.", response.Body, StringComparison.Ordinal);
             Assert.DoesNotContain("System.", response.Body, StringComparison.Ordinal);
             Assert.DoesNotContain("TokenParams", response.Body, StringComparison.Ordinal);
@@ -100,9 +100,9 @@ public sealed class MalformedInputTests(StackFixture stack) : IAsyncLifetime
     public async Task AdminListUsers_PagePastTheOffsetRange_ReturnsAnEmptyPage()
     {
         // (page - 1) * per_page overflowed int: 2,999,999,000 wrapped to a negative OFFSET, which Postgres refuses (was a 500).
-        var response = await auth.SendAsync(HttpMethod.Get, "/admin/users?page=3000000&per_page=1000", bearer: auth.ServiceRoleKey);
+        var response = await auth.AuthAsync(HttpMethod.Get, "/admin/users?page=3000000&per_page=1000", bearer: auth.ServiceRoleKey);
 
         response.AssertStatus(200);
-        Assert.Equal(0, response.Json.GetProperty("users").GetArrayLength());
+        Assert.Equal(0, response.Element.GetProperty("users").GetArrayLength());
     }
 }

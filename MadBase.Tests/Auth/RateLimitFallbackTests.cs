@@ -17,13 +17,13 @@ public sealed class RateLimitFallbackTests(StackFixture stack)
     [Fact]
     public async Task Recover_WorkerWithoutRedis_PerIpLimitStillReturns429()
     {
-        var auth = await AuthClient.CreateAsync(stack, "limits without redis", new { auth = new { rate_limit_otp = 2 } });
+        var auth = await TestProject.CreateAsync(stack, "limits without redis", new { auth = new { rate_limit_otp = 2 } });
         using var directory = TempDirectory.Create("mbrl");
         await using var worker = await ExtraWorker.StartAsync(stack, directory, "worker-no-redis", new Dictionary<string, string?>
         {
             ["ConnectionStrings__redis"] = null,
         });
-        using (var health = await StackHttp.Client.GetAsync(new Uri(worker.Url, "/health")))
+        using (var health = await TestHttp.Client.GetAsync(new Uri(worker.Url, "/health")))
         {
             var checks = JsonDocument.Parse(await health.Content.ReadAsStringAsync()).RootElement.GetProperty("checks");
             Assert.Equal("not configured", checks.GetProperty("redis").GetProperty("description").GetString());
@@ -42,7 +42,7 @@ public sealed class RateLimitFallbackTests(StackFixture stack)
         var statuses = new List<int>();
         for (var i = 0; i < 3; i++)
         {
-            statuses.Add((await RecoverAsync(worker.Url, auth, client, versioned: true)).Status);
+            statuses.Add((int)(await RecoverAsync(worker.Url, auth, client, versioned: true)).Status);
         }
 
         var limited = await RecoverAsync(worker.Url, auth, client, versioned: true);
@@ -50,16 +50,16 @@ public sealed class RateLimitFallbackTests(StackFixture stack)
         var otherClient = await RecoverAsync(worker.Url, auth, other, versioned: true);
 
         Assert.Equal([200, 200, 429], statuses);
-        limited.AssertError(429, "over_request_rate_limit");
-        Assert.Equal("Request rate limit reached", limited.Json.GetProperty("message").GetString());
+        limited.AssertAuthError(429, "over_request_rate_limit");
+        Assert.Equal("Request rate limit reached", limited.Element.GetProperty("message").GetString());
         legacy.AssertStatus(429);
-        Assert.Equal(429, legacy.Json.GetProperty("code").GetInt32());
-        Assert.Equal("over_request_rate_limit", legacy.Json.GetProperty("error_code").GetString());
+        Assert.Equal(429, legacy.Element.GetProperty("code").GetInt32());
+        Assert.Equal("over_request_rate_limit", legacy.Element.GetProperty("error_code").GetString());
         Assert.Equal("over_request_rate_limit", legacy.Headers["x-sb-error-code"]);
         otherClient.AssertStatus(200);
     }
 
-    private static async Task<AuthResponse> RecoverAsync(Uri worker, AuthClient auth, string clientIp, bool versioned)
+    private static async Task<ApiResponse> RecoverAsync(Uri worker, TestProject auth, string clientIp, bool versioned)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(worker, "/auth/v1/recover"));
         request.Headers.Add(ProjectHeaders.ProjectRef, auth.Ref);
@@ -70,8 +70,8 @@ public sealed class RateLimitFallbackTests(StackFixture stack)
             request.Headers.Add("X-Supabase-Api-Version", "2024-01-01");
         }
 
-        request.Content = new StringContent(JsonSerializer.Serialize(new { email = AuthClient.UniqueEmail("limit") }), Encoding.UTF8, "application/json");
-        using var response = await StackHttp.Client.SendAsync(request);
-        return await AuthResponse.ReadAsync(response);
+        request.Content = new StringContent(JsonSerializer.Serialize(new { email = AuthCalls.UniqueEmail("limit") }), Encoding.UTF8, "application/json");
+        using var response = await TestHttp.Client.SendAsync(request);
+        return await ApiResponse.ReadAsync(response);
     }
 }

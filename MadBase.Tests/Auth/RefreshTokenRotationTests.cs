@@ -35,7 +35,7 @@ public sealed class RefreshTokenRotationTests(PostgresFixture postgres) : IAsync
     {
         await using var tx = await BeginAsync();
         var user = await User.CreateAsync(
-            tx, new NewUser(AuthClient.UniqueEmail("rot"), null, null, "{}", "{}", "email", true), clock.GetUtcNow(), CancellationToken.None);
+            tx, new NewUser(AuthCalls.UniqueEmail("rot"), null, null, "{}", "{}", "email", true), clock.GetUtcNow(), CancellationToken.None);
         var session = await tokens.SignInAsync(tx, project, user, "password", null, CancellationToken.None);
         await tx.CommitAsync(CancellationToken.None);
         return session;
@@ -127,6 +127,6 @@ public sealed class RefreshTokenRotationTests(PostgresFixture postgres) : IAsync
 
         Assert.Equal(120, session.ExpiresIn);
         Assert.Equal(clock.GetUtcNow().ToUnixTimeSeconds() + 120, session.ExpiresAt);
-        Assert.Equal(session.ExpiresAt, AuthClient.Claims(session.AccessToken).GetProperty("exp").GetInt64());
+        Assert.Equal(session.ExpiresAt, AuthCalls.Claims(session.AccessToken).GetProperty("exp").GetInt64());
     }
 }

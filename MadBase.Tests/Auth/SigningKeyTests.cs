@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -13,15 +14,15 @@ namespace MadBase.Tests.Auth;
 [Collection(StackCollection.Name)]
 public sealed class SigningKeyTests(StackFixture stack)
 {
-    private Task<AuthClient> ProjectAsync(string algorithm) =>
-        AuthClient.CreateAsync(stack, "signing " + algorithm, new { auth = new { jwt_signing = new { algorithm } } });
+    private Task<TestProject> ProjectAsync(string algorithm) =>
+        TestProject.CreateAsync(stack, "signing " + algorithm, new { auth = new { jwt_signing = new { algorithm } } });
 
-    private static async Task<JsonElement[]> JwksAsync(AuthClient auth)
+    private static async Task<JsonElement[]> JwksAsync(TestProject auth)
     {
-        var response = await auth.SendAsync(HttpMethod.Get, "/.well-known/jwks.json");
+        var response = await auth.AuthAsync(HttpMethod.Get, "/.well-known/jwks.json");
         response.AssertStatus(200);
         Assert.Equal("public, max-age=600", response.Headers["Cache-Control"]);
-        return [.. response.Json.GetProperty("keys").EnumerateArray()];
+        return [.. response.Element.GetProperty("keys").EnumerateArray()];
     }
 
     [Theory]
@@ -30,12 +31,12 @@ public sealed class SigningKeyTests(StackFixture stack)
     public async Task SignUpAndSignIn_AsymmetricProject_TokensNameKidAndVerifyAgainstJwks(string algorithm, string keyType)
     {
         var auth = await ProjectAsync(algorithm);
-        var email = AuthClient.UniqueEmail("sig");
+        var email = AuthCalls.UniqueEmail("sig");
 
         var (signedUp, refresh, _) = await auth.SessionAsync(email);
         var signedIn = await auth.SignInAsync(email);
         signedIn.AssertStatus(200);
-        var refreshed = await auth.PostAsync("/token?grant_type=refresh_token", new { refresh_token = refresh });
+        var refreshed = await auth.AuthPostAsync("/token?grant_type=refresh_token", new { refresh_token = refresh });
         refreshed.AssertStatus(200);
 
         var jwk = Assert.Single(await JwksAsync(auth));
@@ -48,14 +49,14 @@ public sealed class SigningKeyTests(StackFixture stack)
             Assert.False(jwk.TryGetProperty(privateMember, out _), $"the JWKS shows the private member {privateMember}");
         }
 
-        foreach (var token in new[] { signedUp, signedIn.Json.GetProperty("access_token").GetString()!, refreshed.Json.GetProperty("access_token").GetString()! })
+        foreach (var token in new[] { signedUp, signedIn.Element.GetProperty("access_token").GetString()!, refreshed.Element.GetProperty("access_token").GetString()! })
         {
             var header = Jws.Header(token);
             Assert.Equal(algorithm, header.GetProperty("alg").GetString());
             Assert.Equal(jwk.GetProperty("kid").GetString(), header.GetProperty("kid").GetString());
             Assert.True(Jws.VerifyWithJwk(token, jwk), "the token's signature does not verify with the JWKS key");
             Assert.False(Jws.VerifyWithJwk(Jws.Replace(token, payloadJson: """{"role":"service_role"}"""), jwk));
-            (await auth.SendAsync(HttpMethod.Get, "/user", bearer: token)).AssertStatus(200);
+            (await auth.AuthAsync(HttpMethod.Get, "/user", bearer: token)).AssertStatus(200);
         }
     }
 
@@ -70,8 +71,8 @@ public sealed class SigningKeyTests(StackFixture stack)
             ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
             CREATE POLICY own ON public.notes USING (owner = auth.uid()) WITH CHECK (owner = auth.uid());
             """);
-        var (token, _, userId) = await auth.SessionAsync(AuthClient.UniqueEmail("rest"));
-        await AuthClient.UntilEveryWorkerAsync(async () => (await RestAsync(auth, HttpMethod.Get, "/rest/v1/notes?limit=0", null)).Status == 200, "the notes table");
+        var (token, _, userId) = await auth.SessionAsync(AuthCalls.UniqueEmail("rest"));
+        await TestProject.UntilEveryWorkerAsync(async () => (await RestAsync(auth, HttpMethod.Get, "/rest/v1/notes?limit=0", null)).Status == HttpStatusCode.OK, "the notes table");
 
         var inserted = await RestAsync(auth, HttpMethod.Post, "/rest/v1/notes", token, """{"body":"mine"}""");
         var mine = await RestAsync(auth, HttpMethod.Get, "/rest/v1/notes?select=owner,body", token);
@@ -80,7 +81,7 @@ public sealed class SigningKeyTests(StackFixture stack)
 
         inserted.AssertStatus(201);
         mine.AssertStatus(200);
-        var row = Assert.Single(mine.Json.EnumerateArray());
+        var row = Assert.Single(mine.Element.EnumerateArray());
         Assert.Equal(userId, row.GetProperty("owner").GetString());
         Assert.Equal("[]", anonymous.Body);
         buckets.AssertStatus(200);
@@ -92,7 +93,7 @@ public sealed class SigningKeyTests(StackFixture stack)
     public async Task ForgedTokens_AsymmetricProject_AreRefusedByAuthAndRest(string algorithm)
     {
         var auth = await ProjectAsync(algorithm);
-        var (token, _, _) = await auth.SessionAsync(AuthClient.UniqueEmail("forge"));
+        var (token, _, _) = await auth.SessionAsync(AuthCalls.UniqueEmail("forge"));
         var jwk = Assert.Single(await JwksAsync(auth));
         var kid = jwk.GetProperty("kid").GetString();
         var payload = Jws.Payload(token);
@@ -114,22 +115,22 @@ public sealed class SigningKeyTests(StackFixture stack)
 
         foreach (var (name, forged) in forgeries)
         {
-            var user = await auth.SendAsync(HttpMethod.Get, "/user", bearer: forged);
+            var user = await auth.AuthAsync(HttpMethod.Get, "/user", bearer: forged);
             var rest = await RestAsync(auth, HttpMethod.Get, "/rest/v1/", forged);
-            Assert.True(user.Status == 403, $"{name}: /user answered {user.Status} {user.Body}");
-            user.AssertError(403, "bad_jwt");
-            Assert.True(rest.Status == 401, $"{name}: /rest/v1 answered {rest.Status} {rest.Body}");
-            Assert.Equal("PGRST301", rest.Json.GetProperty("code").GetString());
+            Assert.True(user.Status == HttpStatusCode.Forbidden, $"{name}: /user answered {user.Status} {user.Body}");
+            user.AssertAuthError(403, "bad_jwt");
+            Assert.True(rest.Status == HttpStatusCode.Unauthorized, $"{name}: /rest/v1 answered {rest.Status} {rest.Body}");
+            Assert.Equal("PGRST301", rest.Element.GetProperty("code").GetString());
         }
 
-        (await auth.SendAsync(HttpMethod.Get, "/user", bearer: token)).AssertStatus(200);
+        (await auth.AuthAsync(HttpMethod.Get, "/user", bearer: token)).AssertStatus(200);
     }
 
     [Fact]
     public async Task SwitchingAlgorithm_OldTokensAndApiKeysKeepWorking_PrivateKeysNeverShown()
     {
         var auth = await ProjectAsync("RS256");
-        var (rsToken, _, _) = await auth.SessionAsync(AuthClient.UniqueEmail("switch"));
+        var (rsToken, _, _) = await auth.SessionAsync(AuthCalls.UniqueEmail("switch"));
         var rsKid = Jws.Header(rsToken).GetProperty("kid").GetString();
 
         var patched = await auth.PatchSettingsAsync(new { auth = new { jwt_signing = new { algorithm = "ES256" } } });
@@ -143,50 +144,50 @@ public sealed class SigningKeyTests(StackFixture stack)
         await AssertPrivateKeysNotInAsync(auth, (await auth.AdminAsync(HttpMethod.Get)).Body + patched.GetRawText());
 
         string? esToken = null;
-        await AuthClient.UntilEveryWorkerAsync(
+        await TestProject.UntilEveryWorkerAsync(
             async () =>
             {
-                esToken = (await auth.SessionAsync(AuthClient.UniqueEmail("switched"))).AccessToken;
+                esToken = (await auth.SessionAsync(AuthCalls.UniqueEmail("switched"))).AccessToken;
                 return Jws.Header(esToken).GetProperty("kid").GetString() == esKid;
             },
             "the ES256 key");
         Assert.Equal("ES256", Jws.Header(esToken!).GetProperty("alg").GetString());
         Assert.Equal(new[] { rsKid, esKid }.Order(), (await JwksAsync(auth)).Select(k => k.GetProperty("kid").GetString()).Order());
-        (await auth.SendAsync(HttpMethod.Get, "/user", bearer: rsToken)).AssertStatus(200);
-        (await auth.SendAsync(HttpMethod.Get, "/user", bearer: esToken)).AssertStatus(200);
-        (await auth.SendAsync(HttpMethod.Get, "/admin/users", bearer: auth.ServiceRoleKey)).AssertStatus(200);
+        (await auth.AuthAsync(HttpMethod.Get, "/user", bearer: rsToken)).AssertStatus(200);
+        (await auth.AuthAsync(HttpMethod.Get, "/user", bearer: esToken)).AssertStatus(200);
+        (await auth.AuthAsync(HttpMethod.Get, "/admin/users", bearer: auth.ServiceRoleKey)).AssertStatus(200);
 
         // Back to HS256: new tokens are signed with the secret; both key pairs still verify their tokens.
         await auth.PatchSettingsAsync(new { auth = new { jwt_signing = new { algorithm = "HS256" } } });
-        await AuthClient.UntilEveryWorkerAsync(
-            async () => Jws.Header((await auth.SessionAsync(AuthClient.UniqueEmail("hs"))).AccessToken).GetProperty("alg").GetString() == "HS256",
+        await TestProject.UntilEveryWorkerAsync(
+            async () => Jws.Header((await auth.SessionAsync(AuthCalls.UniqueEmail("hs"))).AccessToken).GetProperty("alg").GetString() == "HS256",
             "HS256 signing");
         Assert.Equal(2, (await JwksAsync(auth)).Length);
-        (await auth.SendAsync(HttpMethod.Get, "/user", bearer: rsToken)).AssertStatus(200);
-        (await auth.SendAsync(HttpMethod.Get, "/user", bearer: esToken)).AssertStatus(200);
+        (await auth.AuthAsync(HttpMethod.Get, "/user", bearer: rsToken)).AssertStatus(200);
+        (await auth.AuthAsync(HttpMethod.Get, "/user", bearer: esToken)).AssertStatus(200);
         var rotateHs256 = await auth.AdminAsync(HttpMethod.Post, "/jwt_signing/rotate");
         rotateHs256.AssertStatus(400);
-        Assert.Contains("no key pair to rotate", rotateHs256.Json.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("no key pair to rotate", rotateHs256.Element.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Rotate_NewKeySigns_RetiredKeyVerifiesUntilItsTokensExpire()
     {
         var auth = await ProjectAsync("ES256");
-        var (oldToken, _, _) = await auth.SessionAsync(AuthClient.UniqueEmail("rot"));
+        var (oldToken, _, _) = await auth.SessionAsync(AuthCalls.UniqueEmail("rot"));
         var oldKid = Jws.Header(oldToken).GetProperty("kid").GetString();
 
         var rotated = await auth.AdminAsync(HttpMethod.Post, "/jwt_signing/rotate");
 
         rotated.AssertStatus(200);
-        var newKid = rotated.Json.GetProperty("signing_keys").EnumerateArray()
+        var newKid = rotated.Element.GetProperty("signing_keys").EnumerateArray()
             .Single(k => k.GetProperty("status").GetString() == "current").GetProperty("kid").GetString();
         Assert.NotEqual(oldKid, newKid);
-        await AuthClient.UntilEveryWorkerAsync(
-            async () => Jws.Header((await auth.SessionAsync(AuthClient.UniqueEmail("rot"))).AccessToken).GetProperty("kid").GetString() == newKid,
+        await TestProject.UntilEveryWorkerAsync(
+            async () => Jws.Header((await auth.SessionAsync(AuthCalls.UniqueEmail("rot"))).AccessToken).GetProperty("kid").GetString() == newKid,
             "the rotated key");
         Assert.Equal(2, (await JwksAsync(auth)).Length);
-        (await auth.SendAsync(HttpMethod.Get, "/user", bearer: oldToken)).AssertStatus(200);
+        (await auth.AuthAsync(HttpMethod.Get, "/user", bearer: oldToken)).AssertStatus(200);
 
         // Once the retired key's tokens have expired, the next change to the project drops it.
         await using (var system = new Npgsql.NpgsqlConnection(stack.SystemConnectionString))
@@ -207,11 +208,11 @@ public sealed class SigningKeyTests(StackFixture stack)
 
         var renamed = await auth.AdminAsync(HttpMethod.Patch, body: new { name = "signing rotated" });
         renamed.AssertStatus(200);
-        Assert.Equal(new[] { newKid }, renamed.Json.GetProperty("signing_keys").EnumerateArray().Select(k => k.GetProperty("kid").GetString()));
-        await AuthClient.UntilEveryWorkerAsync(
-            async () => (await auth.SendAsync(HttpMethod.Get, "/user", bearer: oldToken)).Status == 403,
+        Assert.Equal(new[] { newKid }, renamed.Element.GetProperty("signing_keys").EnumerateArray().Select(k => k.GetProperty("kid").GetString()));
+        await TestProject.UntilEveryWorkerAsync(
+            async () => (await auth.AuthAsync(HttpMethod.Get, "/user", bearer: oldToken)).Status == HttpStatusCode.Forbidden,
             "the dropped key");
-        (await auth.SendAsync(HttpMethod.Get, "/user", bearer: oldToken)).AssertError(403, "bad_jwt");
+        (await auth.AuthAsync(HttpMethod.Get, "/user", bearer: oldToken)).AssertAuthError(403, "bad_jwt");
         Assert.Equal(new[] { newKid }, (await JwksAsync(auth)).Select(k => k.GetProperty("kid").GetString()));
     }
 
@@ -226,11 +227,11 @@ public sealed class SigningKeyTests(StackFixture stack)
         var response = await auth.AdminAsync(HttpMethod.Patch, body: $$"""{"settings":{{settings}}}""");
 
         response.AssertStatus(400);
-        Assert.Equal(message, response.Json.GetProperty("error").GetString());
+        Assert.Equal(message, response.Element.GetProperty("error").GetString());
     }
 
     /// <summary>The stored private keys, read from the system database, appear nowhere in <paramref name="text"/>.</summary>
-    private async Task AssertPrivateKeysNotInAsync(AuthClient auth, string text)
+    private async Task AssertPrivateKeysNotInAsync(TestProject auth, string text)
     {
         await using var system = new Npgsql.NpgsqlConnection(stack.SystemConnectionString);
         await system.OpenAsync();
@@ -251,7 +252,7 @@ public sealed class SigningKeyTests(StackFixture stack)
         Assert.True(count > 0, "no signing key stored");
     }
 
-    private static async Task<AuthResponse> RestAsync(AuthClient auth, HttpMethod method, string path, string? bearer, string? body = null)
+    private static async Task<ApiResponse> RestAsync(TestProject auth, HttpMethod method, string path, string? bearer, string? body = null)
     {
         using var request = new HttpRequestMessage(method, auth.Stack.ApiUrl + path);
         request.Headers.Add("apikey", auth.AnonKey);
@@ -265,7 +266,7 @@ public sealed class SigningKeyTests(StackFixture stack)
             request.Content = new StringContent(body, Encoding.UTF8, "application/json");
         }
 
-        using var response = await StackHttp.Client.SendAsync(request);
-        return await AuthResponse.ReadAsync(response);
+        using var response = await TestHttp.Client.SendAsync(request);
+        return await ApiResponse.ReadAsync(response);
     }
 }

@@ -16,7 +16,7 @@ public sealed class SmtpMailTests(StackFixture stack)
     {
         await using var smtp = SmtpCatcher.Start();
         var auth = await ProjectAsync(smtp.Port, Password);
-        var email = AuthClient.UniqueEmail("smtp");
+        var email = AuthCalls.UniqueEmail("smtp");
 
         (await auth.SignUpAsync(email)).AssertStatus(200);
 
@@ -34,10 +34,10 @@ public sealed class SmtpMailTests(StackFixture stack)
     {
         var auth = await ProjectAsync(FreePorts.Take(), Password);
 
-        var response = await auth.SignUpAsync(AuthClient.UniqueEmail("down"));
+        var response = await auth.SignUpAsync(AuthCalls.UniqueEmail("down"));
 
-        response.AssertError(500, "unexpected_failure");
-        Assert.Equal("Error sending confirmation email", response.Json.GetProperty("message").GetString());
+        response.AssertAuthError(500, "unexpected_failure");
+        Assert.Equal("Error sending confirmation email", response.Element.GetProperty("message").GetString());
     }
 
     [Fact]
@@ -46,9 +46,9 @@ public sealed class SmtpMailTests(StackFixture stack)
         await using var smtp = SmtpCatcher.Start();
         var auth = await ProjectAsync(smtp.Port, "not-the-password");
 
-        var response = await auth.SignUpAsync(AuthClient.UniqueEmail("login"));
+        var response = await auth.SignUpAsync(AuthCalls.UniqueEmail("login"));
 
-        response.AssertError(500, "unexpected_failure");
+        response.AssertAuthError(500, "unexpected_failure");
         // MailKit tries each mechanism the server offers (PLAIN, LOGIN) before giving up.
         Assert.NotEmpty(smtp.LoginsSeen);
         Assert.All(smtp.LoginsSeen, login => Assert.Equal(("mailer", "not-the-password"), login));
@@ -61,9 +61,9 @@ public sealed class SmtpMailTests(StackFixture stack)
         await using var smtp = SmtpCatcher.Start(startTls: true);
         var auth = await ProjectAsync(smtp.Port, Password);
 
-        var response = await auth.SignUpAsync(AuthClient.UniqueEmail("tls"));
+        var response = await auth.SignUpAsync(AuthCalls.UniqueEmail("tls"));
 
-        response.AssertError(500, "unexpected_failure");
+        response.AssertAuthError(500, "unexpected_failure");
         Assert.Empty(smtp.LoginsSeen);
         Assert.Empty(smtp.Messages);
     }
@@ -75,8 +75,8 @@ public sealed class SmtpMailTests(StackFixture stack)
     public void Security_AsGoTrue_ImplicitTlsOn465ElseStartTlsWhenOffered(int port, SecureSocketOptions expected) =>
         Assert.Equal(expected, AuthMailer.Security(port));
 
-    private Task<AuthClient> ProjectAsync(int port, string password) =>
-        AuthClient.CreateAsync(stack, "auth smtp", new
+    private Task<TestProject> ProjectAsync(int port, string password) =>
+        TestProject.CreateAsync(stack, "auth smtp", new
         {
             auth = new
             {

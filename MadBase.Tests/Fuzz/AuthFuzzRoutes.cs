@@ -26,12 +26,12 @@ internal static class AuthFuzzRoutes
             9 => ("GET", "/verify" + FuzzText.Query(random, ["type", "token", "redirect_to"]), [], project.AnonKey),
             10 => ("GET", $"/verify?type={FuzzText.Pick(random, ["invite", "signup", "recovery", "email_change", "magiclink", "x"])}&token={FuzzText.UrlJunk(random)}", [], project.AnonKey),
             11 => ("POST", "/verify", VerifyFields, project.AnonKey),
-            12 => ("GET", "/admin/users" + FuzzText.Query(random, ["page", "per_page", "filter"]), [], project.ServiceKey),
-            13 or 14 => ("POST", "/admin/users", AdminUserFields, project.ServiceKey),
-            15 => ("GET", "/admin/users/" + AdminUserId(random), [], project.ServiceKey),
-            16 => ("PUT", "/admin/users/" + AdminUserId(random), AdminUserFields, project.ServiceKey),
-            17 => ("DELETE", "/admin/users/" + AdminUserId(random), [], project.ServiceKey),
-            18 => ("POST", "/admin/generate_link", LinkFields, project.ServiceKey),
+            12 => ("GET", "/admin/users" + FuzzText.Query(random, ["page", "per_page", "filter"]), [], project.ServiceRoleKey),
+            13 or 14 => ("POST", "/admin/users", AdminUserFields, project.ServiceRoleKey),
+            15 => ("GET", "/admin/users/" + AdminUserId(random), [], project.ServiceRoleKey),
+            16 => ("PUT", "/admin/users/" + AdminUserId(random), AdminUserFields, project.ServiceRoleKey),
+            17 => ("DELETE", "/admin/users/" + AdminUserId(random), [], project.ServiceRoleKey),
+            18 => ("POST", "/admin/generate_link", LinkFields, project.ServiceRoleKey),
             _ => ("GET", FuzzText.Pick(random, ["/settings", "/health", "/.well-known/jwks.json", "/" + FuzzText.UrlJunk(random)]), Array.Empty<string>(), project.AnonKey),
         };
 

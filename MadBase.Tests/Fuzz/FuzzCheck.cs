@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using MadBase.Tests.Infrastructure;
 
 namespace MadBase.Tests.Fuzz;
 
@@ -20,20 +21,6 @@ internal sealed class FuzzCheck(string baseUrl, string family, int seed)
         "Npgsql", "Exception",
     ];
 
-    private static readonly HttpClient Client = new(new SocketsHttpHandler
-    {
-        AllowAutoRedirect = false,
-        UseCookies = false,
-        AutomaticDecompression = DecompressionMethods.None,
-
-        // Header values go out as UTF-8, so non-ASCII values reach the gateway as a browser may send them.
-        RequestHeaderEncodingSelector = (_, _) => Encoding.UTF8,
-        PooledConnectionLifetime = TimeSpan.FromMinutes(1),
-    })
-    {
-        Timeout = TimeSpan.FromSeconds(30),
-    };
-
     private readonly List<string> findings = [];
     private readonly SortedDictionary<int, int> statuses = [];
 
@@ -46,7 +33,8 @@ internal sealed class FuzzCheck(string baseUrl, string family, int seed)
         try
         {
             using var message = ToMessage(request);
-            using var response = await Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead);
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            using var response = await TestHttp.Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, limit.Token);
             var body = await ReadSomeAsync(response);
             statuses[(int)response.StatusCode] = statuses.GetValueOrDefault((int)response.StatusCode) + 1;
             problem = Problem(request, (int)response.StatusCode, body);

@@ -1,9 +1,5 @@
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using MadBase.Tests.Infrastructure;
 using MadBase.Tests.Rest;
-using MadBase.Tests.Stack;
 
 namespace MadBase.Tests.Fuzz;
 
@@ -16,25 +12,25 @@ internal sealed class FuzzProject
 {
     private static readonly Dictionary<string, Lazy<Task<FuzzProject>>> Shared = [];
 
-    private FuzzProject(RestProject rest, string userToken, string signedUrl)
+    private FuzzProject(TestProject project, string userToken, string signedUrl)
     {
-        Rest = rest;
+        Project = project;
         UserToken = userToken;
         SignedUrl = signedUrl;
-        Tokens = new FuzzTokens(rest.JwtSecret, rest.Ref);
+        Tokens = new FuzzTokens(project.JwtSecret, project.Ref);
     }
 
-    public RestProject Rest { get; }
+    public TestProject Project { get; }
 
-    public string ApiUrl => Rest.Stack.ApiUrl;
+    public string ApiUrl => Project.Stack.ApiUrl;
 
-    public string AnonKey => Rest.AnonKey;
+    public string AnonKey => Project.AnonKey;
 
-    public string ServiceKey => Rest.ServiceKey;
+    public string ServiceRoleKey => Project.ServiceRoleKey;
 
-    public string Ref => Rest.Ref;
+    public string Ref => Project.Ref;
 
-    public string AdminPassword => Rest.Stack.AdminPassword;
+    public string AdminPassword => Project.Stack.AdminPassword;
 
     /// <summary>An access token of a real user of this project, from /auth/v1/signup.</summary>
     public string UserToken { get; }
@@ -76,35 +72,30 @@ internal sealed class FuzzProject
             },
             rest = new { aggregates_enabled = true },
         };
-        var rest = await RestProject.SharedAsync(stack, "fuzz", RestFixtureSql.Library + RestFixtureSql.WriteRules, settings);
+        var project = await TestProject.SharedAsync(stack, "fuzz", RestFixtureSql.Library + RestFixtureSql.WriteRules, settings);
 
-        var signup = await SendAsync(rest, HttpMethod.Post, "/auth/v1/signup", rest.AnonKey, """{"email":"fuzz@example.com","password":"secret-123"}""");
-        var userToken = JsonDocument.Parse(signup).RootElement.GetProperty("access_token").GetString()!;
+        var signup = await SendAsync(project, HttpMethod.Post, "/auth/v1/signup", project.AnonKey, """{"email":"fuzz@example.com","password":"secret-123"}""");
+        var userToken = signup.Element.GetProperty("access_token").GetString()!;
 
         foreach (var bucket in new[] { """{"id":"fz","name":"fz","public":true}""", """{"id":"fzp","name":"fzp","public":false,"file_size_limit":1000,"allowed_mime_types":["text/plain"]}""" })
         {
-            await SendAsync(rest, HttpMethod.Post, "/storage/v1/bucket", rest.ServiceKey, bucket);
+            await SendAsync(project, HttpMethod.Post, "/storage/v1/bucket", project.ServiceRoleKey, bucket);
         }
 
         foreach (var name in new[] { "fz/a.txt", "fz/dir/b.txt", "fzp/c.txt" })
         {
-            await SendAsync(rest, HttpMethod.Post, "/storage/v1/object/" + name, rest.ServiceKey, "hello", "text/plain");
+            await SendAsync(project, HttpMethod.Post, "/storage/v1/object/" + name, project.ServiceRoleKey, "hello", "text/plain");
         }
 
-        var signed = await SendAsync(rest, HttpMethod.Post, "/storage/v1/object/sign/fz/a.txt", rest.ServiceKey, """{"expiresIn":3600}""");
-        var signedUrl = "/storage/v1" + JsonDocument.Parse(signed).RootElement.GetProperty("signedURL").GetString()!;
-        return new FuzzProject(rest, userToken, signedUrl);
+        var signed = await SendAsync(project, HttpMethod.Post, "/storage/v1/object/sign/fz/a.txt", project.ServiceRoleKey, """{"expiresIn":3600}""");
+        var signedUrl = "/storage/v1" + signed.Element.GetProperty("signedURL").GetString()!;
+        return new FuzzProject(project, userToken, signedUrl);
     }
 
-    private static async Task<string> SendAsync(RestProject rest, HttpMethod method, string path, string bearer, string body, string contentType = "application/json")
+    private static async Task<ApiResponse> SendAsync(TestProject project, HttpMethod method, string path, string bearer, string body, string contentType = "application/json")
     {
-        using var request = new HttpRequestMessage(method, rest.Stack.ApiUrl + path) { Content = new StringContent(body, Encoding.UTF8) };
-        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
-        request.Headers.Add("apikey", rest.AnonKey);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
-        using var response = await StackHttp.Client.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{method} {path}: {(int)response.StatusCode} {text}");
-        return text;
+        var response = await project.SendAsync(method, path, body, bearer, ("Content-Type", contentType));
+        Assert.True(response.Status is >= System.Net.HttpStatusCode.OK and < System.Net.HttpStatusCode.MultipleChoices, $"{method} {path}: {(int)response.Status} {response.Body}");
+        return response;
     }
 }

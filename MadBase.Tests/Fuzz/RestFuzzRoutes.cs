@@ -52,7 +52,7 @@ internal static class RestFuzzRoutes
             0 => project.AnonKey,
             1 => project.UserToken,
             2 => project.Tokens.Next(random),
-            _ => project.ServiceKey,
+            _ => project.ServiceRoleKey,
         };
         var headers = project.Headers(bearer);
         if (random.Next(3) == 0)

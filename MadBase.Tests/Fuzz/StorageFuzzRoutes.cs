@@ -44,7 +44,7 @@ internal static class StorageFuzzRoutes
             0 => project.AnonKey,
             1 => project.UserToken,
             2 => project.Tokens.Next(random),
-            _ => project.ServiceKey,
+            _ => project.ServiceRoleKey,
         });
         byte[]? bytes = null;
         if (body.Kind == "json")

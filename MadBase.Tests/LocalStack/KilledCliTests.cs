@@ -59,8 +59,7 @@ public sealed class KilledCliTests
         await using (var second = await new Cli.LocalStack(Options(directory.FullPath, ports)).StartAsync(timeout.Token))
         {
             Assert.False(IsAlive(leftovers["postgres"]));
-            using var http = new HttpClient();
-            using var response = await http.GetAsync(second.ApiUrl + "/health", timeout.Token);
+            using var response = await TestHttp.Client.GetAsync(second.ApiUrl + "/health", timeout.Token);
             Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         }
 
@@ -95,7 +94,7 @@ public sealed class KilledCliTests
         [
             Path.Combine(AppContext.BaseDirectory, "madbase.dll"), "start", "--data-dir", dataDirectory, "--workers", "1",
             "--port", Port(ports[0]), "--control-port", Port(ports[1]), "--worker-port", Port(ports[2]),
-            "--db-port", Port(ports[4]), "--redis-port", Port(ports[5]),
+            "--db-port", Port(ports[4]), "--redis-port", Port(ports[5]), "--metrics-port", Port(ports[3]),
         ];
         foreach (var argument in arguments)
         {

@@ -12,8 +12,7 @@ public sealed class LocalStackTests(StackFixture fixture)
     [Fact]
     public async Task StartAsync_AllHealthy_WritesStackEnv()
     {
-        using var http = new HttpClient();
-        using HttpResponseMessage health = await http.GetAsync(new Uri(fixture.ApiUrl + "/health"));
+        using HttpResponseMessage health = await TestHttp.Client.GetAsync(new Uri(fixture.ApiUrl + "/health"));
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.NotEmpty(fixture.AnonKey);
         IReadOnlyDictionary<string, string>? env = StackEnvFile.Read(fixture.Stack.DataDirectory);

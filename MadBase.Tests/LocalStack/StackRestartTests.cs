@@ -38,10 +38,9 @@ public sealed class StackRestartTests
             Assert.Equal("still here", await command.ExecuteScalarAsync(timeout.Token));
         }
 
-        using var http = new HttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, second.ApiUrl + "/auth/v1/settings");
         request.Headers.Add("apikey", anonKey);
-        using var response = await http.SendAsync(request, timeout.Token);
+        using var response = await TestHttp.Client.SendAsync(request, timeout.Token);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 

@@ -13,7 +13,6 @@ namespace MadBase.Tests.LocalStack;
 /// </summary>
 public sealed class SupervisionTests(StackFixture fixture) : IClassFixture<StackFixture>, IAsyncLifetime
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     private RunningStack Stack => fixture.Stack;
@@ -130,7 +129,7 @@ public sealed class SupervisionTests(StackFixture fixture) : IClassFixture<Stack
         {
             try
             {
-                using HttpResponseMessage response = await Http.GetAsync(url, timeout.Token);
+                using HttpResponseMessage response = await TestHttp.Client.GetAsync(url, timeout.Token);
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     return;
@@ -183,7 +182,8 @@ public sealed class SupervisionTests(StackFixture fixture) : IClassFixture<Stack
             request.Headers.Add("apikey", fixture.ServiceRoleKey);
             try
             {
-                using HttpResponseMessage response = await Http.SendAsync(request);
+                using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                using HttpResponseMessage response = await TestHttp.Client.SendAsync(request, limit.Token);
                 last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
                 inARow = response.StatusCode == HttpStatusCode.OK ? inARow + 1 : 0;
             }

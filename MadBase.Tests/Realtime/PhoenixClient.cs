@@ -1,12 +1,14 @@
+using System.Buffers;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using MadBase.ServiceDefaults.Projects;
 
 namespace MadBase.Tests.Realtime;
 
-/// <summary>A frame the server sent: text frames as Phoenix arrays, binary user broadcasts decoded as realtime-js does.</summary>
+/// <summary>A frame the server sent: text frames (either serializer), binary user broadcasts decoded as realtime-js does.</summary>
 internal sealed record PhoenixFrame(string? JoinRef, string? Ref, string Topic, string Event, JsonElement Payload)
 {
     public string? Status => Payload.ValueKind == JsonValueKind.Object && Payload.TryGetProperty("status", out var s) ? s.GetString() : null;
@@ -14,22 +16,29 @@ internal sealed record PhoenixFrame(string? JoinRef, string? Ref, string Topic, 
     public string? Reason => Payload.TryGetProperty("response", out var r) && r.ValueKind == JsonValueKind.Object && r.TryGetProperty("reason", out var reason) ? reason.GetString() : null;
 }
 
-/// <summary>A bare Phoenix client over a real WebSocket, speaking vsn 2.0.0 as realtime-js does.</summary>
+/// <summary>
+/// The tests' one realtime socket: a bare Phoenix client over a real WebSocket, speaking vsn 2.0.0 (array
+/// frames, binary broadcasts) or 1.0.0 (object frames) as realtime-js does, through the gateway or straight
+/// to a worker; with the joins and reads the broadcast, presence and Postgres-changes tests need.
+/// </summary>
 internal sealed class PhoenixClient : IAsyncDisposable
 {
     private readonly ClientWebSocket socket = new();
     private readonly Channel<PhoenixFrame> received = Channel.CreateUnbounded<PhoenixFrame>();
     private readonly CancellationTokenSource stop = new();
     private readonly List<PhoenixFrame> backlog = [];
+    private readonly bool arrays;
     private int nextRef;
     private Task reading = Task.CompletedTask;
+
+    private PhoenixClient(string vsn) => arrays = vsn != "1.0.0";
 
     public WebSocketState State => socket.State;
 
     /// <summary>Straight to a worker, as the Gateway would forward it (project header and the key as bearer).</summary>
     public static async Task<PhoenixClient> ToWorkerAsync(string workerUrl, string projectRef, string apiKey, string vsn = "2.0.0")
     {
-        var client = new PhoenixClient();
+        var client = new PhoenixClient(vsn);
         client.socket.Options.SetRequestHeader(ProjectHeaders.ProjectRef, projectRef);
         client.socket.Options.SetRequestHeader("Authorization", "Bearer " + apiKey);
         await client.ConnectAsync(new Uri(workerUrl.Replace("http", "ws", StringComparison.Ordinal) + $"/realtime/v1/websocket?vsn={vsn}"));
@@ -39,8 +48,8 @@ internal sealed class PhoenixClient : IAsyncDisposable
     /// <summary>Through the Gateway, with the apikey in the query string as realtime-js sends it.</summary>
     public static async Task<PhoenixClient> ToGatewayAsync(string apiUrl, string apiKey, string vsn = "2.0.0")
     {
-        var client = new PhoenixClient();
-        await client.ConnectAsync(new Uri(apiUrl.Replace("http", "ws", StringComparison.Ordinal) + $"/realtime/v1/websocket?apikey={apiKey}&vsn={vsn}"));
+        var client = new PhoenixClient(vsn);
+        await client.ConnectAsync(new Uri(apiUrl.Replace("http", "ws", StringComparison.Ordinal) + $"/realtime/v1/websocket?apikey={Uri.EscapeDataString(apiKey)}&vsn={vsn}"));
         return client;
     }
 
@@ -49,7 +58,7 @@ internal sealed class PhoenixClient : IAsyncDisposable
     public async Task<string> PushAsync(string? joinRef, string topic, string evt, object payload)
     {
         var reference = NextRef();
-        await SendTextAsync(JsonSerializer.Serialize(new object?[] { joinRef, reference, topic, evt, payload }));
+        await SendTextAsync(Serialize(joinRef, reference, topic, evt, payload));
         return reference;
     }
 
@@ -81,17 +90,54 @@ internal sealed class PhoenixClient : IAsyncDisposable
             payload["access_token"] = accessToken;
         }
 
-        await SendTextAsync(JsonSerializer.Serialize(new object?[] { joinRef, joinRef, topic, "phx_join", payload }));
-        var reply = await ExpectAsync(f => f.Event == "phx_reply" && f.Ref == joinRef);
+        await SendTextAsync(Serialize(joinRef, joinRef, topic, "phx_join", payload));
+        var reply = await ExpectAsync(f => f.Event == "phx_reply" && f.Ref == joinRef, TimeSpan.FromSeconds(30));
         return (reply, joinRef);
     }
 
+    /// <summary>Joins <c>realtime:<paramref name="name"/></c> with postgres_changes bindings, as realtime-js does; returns the reply's payload.</summary>
+    public async Task<JsonObject> JoinChangesAsync(string name, string? accessToken, params object[] bindings)
+    {
+        var config = new { broadcast = new { self = false }, presence = new { key = string.Empty }, postgres_changes = bindings, @private = false };
+        var (reply, _) = await JoinAsync(name, config, accessToken);
+        return JsonObject.Create(reply.Payload)!;
+    }
+
+    /// <summary>The payload of each postgres_changes frame that arrives within <paramref name="window"/> (up to <paramref name="stopAfter"/>).</summary>
+    public async Task<List<JsonObject>> ChangesAsync(TimeSpan window, int? stopAfter = null)
+    {
+        var changes = new List<JsonObject>();
+        var deadline = DateTime.UtcNow + window;
+        while (DateTime.UtcNow < deadline && (stopAfter is null || changes.Count < stopAfter))
+        {
+            try
+            {
+                var left = deadline - DateTime.UtcNow;
+                var frame = await ExpectAsync(f => f.Event == "postgres_changes", left > TimeSpan.Zero ? left : TimeSpan.Zero);
+                changes.Add(JsonObject.Create(frame.Payload)!);
+            }
+            catch (TimeoutException)
+            {
+                break;
+            }
+        }
+
+        return changes;
+    }
+
+    public Task<PhoenixFrame> ExpectAsync(Func<PhoenixFrame, bool> match, int seconds = 10) => ExpectAsync(match, TimeSpan.FromSeconds(seconds));
+
     /// <summary>
-    /// The first frame matching <paramref name="match"/>, received before or within <paramref name="seconds"/>;
+    /// The first frame matching <paramref name="match"/>, received before or within <paramref name="timeout"/>;
     /// frames that do not match stay for later calls.
     /// </summary>
-    public async Task<PhoenixFrame> ExpectAsync(Func<PhoenixFrame, bool> match, int seconds = 10)
+    public async Task<PhoenixFrame> ExpectAsync(Func<PhoenixFrame, bool> match, TimeSpan timeout)
     {
+        while (received.Reader.TryRead(out var arrived))
+        {
+            backlog.Add(arrived);
+        }
+
         var earlier = backlog.FindIndex(f => match(f));
         if (earlier >= 0)
         {
@@ -100,12 +146,12 @@ internal sealed class PhoenixClient : IAsyncDisposable
             return frame;
         }
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        using var cancel = new CancellationTokenSource(timeout);
         try
         {
             while (true)
             {
-                var frame = await received.Reader.ReadAsync(timeout.Token);
+                var frame = await received.Reader.ReadAsync(cancel.Token);
                 if (match(frame))
                 {
                     return frame;
@@ -116,7 +162,7 @@ internal sealed class PhoenixClient : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            throw new TimeoutException("no matching frame within " + seconds + " s");
+            throw new TimeoutException($"no matching frame within {timeout.TotalSeconds} s");
         }
         catch (ChannelClosedException)
         {
@@ -130,7 +176,7 @@ internal sealed class PhoenixClient : IAsyncDisposable
         await Task.Delay(milliseconds);
         try
         {
-            await ExpectAsync(match, 0);
+            await ExpectAsync(match, TimeSpan.Zero);
             return true;
         }
         catch (TimeoutException)
@@ -142,33 +188,53 @@ internal sealed class PhoenixClient : IAsyncDisposable
     /// <summary>Waits for the server to close the socket.</summary>
     public async Task<bool> ClosedWithinAsync(TimeSpan limit) => await Task.WhenAny(reading, Task.Delay(limit)) == reading;
 
+    /// <summary>Closes as a browser does (a close frame, briefly awaited), then lets go of the socket.</summary>
     public async ValueTask DisposeAsync()
     {
-        stop.Cancel();
+        if (socket.State == WebSocketState.Open)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+            }
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+            {
+                // Closed by the server meanwhile, or it does not answer: aborted below.
+            }
+        }
+
+        await stop.CancelAsync();
         socket.Abort();
         socket.Dispose();
         await reading;
+        stop.Dispose();
     }
+
+    private string Serialize(string? joinRef, string reference, string topic, string evt, object payload) => arrays
+        ? JsonSerializer.Serialize(new object?[] { joinRef, reference, topic, evt, payload })
+        : JsonSerializer.Serialize(new Dictionary<string, object?> { ["topic"] = topic, ["event"] = evt, ["payload"] = payload, ["ref"] = reference, ["join_ref"] = joinRef ?? reference });
 
     private async Task ConnectAsync(Uri uri)
     {
-        await socket.ConnectAsync(uri, CancellationToken.None);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await socket.ConnectAsync(uri, timeout.Token);
         reading = Task.Run(ReadAsync);
     }
 
     private async Task ReadAsync()
     {
-        var buffer = new byte[1 << 20];
+        var message = new ArrayBufferWriter<byte>(64 * 1024);
         try
         {
             while (!stop.IsCancellationRequested)
             {
-                var count = 0;
-                WebSocketReceiveResult result;
+                message.Clear();
+                ValueWebSocketReceiveResult result;
                 do
                 {
-                    result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer, count, buffer.Length - count), stop.Token);
-                    count += result.Count;
+                    result = await socket.ReceiveAsync(message.GetMemory(64 * 1024), stop.Token);
+                    message.Advance(result.Count);
                 }
                 while (!result.EndOfMessage);
 
@@ -177,7 +243,7 @@ internal sealed class PhoenixClient : IAsyncDisposable
                     return;
                 }
 
-                received.Writer.TryWrite(result.MessageType == WebSocketMessageType.Binary ? Binary(buffer.AsSpan(0, count)) : Text(buffer.AsSpan(0, count)));
+                received.Writer.TryWrite(result.MessageType == WebSocketMessageType.Binary ? Binary(message.WrittenSpan) : Text(message.WrittenSpan));
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
@@ -190,10 +256,17 @@ internal sealed class PhoenixClient : IAsyncDisposable
         }
     }
 
+    /// <summary>vsn 2.0.0: [join_ref, ref, topic, event, payload]; vsn 1.0.0: an object with those names.</summary>
     private static PhoenixFrame Text(ReadOnlySpan<byte> utf8)
     {
-        var array = JsonDocument.Parse(utf8.ToArray()).RootElement;
-        return new PhoenixFrame(array[0].GetString(), array[1].GetString(), array[2].GetString()!, array[3].GetString()!, array[4].Clone());
+        var root = JsonDocument.Parse(utf8.ToArray()).RootElement;
+        if (root.ValueKind == JsonValueKind.Array)
+        {
+            return new PhoenixFrame(root[0].GetString(), root[1].GetString(), root[2].GetString()!, root[3].GetString()!, root[4].Clone());
+        }
+
+        string? Field(string name) => root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        return new PhoenixFrame(Field("join_ref"), Field("ref"), Field("topic")!, Field("event")!, root.GetProperty("payload").Clone());
     }
 
     /// <summary>Kind 4: [4, topic, event, meta lengths, encoding, topic, event, meta, payload].</summary>

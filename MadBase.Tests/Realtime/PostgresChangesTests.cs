@@ -32,11 +32,11 @@ public sealed class PostgresChangesTests(StackFixture stack)
     [Fact]
     public async Task Changes_EachEventAndFilterOperator_ReachTheBindingsTheyMatch()
     {
-        var project = await RestProject.SharedAsync(stack, "rt-changes", Schema);
-        await using var client = await ChangesSocket.ConnectAsync(stack.ApiUrl, project.AnonKey);
+        var project = await TestProject.SharedAsync(stack, "rt-changes", Schema);
+        await using var client = await PhoenixClient.ToGatewayAsync(stack.ApiUrl, project.AnonKey, "1.0.0");
         string[] filters = ["n=eq.5", "n=neq.5", "n=lt.5", "n=lte.5", "n=gt.5", "n=gte.5", "n=in.(1,7)"];
-        var reply = await client.JoinAsync(
-            "items", project.ServiceKey,
+        var reply = await client.JoinChangesAsync(
+            "items", project.ServiceRoleKey,
             [new { @event = "*", schema = "public", table = "items" }, .. filters.Select(f => new { @event = "INSERT", schema = "public", table = "items", filter = f })]);
         Assert.True(reply["status"]!.GetValue<string>() == "ok", reply.ToJsonString());
         var ids = reply["response"]!["postgres_changes"]!.AsArray().Select(b => b!["id"]!.GetValue<int>()).ToArray();
@@ -86,9 +86,9 @@ public sealed class PostgresChangesTests(StackFixture stack)
     [InlineData("items", "n=eq.abc", "invalid filter value abc")]
     public async Task Join_UnknownTableColumnOrBadValue_IsRefusedWithTheReason(string table, string? filter, string reason)
     {
-        var project = await RestProject.SharedAsync(stack, "rt-changes", Schema);
-        await using var client = await ChangesSocket.ConnectAsync(stack.ApiUrl, project.AnonKey);
-        var reply = await client.JoinAsync("bad", project.ServiceKey, new { @event = "*", schema = "public", table, filter });
+        var project = await TestProject.SharedAsync(stack, "rt-changes", Schema);
+        await using var client = await PhoenixClient.ToGatewayAsync(stack.ApiUrl, project.AnonKey, "1.0.0");
+        var reply = await client.JoinChangesAsync("bad", project.ServiceRoleKey, new { @event = "*", schema = "public", table, filter });
         Assert.Equal("error", reply["status"]!.GetValue<string>());
         Assert.Contains(reason, reply.ToJsonString(), StringComparison.Ordinal);
     }
@@ -96,17 +96,17 @@ public sealed class PostgresChangesTests(StackFixture stack)
     [Fact]
     public async Task Rls_TwoUsersAnonAndServiceRole_EachGetOnlyRowsAndColumnsTheyMaySelect()
     {
-        var project = await RestProject.SharedAsync(stack, "rt-changes", Schema);
+        var project = await TestProject.SharedAsync(stack, "rt-changes", Schema);
         Guid alice = Guid.NewGuid(), bob = Guid.NewGuid();
         var binding = new { @event = "*", schema = "public", table = "notes" };
-        var sockets = new Dictionary<string, ChangesSocket>();
+        var sockets = new Dictionary<string, PhoenixClient>();
         try
         {
-            foreach (var (name, token) in new[] { ("alice", project.UserToken(alice)), ("bob", project.UserToken(bob)), ("anon", project.AnonKey), ("service", project.ServiceKey) })
+            foreach (var (name, token) in new[] { ("alice", project.UserToken(alice)), ("bob", project.UserToken(bob)), ("anon", project.AnonKey), ("service", project.ServiceRoleKey) })
             {
-                var client = await ChangesSocket.ConnectAsync(stack.ApiUrl, project.AnonKey);
+                var client = await PhoenixClient.ToGatewayAsync(stack.ApiUrl, project.AnonKey, "1.0.0");
                 sockets[name] = client;
-                Assert.Equal("ok", (await client.JoinAsync("notes-" + name, token, binding))["status"]!.GetValue<string>());
+                Assert.Equal("ok", (await client.JoinChangesAsync("notes-" + name, token, binding))["status"]!.GetValue<string>());
                 await WaitForSubscriptionAsync(client);
             }
 
@@ -160,17 +160,17 @@ public sealed class PostgresChangesTests(StackFixture stack)
     [Fact]
     public async Task Failover_SubscriberOnOneWorker_GetsEveryChangeWhileTheHolderIsKilled()
     {
-        var project = await RestProject.CreateAsync(stack, "rt-failover", "CREATE TABLE public.ticks (id int PRIMARY KEY); ALTER PUBLICATION supabase_realtime ADD TABLE public.ticks;");
+        var project = await TestProject.CreateAsync(stack, "rt-failover", setupSql: "CREATE TABLE public.ticks (id int PRIMARY KEY); ALTER PUBLICATION supabase_realtime ADD TABLE public.ticks;");
         var workers = stack.Stack.Workers;
         var binding = new { @event = "INSERT", schema = "public", table = "ticks" };
-        var clients = new List<ChangesSocket>();
+        var clients = new List<PhoenixClient>();
         try
         {
             foreach (var worker in workers)
             {
-                var client = await ChangesSocket.ConnectAsync(worker.Url.ToString().TrimEnd('/'), project.AnonKey, project.Ref);
+                var client = await PhoenixClient.ToWorkerAsync(worker.Url.ToString().TrimEnd('/'), project.Ref, project.AnonKey, "1.0.0");
                 clients.Add(client);
-                Assert.Equal("ok", (await client.JoinAsync("ticks", project.ServiceKey, binding))["status"]!.GetValue<string>());
+                Assert.Equal("ok", (await client.JoinChangesAsync("ticks", project.ServiceRoleKey, binding))["status"]!.GetValue<string>());
                 await WaitForSubscriptionAsync(client);
             }
 
@@ -224,15 +224,15 @@ public sealed class PostgresChangesTests(StackFixture stack)
     [Fact]
     public async Task ProjectDeletion_WhileTheSlotIsStreamed_DropsTheSlotWithTheDatabase()
     {
-        var project = await RestProject.CreateAsync(stack, "rt-delete", "CREATE TABLE public.t (id int PRIMARY KEY); ALTER PUBLICATION supabase_realtime ADD TABLE public.t;");
-        await using (var client = await ChangesSocket.ConnectAsync(stack.ApiUrl, project.AnonKey))
+        var project = await TestProject.CreateAsync(stack, "rt-delete", setupSql: "CREATE TABLE public.t (id int PRIMARY KEY); ALTER PUBLICATION supabase_realtime ADD TABLE public.t;");
+        await using (var client = await PhoenixClient.ToGatewayAsync(stack.ApiUrl, project.AnonKey, "1.0.0"))
         {
-            Assert.Equal("ok", (await client.JoinAsync("t", project.ServiceKey, new { @event = "*", schema = "public", table = "t" }))["status"]!.GetValue<string>());
+            Assert.Equal("ok", (await client.JoinChangesAsync("t", project.ServiceRoleKey, new { @event = "*", schema = "public", table = "t" }))["status"]!.GetValue<string>());
             await WaitForHolderAsync(project);
 
             using var request = new HttpRequestMessage(HttpMethod.Delete, stack.AdminUrl + "/projects/" + project.Ref + "?confirm=" + project.Ref);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.AdminPassword);
-            using var response = await Stack.StackHttp.Client.SendAsync(request);
+            using var response = await TestHttp.Client.SendAsync(request);
             Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         }
 
@@ -246,11 +246,11 @@ public sealed class PostgresChangesTests(StackFixture stack)
     private static string JsonValueKind(JsonNode node) => node.GetValueKind().ToString();
 
     /// <summary>realtime-js waits for the server's "Subscribed to PostgreSQL" system message before it reports SUBSCRIBED.</summary>
-    private static async Task WaitForSubscriptionAsync(ChangesSocket client) =>
-        await client.NextAsync(f => f["event"]?.GetValue<string>() == "system" && f["payload"]?["extension"]?.GetValue<string>() == "postgres_changes", Patience);
+    private static async Task WaitForSubscriptionAsync(PhoenixClient client) =>
+        await client.ExpectAsync(f => f.Event == "system" && f.Payload.TryGetProperty("extension", out var extension) && extension.GetString() == "postgres_changes", Patience);
 
     /// <summary>The pid of the worker whose walsender streams the project's slot (its application_name says).</summary>
-    private async Task<int> WaitForHolderAsync(RestProject project)
+    private async Task<int> WaitForHolderAsync(TestProject project)
     {
         await using var system = new NpgsqlConnection(stack.SystemConnectionString);
         await system.OpenAsync();

@@ -22,7 +22,7 @@ public sealed class RealtimeSocketTests(StackFixture stack)
             WITH CHECK (realtime.topic() = 'allowed' AND extension = 'broadcast');
         """;
 
-    private Task<RestProject> ProjectAsync() => RestProject.SharedAsync(stack, "realtime", Setup);
+    private Task<TestProject> ProjectAsync() => TestProject.SharedAsync(stack, "realtime", Setup);
 
     private string Worker(int i) => stack.Stack.WorkerUrls[i];
 
@@ -87,9 +87,9 @@ public sealed class RealtimeSocketTests(StackFixture stack)
         await using var subscriber = await PhoenixClient.ToWorkerAsync(Worker(1), project.Ref, project.AnonKey);
         Assert.Equal("ok", (await subscriber.JoinAsync("news")).Reply.Status);
 
-        using var request = StackHttp.WithKey(HttpMethod.Post, stack.ApiUrl + "/realtime/v1/api/broadcast", project.AnonKey);
+        using var request = TestHttp.WithKey(HttpMethod.Post, stack.ApiUrl + "/realtime/v1/api/broadcast", project.AnonKey);
         request.Content = JsonContent.Create(new { messages = new[] { new { topic = "news", @event = "headline", payload = new { n = 1 } } } });
-        using var response = await StackHttp.Client.SendAsync(request);
+        using var response = await TestHttp.Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var rest = await subscriber.ExpectAsync(f => f.Event == "broadcast");
         Assert.Equal("headline", rest.Payload.GetProperty("event").GetString());

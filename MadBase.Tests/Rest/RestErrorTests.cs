@@ -7,10 +7,10 @@ namespace MadBase.Tests.Rest;
 [Collection(StackCollection.Name)]
 public sealed class RestErrorTests(StackFixture stack) : IAsyncLifetime
 {
-    private RestProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync() =>
-        project = await RestProject.SharedAsync(stack, "rest-errors", RestFixtureSql.Library + """
+        project = await TestProject.SharedAsync(stack, "rest-errors", RestFixtureSql.Library + """
 
             CREATE TABLE public.people (id int PRIMARY KEY);
             CREATE TABLE public.messages (id int PRIMARY KEY, sender int REFERENCES people(id), receiver int REFERENCES people(id));
@@ -50,7 +50,7 @@ public sealed class RestErrorTests(StackFixture stack) : IAsyncLifetime
         await project.ExecuteAsync("INSERT INTO people VALUES (1), (2); INSERT INTO messages VALUES (1, 1, 2)");
         var response = await project.GetAsync("/rest/v1/messages?select=id,from:people!sender(id),to:people!messages_receiver_fkey(id)");
         Assert.Equal(HttpStatusCode.OK, response.Status);
-        RestProject.AssertJson(RestProject.Json("""[{"id":1,"from":{"id":1},"to":{"id":2}}]"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"id":1,"from":{"id":1},"to":{"id":2}}]"""), response.Json);
     }
 
     [Theory]
@@ -73,6 +73,6 @@ public sealed class RestErrorTests(StackFixture stack) : IAsyncLifetime
     {
         var response = await project.GetAsync("/rest/v1/books?select=id&id=eq.1", ("Accept", "application/geo+json, application/json"));
         Assert.Equal(HttpStatusCode.OK, response.Status);
-        RestProject.AssertJson(RestProject.Json("[{\"id\":1}]"), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("[{\"id\":1}]"), response.Json);
     }
 }

@@ -15,10 +15,10 @@ namespace MadBase.Tests.Rest;
 public sealed class RestGeoJsonTests(StackFixture stack) : IAsyncLifetime
 {
     private const string GeoJson = "application/geo+json";
-    private RestProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync() =>
-        project = await RestProject.SharedAsync(stack, "rest-geojson", """
+        project = await TestProject.SharedAsync(stack, "rest-geojson", """
             CREATE SCHEMA gis;
             GRANT USAGE ON SCHEMA gis TO anon, authenticated, service_role;
             CREATE FUNCTION gis.st_asgeojson(r record, geom_column text DEFAULT '', maxdecimaldigits int DEFAULT 9, pretty_bool boolean DEFAULT false)
@@ -38,11 +38,11 @@ public sealed class RestGeoJsonTests(StackFixture stack) : IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private static void AssertGeoJson(RestResult response, HttpStatusCode status, string expected)
+    private static void AssertGeoJson(ApiResponse response, HttpStatusCode status, string expected)
     {
         Assert.True(response.Status == status, response.Body);
         Assert.Equal("application/geo+json; charset=utf-8", response.Header("Content-Type"));
-        RestProject.AssertJson(RestProject.Json(expected), response.Json);
+        RestCalls.AssertJson(RestCalls.Json(expected), response.Json);
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace MadBase.Tests.Rest;
 [Collection(StackCollection.Name)]
 public sealed class RestGrammarAggregateTests(StackFixture stack) : IAsyncLifetime
 {
-    private RestProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync() => project = await RestGrammarFixture.ProjectAsync(stack);
 
@@ -30,7 +30,7 @@ public sealed class RestGrammarAggregateTests(StackFixture stack) : IAsyncLifeti
     [InlineData("g_books?select=category,...g_authors(c:count())&category=neq.odd&order=category",
         """[{"category":"fantasy","c":2},{"category":"misc","c":1},{"category":"scifi","c":1}]""")]
     public async Task Get_Aggregates_GroupAsPostgrest(string query, string expected) =>
-        RestProject.AssertJson(RestProject.Json(expected), (await RestGrammarFixture.OkAsync(project, query)).Json);
+        RestCalls.AssertJson(RestCalls.Json(expected), (await RestGrammarFixture.OkAsync(project, query)).Json);
 
     [Fact]
     public async Task Get_AggregateNextToToOneSpread_GroupsByTheSpreadColumns() =>

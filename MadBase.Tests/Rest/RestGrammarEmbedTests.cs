@@ -10,7 +10,7 @@ namespace MadBase.Tests.Rest;
 [Collection(StackCollection.Name)]
 public sealed class RestGrammarEmbedTests(StackFixture stack) : IAsyncLifetime
 {
-    private RestProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync() => project = await RestGrammarFixture.ProjectAsync(stack);
 
@@ -28,7 +28,7 @@ public sealed class RestGrammarEmbedTests(StackFixture stack) : IAsyncLifetime
     [InlineData("g_books?select=id,g_authors(*)&id=in.(2,3)&order=g_authors(name)",
         """[{"id":3,"g_authors":{"id":2,"name":"Italo","data":{"k":"y","n":2}}},{"id":2,"g_authors":{"id":1,"name":"Ursula","data":{"k":"x","n":1}}}]""")]
     public async Task Get_OrderByToOneEmbedColumn_OrdersTheParentRows(string query, string expected) =>
-        RestProject.AssertJson(RestProject.Json(expected), (await RestGrammarFixture.OkAsync(project, query)).Json);
+        RestCalls.AssertJson(RestCalls.Json(expected), (await RestGrammarFixture.OkAsync(project, query)).Json);
 
     [Theory]
     [InlineData("g_authors?select=id,g_books(title)&order=g_books(title)", HttpStatusCode.BadRequest,
@@ -52,7 +52,7 @@ public sealed class RestGrammarEmbedTests(StackFixture stack) : IAsyncLifetime
     [InlineData("g_authors?select=id,...g_books(book:id,...g_authors(author:name))&id=eq.2",
         """[{"id":2,"book":[3],"author":["Italo"]}]""")]
     public async Task Get_SpreadToMany_ReturnsCorrelatedArrays(string query, string expected) =>
-        RestProject.AssertJson(RestProject.Json(expected), (await RestGrammarFixture.OkAsync(project, query)).Json);
+        RestCalls.AssertJson(RestCalls.Json(expected), (await RestGrammarFixture.OkAsync(project, query)).Json);
 
     [Fact]
     public async Task Get_AggregateInSpreadToMany_IsNotImplemented() =>
@@ -84,12 +84,12 @@ public sealed class RestGrammarEmbedTests(StackFixture stack) : IAsyncLifetime
         """[{"name":"Ursula","g_books":[{"count":2}]},{"name":"Italo","g_books":[{"count":1}]},{"name":null,"g_books":[{"count":1}]},{"name":"Lonely","g_books":[{"count":0}]}]""")]
     [InlineData("g_books?select=count", """[{"count":10}]""")]
     public async Task Get_LegacyCount_CountsRows(string query, string expected) =>
-        RestProject.AssertJson(RestProject.Json(expected), (await RestGrammarFixture.OkAsync(project, query)).Json);
+        RestCalls.AssertJson(RestCalls.Json(expected), (await RestGrammarFixture.OkAsync(project, query)).Json);
 
     [Fact]
     public async Task Get_EmbedPathByRelationNameOfAliasedEmbed_Applies() =>
-        RestProject.AssertJson(
-            RestProject.Json("""[{"id":1,"b":[{"id":2},{"id":1}]}]"""),
+        RestCalls.AssertJson(
+            RestCalls.Json("""[{"id":1,"b":[{"id":2},{"id":1}]}]"""),
             (await RestGrammarFixture.OkAsync(project, "g_authors?select=id,b:g_books(id)&g_books.order=id.desc&id=eq.1")).Json);
 
     [Fact]

@@ -11,7 +11,7 @@ namespace MadBase.Tests.Rest;
 [Collection(StackCollection.Name)]
 public sealed class RestGrammarFilterTests(StackFixture stack) : IAsyncLifetime
 {
-    private RestProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync() => project = await RestGrammarFixture.ProjectAsync(stack);
 
@@ -38,7 +38,7 @@ public sealed class RestGrammarFilterTests(StackFixture stack) : IAsyncLifetime
     [InlineData("g_authors?select=id,g_books(id)&id=in.(1,2)&order=id&g_books.order=id&g_books.limit=1&g_books.offset=1",
         """[{"id":1,"g_books":[{"id":2}]},{"id":2,"g_books":[]}]""")]
     public async Task Get_CastsPathsAndEmbedOptions_AsPostgrest(string query, string expected) =>
-        RestProject.AssertJson(RestProject.Json(expected), (await RestGrammarFixture.OkAsync(project, query)).Json);
+        RestCalls.AssertJson(RestCalls.Json(expected), (await RestGrammarFixture.OkAsync(project, query)).Json);
 
     [Theory]
     [InlineData("g_books?select=id&title=in.(%22a,b%22,%22a)b%22,%22say%20%5C%22hi%5C%22%22,%22(x)%22,%22back%5C%5Cslash%22)&order=id",
@@ -50,14 +50,14 @@ public sealed class RestGrammarFilterTests(StackFixture stack) : IAsyncLifetime
     [InlineData("g_books?select=id&title=like(any).{Earth*,*less}&order=id", """[{"id":1},{"id":5}]""")]
     [InlineData("g_books?select=id&tags=ov.{classic,misc}&or=(tags.cs.{misc},id.eq.1)&order=id", """[{"id":1},{"id":5}]""")]
     public async Task Get_ValuesWithReservedCharacters_ParseAsPostgrest(string query, string expected) =>
-        RestProject.AssertJson(RestProject.Json(expected), (await RestGrammarFixture.OkAsync(project, query)).Json);
+        RestCalls.AssertJson(RestCalls.Json(expected), (await RestGrammarFixture.OkAsync(project, query)).Json);
 
     [Fact]
     public async Task Get_InListOfThousandsOfValues_IsOneRequest()
     {
         var ids = string.Join(',', Enumerable.Range(1, 4000));
         var response = await RestGrammarFixture.OkAsync(project, $"g_books?select=id&id=in.({ids})&id=lt.4&order=id");
-        RestProject.AssertJson(RestProject.Json("""[{"id":1},{"id":2},{"id":3}]"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"id":1},{"id":2},{"id":3}]"""), response.Json);
     }
 
     [Theory]
@@ -67,7 +67,7 @@ public sealed class RestGrammarFilterTests(StackFixture stack) : IAsyncLifetime
     [InlineData("g_books?select=&id=eq.6",
         """[{"id":6,"title":"a,b","pages":10,"author_id":null,"category":"odd","price":null,"data":null,"tags":null,"größe":null}]""")]
     public async Task Get_NamesAndSelectText_AsPostgrest(string query, string expected) =>
-        RestProject.AssertJson(RestProject.Json(expected), (await RestGrammarFixture.OkAsync(project, query)).Json);
+        RestCalls.AssertJson(RestCalls.Json(expected), (await RestGrammarFixture.OkAsync(project, query)).Json);
 
     [Theory]
     [InlineData("g_books?select=id&or=(not.pages.is.null)")]
@@ -85,24 +85,24 @@ public sealed class RestGrammarFilterTests(StackFixture stack) : IAsyncLifetime
     public async Task Get_RangeHeaderWithLimit_TakesTheirIntersection()
     {
         var response = await RestGrammarFixture.OkAsync(project, "g_books?select=id&order=id&limit=3", ("Range", "1-5"));
-        RestProject.AssertJson(RestProject.Json("""[{"id":2},{"id":3}]"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"id":2},{"id":3}]"""), response.Json);
         Assert.Equal("1-2/*", response.Header("Content-Range"));
 
         var embedded = await RestGrammarFixture.OkAsync(project, "g_authors?select=id,g_books(id)&order=id&g_books.order=id&g_books.limit=1", ("Range", "0-1"));
-        RestProject.AssertJson(RestProject.Json("""[{"id":1,"g_books":[{"id":1}]},{"id":2,"g_books":[{"id":3}]}]"""), embedded.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"id":1,"g_books":[{"id":1}]},{"id":2,"g_books":[{"id":3}]}]"""), embedded.Json);
 
         var disjoint = await project.GetAsync("/rest/v1/g_books?select=id&order=id&limit=1", ("Range", "1-2"));
         Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, disjoint.Status);
-        RestProject.AssertJson(
-            RestProject.Json("""{"code":"PGRST103","details":"Limit should be greater than or equal to zero.","hint":null,"message":"Requested range not satisfiable"}"""),
+        RestCalls.AssertJson(
+            RestCalls.Json("""{"code":"PGRST103","details":"Limit should be greater than or equal to zero.","hint":null,"message":"Requested range not satisfiable"}"""),
             disjoint.Json);
     }
 
     // PostgREST reads limit and offset with Haskell's readMaybe: what is not an integer is ignored.
     [Fact]
     public async Task Get_LimitThatIsNoInteger_IsIgnored() =>
-        RestProject.AssertJson(
-            RestProject.Json("""[{"id":1},{"id":2}]"""),
+        RestCalls.AssertJson(
+            RestCalls.Json("""[{"id":1},{"id":2}]"""),
             (await RestGrammarFixture.OkAsync(project, "g_books?select=id&id=lt.3&order=id&limit=abc&offset=x")).Json);
 
     [Theory]

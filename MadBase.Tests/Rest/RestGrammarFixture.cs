@@ -32,10 +32,10 @@ internal static class RestGrammarFixture
         INSERT INTO public.g_book_tags VALUES (1, 1), (1, 2), (2, 1);
         """;
 
-    public static Task<RestProject> ProjectAsync(StackFixture stack) =>
-        RestProject.SharedAsync(stack, "rest-grammar", Sql, new { rest = new { aggregates_enabled = true } });
+    public static Task<TestProject> ProjectAsync(StackFixture stack) =>
+        TestProject.SharedAsync(stack, "rest-grammar", Sql, new { rest = new { aggregates_enabled = true } });
 
-    public static async Task<RestResult> OkAsync(RestProject project, string query, params (string Name, string Value)[] headers)
+    public static async Task<ApiResponse> OkAsync(TestProject project, string query, params (string Name, string Value)[] headers)
     {
         var response = await project.GetAsync("/rest/v1/" + query, headers);
         Assert.True(response.Status == HttpStatusCode.OK, $"{query}: {(int)response.Status} {response.Body}");
@@ -43,18 +43,18 @@ internal static class RestGrammarFixture
     }
 
     /// <summary>The error body PostgREST sends, all four fields compared.</summary>
-    public static async Task AssertErrorAsync(RestProject project, string query, HttpStatusCode status, string expected)
+    public static async Task AssertErrorAsync(TestProject project, string query, HttpStatusCode status, string expected)
     {
         var response = await project.GetAsync("/rest/v1/" + query);
         Assert.True(response.Status == status, $"{query}: {(int)response.Status} {response.Body}");
-        RestProject.AssertJson(RestProject.Json(expected), response.Json);
+        RestCalls.AssertJson(RestCalls.Json(expected), response.Json);
     }
 
     /// <summary>Rows whose order the request leaves open, compared as sets (keys compared in any order).</summary>
     public static void AssertSameRows(string expected, JsonNode? actual)
     {
         static List<string> Sorted(JsonNode? rows) => [.. rows!.AsArray().Select(r => Canonical(r)).Order(StringComparer.Ordinal)];
-        Assert.Equal(Sorted(RestProject.Json(expected)), Sorted(actual));
+        Assert.Equal(Sorted(RestCalls.Json(expected)), Sorted(actual));
     }
 
     private static string Canonical(JsonNode? node) => node switch

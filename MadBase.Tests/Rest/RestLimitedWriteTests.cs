@@ -10,9 +10,9 @@ namespace MadBase.Tests.Rest;
 [Collection(StackCollection.Name)]
 public sealed class RestLimitedWriteTests(StackFixture stack) : IAsyncLifetime
 {
-    private RestProject project = null!;
+    private TestProject project = null!;
 
-    public async Task InitializeAsync() => project = await RestProject.SharedAsync(stack, "rest-write-rules", RestFixtureSql.WriteRules);
+    public async Task InitializeAsync() => project = await TestProject.SharedAsync(stack, "rest-write-rules", RestFixtureSql.WriteRules);
 
     public Task DisposeAsync() => Task.CompletedTask;
 
@@ -22,7 +22,7 @@ public sealed class RestLimitedWriteTests(StackFixture stack) : IAsyncLifetime
             INSERT INTO jobs (id, queue, priority) SELECT {idBase} + n, '{queue}', (ARRAY[3, 1, 2, 1, 3, 2])[n] FROM generate_series(1, 6) AS n
             """);
 
-    private Task<RestResult> Send(HttpMethod method, string query, string? body = null, params (string, string)[] headers) =>
+    private Task<ApiResponse> Send(HttpMethod method, string query, string? body = null, params (string, string)[] headers) =>
         project.SendAsync(method, "/rest/v1/" + query, body, null, headers);
 
     [Fact]
@@ -32,11 +32,11 @@ public sealed class RestLimitedWriteTests(StackFixture stack) : IAsyncLifetime
         var response = await Send(HttpMethod.Patch, "jobs?queue=eq.p1&order=priority.desc,id&limit=3&select=id", """{"state":"taken"}""", ("Prefer", "return=representation"));
         Assert.True(response.Status == HttpStatusCode.OK, response.Body);
         var expected = """SELECT id FROM jobs WHERE queue = 'p1' ORDER BY priority DESC, id LIMIT 3""";
-        RestProject.AssertJson(await project.QueryJsonAsync(expected), response.Json);
-        RestProject.AssertJson(
+        RestCalls.AssertJson(await project.QueryJsonAsync(expected), response.Json);
+        RestCalls.AssertJson(
             await project.QueryJsonAsync(expected),
             await project.QueryJsonAsync("SELECT id FROM jobs WHERE queue = 'p1' AND state = 'taken' ORDER BY priority DESC, id"));
-        RestProject.AssertJson(RestProject.Json("[{\"n\":3}]"), await project.QueryJsonAsync("SELECT count(*) AS n FROM jobs WHERE queue = 'p1' AND state = 'new'"));
+        RestCalls.AssertJson(RestCalls.Json("[{\"n\":3}]"), await project.QueryJsonAsync("SELECT count(*) AS n FROM jobs WHERE queue = 'p1' AND state = 'new'"));
     }
 
     [Fact]
@@ -46,8 +46,8 @@ public sealed class RestLimitedWriteTests(StackFixture stack) : IAsyncLifetime
         await FillAsync("p2", 200);
         var response = await Send(HttpMethod.Patch, "jobs?queue=eq.p2&order=priority&limit=1", """{"state":"taken"}""");
         Assert.Equal(HttpStatusCode.NoContent, response.Status);
-        RestProject.AssertJson(
-            RestProject.Json("""[{"priority":1,"n":1}]"""),
+        RestCalls.AssertJson(
+            RestCalls.Json("""[{"priority":1,"n":1}]"""),
             await project.QueryJsonAsync("SELECT priority, count(*) AS n FROM jobs WHERE queue = 'p2' AND state = 'taken' GROUP BY priority"));
     }
 
@@ -57,10 +57,10 @@ public sealed class RestLimitedWriteTests(StackFixture stack) : IAsyncLifetime
         await FillAsync("d1", 300);
         var response = await Send(HttpMethod.Delete, "jobs?queue=eq.d1&order=id.desc&limit=2&offset=1&select=id", null, ("Prefer", "return=representation,count=exact"));
         Assert.Equal(HttpStatusCode.OK, response.Status);
-        RestProject.AssertJson(RestProject.Json("[{\"id\":305},{\"id\":304}]"), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("[{\"id\":305},{\"id\":304}]"), response.Json);
         Assert.Equal("*/2", response.Header("Content-Range"));
-        RestProject.AssertJson(
-            RestProject.Json("[{\"id\":301},{\"id\":302},{\"id\":303},{\"id\":306}]"),
+        RestCalls.AssertJson(
+            RestCalls.Json("[{\"id\":301},{\"id\":302},{\"id\":303},{\"id\":306}]"),
             await project.QueryJsonAsync("SELECT id FROM jobs WHERE queue = 'd1' ORDER BY id"));
     }
 
@@ -76,8 +76,8 @@ public sealed class RestLimitedWriteTests(StackFixture stack) : IAsyncLifetime
         Assert.Equal("PGRST109", response.ErrorCode);
         Assert.Equal("A 'limit' was applied without an explicit 'order'", response.Json!["message"]!.GetValue<string>());
         Assert.Equal("Apply an 'order' using unique column(s)", response.Json["hint"]!.GetValue<string>());
-        RestProject.AssertJson(
-            RestProject.Json("[{\"n\":6}]"),
+        RestCalls.AssertJson(
+            RestCalls.Json("[{\"n\":6}]"),
             await project.QueryJsonAsync($"SELECT count(*) AS n FROM jobs WHERE queue = '{queue}' AND state = 'new'"));
     }
 

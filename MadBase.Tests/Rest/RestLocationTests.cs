@@ -8,13 +8,13 @@ namespace MadBase.Tests.Rest;
 public sealed class RestLocationTests(StackFixture stack) : IAsyncLifetime
 {
     private const string HeadersOnly = "return=headers-only";
-    private RestProject project = null!;
+    private TestProject project = null!;
 
-    public async Task InitializeAsync() => project = await RestProject.SharedAsync(stack, "rest-write-rules", RestFixtureSql.WriteRules);
+    public async Task InitializeAsync() => project = await TestProject.SharedAsync(stack, "rest-write-rules", RestFixtureSql.WriteRules);
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private Task<RestResult> Post(string query, string body, params (string, string)[] headers) =>
+    private Task<ApiResponse> Post(string query, string body, params (string, string)[] headers) =>
         project.SendAsync(HttpMethod.Post, "/rest/v1/" + query, body, null, headers);
 
     [Fact]
@@ -25,7 +25,7 @@ public sealed class RestLocationTests(StackFixture stack) : IAsyncLifetime
         Assert.Equal(string.Empty, response.Body);
         Assert.Equal("/items?id=eq.30", response.Header("Location"));
         Assert.Equal("*/*", response.Header("Content-Range"));
-        RestProject.AssertJson(RestProject.Json("""[{"name":"thirty"}]"""), await project.QueryJsonAsync("SELECT name FROM items WHERE id = 30"));
+        RestCalls.AssertJson(RestCalls.Json("""[{"name":"thirty"}]"""), await project.QueryJsonAsync("SELECT name FROM items WHERE id = 30"));
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class RestLocationTests(StackFixture stack) : IAsyncLifetime
 
         // The Location is a working URL for the row.
         var row = await project.GetAsync("/rest/v1" + response.Header("Location") + "&select=note");
-        RestProject.AssertJson(RestProject.Json("""[{"note":"n"}]"""), row.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"note":"n"}]"""), row.Json);
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public sealed class RestLocationTests(StackFixture stack) : IAsyncLifetime
         var response = await Post("items", """[{"id":31},{"id":32}]""", ("Prefer", HeadersOnly));
         Assert.Equal(HttpStatusCode.Created, response.Status);
         Assert.Null(response.Header("Location"));
-        RestProject.AssertJson(RestProject.Json("[{\"n\":2}]"), await project.QueryJsonAsync("SELECT count(*) AS n FROM items WHERE id IN (31, 32)"));
+        RestCalls.AssertJson(RestCalls.Json("[{\"n\":2}]"), await project.QueryJsonAsync("SELECT count(*) AS n FROM items WHERE id IN (31, 32)"));
     }
 
     [Fact]
@@ -86,8 +86,8 @@ public sealed class RestLocationTests(StackFixture stack) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, updated.Status);
         var mixed = await Post("items", """[{"id":34,"name":"again"},{"id":35,"name":"new"}]""", ("Prefer", "resolution=merge-duplicates"));
         Assert.Equal(HttpStatusCode.Created, mixed.Status);
-        RestProject.AssertJson(
-            RestProject.Json("""[{"id":34,"name":"again"},{"id":35,"name":"new"}]"""),
+        RestCalls.AssertJson(
+            RestCalls.Json("""[{"id":34,"name":"again"},{"id":35,"name":"new"}]"""),
             await project.QueryJsonAsync("SELECT id, name FROM items WHERE id IN (34, 35) ORDER BY id"));
     }
 }

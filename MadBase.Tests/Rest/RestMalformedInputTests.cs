@@ -7,10 +7,10 @@ namespace MadBase.Tests.Rest;
 [Collection(StackCollection.Name)]
 public sealed class RestMalformedInputTests(StackFixture stack) : IAsyncLifetime
 {
-    private RestProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync() =>
-        project = await RestProject.SharedAsync(stack, "rest-malformed", RestFixtureSql.Library + RestFixtureSql.WriteRules);
+        project = await TestProject.SharedAsync(stack, "rest-malformed", RestFixtureSql.Library + RestFixtureSql.WriteRules);
 
     public Task DisposeAsync() => Task.CompletedTask;
 
@@ -33,7 +33,7 @@ public sealed class RestMalformedInputTests(StackFixture stack) : IAsyncLifetime
     [InlineData("/rest/v1/rpc/add", """{"a":"\ud800","b":1}""")]
     public async Task Post_LoneSurrogateTheServerReads_Returns400Pgrst102(string path, string body)
     {
-        var response = await project.SendAsync(HttpMethod.Post, path, body, project.ServiceKey);
+        var response = await project.SendAsync(HttpMethod.Post, path, body, project.ServiceRoleKey);
 
         Assert.True(response.Status == HttpStatusCode.BadRequest, response.Body);
         Assert.Equal("PGRST102", response.ErrorCode);
@@ -43,7 +43,7 @@ public sealed class RestMalformedInputTests(StackFixture stack) : IAsyncLifetime
     public async Task Post_LoneSurrogateInAValue_IsPostgresToJudge()
     {
         // Values go to Postgres as sent, as PostgREST sends them, and its JSON parser refuses the escape.
-        var response = await project.SendAsync(HttpMethod.Post, "/rest/v1/items", """{"id":12,"name":"\ud800"}""", project.ServiceKey);
+        var response = await project.SendAsync(HttpMethod.Post, "/rest/v1/items", """{"id":12,"name":"\ud800"}""", project.ServiceRoleKey);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.Status);
         Assert.Equal("22P02", response.ErrorCode);

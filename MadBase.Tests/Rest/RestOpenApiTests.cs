@@ -52,10 +52,10 @@ public sealed class RestOpenApiTests(StackFixture stack) : IAsyncLifetime
         REVOKE EXECUTE ON FUNCTION oa_hidden() FROM PUBLIC, anon;
         """;
 
-    private RestProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync() =>
-        project = await RestProject.SharedAsync(
+        project = await TestProject.SharedAsync(
             stack, "rest-openapi", Fixture, new { auth = new { api_external_url = "https://shop.example.test/auth/v1" } });
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -73,18 +73,18 @@ public sealed class RestOpenApiTests(StackFixture stack) : IAsyncLifetime
     {
         var document = await DocumentAsync();
         Assert.Equal("2.0", document["swagger"]!.GetValue<string>());
-        RestProject.AssertJson(
-            RestProject.Json("""{"description":"Everything the shop sells.","title":"Shop API","version":"13.0.5"}"""), document["info"]);
+        RestCalls.AssertJson(
+            RestCalls.Json("""{"description":"Everything the shop sells.","title":"Shop API","version":"13.0.5"}"""), document["info"]);
         Assert.Equal("shop.example.test:443", document["host"]!.GetValue<string>());
         Assert.Equal("/rest/v1", document["basePath"]!.GetValue<string>());
-        RestProject.AssertJson(RestProject.Json("""["https"]"""), document["schemes"]);
-        var mediaTypes = RestProject.Json("""
+        RestCalls.AssertJson(RestCalls.Json("""["https"]"""), document["schemes"]);
+        var mediaTypes = RestCalls.Json("""
             ["application/json","application/vnd.pgrst.object+json;nulls=stripped","application/vnd.pgrst.object+json","text/csv"]
             """);
-        RestProject.AssertJson(mediaTypes, document["consumes"]);
-        RestProject.AssertJson(mediaTypes, document["produces"]);
-        RestProject.AssertJson(
-            RestProject.Json("""
+        RestCalls.AssertJson(mediaTypes, document["consumes"]);
+        RestCalls.AssertJson(mediaTypes, document["produces"]);
+        RestCalls.AssertJson(
+            RestCalls.Json("""
                 {"get":{"tags":["Introspection"],"summary":"OpenAPI description (this document)",
                         "produces":["application/openapi+json","application/json"],"responses":{"200":{"description":"OK"}}}}
                 """),
@@ -95,8 +95,8 @@ public sealed class RestOpenApiTests(StackFixture stack) : IAsyncLifetime
     public async Task Get_Root_TablePathReferencesTheSharedParameters()
     {
         var path = (await DocumentAsync())["paths"]!["/oa_authors"];
-        RestProject.AssertJson(
-            RestProject.Json("""
+        RestCalls.AssertJson(
+            RestCalls.Json("""
                 {
                   "get": {
                     "tags": ["oa_authors"],
@@ -161,8 +161,8 @@ public sealed class RestOpenApiTests(StackFixture stack) : IAsyncLifetime
     public async Task Get_Root_TableDefinitionHasPostgrestTypesDefaultsAndKeyNotes()
     {
         var definition = (await DocumentAsync())["definitions"]!["oa_posts"];
-        RestProject.AssertJson(
-            RestProject.Json("""
+        RestCalls.AssertJson(
+            RestCalls.Json("""
                 {
                   "description": "Blog posts\nWritten by authors.",
                   "required": ["id", "title", "status", "published", "created_at", "code"],
@@ -194,8 +194,8 @@ public sealed class RestOpenApiTests(StackFixture stack) : IAsyncLifetime
     public async Task Get_Root_ViewDefinitionCarriesItsTablesKeysButNoRequired()
     {
         var definition = (await DocumentAsync())["definitions"]!["oa_post_titles"];
-        RestProject.AssertJson(
-            RestProject.Json("""
+        RestCalls.AssertJson(
+            RestCalls.Json("""
                 {
                   "description": "Titles only",
                   "properties": {
@@ -217,32 +217,32 @@ public sealed class RestOpenApiTests(StackFixture stack) : IAsyncLifetime
     public async Task Get_Root_SharedParametersAsPostgrestNamesThem()
     {
         var parameters = (await DocumentAsync())["parameters"]!;
-        RestProject.AssertJson(
-            RestProject.Json("""{"name":"Prefer","description":"Preference","required":false,"in":"header","type":"string"}"""),
+        RestCalls.AssertJson(
+            RestCalls.Json("""{"name":"Prefer","description":"Preference","required":false,"in":"header","type":"string"}"""),
             parameters["preferParams"]);
-        RestProject.AssertJson(
-            RestProject.Json("""
+        RestCalls.AssertJson(
+            RestCalls.Json("""
                 {"name":"Prefer","description":"Preference","required":false,"in":"header","type":"string",
                  "enum":["return=representation","return=minimal","return=none","resolution=ignore-duplicates","resolution=merge-duplicates"]}
                 """),
             parameters["preferPost"]);
-        RestProject.AssertJson(
-            RestProject.Json("""{"name":"Prefer","description":"Preference","required":false,"in":"header","type":"string","enum":["count=none"]}"""),
+        RestCalls.AssertJson(
+            RestCalls.Json("""{"name":"Prefer","description":"Preference","required":false,"in":"header","type":"string","enum":["count=none"]}"""),
             parameters["preferCount"]);
-        RestProject.AssertJson(
-            RestProject.Json("""{"name":"Range-Unit","description":"Limiting and Pagination","required":false,"in":"header","type":"string","default":"items"}"""),
+        RestCalls.AssertJson(
+            RestCalls.Json("""{"name":"Range-Unit","description":"Limiting and Pagination","required":false,"in":"header","type":"string","default":"items"}"""),
             parameters["rangeUnit"]);
-        RestProject.AssertJson(
-            RestProject.Json("""{"name":"on_conflict","description":"On Conflict","required":false,"in":"query","type":"string"}"""),
+        RestCalls.AssertJson(
+            RestCalls.Json("""{"name":"on_conflict","description":"On Conflict","required":false,"in":"query","type":"string"}"""),
             parameters["on_conflict"]);
-        RestProject.AssertJson(
-            RestProject.Json("""{"name":"oa_posts","description":"oa_posts","required":false,"in":"body","schema":{"$ref":"#/definitions/oa_posts"}}"""),
+        RestCalls.AssertJson(
+            RestCalls.Json("""{"name":"oa_posts","description":"oa_posts","required":false,"in":"body","schema":{"$ref":"#/definitions/oa_posts"}}"""),
             parameters["body.oa_posts"]);
-        RestProject.AssertJson(
-            RestProject.Json("""{"name":"title","description":"Headline","required":false,"in":"query","type":"string"}"""),
+        RestCalls.AssertJson(
+            RestCalls.Json("""{"name":"title","description":"Headline","required":false,"in":"query","type":"string"}"""),
             parameters["rowFilter.oa_posts.title"]);
-        RestProject.AssertJson(
-            RestProject.Json("""{"name":"score","required":false,"in":"query","type":"string"}"""),
+        RestCalls.AssertJson(
+            RestCalls.Json("""{"name":"score","required":false,"in":"query","type":"string"}"""),
             parameters["rowFilter.oa_posts.score"]);
     }
 
@@ -250,8 +250,8 @@ public sealed class RestOpenApiTests(StackFixture stack) : IAsyncLifetime
     public async Task Get_Root_StableFunctionHasGetAndPost()
     {
         var path = (await DocumentAsync())["paths"]!["/rpc/oa_search"];
-        RestProject.AssertJson(
-            RestProject.Json("""
+        RestCalls.AssertJson(
+            RestCalls.Json("""
                 {
                   "get": {
                     "tags": ["(rpc) oa_search"], "summary": "Search posts", "description": "By title.",
@@ -294,8 +294,8 @@ public sealed class RestOpenApiTests(StackFixture stack) : IAsyncLifetime
     {
         var path = (await DocumentAsync())["paths"]!["/rpc/oa_bump"]!.AsObject();
         Assert.Equal(new[] { "post" }, path.Select(p => p.Key).ToArray());
-        RestProject.AssertJson(
-            RestProject.Json("""
+        RestCalls.AssertJson(
+            RestCalls.Json("""
                 {"name": "args", "required": true, "in": "body",
                  "schema": {"properties": {"post_id": {"format": "integer", "type": "integer"}, "amount": {"format": "integer", "type": "integer"}},
                             "required": ["post_id"], "type": "object"}}
@@ -307,8 +307,8 @@ public sealed class RestOpenApiTests(StackFixture stack) : IAsyncLifetime
     public async Task Get_Root_VariadicArgumentIsARepeatedQueryParameter()
     {
         var parameter = (await DocumentAsync())["paths"]!["/rpc/oa_sum"]!["get"]!["parameters"]![0];
-        RestProject.AssertJson(
-            RestProject.Json("""
+        RestCalls.AssertJson(
+            RestCalls.Json("""
                 {"name": "nums", "required": true, "in": "query", "type": "array",
                  "items": {"type": "integer", "format": "integer"}, "collectionFormat": "multi"}
                 """),
@@ -324,7 +324,7 @@ public sealed class RestOpenApiTests(StackFixture stack) : IAsyncLifetime
         Assert.Null(anon["parameters"]!["rowFilter.oa_secret.id"]);
         Assert.Null(anon["paths"]!["/rpc/oa_hidden"]);
 
-        var service = await DocumentAsync(project.ServiceKey);
+        var service = await DocumentAsync(project.ServiceRoleKey);
         Assert.NotNull(service["paths"]!["/oa_secret"]!["post"]);
         Assert.NotNull(service["definitions"]!["oa_secret"]);
         Assert.NotNull(service["paths"]!["/rpc/oa_hidden"]!["post"]);

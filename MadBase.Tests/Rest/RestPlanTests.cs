@@ -14,10 +14,10 @@ public sealed class RestPlanTests(StackFixture stack) : IAsyncLifetime
     private const string PlanJson = "application/vnd.pgrst.plan+json";
     private static readonly Guid Alice = Guid.NewGuid();
     private static readonly Guid Bob = Guid.NewGuid();
-    private RestProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync() =>
-        project = await RestProject.SharedAsync(stack, "rest-plan", RestFixtureSql.Library + $"""
+        project = await TestProject.SharedAsync(stack, "rest-plan", RestFixtureSql.Library + $"""
 
             INSERT INTO notes (owner, body) VALUES ('{Alice}', 'a1'), ('{Alice}', 'a2'), ('{Bob}', 'b1');
             """, new { rest = new { plan_enabled = true, allow_tx_rollback = true } });
@@ -147,7 +147,7 @@ public sealed class RestPlanTests(StackFixture stack) : IAsyncLifetime
         var response = await project.SendAsync(HttpMethod.Post, "/rest/v1/authors", """{"name":"Planned only"}""", null, ("Accept", PlanJson));
         Assert.Equal(HttpStatusCode.OK, response.Status);
         Assert.NotEmpty(Scans(response.Json!, "authors"));
-        RestProject.AssertJson(RestProject.Json("[]"), await project.QueryJsonAsync("SELECT id FROM authors WHERE name = 'Planned only'"));
+        RestCalls.AssertJson(RestCalls.Json("[]"), await project.QueryJsonAsync("SELECT id FROM authors WHERE name = 'Planned only'"));
     }
 
     [Fact]
@@ -155,7 +155,7 @@ public sealed class RestPlanTests(StackFixture stack) : IAsyncLifetime
     {
         var response = await project.SendAsync(HttpMethod.Post, "/rest/v1/authors", """{"name":"Analyzed"}""", null, ("Accept", PlanJson + "; options=analyze"));
         Assert.Equal(HttpStatusCode.OK, response.Status);
-        RestProject.AssertJson(RestProject.Json("""[{"name":"Analyzed"}]"""), await project.QueryJsonAsync("SELECT name FROM authors WHERE name = 'Analyzed'"));
+        RestCalls.AssertJson(RestCalls.Json("""[{"name":"Analyzed"}]"""), await project.QueryJsonAsync("SELECT name FROM authors WHERE name = 'Analyzed'"));
     }
 
     [Fact]
@@ -165,7 +165,7 @@ public sealed class RestPlanTests(StackFixture stack) : IAsyncLifetime
             HttpMethod.Post, "/rest/v1/authors", """{"name":"Rolled back"}""", null, ("Accept", PlanJson + "; options=analyze"), ("Prefer", "tx=rollback"));
         Assert.Equal(HttpStatusCode.OK, response.Status);
         Assert.NotEmpty(Scans(response.Json!, "authors"));
-        RestProject.AssertJson(RestProject.Json("[]"), await project.QueryJsonAsync("SELECT id FROM authors WHERE name = 'Rolled back'"));
+        RestCalls.AssertJson(RestCalls.Json("[]"), await project.QueryJsonAsync("SELECT id FROM authors WHERE name = 'Rolled back'"));
     }
 
     [Fact]
@@ -176,7 +176,7 @@ public sealed class RestPlanTests(StackFixture stack) : IAsyncLifetime
             HttpMethod.Delete, "/rest/v1/genres?name=like.plan-*", null, null, ("Accept", PlanJson + "; options=analyze"), ("Prefer", "tx=rollback"));
         Assert.Equal(HttpStatusCode.OK, response.Status);
         Assert.Equal(2, ActualRows(Assert.Single(Nodes(response.Json!, "Node Type", "ModifyTable"))));
-        RestProject.AssertJson(RestProject.Json("[{\"n\":2}]"), await project.QueryJsonAsync("SELECT count(*) AS n FROM genres WHERE name LIKE 'plan-%'"));
+        RestCalls.AssertJson(RestCalls.Json("[{\"n\":2}]"), await project.QueryJsonAsync("SELECT count(*) AS n FROM genres WHERE name LIKE 'plan-%'"));
     }
 
     [Fact]

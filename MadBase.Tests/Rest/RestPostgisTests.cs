@@ -11,10 +11,10 @@ namespace MadBase.Tests.Rest;
 [Collection(StackCollection.Name)]
 public sealed class RestPostgisTests(StackFixture stack) : IAsyncLifetime
 {
-    private RestProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync() =>
-        project = await RestProject.SharedAsync(stack, "rest-postgis", """
+        project = await TestProject.SharedAsync(stack, "rest-postgis", """
             DO $$
             BEGIN
                 IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'postgis') THEN
@@ -45,7 +45,7 @@ public sealed class RestPostgisTests(StackFixture stack) : IAsyncLifetime
 
         Assert.True(geo.Status == HttpStatusCode.OK, geo.Body);
         Assert.Equal("application/geo+json; charset=utf-8", geo.Header("Content-Type"));
-        RestProject.AssertJson(RestProject.Json("""
+        RestCalls.AssertJson(RestCalls.Json("""
             {"type":"FeatureCollection","features":[
               {"type":"Feature","geometry":{"type":"Point","coordinates":[-71.1,42.37]},"properties":{"id":1,"name":"Cambridge"}},
               {"type":"Feature","geometry":{"type":"Point","coordinates":[2.35,48.85]},"properties":{"id":2,"name":"Paris"}}]}
@@ -55,7 +55,7 @@ public sealed class RestPostgisTests(StackFixture stack) : IAsyncLifetime
         // with Postgres building the same rows itself.
         var json = await project.GetAsync("/rest/v1/places?select=id,geom&order=id");
         Assert.Equal(HttpStatusCode.OK, json.Status);
-        RestProject.AssertJson(await project.QueryJsonAsync("SELECT id, geom FROM public.places ORDER BY id"), json.Json);
+        RestCalls.AssertJson(await project.QueryJsonAsync("SELECT id, geom FROM public.places ORDER BY id"), json.Json);
         Assert.Equal("Point", json.Json![0]!["geom"]!["type"]!.GetValue<string>());
 
         // A filter through a PostGIS function over RPC, as apps query by distance.
@@ -68,6 +68,6 @@ public sealed class RestPostgisTests(StackFixture stack) : IAsyncLifetime
             """);
         var near = await project.SendAsync(HttpMethod.Post, "/rest/v1/rpc/places_near?select=name", """{"lon":2.3,"lat":48.8,"km":20}""");
         Assert.True(near.Status == HttpStatusCode.OK, near.Body);
-        RestProject.AssertJson(RestProject.Json("""[{"name":"Paris"}]"""), near.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"name":"Paris"}]"""), near.Json);
     }
 }

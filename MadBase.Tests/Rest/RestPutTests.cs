@@ -8,13 +8,13 @@ namespace MadBase.Tests.Rest;
 public sealed class RestPutTests(StackFixture stack) : IAsyncLifetime
 {
     private const string Representation = "return=representation";
-    private RestProject project = null!;
+    private TestProject project = null!;
 
-    public async Task InitializeAsync() => project = await RestProject.SharedAsync(stack, "rest-write-rules", RestFixtureSql.WriteRules);
+    public async Task InitializeAsync() => project = await TestProject.SharedAsync(stack, "rest-write-rules", RestFixtureSql.WriteRules);
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private Task<RestResult> Put(string query, string body, params (string, string)[] headers) =>
+    private Task<ApiResponse> Put(string query, string body, params (string, string)[] headers) =>
         project.SendAsync(HttpMethod.Put, "/rest/v1/" + query, body, null, headers);
 
     [Fact]
@@ -24,7 +24,7 @@ public sealed class RestPutTests(StackFixture stack) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, response.Status);
         Assert.Equal("PGRST115", response.ErrorCode);
         Assert.Equal("Payload values do not match URL in primary key column(s)", response.Json!["message"]!.GetValue<string>());
-        RestProject.AssertJson(RestProject.Json("[]"), await project.QueryJsonAsync("SELECT id FROM items WHERE id IN (10, 11)"));
+        RestCalls.AssertJson(RestCalls.Json("[]"), await project.QueryJsonAsync("SELECT id FROM items WHERE id IN (10, 11)"));
     }
 
     [Fact]
@@ -33,7 +33,7 @@ public sealed class RestPutTests(StackFixture stack) : IAsyncLifetime
         var response = await Put("pairs?a=eq.1&b=eq.x", """{"a":1,"b":"y","note":"moved"}""");
         Assert.Equal(HttpStatusCode.BadRequest, response.Status);
         Assert.Equal("PGRST115", response.ErrorCode);
-        RestProject.AssertJson(RestProject.Json("""[{"note":"first"}]"""), await project.QueryJsonAsync("SELECT note FROM pairs WHERE a = 1 AND b = 'x'"));
+        RestCalls.AssertJson(RestCalls.Json("""[{"note":"first"}]"""), await project.QueryJsonAsync("SELECT note FROM pairs WHERE a = 1 AND b = 'x'"));
     }
 
     [Fact]
@@ -77,13 +77,13 @@ public sealed class RestPutTests(StackFixture stack) : IAsyncLifetime
     {
         var created = await Put("codes?code=eq.A%20B", """{"code":"A B","label":"first"}""", ("Prefer", Representation));
         Assert.Equal(HttpStatusCode.Created, created.Status);
-        RestProject.AssertJson(RestProject.Json("""[{"code":"A B","label":"first"}]"""), created.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"code":"A B","label":"first"}]"""), created.Json);
         Assert.Null(created.Header("Content-Range"));
 
         var replaced = await Put("codes?code=eq.A%20B", """{"code":"A B","label":"second"}""", ("Prefer", Representation));
         Assert.Equal(HttpStatusCode.OK, replaced.Status);
-        RestProject.AssertJson(RestProject.Json("""[{"code":"A B","label":"second"}]"""), replaced.Json);
-        RestProject.AssertJson(await project.QueryJsonAsync("SELECT code, label FROM codes WHERE code = 'A B'"), replaced.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"code":"A B","label":"second"}]"""), replaced.Json);
+        RestCalls.AssertJson(await project.QueryJsonAsync("SELECT code, label FROM codes WHERE code = 'A B'"), replaced.Json);
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed class RestPutTests(StackFixture stack) : IAsyncLifetime
         var response = await Put("pairs?a=eq.2&b=eq.z", """{"a":2,"b":"z","note":"put"}""");
         Assert.Equal(HttpStatusCode.NoContent, response.Status);
         Assert.Equal(string.Empty, response.Body);
-        RestProject.AssertJson(RestProject.Json("""[{"note":"put"}]"""), await project.QueryJsonAsync("SELECT note FROM pairs WHERE a = 2 AND b = 'z'"));
+        RestCalls.AssertJson(RestCalls.Json("""[{"note":"put"}]"""), await project.QueryJsonAsync("SELECT note FROM pairs WHERE a = 2 AND b = 'z'"));
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class RestPutTests(StackFixture stack) : IAsyncLifetime
     {
         var response = await Put("items?id=eq.20", """[{"id":20,"name":"twenty"},{"id":21,"name":"other"}]""", ("Prefer", Representation), ("Accept", "application/vnd.pgrst.object+json"));
         Assert.Equal(HttpStatusCode.Created, response.Status);
-        RestProject.AssertJson(RestProject.Json("""{"id":20,"name":"twenty","qty":0}"""), response.Json);
-        RestProject.AssertJson(RestProject.Json("""[{"id":20}]"""), await project.QueryJsonAsync("SELECT id FROM items WHERE id IN (20, 21)"));
+        RestCalls.AssertJson(RestCalls.Json("""{"id":20,"name":"twenty","qty":0}"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"id":20}]"""), await project.QueryJsonAsync("SELECT id FROM items WHERE id IN (20, 21)"));
     }
 }

@@ -7,10 +7,10 @@ namespace MadBase.Tests.Rest;
 [Collection(StackCollection.Name)]
 public sealed class RestReadTests(StackFixture stack) : IAsyncLifetime
 {
-    private RestProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync() =>
-        project = await RestProject.SharedAsync(stack, "rest-read", RestFixtureSql.Library, new { rest = new { aggregates_enabled = true } });
+        project = await TestProject.SharedAsync(stack, "rest-read", RestFixtureSql.Library, new { rest = new { aggregates_enabled = true } });
 
     public Task DisposeAsync() => Task.CompletedTask;
 
@@ -70,7 +70,7 @@ public sealed class RestReadTests(StackFixture stack) : IAsyncLifetime
     {
         var response = await project.GetAsync("/rest/v1/" + query);
         Assert.True(response.Status == HttpStatusCode.OK, response.Body);
-        RestProject.AssertJson(await project.QueryJsonAsync(sql), response.Json);
+        RestCalls.AssertJson(await project.QueryJsonAsync(sql), response.Json);
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class RestReadTests(StackFixture stack) : IAsyncLifetime
         var response = await project.GetAsync("/rest/v1/books?select=id&order=id&limit=2&offset=1", ("Prefer", "count=exact"));
         Assert.Equal(HttpStatusCode.PartialContent, response.Status);
         Assert.Equal("1-2/5", response.Header("Content-Range"));
-        RestProject.AssertJson(RestProject.Json("[{\"id\":2},{\"id\":3}]"), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("[{\"id\":2},{\"id\":3}]"), response.Json);
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class RestReadTests(StackFixture stack) : IAsyncLifetime
         var response = await project.GetAsync("/rest/v1/books?select=id&order=id", ("Range-Unit", "items"), ("Range", "2-3"));
         Assert.Equal(HttpStatusCode.OK, response.Status);
         Assert.Equal("2-3/*", response.Header("Content-Range"));
-        RestProject.AssertJson(RestProject.Json("[{\"id\":3},{\"id\":4}]"), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("[{\"id\":3},{\"id\":4}]"), response.Json);
     }
 
     [Fact]
@@ -130,7 +130,7 @@ public sealed class RestReadTests(StackFixture stack) : IAsyncLifetime
     {
         var response = await project.GetAsync("/rest/v1/books?select=id,title&id=eq.3", ("Accept", "application/vnd.pgrst.object+json"));
         Assert.Equal(HttpStatusCode.OK, response.Status);
-        RestProject.AssertJson(RestProject.Json("{\"id\":3,\"title\":\"Solaris\"}"), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("{\"id\":3,\"title\":\"Solaris\"}"), response.Json);
     }
 
     [Theory]
@@ -148,7 +148,7 @@ public sealed class RestReadTests(StackFixture stack) : IAsyncLifetime
     public async Task Get_NullsStripped_OmitsNullKeys()
     {
         var response = await project.GetAsync("/rest/v1/books?select=id,pages&id=eq.4", ("Accept", "application/vnd.pgrst.array+json;nulls=stripped"));
-        RestProject.AssertJson(RestProject.Json("[{\"id\":4}]"), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("[{\"id\":4}]"), response.Json);
     }
 
     [Fact]

@@ -10,10 +10,10 @@ namespace MadBase.Tests.Rest;
 [Collection(StackCollection.Name)]
 public sealed class RestRpcCompatTests(StackFixture stack) : IAsyncLifetime
 {
-    private RestProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync() =>
-        project = await RestProject.SharedAsync(stack, "rest-rpc-compat", RestFixtureSql.Library + """
+        project = await TestProject.SharedAsync(stack, "rest-rpc-compat", RestFixtureSql.Library + """
 
             CREATE SCHEMA api2;
             GRANT USAGE ON SCHEMA api2 TO anon, authenticated, service_role;
@@ -41,7 +41,7 @@ public sealed class RestRpcCompatTests(StackFixture stack) : IAsyncLifetime
         var read = await project.GetAsync("/rest/v1/things?select=label", ("Accept-Profile", "api2"));
         Assert.Equal(HttpStatusCode.OK, read.Status);
         Assert.Equal("api2", read.Header("Content-Profile"));
-        RestProject.AssertJson(RestProject.Json("""[{"label":"one"}]"""), read.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"label":"one"}]"""), read.Json);
 
         var call = await project.SendAsync(HttpMethod.Post, "/rest/v1/rpc/hello", """{"name":"x"}""", null, ("Content-Profile", "api2"));
         Assert.Equal("\"hi x\"", call.Body);
@@ -66,7 +66,7 @@ public sealed class RestRpcCompatTests(StackFixture stack) : IAsyncLifetime
     public async Task OutParameters_ReturnAnObject()
     {
         var response = await project.GetAsync("/rest/v1/rpc/split?a=2");
-        RestProject.AssertJson(RestProject.Json("""{"doubled":4,"tripled":6}"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""{"doubled":4,"tripled":6}"""), response.Json);
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public sealed class RestRpcCompatTests(StackFixture stack) : IAsyncLifetime
         var response = await project.SendAsync(HttpMethod.Post, "/rest/v1/rpc/teapot", "{}");
         Assert.Equal((HttpStatusCode)418, response.Status);
         Assert.Equal("Nerd", response.Header("X-Powered-By"));
-        RestProject.AssertJson(RestProject.Json("""{"code":"123","message":"m","details":"d","hint":"h"}"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""{"code":"123","message":"m","details":"d","hint":"h"}"""), response.Json);
 
         var deadlock = await project.SendAsync(HttpMethod.Post, "/rest/v1/rpc/deadlock", "{}");
         Assert.Equal(HttpStatusCode.InternalServerError, deadlock.Status);
@@ -129,5 +129,5 @@ public sealed class RestRpcCompatTests(StackFixture stack) : IAsyncLifetime
     }
 
     // HttpClient splits Allow into a list of methods.
-    private static string Allow(RestResult result) => string.Join(",", result.Response.Content.Headers.Allow);
+    private static string Allow(ApiResponse result) => result.Headers.GetValueOrDefault("Allow", "");
 }

@@ -7,10 +7,10 @@ namespace MadBase.Tests.Rest;
 [Collection(StackCollection.Name)]
 public sealed class RestRpcTests(StackFixture stack) : IAsyncLifetime
 {
-    private RestProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync() =>
-        project = await RestProject.SharedAsync(stack, "rest-rpc", RestFixtureSql.Library);
+        project = await TestProject.SharedAsync(stack, "rest-rpc", RestFixtureSql.Library);
 
     public Task DisposeAsync() => Task.CompletedTask;
 
@@ -34,8 +34,8 @@ public sealed class RestRpcTests(StackFixture stack) : IAsyncLifetime
     {
         var response = await project.GetAsync("/rest/v1/rpc/books_by?author=1&select=title,authors(name)&pages=gt.100&order=id.desc");
         Assert.Equal(HttpStatusCode.OK, response.Status);
-        RestProject.AssertJson(
-            RestProject.Json("""[{"title":"Dispossessed","authors":{"name":"Ursula"}},{"title":"Earthsea","authors":{"name":"Ursula"}}]"""),
+        RestCalls.AssertJson(
+            RestCalls.Json("""[{"title":"Dispossessed","authors":{"name":"Ursula"}},{"title":"Earthsea","authors":{"name":"Ursula"}}]"""),
             response.Json);
     }
 
@@ -43,14 +43,14 @@ public sealed class RestRpcTests(StackFixture stack) : IAsyncLifetime
     public async Task Post_ReturnsTable_ReturnsRows()
     {
         var response = await project.SendAsync(HttpMethod.Post, "/rest/v1/rpc/stats", "{}");
-        RestProject.AssertJson(RestProject.Json("""[{"total":5,"max_pages":380}]"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"total":5,"max_pages":380}]"""), response.Json);
     }
 
     [Fact]
     public async Task Post_SetofScalar_ReturnsArray()
     {
         var response = await project.SendAsync(HttpMethod.Post, "/rest/v1/rpc/titles", null);
-        RestProject.AssertJson(await project.QueryJsonAsync("SELECT title FROM books ORDER BY id").ContinueWith(t => RestProject.Json(
+        RestCalls.AssertJson(await project.QueryJsonAsync("SELECT title FROM books ORDER BY id").ContinueWith(t => RestCalls.Json(
             "[" + string.Join(",", t.Result.AsArray().Select(r => r!["title"]!.ToJsonString())) + "]")), response.Json);
     }
 
@@ -58,7 +58,7 @@ public sealed class RestRpcTests(StackFixture stack) : IAsyncLifetime
     public async Task Post_SingleUnnamedJsonArgument_ReceivesTheBody()
     {
         var response = await project.SendAsync(HttpMethod.Post, "/rest/v1/rpc/echo", """{"x":[1,2]}""");
-        RestProject.AssertJson(RestProject.Json("""{"x":[1,2]}"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""{"x":[1,2]}"""), response.Json);
     }
 
     [Fact]

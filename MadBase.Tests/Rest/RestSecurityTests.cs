@@ -9,10 +9,10 @@ public sealed class RestSecurityTests(StackFixture stack) : IAsyncLifetime
 {
     private static readonly Guid Alice = Guid.NewGuid();
     private static readonly Guid Bob = Guid.NewGuid();
-    private RestProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync() =>
-        project = await RestProject.SharedAsync(stack, "rest-rls", RestFixtureSql.Library + $"""
+        project = await TestProject.SharedAsync(stack, "rest-rls", RestFixtureSql.Library + $"""
 
             INSERT INTO notes (owner, body) VALUES ('{Alice}', 'alice 1'), ('{Alice}', 'alice 2'), ('{Bob}', 'bob 1');
             CREATE TABLE public.secrets (id int PRIMARY KEY);
@@ -21,13 +21,13 @@ public sealed class RestSecurityTests(StackFixture stack) : IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private Task<RestResult> Get(string query, string? token) => project.SendAsync(HttpMethod.Get, "/rest/v1/" + query, null, token);
+    private Task<ApiResponse> Get(string query, string? token) => project.SendAsync(HttpMethod.Get, "/rest/v1/" + query, null, token);
 
     [Fact]
     public async Task Get_EachUser_SeesOnlyOwnRows()
     {
-        RestProject.AssertJson(RestProject.Json("""[{"body":"alice 1"},{"body":"alice 2"}]"""), (await Get("notes?select=body&order=id", project.UserToken(Alice))).Json);
-        RestProject.AssertJson(RestProject.Json("""[{"body":"bob 1"}]"""), (await Get("notes?select=body&order=id", project.UserToken(Bob))).Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"body":"alice 1"},{"body":"alice 2"}]"""), (await Get("notes?select=body&order=id", project.UserToken(Alice))).Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"body":"bob 1"}]"""), (await Get("notes?select=body&order=id", project.UserToken(Bob))).Json);
     }
 
     [Fact]
@@ -35,14 +35,14 @@ public sealed class RestSecurityTests(StackFixture stack) : IAsyncLifetime
     {
         var response = await Get("notes", null);
         Assert.Equal(HttpStatusCode.OK, response.Status);
-        RestProject.AssertJson(RestProject.Json("[]"), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("[]"), response.Json);
     }
 
     [Fact]
     public async Task Get_ServiceRole_BypassesRls()
     {
-        var response = await Get("notes?select=body&order=id&body=in.(\"alice 1\",\"bob 1\")", project.ServiceKey);
-        RestProject.AssertJson(RestProject.Json("""[{"body":"alice 1"},{"body":"bob 1"}]"""), response.Json);
+        var response = await Get("notes?select=body&order=id&body=in.(\"alice 1\",\"bob 1\")", project.ServiceRoleKey);
+        RestCalls.AssertJson(RestCalls.Json("""[{"body":"alice 1"},{"body":"bob 1"}]"""), response.Json);
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public sealed class RestSecurityTests(StackFixture stack) : IAsyncLifetime
         var response = await project.SendAsync(HttpMethod.Patch, "/rest/v1/notes?body=eq.bob 1", """{"body":"hacked"}""", project.UserToken(Alice), ("Prefer", "count=exact"));
         Assert.Equal(HttpStatusCode.NoContent, response.Status);
         Assert.Equal("*/0", response.Header("Content-Range"));
-        RestProject.AssertJson(RestProject.Json("""[{"body":"bob 1"}]"""), await project.QueryJsonAsync($"SELECT body FROM notes WHERE owner = '{Bob}' AND body = 'bob 1'"));
+        RestCalls.AssertJson(RestCalls.Json("""[{"body":"bob 1"}]"""), await project.QueryJsonAsync($"SELECT body FROM notes WHERE owner = '{Bob}' AND body = 'bob 1'"));
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public sealed class RestSecurityTests(StackFixture stack) : IAsyncLifetime
         var user = await Get("secrets", project.UserToken(Alice));
         Assert.Equal(HttpStatusCode.Forbidden, user.Status);
         Assert.Equal("42501", user.ErrorCode);
-        Assert.Equal(HttpStatusCode.OK, (await Get("secrets", project.ServiceKey)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await Get("secrets", project.ServiceRoleKey)).Status);
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public sealed class RestSecurityTests(StackFixture stack) : IAsyncLifetime
         await project.ExecuteAsync("CREATE OR REPLACE FUNCTION public.sneaky() RETURNS SETOF notes LANGUAGE sql AS $$ DELETE FROM notes RETURNING * $$");
         for (var attempt = 0; attempt < 50; attempt++)
         {
-            var response = await Get("rpc/sneaky", project.ServiceKey);
+            var response = await Get("rpc/sneaky", project.ServiceRoleKey);
             if (response.Status != HttpStatusCode.NotFound)
             {
                 Assert.Equal(HttpStatusCode.MethodNotAllowed, response.Status);
@@ -112,6 +112,6 @@ public sealed class RestSecurityTests(StackFixture stack) : IAsyncLifetime
             await Task.Delay(100);
         }
 
-        RestProject.AssertJson(RestProject.Json("[{\"count\":3}]"), await project.QueryJsonAsync($"SELECT count(*) FROM notes WHERE owner IN ('{Alice}', '{Bob}') AND body NOT IN ('mine')"));
+        RestCalls.AssertJson(RestCalls.Json("[{\"count\":3}]"), await project.QueryJsonAsync($"SELECT count(*) FROM notes WHERE owner IN ('{Alice}', '{Bob}') AND body NOT IN ('mine')"));
     }
 }

@@ -11,10 +11,10 @@ namespace MadBase.Tests.Rest;
 [Collection(StackCollection.Name)]
 public sealed class RestShapesEmbeddingTests(StackFixture stack) : IAsyncLifetime
 {
-    private RestProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync() =>
-        project = await RestProject.SharedAsync(stack, "rest-shapes", """
+        project = await TestProject.SharedAsync(stack, "rest-shapes", """
             CREATE TABLE public.family_tree (id int PRIMARY KEY, name text NOT NULL, parent int REFERENCES public.family_tree(id));
             INSERT INTO public.family_tree VALUES (1, 'Parental Unit', NULL), (2, 'Kid One', 1), (3, 'Kid Two', 1), (4, 'Grandkid One', 2);
 
@@ -52,7 +52,7 @@ public sealed class RestShapesEmbeddingTests(StackFixture stack) : IAsyncLifetim
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private async Task<RestResult> Ok(string query)
+    private async Task<ApiResponse> Ok(string query)
     {
         var response = await project.GetAsync("/rest/v1/" + query);
         Assert.True(response.Status == HttpStatusCode.OK, response.Body);
@@ -68,7 +68,7 @@ public sealed class RestShapesEmbeddingTests(StackFixture stack) : IAsyncLifetim
     [InlineData("family_tree?id=eq.2&select=id,family_tree(id)",
         """[{"id":2,"family_tree":[{"id":4}]}]""")]
     public async Task Get_SelfReferencingKey_FollowsPostgrestNaming(string query, string expected) =>
-        RestProject.AssertJson(RestProject.Json(expected), (await Ok(query)).Json);
+        RestCalls.AssertJson(RestCalls.Json(expected), (await Ok(query)).Json);
 
     [Fact]
     public async Task Get_SelfReferencingKeyByConstraintName_IsNotARelationship()
@@ -83,8 +83,8 @@ public sealed class RestShapesEmbeddingTests(StackFixture stack) : IAsyncLifetim
     {
         var response = await project.GetAsync("/rest/v1/teams?select=name,players(name)");
         Assert.Equal(HttpStatusCode.MultipleChoices, response.Status);
-        RestProject.AssertJson(
-            RestProject.Json("""
+        RestCalls.AssertJson(
+            RestCalls.Json("""
                 [{"cardinality":"one-to-many","embedding":"teams with players","relationship":"players_team_id_fkey using teams(id) and players(team_id)"},
                  {"cardinality":"many-to-one","embedding":"teams with players","relationship":"teams_captain_fk using teams(captain_id) and players(id)"}]
                 """),
@@ -94,7 +94,7 @@ public sealed class RestShapesEmbeddingTests(StackFixture stack) : IAsyncLifetim
             response.Json["hint"]!.GetValue<string>());
 
         var captain = await Ok("teams?select=name,captain:players!captain_id(name),roster:players!team_id(name)&roster.order=id");
-        RestProject.AssertJson(RestProject.Json("""[{"name":"Red","captain":{"name":"Bob"},"roster":[{"name":"Ann"},{"name":"Bob"}]}]"""), captain.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"name":"Red","captain":{"name":"Bob"},"roster":[{"name":"Ann"},{"name":"Bob"}]}]"""), captain.Json);
     }
 
     [Fact]
@@ -110,20 +110,20 @@ public sealed class RestShapesEmbeddingTests(StackFixture stack) : IAsyncLifetim
         var having = await project.GetAsync("/rest/v1/authors?select=name,books(title)&books.title=eq.Cities&books=not.is.null", ("Prefer", "count=exact"));
         Assert.Equal(HttpStatusCode.OK, having.Status);
         Assert.Equal("0-0/1", having.Header("Content-Range"));
-        RestProject.AssertJson(RestProject.Json("""[{"name":"Italo","books":[{"title":"Cities"}]}]"""), having.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"name":"Italo","books":[{"title":"Cities"}]}]"""), having.Json);
 
         var lacking = await Ok("authors?select=id,books(title)&books=is.null&order=id");
-        RestProject.AssertJson(RestProject.Json("""[{"id":3,"books":[]}]"""), lacking.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"id":3,"books":[]}]"""), lacking.Json);
 
         var either = await Ok("authors?select=id,books()&books.title=eq.Earthsea&or=(books.not.is.null,id.eq.3)&order=id");
-        RestProject.AssertJson(RestProject.Json("""[{"id":1},{"id":3}]"""), either.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"id":1},{"id":3}]"""), either.Json);
     }
 
     [Fact]
     public async Task Get_ComputedFields_SelectFilterAndOrder()
     {
         var response = await Ok("authors?select=id,loud:shout&shout=neq.NOBODY&order=shout.desc");
-        RestProject.AssertJson(RestProject.Json("""[{"id":1,"loud":"URSULA"},{"id":2,"loud":"ITALO"}]"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"id":1,"loud":"URSULA"},{"id":2,"loud":"ITALO"}]"""), response.Json);
 
         var unknown = await project.GetAsync("/rest/v1/authors?select=whisper");
         Assert.Equal(HttpStatusCode.BadRequest, unknown.Status);
@@ -134,8 +134,8 @@ public sealed class RestShapesEmbeddingTests(StackFixture stack) : IAsyncLifetim
     public async Task Get_ComputedRelationships_ToManyToOneAndOverridingAForeignKey()
     {
         var response = await Ok("authors?select=id,long_books(title),latest_book(title)&order=id");
-        RestProject.AssertJson(
-            RestProject.Json("""
+        RestCalls.AssertJson(
+            RestCalls.Json("""
                 [{"id":1,"long_books":[{"title":"Dispossessed"}],"latest_book":{"title":"Dispossessed"}},
                  {"id":2,"long_books":[],"latest_book":{"title":"Cities"}},
                  {"id":3,"long_books":[],"latest_book":null}]
@@ -143,14 +143,14 @@ public sealed class RestShapesEmbeddingTests(StackFixture stack) : IAsyncLifetim
             response.Json);
 
         var overriding = await Ok("books?select=id,authors(name)&id=eq.1");
-        RestProject.AssertJson(RestProject.Json("""[{"id":1,"authors":{"name":"Nobody"}}]"""), overriding.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"id":1,"authors":{"name":"Nobody"}}]"""), overriding.Json);
     }
 
     [Fact]
     public async Task Get_UniqueIndexThatIsNotAConstraint_EmbedsAnArray()
     {
         var response = await Ok("accounts?select=id,profiles(id)");
-        RestProject.AssertJson(RestProject.Json("""[{"id":1,"profiles":[{"id":1}]}]"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"id":1,"profiles":[{"id":1}]}]"""), response.Json);
     }
 
     [Fact]
@@ -161,7 +161,7 @@ public sealed class RestShapesEmbeddingTests(StackFixture stack) : IAsyncLifetim
         Assert.Equal("PGRST205", partition.ErrorCode);
 
         var parent = await Ok("accounts?select=id,events(id)");
-        RestProject.AssertJson(RestProject.Json("""[{"id":1,"events":[{"id":1}]}]"""), parent.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"id":1,"events":[{"id":1}]}]"""), parent.Json);
     }
 
     [Fact]

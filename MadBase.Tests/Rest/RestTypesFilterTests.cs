@@ -19,9 +19,9 @@ public sealed class RestTypesFilterTests(StackFixture stack) : IAsyncLifetime
           (4, 'x"y', NULL, NULL, NULL, NULL, NULL, NULL);
         """;
 
-    private RestProject project = null!;
+    private TestProject project = null!;
 
-    public async Task InitializeAsync() => project = await RestProject.SharedAsync(stack, "rest-types-filter", Schema);
+    public async Task InitializeAsync() => project = await TestProject.SharedAsync(stack, "rest-types-filter", Schema);
 
     public Task DisposeAsync() => Task.CompletedTask;
 
@@ -47,7 +47,7 @@ public sealed class RestTypesFilterTests(StackFixture stack) : IAsyncLifetime
     {
         var response = await project.GetAsync("/rest/v1/" + query);
         Assert.True(response.Status == HttpStatusCode.OK, response.Body);
-        RestProject.AssertJson(await project.QueryJsonAsync(sql), response.Json);
+        RestCalls.AssertJson(await project.QueryJsonAsync(sql), response.Json);
     }
 
     [Theory]

@@ -31,13 +31,13 @@ public sealed class RestTypesWriteTests(StackFixture stack) : IAsyncLifetime
         CREATE TRIGGER guard BEFORE INSERT ON public.guarded FOR EACH ROW EXECUTE FUNCTION public.guard();
         """;
 
-    private RestProject project = null!;
+    private TestProject project = null!;
 
-    public async Task InitializeAsync() => project = await RestProject.SharedAsync(stack, "rest-types-write", Schema);
+    public async Task InitializeAsync() => project = await TestProject.SharedAsync(stack, "rest-types-write", Schema);
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private Task<RestResult> Send(HttpMethod method, string query, string? body, params (string, string)[] headers) =>
+    private Task<ApiResponse> Send(HttpMethod method, string query, string? body, params (string, string)[] headers) =>
         project.SendAsync(method, "/rest/v1/" + query, body, null, headers);
 
     [Fact]
@@ -46,7 +46,7 @@ public sealed class RestTypesWriteTests(StackFixture stack) : IAsyncLifetime
         var response = await Send(HttpMethod.Post, "docs?select=title,body", """{"title":"fmt","body": {"b" :  1, "a":[1, 2]}}""", ("Prefer", Representation));
         Assert.Equal(HttpStatusCode.Created, response.Status);
         Assert.Equal("""[{"title":"fmt","body":{"b" :  1, "a":[1, 2]}}]""", response.Body);
-        RestProject.AssertJson(RestProject.Json("""[{"t":"{\"b\" :  1, \"a\":[1, 2]}"}]"""), await project.QueryJsonAsync("SELECT body::text AS t FROM docs WHERE title = 'fmt'"));
+        RestCalls.AssertJson(RestCalls.Json("""[{"t":"{\"b\" :  1, \"a\":[1, 2]}"}]"""), await project.QueryJsonAsync("SELECT body::text AS t FROM docs WHERE title = 'fmt'"));
     }
 
     [Theory]
@@ -57,7 +57,7 @@ public sealed class RestTypesWriteTests(StackFixture stack) : IAsyncLifetime
     {
         var response = await Send(HttpMethod.Post, "docs", body);
         Assert.Equal(HttpStatusCode.BadRequest, response.Status);
-        RestProject.AssertJson(RestProject.Json("""{"code":"PGRST102","details":null,"hint":null,"message":"Empty or invalid json"}"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""{"code":"PGRST102","details":null,"hint":null,"message":"Empty or invalid json"}"""), response.Json);
     }
 
     [Theory]
@@ -67,8 +67,8 @@ public sealed class RestTypesWriteTests(StackFixture stack) : IAsyncLifetime
     {
         var response = await Send(HttpMethod.Post, "docs", body);
         Assert.Equal(HttpStatusCode.BadRequest, response.Status);
-        RestProject.AssertJson(RestProject.Json("""{"code":"PGRST102","details":null,"hint":null,"message":"All object keys must match"}"""), response.Json);
-        RestProject.AssertJson(RestProject.Json("[]"), await project.QueryJsonAsync("SELECT id FROM docs WHERE title = 'k1'"));
+        RestCalls.AssertJson(RestCalls.Json("""{"code":"PGRST102","details":null,"hint":null,"message":"All object keys must match"}"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("[]"), await project.QueryJsonAsync("SELECT id FROM docs WHERE title = 'k1'"));
     }
 
     [Fact]
@@ -76,7 +76,7 @@ public sealed class RestTypesWriteTests(StackFixture stack) : IAsyncLifetime
     {
         var response = await Send(HttpMethod.Post, "docs?columns=%22title%22,%22meta%22&select=title,meta", """[{"title":"c1"},{"title":"c2","meta":{"a":1}}]""", ("Prefer", Representation));
         Assert.Equal(HttpStatusCode.Created, response.Status);
-        RestProject.AssertJson(RestProject.Json("""[{"title":"c1","meta":null},{"title":"c2","meta":{"a":1}}]"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"title":"c1","meta":null},{"title":"c2","meta":{"a":1}}]"""), response.Json);
     }
 
     [Theory]
@@ -88,8 +88,8 @@ public sealed class RestTypesWriteTests(StackFixture stack) : IAsyncLifetime
         var before = await project.QueryJsonAsync("SELECT count(*) AS n FROM docs");
         var response = await Send(HttpMethod.Post, "docs", body, ("Prefer", Representation));
         Assert.Equal(HttpStatusCode.Created, response.Status);
-        RestProject.AssertJson(RestProject.Json("[]"), response.Json);
-        RestProject.AssertJson(before, await project.QueryJsonAsync("SELECT count(*) AS n FROM docs"));
+        RestCalls.AssertJson(RestCalls.Json("[]"), response.Json);
+        RestCalls.AssertJson(before, await project.QueryJsonAsync("SELECT count(*) AS n FROM docs"));
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public sealed class RestTypesWriteTests(StackFixture stack) : IAsyncLifetime
     {
         var response = await Send(HttpMethod.Post, "docs?select=title,req,dom", """{"title":"nn"}""", ("Prefer", Representation));
         Assert.Equal(HttpStatusCode.Created, response.Status);
-        RestProject.AssertJson(RestProject.Json("""[{"title":"nn","req":"filled","dom":"from domain"}]"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"title":"nn","req":"filled","dom":"from domain"}]"""), response.Json);
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public sealed class RestTypesWriteTests(StackFixture stack) : IAsyncLifetime
         await project.ExecuteAsync("INSERT INTO docs (title) VALUES ('patch-me')");
         var response = await Send(HttpMethod.Patch, "docs?title=eq.patch-me&select=title,req", """{"title":"patched"}""", ("Prefer", Representation));
         Assert.Equal(HttpStatusCode.OK, response.Status);
-        RestProject.AssertJson(RestProject.Json("""[{"title":"patched","req":"filled"}]"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"title":"patched","req":"filled"}]"""), response.Json);
     }
 
     [Fact]
@@ -119,8 +119,8 @@ public sealed class RestTypesWriteTests(StackFixture stack) : IAsyncLifetime
         var rows = response.Json!.AsArray();
         Assert.True(rows[0]!["positive"]!.GetValue<long>() > 0, response.Body);
         rows[0]!["positive"] = 0;
-        RestProject.AssertJson(
-            RestProject.Json("""[{"title":"md1","req":"filled","dom":"from domain","positive":0},{"title":"md2","req":"given","dom":"own","positive":9000}]"""),
+        RestCalls.AssertJson(
+            RestCalls.Json("""[{"title":"md1","req":"filled","dom":"from domain","positive":0},{"title":"md2","req":"given","dom":"own","positive":9000}]"""),
             rows);
     }
 
@@ -137,11 +137,11 @@ public sealed class RestTypesWriteTests(StackFixture stack) : IAsyncLifetime
     {
         await project.ExecuteAsync("INSERT INTO docs (title, meta) VALUES ('arr-patch', '{}')");
         var response = await Send(HttpMethod.Patch, "docs?title=eq.arr-patch&select=meta", """[{"meta":{"x":1}}]""", ("Prefer", Representation));
-        RestProject.AssertJson(RestProject.Json("""[{"meta":{"x":1}}]"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"meta":{"x":1}}]"""), response.Json);
         response = await Send(HttpMethod.Patch, "docs?title=eq.arr-patch&select=meta", "[]", ("Prefer", Representation));
         Assert.Equal(HttpStatusCode.OK, response.Status);
-        RestProject.AssertJson(RestProject.Json("[]"), response.Json);
-        RestProject.AssertJson(RestProject.Json("""[{"meta":{"x":1}}]"""), await project.QueryJsonAsync("SELECT meta FROM docs WHERE title = 'arr-patch'"));
+        RestCalls.AssertJson(RestCalls.Json("[]"), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"meta":{"x":1}}]"""), await project.QueryJsonAsync("SELECT meta FROM docs WHERE title = 'arr-patch'"));
     }
 
     [Fact]
@@ -149,7 +149,7 @@ public sealed class RestTypesWriteTests(StackFixture stack) : IAsyncLifetime
     {
         var response = await Send(HttpMethod.Post, "guarded?select=state", """{"state":"ok"}""", ("Prefer", Representation));
         Assert.Equal(HttpStatusCode.Created, response.Status);
-        RestProject.AssertJson(RestProject.Json("""[{"state":"checked"}]"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"state":"checked"}]"""), response.Json);
     }
 
     [Theory]
@@ -165,6 +165,6 @@ public sealed class RestTypesWriteTests(StackFixture stack) : IAsyncLifetime
     {
         var response = await Send(HttpMethod.Post, "guarded", $$"""{"state":"{{sqlState}}"}""");
         Assert.Equal(status, (int)response.Status);
-        RestProject.AssertJson(RestProject.Json($$"""{"code":"{{sqlState}}","details":null,"hint":null,"message":"refused"}"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json($$"""{"code":"{{sqlState}}","details":null,"hint":null,"message":"refused"}"""), response.Json);
     }
 }

@@ -13,10 +13,10 @@ namespace MadBase.Tests.Rest;
 [Collection(StackCollection.Name)]
 public sealed class RestViewEmbeddingTests(StackFixture stack) : IAsyncLifetime
 {
-    private RestProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync() =>
-        project = await RestProject.SharedAsync(stack, "rest-views", RestFixtureSql.Library + """
+        project = await TestProject.SharedAsync(stack, "rest-views", RestFixtureSql.Library + """
 
             CREATE VIEW public.books_v AS SELECT id, title, author_id AS writer FROM public.books;
             CREATE VIEW public.authors_v AS SELECT id AS author_key, name FROM public.authors;
@@ -66,7 +66,7 @@ public sealed class RestViewEmbeddingTests(StackFixture stack) : IAsyncLifetime
     {
         var response = await project.GetAsync("/rest/v1/" + query);
         Assert.True(response.Status == HttpStatusCode.OK, response.Body);
-        RestProject.AssertJson(await project.QueryJsonAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, sql, key)), response.Json);
+        RestCalls.AssertJson(await project.QueryJsonAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, sql, key)), response.Json);
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class RestViewEmbeddingTests(StackFixture stack) : IAsyncLifetime
     {
         var response = await project.GetAsync("/rest/v1/actors?select=name,films(title)&order=id&films.order=film_id");
         Assert.True(response.Status == HttpStatusCode.OK, response.Body);
-        RestProject.AssertJson(
+        RestCalls.AssertJson(
             await project.QueryJsonAsync("""
                 SELECT a.name, (SELECT coalesce(json_agg(json_build_object('title', f.title) ORDER BY f.id), '[]')
                                 FROM private.roles r JOIN private.films f ON f.id = r.film_id WHERE r.actor_id = a.id) AS films
@@ -88,7 +88,7 @@ public sealed class RestViewEmbeddingTests(StackFixture stack) : IAsyncLifetime
     {
         var response = await project.GetAsync("/rest/v1/films?select=title,roles(character,actors(name))&order=film_id&roles.order=performer");
         Assert.True(response.Status == HttpStatusCode.OK, response.Body);
-        RestProject.AssertJson(
+        RestCalls.AssertJson(
             await project.QueryJsonAsync("""
                 SELECT f.title, (SELECT coalesce(json_agg(json_build_object('character', r.character, 'actors', json_build_object('name', a.name)) ORDER BY r.actor_id), '[]')
                                  FROM private.roles r JOIN private.actors a ON a.id = r.actor_id WHERE r.film_id = f.id) AS roles
@@ -104,8 +104,8 @@ public sealed class RestViewEmbeddingTests(StackFixture stack) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.MultipleChoices, response.Status);
         Assert.Equal("PGRST201", response.ErrorCode);
         Assert.Equal("Could not embed because more than one relationship was found for 'books' and 'genres'", response.Json!["message"]!.GetValue<string>());
-        RestProject.AssertJson(
-            RestProject.Json("""
+        RestCalls.AssertJson(
+            RestCalls.Json("""
                 [{"cardinality":"many-to-many","embedding":"books with genres","relationship":"book_genres using book_genres_book_id_fkey(book_id) and book_genres_genre_id_fkey(genre_id)"},
                  {"cardinality":"many-to-many","embedding":"books with genres","relationship":"book_genres_v using book_genres_book_id_fkey(book_id) and book_genres_genre_id_fkey(genre_id)"}]
                 """),
@@ -116,7 +116,7 @@ public sealed class RestViewEmbeddingTests(StackFixture stack) : IAsyncLifetime
 
         var hinted = await project.GetAsync("/rest/v1/books?select=title,genres!book_genres_v(name)&id=eq.1&genres.order=id");
         Assert.True(hinted.Status == HttpStatusCode.OK, hinted.Body);
-        RestProject.AssertJson(RestProject.Json("""[{"title":"Earthsea","genres":[{"name":"fantasy"},{"name":"literary"}]}]"""), hinted.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"title":"Earthsea","genres":[{"name":"fantasy"},{"name":"literary"}]}]"""), hinted.Json);
     }
 
     [Fact]
@@ -125,8 +125,8 @@ public sealed class RestViewEmbeddingTests(StackFixture stack) : IAsyncLifetime
         var response = await project.GetAsync("/rest/v1/messages_v?select=id,people(name)");
         Assert.Equal(HttpStatusCode.MultipleChoices, response.Status);
         Assert.Equal("PGRST201", response.ErrorCode);
-        RestProject.AssertJson(
-            RestProject.Json("""
+        RestCalls.AssertJson(
+            RestCalls.Json("""
                 [{"cardinality":"many-to-one","embedding":"messages_v with people","relationship":"messages_receiver_fkey using messages_v(receiver) and people(id)"},
                  {"cardinality":"many-to-one","embedding":"messages_v with people","relationship":"messages_sender_fkey using messages_v(sender) and people(id)"}]
                 """),
@@ -136,7 +136,7 @@ public sealed class RestViewEmbeddingTests(StackFixture stack) : IAsyncLifetime
             response.Json["hint"]!.GetValue<string>());
 
         var hinted = await project.GetAsync("/rest/v1/messages_v?select=id,from:people!sender(name),to:people!messages_receiver_fkey(name)");
-        RestProject.AssertJson(RestProject.Json("""[{"id":1,"from":{"name":"ann"},"to":{"name":"bob"}}]"""), hinted.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"id":1,"from":{"name":"ann"},"to":{"name":"bob"}}]"""), hinted.Json);
     }
 
     [Fact]
@@ -155,7 +155,7 @@ public sealed class RestViewEmbeddingTests(StackFixture stack) : IAsyncLifetime
         // authors_v carries the same key; PostgREST (#2277) keeps column and constraint targets to tables.
         var response = await project.GetAsync("/rest/v1/" + query);
         Assert.True(response.Status == HttpStatusCode.OK, response.Body);
-        RestProject.AssertJson(RestProject.Json("[{\"title\":\"Invisible Cities\",\"" + key + "\":{\"name\":\"Italo\"}}]"), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("[{\"title\":\"Invisible Cities\",\"" + key + "\":{\"name\":\"Italo\"}}]"), response.Json);
     }
 
     [Fact]
@@ -164,7 +164,7 @@ public sealed class RestViewEmbeddingTests(StackFixture stack) : IAsyncLifetime
         var response = await project.SendAsync(HttpMethod.Post, "/rest/v1/authors_v", """{"author_key":90,"name":"Viewed"}""", null, ("Prefer", "return=headers-only"));
         Assert.Equal(HttpStatusCode.Created, response.Status);
         Assert.Equal("/authors_v?author_key=eq.90", response.Header("Location"));
-        RestProject.AssertJson(RestProject.Json("""[{"name":"Viewed"}]"""), await project.QueryJsonAsync("SELECT name FROM authors WHERE id = 90"));
+        RestCalls.AssertJson(RestCalls.Json("""[{"name":"Viewed"}]"""), await project.QueryJsonAsync("SELECT name FROM authors WHERE id = 90"));
     }
 
     [Fact]

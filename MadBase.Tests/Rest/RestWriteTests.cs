@@ -8,14 +8,14 @@ namespace MadBase.Tests.Rest;
 public sealed class RestWriteTests(StackFixture stack) : IAsyncLifetime
 {
     private const string Representation = "return=representation";
-    private RestProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync() =>
-        project = await RestProject.SharedAsync(stack, "rest-write", RestFixtureSql.Library, new { rest = new { allow_tx_rollback = true } });
+        project = await TestProject.SharedAsync(stack, "rest-write", RestFixtureSql.Library, new { rest = new { allow_tx_rollback = true } });
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private Task<RestResult> Send(HttpMethod method, string query, string? body, params (string, string)[] headers) =>
+    private Task<ApiResponse> Send(HttpMethod method, string query, string? body, params (string, string)[] headers) =>
         project.SendAsync(method, "/rest/v1/" + query, body, null, headers);
 
     [Fact]
@@ -24,7 +24,7 @@ public sealed class RestWriteTests(StackFixture stack) : IAsyncLifetime
         var response = await Send(HttpMethod.Post, "authors", """{"name":"Borges","country":"AR"}""");
         Assert.Equal(HttpStatusCode.Created, response.Status);
         Assert.Equal(string.Empty, response.Body);
-        RestProject.AssertJson(RestProject.Json("""[{"country":"AR"}]"""), await project.QueryJsonAsync("SELECT country FROM authors WHERE name = 'Borges'"));
+        RestCalls.AssertJson(RestCalls.Json("""[{"country":"AR"}]"""), await project.QueryJsonAsync("SELECT country FROM authors WHERE name = 'Borges'"));
     }
 
     [Fact]
@@ -32,8 +32,8 @@ public sealed class RestWriteTests(StackFixture stack) : IAsyncLifetime
     {
         var response = await Send(HttpMethod.Post, "books?select=title,authors(name)", """[{"title":"B1","author_id":2},{"title":"B2","author_id":3}]""", ("Prefer", Representation));
         Assert.Equal(HttpStatusCode.Created, response.Status);
-        RestProject.AssertJson(
-            RestProject.Json("""[{"title":"B1","authors":{"name":"Stanislaw"}},{"title":"B2","authors":{"name":"Italo"}}]"""),
+        RestCalls.AssertJson(
+            RestCalls.Json("""[{"title":"B1","authors":{"name":"Stanislaw"}},{"title":"B2","authors":{"name":"Italo"}}]"""),
             response.Json);
     }
 
@@ -41,21 +41,21 @@ public sealed class RestWriteTests(StackFixture stack) : IAsyncLifetime
     public async Task Post_MissingDefault_UsesColumnDefaultsForMissingKeys()
     {
         var response = await Send(HttpMethod.Post, "books?columns=title,rating&select=title,rating,tags", """[{"title":"M1"},{"title":"M2","rating":5}]""", ("Prefer", Representation + ",missing=default"));
-        RestProject.AssertJson(RestProject.Json("""[{"title":"M1","rating":3,"tags":[]},{"title":"M2","rating":5,"tags":[]}]"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"title":"M1","rating":3,"tags":[]},{"title":"M2","rating":5,"tags":[]}]"""), response.Json);
     }
 
     [Fact]
     public async Task Post_BulkWithoutMissingDefault_SetsNullForMissingKeys()
     {
         var response = await Send(HttpMethod.Post, "books?columns=title,rating&select=title,rating", """[{"title":"N1"},{"title":"N2","rating":5}]""", ("Prefer", Representation));
-        RestProject.AssertJson(RestProject.Json("""[{"title":"N1","rating":null},{"title":"N2","rating":5}]"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"title":"N1","rating":null},{"title":"N2","rating":5}]"""), response.Json);
     }
 
     [Fact]
     public async Task Post_Columns_IgnoresOtherKeys()
     {
         var response = await Send(HttpMethod.Post, "authors?columns=name&select=name,country", """{"name":"C1","country":"ignored"}""", ("Prefer", Representation));
-        RestProject.AssertJson(RestProject.Json("""[{"name":"C1","country":null}]"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"name":"C1","country":null}]"""), response.Json);
     }
 
     [Fact]
@@ -63,16 +63,16 @@ public sealed class RestWriteTests(StackFixture stack) : IAsyncLifetime
     {
         var response = await Send(HttpMethod.Post, "genres?on_conflict=id&select=id,name", """[{"id":3,"name":"literary fiction"},{"id":80,"name":"essay"}]""", ("Prefer", Representation + ",resolution=merge-duplicates"));
         Assert.Equal(HttpStatusCode.Created, response.Status);
-        RestProject.AssertJson(RestProject.Json("""[{"id":3,"name":"literary fiction"},{"id":80,"name":"essay"}]"""), response.Json);
-        RestProject.AssertJson(RestProject.Json("""[{"name":"literary fiction"}]"""), await project.QueryJsonAsync("SELECT name FROM genres WHERE id = 3"));
+        RestCalls.AssertJson(RestCalls.Json("""[{"id":3,"name":"literary fiction"},{"id":80,"name":"essay"}]"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"name":"literary fiction"}]"""), await project.QueryJsonAsync("SELECT name FROM genres WHERE id = 3"));
     }
 
     [Fact]
     public async Task Post_IgnoreDuplicates_SkipsTheConflictingRow()
     {
         var response = await Send(HttpMethod.Post, "genres?select=name", """[{"id":1,"name":"other"},{"id":60,"name":"poetry"}]""", ("Prefer", Representation + ",resolution=ignore-duplicates"));
-        RestProject.AssertJson(RestProject.Json("""[{"name":"poetry"}]"""), response.Json);
-        RestProject.AssertJson(RestProject.Json("""[{"name":"fantasy"}]"""), await project.QueryJsonAsync("SELECT name FROM genres WHERE id = 1"));
+        RestCalls.AssertJson(RestCalls.Json("""[{"name":"poetry"}]"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"name":"fantasy"}]"""), await project.QueryJsonAsync("SELECT name FROM genres WHERE id = 1"));
     }
 
     [Fact]
@@ -83,8 +83,8 @@ public sealed class RestWriteTests(StackFixture stack) : IAsyncLifetime
             HttpMethod.Post, "authors?select=name,country", "name,country\nCsv1,x\nCsv2,\nCsv3,NULL\n\"Csv,4\",\"NULL\"\n",
             ("Content-Type", "text/csv"), ("Prefer", Representation));
         Assert.Equal(HttpStatusCode.Created, response.Status);
-        RestProject.AssertJson(
-            RestProject.Json("""[{"name":"Csv1","country":"x"},{"name":"Csv2","country":""},{"name":"Csv3","country":null},{"name":"Csv,4","country":null}]"""),
+        RestCalls.AssertJson(
+            RestCalls.Json("""[{"name":"Csv1","country":"x"},{"name":"Csv2","country":""},{"name":"Csv3","country":null},{"name":"Csv,4","country":null}]"""),
             response.Json);
 
         var ragged = await Send(HttpMethod.Post, "authors", "name,country\nCsv5", ("Content-Type", "text/csv"));
@@ -128,8 +128,8 @@ public sealed class RestWriteTests(StackFixture stack) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.Status);
         // PostgREST names the updated rows as a range: 0-1 of 2.
         Assert.Equal("0-1/2", response.Header("Content-Range"));
-        RestProject.AssertJson(RestProject.Json("""[{"name":"P1","country":"c"},{"name":"P2","country":"c"}]"""), response.Json);
-        RestProject.AssertJson(RestProject.Json("""[{"country":"b"}]"""), await project.QueryJsonAsync("SELECT country FROM authors WHERE name = 'P3'"));
+        RestCalls.AssertJson(RestCalls.Json("""[{"name":"P1","country":"c"},{"name":"P2","country":"c"}]"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"country":"b"}]"""), await project.QueryJsonAsync("SELECT country FROM authors WHERE name = 'P3'"));
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public sealed class RestWriteTests(StackFixture stack) : IAsyncLifetime
     {
         var response = await Send(HttpMethod.Patch, "books?id=eq.1", """{"pages":201}""");
         Assert.Equal(HttpStatusCode.NoContent, response.Status);
-        RestProject.AssertJson(RestProject.Json("""[{"pages":201}]"""), await project.QueryJsonAsync("SELECT pages FROM books WHERE id = 1"));
+        RestCalls.AssertJson(RestCalls.Json("""[{"pages":201}]"""), await project.QueryJsonAsync("SELECT pages FROM books WHERE id = 1"));
     }
 
     [Fact]
@@ -145,8 +145,8 @@ public sealed class RestWriteTests(StackFixture stack) : IAsyncLifetime
     {
         await project.ExecuteAsync("INSERT INTO authors (name) VALUES ('D1'), ('D2')");
         var response = await Send(HttpMethod.Delete, "authors?name=like.D*&select=name&order=name", null, ("Prefer", Representation));
-        RestProject.AssertJson(RestProject.Json("""[{"name":"D1"},{"name":"D2"}]"""), response.Json);
-        RestProject.AssertJson(RestProject.Json("[]"), await project.QueryJsonAsync("SELECT name FROM authors WHERE name LIKE 'D%'"));
+        RestCalls.AssertJson(RestCalls.Json("""[{"name":"D1"},{"name":"D2"}]"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("[]"), await project.QueryJsonAsync("SELECT name FROM authors WHERE name LIKE 'D%'"));
     }
 
     [Fact]
@@ -156,15 +156,15 @@ public sealed class RestWriteTests(StackFixture stack) : IAsyncLifetime
         var response = await Send(HttpMethod.Delete, "authors?name=like.X*", null, ("Prefer", "handling=strict,max-affected=1"));
         Assert.Equal(HttpStatusCode.BadRequest, response.Status);
         Assert.Equal("PGRST124", response.ErrorCode);
-        RestProject.AssertJson(RestProject.Json("[{\"count\":2}]"), await project.QueryJsonAsync("SELECT count(*) FROM authors WHERE name LIKE 'X%'"));
+        RestCalls.AssertJson(RestCalls.Json("[{\"count\":2}]"), await project.QueryJsonAsync("SELECT count(*) FROM authors WHERE name LIKE 'X%'"));
     }
 
     [Fact]
     public async Task Post_TxRollback_ReturnsRowsButKeepsNothing()
     {
         var response = await Send(HttpMethod.Post, "authors?select=name", """{"name":"Ghost"}""", ("Prefer", Representation + ",tx=rollback"));
-        RestProject.AssertJson(RestProject.Json("""[{"name":"Ghost"}]"""), response.Json);
-        RestProject.AssertJson(RestProject.Json("[]"), await project.QueryJsonAsync("SELECT name FROM authors WHERE name = 'Ghost'"));
+        RestCalls.AssertJson(RestCalls.Json("""[{"name":"Ghost"}]"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("[]"), await project.QueryJsonAsync("SELECT name FROM authors WHERE name = 'Ghost'"));
     }
 
     [Fact]
@@ -172,7 +172,7 @@ public sealed class RestWriteTests(StackFixture stack) : IAsyncLifetime
     {
         var response = await Send(HttpMethod.Post, "authors", """[{"name":"S1"},{"name":"S2"}]""", ("Prefer", Representation), ("Accept", "application/vnd.pgrst.object+json"));
         Assert.Equal(HttpStatusCode.NotAcceptable, response.Status);
-        RestProject.AssertJson(RestProject.Json("[]"), await project.QueryJsonAsync("SELECT name FROM authors WHERE name IN ('S1', 'S2')"));
+        RestCalls.AssertJson(RestCalls.Json("[]"), await project.QueryJsonAsync("SELECT name FROM authors WHERE name IN ('S1', 'S2')"));
     }
 
     [Fact]
@@ -182,7 +182,7 @@ public sealed class RestWriteTests(StackFixture stack) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, response.Status);
         response = await Send(HttpMethod.Put, "genres?id=eq.70&select=id,name", """{"id":70,"name":"gothic"}""", ("Prefer", Representation));
         Assert.Equal(HttpStatusCode.OK, response.Status);
-        RestProject.AssertJson(RestProject.Json("""[{"id":70,"name":"gothic"}]"""), response.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"id":70,"name":"gothic"}]"""), response.Json);
     }
 
     [Fact]

@@ -7,10 +7,10 @@ namespace MadBase.Tests.Rest;
 [Collection(StackCollection.Name)]
 public sealed class SchemaCacheTests(StackFixture stack) : IAsyncLifetime
 {
-    private RestProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync() =>
-        project = await RestProject.SharedAsync(stack, "rest-cache", "CREATE TABLE public.first (id int)");
+        project = await TestProject.SharedAsync(stack, "rest-cache", "CREATE TABLE public.first (id int)");
 
     public Task DisposeAsync() => Task.CompletedTask;
 
@@ -20,7 +20,7 @@ public sealed class SchemaCacheTests(StackFixture stack) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await project.GetAsync("/rest/v1/later")).Status);
         await project.ExecuteAsync("CREATE TABLE public.later (id int PRIMARY KEY, label text); INSERT INTO public.later VALUES (1, 'one')");
         await project.WaitForSchemaAsync("later");
-        RestProject.AssertJson(RestProject.Json("""[{"label":"one"}]"""), (await project.GetAsync("/rest/v1/later?select=label")).Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"label":"one"}]"""), (await project.GetAsync("/rest/v1/later?select=label")).Json);
 
         await project.ExecuteAsync("ALTER TABLE public.later ADD COLUMN extra int DEFAULT 7");
         for (var attempt = 0; attempt < 100; attempt++)
@@ -28,7 +28,7 @@ public sealed class SchemaCacheTests(StackFixture stack) : IAsyncLifetime
             var response = await project.GetAsync("/rest/v1/later?select=extra");
             if (response.Status == HttpStatusCode.OK)
             {
-                RestProject.AssertJson(RestProject.Json("""[{"extra":7}]"""), response.Json);
+                RestCalls.AssertJson(RestCalls.Json("""[{"extra":7}]"""), response.Json);
                 return;
             }
 
@@ -53,16 +53,16 @@ public sealed class SchemaCacheTests(StackFixture stack) : IAsyncLifetime
         {
             var read = await project.GetAsync("/rest/v1/at_once?select=id,label");
             Assert.Equal(HttpStatusCode.OK, read.Status);
-            RestProject.AssertJson(RestProject.Json("""[{"id":1,"label":"one"}]"""), read.Json);
+            RestCalls.AssertJson(RestCalls.Json("""[{"id":1,"label":"one"}]"""), read.Json);
         }
 
         // A write whose body names a column added a moment ago: the body is read again for the retry.
         await CutListenersAsync();
         await project.ExecuteAsync("ALTER TABLE public.at_once ADD COLUMN score int");
         var insert = await project.SendAsync(
-            HttpMethod.Post, "/rest/v1/at_once", """{"id":2,"label":"two","score":5}""", project.ServiceKey, ("Prefer", "return=representation"));
+            HttpMethod.Post, "/rest/v1/at_once", """{"id":2,"label":"two","score":5}""", project.ServiceRoleKey, ("Prefer", "return=representation"));
         Assert.Equal(HttpStatusCode.Created, insert.Status);
-        RestProject.AssertJson(RestProject.Json("""[{"id":2,"label":"two","score":5}]"""), insert.Json);
+        RestCalls.AssertJson(RestCalls.Json("""[{"id":2,"label":"two","score":5}]"""), insert.Json);
 
         await CutListenersAsync();
         await project.ExecuteAsync("CREATE FUNCTION public.at_once_twice(n int) RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT n * 2 $$");
@@ -108,7 +108,7 @@ public sealed class SchemaCacheTests(StackFixture stack) : IAsyncLifetime
         var logged = await project.QueryJsonAsync("SELECT id FROM _madbase.schema_changes");
         Assert.Single(logged.AsArray());
         Assert.Equal("5", (await project.SendAsync(HttpMethod.Post, "/rest/v1/rpc/scratch_sum", "{}")).Body);
-        RestProject.AssertJson(logged, await project.QueryJsonAsync("SELECT id FROM _madbase.schema_changes"));
+        RestCalls.AssertJson(logged, await project.QueryJsonAsync("SELECT id FROM _madbase.schema_changes"));
     }
 
     private Task CutListenersAsync() => project.ExecuteAsync($"""

@@ -27,7 +27,7 @@ public sealed class DebugLoggingTests(StackFixture stack)
             request.Headers.Add(ProjectHeaders.ProjectRef, "default");
             request.Headers.Add("X-Request-Id", "debug-trace-99");
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.AnonKey);
-            using var response = await StackHttp.Client.SendAsync(request);
+            using var response = await TestHttp.Client.SendAsync(request);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 

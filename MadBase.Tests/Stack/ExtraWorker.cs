@@ -20,7 +20,7 @@ internal static class ExtraWorker
             FreePorts.Next(),
             "--worker-port",
             variables);
-        var worker = new ServiceProcess(definition, directory.Combine(name + ".log"), StackHttp.Client, TimeSpan.FromSeconds(60));
+        var worker = new ServiceProcess(definition, directory.Combine(name + ".log"), TestHttp.Client, TimeSpan.FromSeconds(60));
         await worker.StartAsync(CancellationToken.None);
         return worker;
     }

@@ -16,22 +16,22 @@ internal sealed class OutageProject
     private const string Password = "secret-123";
 
     /// <summary>Long enough for any healthy request on a loaded machine; short enough that a hang fails the test.</summary>
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
 
     private readonly string email;
 
-    private OutageProject(AuthClient auth, string email)
+    private OutageProject(TestProject auth, string email)
     {
         Auth = auth;
         this.email = email;
     }
 
-    public AuthClient Auth { get; }
+    public TestProject Auth { get; }
 
     public static async Task<OutageProject> CreateAsync(StackFixture stack, string name)
     {
-        var auth = await AuthClient.CreateAsync(stack, name);
-        await using (var connection = new NpgsqlConnection(auth.ProjectConnectionString))
+        var auth = await TestProject.CreateAsync(stack, name);
+        await using (var connection = new NpgsqlConnection(auth.ConnectionString))
         {
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand(
@@ -45,7 +45,7 @@ internal sealed class OutageProject
             await command.ExecuteNonQueryAsync();
         }
 
-        var email = AuthClient.UniqueEmail("outage");
+        var email = AuthCalls.UniqueEmail("outage");
         (await auth.SignUpAsync(email, Password)).AssertStatus(200);
         return new OutageProject(auth, email);
     }
@@ -81,12 +81,13 @@ internal sealed class OutageProject
         {
             try
             {
-                using var response = await Http.SendAsync(request);
+                using var limit = new CancellationTokenSource(Patience);
+                using var response = await TestHttp.Client.SendAsync(request, limit.Token);
                 return (module, (int)response.StatusCode, await response.Content.ReadAsStringAsync());
             }
             catch (TaskCanceledException)
             {
-                return (module, 0, "no answer within " + Http.Timeout);
+                return (module, 0, "no answer within " + Patience);
             }
         }
     }

@@ -16,7 +16,8 @@ public sealed class ProjectCacheTests(StackFixture stack)
     public async Task PatchSettings_IsSeenByEveryWorkerWellBeforeTheCacheTtl()
     {
         Assert.True(stack.Stack.Redis is not null, "redis-server is not installed: apt-get install -y redis-server");
-        var (projectRef, anonKey) = await StackHttp.CreateProjectAsync(stack, "cache", new { auth = new { disable_signup = false } });
+        var project = await TestProject.CreateAsync(stack, "cache", new { auth = new { disable_signup = false } });
+        var (projectRef, anonKey) = (project.Ref, project.AnonKey);
 
         // Warm every worker's cache with the old settings.
         for (var i = 0; i < 4; i++)
@@ -30,7 +31,7 @@ public sealed class ProjectCacheTests(StackFixture stack)
         })
         {
             patch.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.AdminPassword);
-            using var response = await StackHttp.Client.SendAsync(patch);
+            using var response = await TestHttp.Client.SendAsync(patch);
             Assert.True(response.IsSuccessStatusCode);
         }
 
@@ -46,9 +47,9 @@ public sealed class ProjectCacheTests(StackFixture stack)
 
     private async Task<bool> DisableSignupAsync(string anonKey)
     {
-        using var request = StackHttp.WithKey(HttpMethod.Get, stack.ApiUrl + "/auth/v1/settings", anonKey);
-        using var response = await StackHttp.Client.SendAsync(request);
+        using var request = TestHttp.WithKey(HttpMethod.Get, stack.ApiUrl + "/auth/v1/settings", anonKey);
+        using var response = await TestHttp.Client.SendAsync(request);
         response.EnsureSuccessStatusCode();
-        return (await StackHttp.JsonAsync(response)).GetProperty("disable_signup").GetBoolean();
+        return (await TestHttp.JsonAsync(response)).GetProperty("disable_signup").GetBoolean();
     }
 }

@@ -47,7 +47,7 @@ public sealed class ProjectDatabaseOutageTests(StackFixture stack)
             var listed = 0;
             foreach (var worker in stack.Stack.Workers)
             {
-                using var response = await StackHttp.Client.GetAsync(new Uri(worker.Url, "/health"));
+                using var response = await TestHttp.Client.GetAsync(new Uri(worker.Url, "/health"));
                 var body = await response.Content.ReadAsStringAsync();
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
                 Assert.Equal("Healthy", JsonDocument.Parse(body).RootElement.GetProperty("status").GetString());
@@ -87,9 +87,9 @@ public sealed class ProjectDatabaseOutageTests(StackFixture stack)
     {
         for (var i = 0; i < 2; i++)
         {
-            using var request = StackHttp.WithKey(HttpMethod.Get, stack.ApiUrl + "/storage/v1/bucket", stack.ServiceRoleKey);
+            using var request = TestHttp.WithKey(HttpMethod.Get, stack.ApiUrl + "/storage/v1/bucket", stack.ServiceRoleKey);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.ServiceRoleKey);
-            using var response = await StackHttp.Client.SendAsync(request);
+            using var response = await TestHttp.Client.SendAsync(request);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
     }

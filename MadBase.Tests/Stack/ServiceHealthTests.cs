@@ -11,27 +11,27 @@ public sealed class ServiceHealthTests(StackFixture stack)
     {
         foreach (var service in stack.Stack.Services)
         {
-            using var response = await StackHttp.Client.GetAsync(new Uri(service.Url, "/health"));
+            using var response = await TestHttp.Client.GetAsync(new Uri(service.Url, "/health"));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-            var json = await StackHttp.JsonAsync(response);
+            var json = await TestHttp.JsonAsync(response);
             Assert.Equal("Healthy", json.GetProperty("status").GetString());
             Assert.Equal("Healthy", json.GetProperty("checks").GetProperty("postgres").GetProperty("status").GetString());
             Assert.True(json.GetProperty("checks").TryGetProperty("redis", out _), service.Name);
 
             // Liveness only: the process answers; no dependency is asked.
-            using var alive = await StackHttp.Client.GetAsync(new Uri(service.Url, "/alive"));
+            using var alive = await TestHttp.Client.GetAsync(new Uri(service.Url, "/alive"));
             Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
-            Assert.Equal(["self"], (await StackHttp.JsonAsync(alive)).GetProperty("checks").EnumerateObject().Select(c => c.Name));
+            Assert.Equal(["self"], (await TestHttp.JsonAsync(alive)).GetProperty("checks").EnumerateObject().Select(c => c.Name));
         }
     }
 
     [Fact]
     public async Task RequestId_SentThroughGateway_ComesBack()
     {
-        using var request = StackHttp.WithKey(HttpMethod.Get, stack.ApiUrl + "/auth/v1/health", stack.AnonKey);
+        using var request = TestHttp.WithKey(HttpMethod.Get, stack.ApiUrl + "/auth/v1/health", stack.AnonKey);
         request.Headers.Add("X-Request-Id", "trace-me-123");
-        using var response = await StackHttp.Client.SendAsync(request);
+        using var response = await TestHttp.Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("trace-me-123", response.Headers.GetValues("X-Request-Id").Single());
     }

@@ -52,7 +52,7 @@ public sealed class TelemetryTests(StackFixture stack)
             request.Headers.Add(ProjectHeaders.ProjectRef, "default");
             request.Headers.Add("X-Request-Id", "otel-request-4711");
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.AnonKey);
-            using var response = await StackHttp.Client.SendAsync(request);
+            using var response = await TestHttp.Client.SendAsync(request);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
@@ -102,7 +102,7 @@ public sealed class TelemetryTests(StackFixture stack)
         {
             request.Headers.Add(ProjectHeaders.ProjectRef, "default");
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.AnonKey);
-            using var response = await StackHttp.Client.SendAsync(request);
+            using var response = await TestHttp.Client.SendAsync(request);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 

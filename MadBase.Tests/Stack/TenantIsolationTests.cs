@@ -15,37 +15,39 @@ public sealed class TenantIsolationTests(StackFixture stack) : IAsyncLifetime
     private string otherRef = null!;
     private string otherAnonKey = null!;
 
-    public async Task InitializeAsync() =>
-        (otherRef, otherAnonKey) = await StackHttp.CreateProjectAsync(
-            stack, "isolation", new { auth = new { disable_signup = true } });
+    public async Task InitializeAsync()
+    {
+        var other = await TestProject.CreateAsync(stack, "isolation", new { auth = new { disable_signup = true } });
+        (otherRef, otherAnonKey) = (other.Ref, other.AnonKey);
+    }
 
     public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Gateway_ForgedProjectHeader_IsReplacedByTheKeysProject()
     {
-        using var request = StackHttp.WithKey(HttpMethod.Get, stack.ApiUrl + "/auth/v1/settings", stack.AnonKey);
+        using var request = TestHttp.WithKey(HttpMethod.Get, stack.ApiUrl + "/auth/v1/settings", stack.AnonKey);
         request.Headers.Add(ProjectHeaders.ProjectRef, otherRef);
-        using var response = await StackHttp.Client.SendAsync(request);
+        using var response = await TestHttp.Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.False((await StackHttp.JsonAsync(response)).GetProperty("disable_signup").GetBoolean());
+        Assert.False((await TestHttp.JsonAsync(response)).GetProperty("disable_signup").GetBoolean());
     }
 
     [Fact]
     public async Task Gateway_OtherProjectsKey_ReachesOnlyThatProject()
     {
-        using var request = StackHttp.WithKey(HttpMethod.Get, stack.ApiUrl + "/auth/v1/settings", otherAnonKey);
-        using var response = await StackHttp.Client.SendAsync(request);
+        using var request = TestHttp.WithKey(HttpMethod.Get, stack.ApiUrl + "/auth/v1/settings", otherAnonKey);
+        using var response = await TestHttp.Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.True((await StackHttp.JsonAsync(response)).GetProperty("disable_signup").GetBoolean());
+        Assert.True((await TestHttp.JsonAsync(response)).GetProperty("disable_signup").GetBoolean());
     }
 
     [Fact]
     public async Task Gateway_KeyOfOneProjectWithAnothersBearer_IsRefused()
     {
-        using var request = StackHttp.WithKey(HttpMethod.Get, stack.ApiUrl + "/auth/v1/settings", stack.AnonKey);
+        using var request = TestHttp.WithKey(HttpMethod.Get, stack.ApiUrl + "/auth/v1/settings", stack.AnonKey);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", otherAnonKey);
-        using var response = await StackHttp.Client.SendAsync(request);
+        using var response = await TestHttp.Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }
 
@@ -55,7 +57,7 @@ public sealed class TenantIsolationTests(StackFixture stack) : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Get, WorkerUrl("/auth/v1/settings"));
         request.Headers.Add(ProjectHeaders.ProjectRef, otherRef);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.AnonKey);
-        using var response = await StackHttp.Client.SendAsync(request);
+        using var response = await TestHttp.Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal("bad_jwt", response.Headers.GetValues("x-sb-error-code").Single());
     }
@@ -65,7 +67,7 @@ public sealed class TenantIsolationTests(StackFixture stack) : IAsyncLifetime
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, WorkerUrl("/auth/v1/settings"));
         request.Headers.Add(ProjectHeaders.ProjectRef, otherRef);
-        using var response = await StackHttp.Client.SendAsync(request);
+        using var response = await TestHttp.Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
@@ -75,7 +77,7 @@ public sealed class TenantIsolationTests(StackFixture stack) : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Get, WorkerUrl("/auth/v1/settings"));
         request.Headers.Add(ProjectHeaders.ProjectRef, otherRef);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", otherAnonKey);
-        using var response = await StackHttp.Client.SendAsync(request);
+        using var response = await TestHttp.Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
@@ -85,7 +87,7 @@ public sealed class TenantIsolationTests(StackFixture stack) : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Get, WorkerUrl("/auth/v1/settings"));
         request.Headers.Add(ProjectHeaders.ProjectRef, "nosuchproject");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.AnonKey);
-        using var response = await StackHttp.Client.SendAsync(request);
+        using var response = await TestHttp.Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 

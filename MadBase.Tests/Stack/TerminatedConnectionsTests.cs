@@ -13,13 +13,11 @@ namespace MadBase.Tests.Stack;
 [Collection(StackCollection.Name)]
 public sealed class TerminatedConnectionsTests(StackFixture stack)
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
-
     [Fact]
     public async Task PooledConnectionsTerminated_BurstOfReadsInsertsSignInsAndListings_NoneFails()
     {
         var project = await OutageProject.CreateAsync(stack, "terminated connections");
-        await using (var connection = new NpgsqlConnection(project.Auth.ProjectConnectionString))
+        await using (var connection = new NpgsqlConnection(project.Auth.ConnectionString))
         {
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand(
@@ -62,7 +60,8 @@ public sealed class TerminatedConnectionsTests(StackFixture stack)
         request.Headers.Add("apikey", project.Auth.AnonKey);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", project.Auth.AnonKey);
         request.Content = new StringContent($$"""{"id":{{id}},"body":"entry"}""", Encoding.UTF8, "application/json");
-        using var response = await Http.SendAsync(request);
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var response = await TestHttp.Client.SendAsync(request, limit.Token);
         return ("rest insert", (int)response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 

@@ -17,8 +17,8 @@ public sealed class WorkerFailoverTests(StackFixture stack)
             await Task.Delay(TimeSpan.FromSeconds(3));
             for (var i = 0; i < 20; i++)
             {
-                using var request = StackHttp.WithKey(HttpMethod.Get, stack.ApiUrl + "/auth/v1/settings", stack.AnonKey);
-                using var response = await StackHttp.Client.SendAsync(request);
+                using var request = TestHttp.WithKey(HttpMethod.Get, stack.ApiUrl + "/auth/v1/settings", stack.AnonKey);
+                using var response = await TestHttp.Client.SendAsync(request);
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             }
         }
@@ -29,7 +29,7 @@ public sealed class WorkerFailoverTests(StackFixture stack)
 
         // Back in rotation: the restarted worker serves again once its health checks pass.
         Assert.True(worker.IsRunning);
-        using var direct = await StackHttp.Client.GetAsync(new Uri(worker.Url, "/health"));
+        using var direct = await TestHttp.Client.GetAsync(new Uri(worker.Url, "/health"));
         Assert.Equal(HttpStatusCode.OK, direct.StatusCode);
     }
 }

@@ -13,11 +13,11 @@ public sealed class LargeObjectMemoryTests(StackFixture stack) : IAsyncLifetime
     private const long Size = 1L << 30;
     private const long AllowedGrowthBytes = 128L << 20;
 
-    private StorageProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync()
     {
-        project = await StorageProject.CreateAsync(stack, "storage large", new { storage = new { file_size_limit = 2L << 30 } });
+        project = await TestProject.CreateAsync(stack, "storage large", new { storage = new { file_size_limit = 2L << 30 } });
         await project.CreateBucketAsync("big");
     }
 
@@ -33,16 +33,16 @@ public sealed class LargeObjectMemoryTests(StackFixture stack) : IAsyncLifetime
         using (var content = new StreamContent(new PatternStream(Size)))
         {
             content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            using var request = project.Request(HttpMethod.Post, "/object/big/one-gib.bin", content: content);
+            using var request = project.StorageRequest(HttpMethod.Post, "/object/big/one-gib.bin", content: content);
             request.Headers.TransferEncodingChunked = true;
-            using var response = await StorageProject.Http.SendAsync(request);
-            await StorageProject.AssertOkAsync(response);
+            using var response = await TestHttp.Client.SendAsync(request);
+            await StorageCalls.AssertOkAsync(response);
         }
 
-        using (var request = project.Request(HttpMethod.Get, "/object/big/one-gib.bin"))
-        using (var response = await StorageProject.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
+        using (var request = project.StorageRequest(HttpMethod.Get, "/object/big/one-gib.bin"))
+        using (var response = await TestHttp.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
         {
-            await StorageProject.AssertOkAsync(response);
+            await StorageCalls.AssertOkAsync(response);
             Assert.Equal(Size, response.Content.Headers.ContentLength);
             await using var body = await response.Content.ReadAsStreamAsync();
             Assert.True(await PatternStream.MatchesAsync(body, Size), "downloaded bytes differ from the upload");

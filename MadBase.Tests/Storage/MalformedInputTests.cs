@@ -11,13 +11,13 @@ namespace MadBase.Tests.Storage;
 [Collection(StackCollection.Name)]
 public sealed class MalformedInputTests(StackFixture stack) : IAsyncLifetime
 {
-    private StorageProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync()
     {
-        project = await StorageProject.CreateAsync(stack, "storage malformed");
+        project = await TestProject.CreateAsync(stack, "storage malformed");
         await project.CreateBucketAsync("docs");
-        await StorageProject.AssertOkAsync(await project.UploadAsync("docs", "a.txt", "hello"));
+        await StorageCalls.AssertOkAsync(await project.UploadAsync("docs", "a.txt", "hello"));
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -27,9 +27,9 @@ public sealed class MalformedInputTests(StackFixture stack) : IAsyncLifetime
     [InlineData("eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0.b.c.d.e")] // a JWE's header, {"alg":"dir","enc":"A256GCM"}
     public async Task Bearer_FivePartToken_Returns400InvalidJwt(string token)
     {
-        using var response = await project.SendAsync(HttpMethod.Get, "/bucket", bearer: token);
+        using var response = await project.StorageAsync(HttpMethod.Get, "/bucket", bearer: token);
 
-        await StorageProject.AssertErrorAsync(response, "400", "InvalidJWT");
+        await StorageCalls.AssertErrorAsync(response, "400", "InvalidJWT");
     }
 
     [Theory]
@@ -39,7 +39,7 @@ public sealed class MalformedInputTests(StackFixture stack) : IAsyncLifetime
     {
         using var response = await project.KeylessGetAsync("/object/sign/docs/a.txt?token=" + token);
 
-        await StorageProject.AssertErrorAsync(response, "400", "InvalidJWT");
+        await StorageCalls.AssertErrorAsync(response, "400", "InvalidJWT");
     }
 
     [Theory]
@@ -54,9 +54,9 @@ public sealed class MalformedInputTests(StackFixture stack) : IAsyncLifetime
         var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
         content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=X");
 
-        using var response = await project.SendAsync(HttpMethod.Post, "/object/docs/cut.txt", content: content);
+        using var response = await project.StorageAsync(HttpMethod.Post, "/object/docs/cut.txt", content: content);
 
-        await StorageProject.AssertErrorAsync(response, "400", "InvalidRequest");
+        await StorageCalls.AssertErrorAsync(response, "400", "InvalidRequest");
         Assert.Equal(0, await project.CountObjectsAsync("docs", "cut.txt"));
         Assert.Empty(project.BlobFiles("docs", "cut.txt"));
     }
@@ -68,9 +68,9 @@ public sealed class MalformedInputTests(StackFixture stack) : IAsyncLifetime
     [InlineData("""{"prefix":"","search":"x","sortBy":{"column":"name","order":"\ud800"}}""")]
     public async Task List_TextPostgresCannotHold_Returns400(string body)
     {
-        using var response = await project.SendAsync(HttpMethod.Post, "/object/list/docs", content: new StringContent(body, Encoding.UTF8, "application/json"));
+        using var response = await project.StorageAsync(HttpMethod.Post, "/object/list/docs", content: new StringContent(body, Encoding.UTF8, "application/json"));
 
-        var json = await StorageProject.AssertErrorAsync(response, "400", "InvalidRequest");
+        var json = await StorageCalls.AssertErrorAsync(response, "400", "InvalidRequest");
         Assert.Contains("NUL characters or unpaired UTF-16 surrogates", json.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
@@ -80,17 +80,17 @@ public sealed class MalformedInputTests(StackFixture stack) : IAsyncLifetime
     [InlineData("/object/sign/docs", """{"expiresIn":60,"paths":["a\u0000.txt"]}""")]
     public async Task JsonBody_TextPostgresCannotHold_Returns400(string path, string body)
     {
-        using var response = await project.SendAsync(HttpMethod.Post, path, content: new StringContent(body, Encoding.UTF8, "application/json"));
+        using var response = await project.StorageAsync(HttpMethod.Post, path, content: new StringContent(body, Encoding.UTF8, "application/json"));
 
-        await StorageProject.AssertErrorAsync(response, "400", "InvalidRequest");
+        await StorageCalls.AssertErrorAsync(response, "400", "InvalidRequest");
     }
 
     [Fact]
     public async Task BucketList_NulInSearch_Returns400()
     {
-        using var response = await project.SendAsync(HttpMethod.Get, "/bucket?search=a%00b");
+        using var response = await project.StorageAsync(HttpMethod.Get, "/bucket?search=a%00b");
 
-        await StorageProject.AssertErrorAsync(response, "400", "InvalidRequest");
+        await StorageCalls.AssertErrorAsync(response, "400", "InvalidRequest");
     }
 
     [Theory]
@@ -100,7 +100,7 @@ public sealed class MalformedInputTests(StackFixture stack) : IAsyncLifetime
     {
         const string metadata = """{"k":"\u0000"}""";
         HttpContent content;
-        using var request = project.Request(HttpMethod.Post, "/object/docs/meta.txt");
+        using var request = project.StorageRequest(HttpMethod.Post, "/object/docs/meta.txt");
         if (form == "multipart")
         {
             var multipart = new MultipartFormDataContent { { new StringContent(metadata), "metadata" } };
@@ -114,9 +114,9 @@ public sealed class MalformedInputTests(StackFixture stack) : IAsyncLifetime
         }
 
         request.Content = content;
-        using var response = await StorageProject.Http.SendAsync(request);
+        using var response = await TestHttp.Client.SendAsync(request);
 
-        await StorageProject.AssertErrorAsync(response, "400", "InvalidRequest");
+        await StorageCalls.AssertErrorAsync(response, "400", "InvalidRequest");
         Assert.Equal(0, await project.CountObjectsAsync("docs", "meta.txt"));
     }
 
@@ -129,7 +129,7 @@ public sealed class MalformedInputTests(StackFixture stack) : IAsyncLifetime
 
         using var response = await project.UploadAsync("docs", "dir/" + Uri.EscapeDataString(segment), "x");
 
-        await StorageProject.AssertErrorAsync(response, "400", "InvalidKey");
+        await StorageCalls.AssertErrorAsync(response, "400", "InvalidKey");
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public sealed class MalformedInputTests(StackFixture stack) : IAsyncLifetime
 
         using var response = await project.UploadAsync("docs", name, "x");
 
-        await StorageProject.AssertOkAsync(response);
+        await StorageCalls.AssertOkAsync(response);
         Assert.Equal("x", await project.DownloadTextAsync("docs", name));
     }
 
@@ -151,6 +151,6 @@ public sealed class MalformedInputTests(StackFixture stack) : IAsyncLifetime
 
         using var response = await project.UploadAsync("docs", name, "x");
 
-        await StorageProject.AssertErrorAsync(response, "400", "InvalidKey");
+        await StorageCalls.AssertErrorAsync(response, "400", "InvalidKey");
     }
 }

@@ -8,11 +8,11 @@ namespace MadBase.Tests.Storage;
 [Collection(StackCollection.Name)]
 public sealed class OrphanSweepTests(StackFixture stack) : IAsyncLifetime
 {
-    private StorageProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync()
     {
-        project = await StorageProject.CreateAsync(stack, "storage sweep");
+        project = await TestProject.CreateAsync(stack, "storage sweep");
         await project.CreateBucketAsync("sweep");
     }
 
@@ -23,7 +23,7 @@ public sealed class OrphanSweepTests(StackFixture stack) : IAsyncLifetime
     {
         using (var upload = await project.UploadAsync("sweep", "kept/file.txt", "live"))
         {
-            await StorageProject.AssertOkAsync(upload);
+            await StorageCalls.AssertOkAsync(upload);
         }
 
         var store = new FileSystemBlobStore(Path.Combine(stack.Stack.DataDirectory, "storage"));

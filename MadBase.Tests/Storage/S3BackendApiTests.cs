@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using MadBase.Tests.Infrastructure;
 
 namespace MadBase.Tests.Storage;
 
@@ -7,11 +8,11 @@ namespace MadBase.Tests.Storage;
 [Collection(S3StackCollection.Name)]
 public sealed class S3BackendApiTests(S3StackFixture stack) : IAsyncLifetime
 {
-    private StorageProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync()
     {
-        project = await StorageProject.CreateAsync(stack.Stack, "storage on s3");
+        project = await TestProject.CreateAsync(stack.Stack, "storage on s3");
         await project.CreateBucketAsync("s3docs");
         await project.CreateBucketAsync("s3small", fileSizeLimit: 1000);
     }
@@ -30,11 +31,11 @@ public sealed class S3BackendApiTests(S3StackFixture stack) : IAsyncLifetime
 
         if (length > 255)
         {
-            await StorageProject.AssertErrorAsync(response, "400", "InvalidKey");
+            await StorageCalls.AssertErrorAsync(response, "400", "InvalidKey");
         }
         else
         {
-            await StorageProject.AssertOkAsync(response);
+            await StorageCalls.AssertOkAsync(response);
         }
     }
 
@@ -43,13 +44,13 @@ public sealed class S3BackendApiTests(S3StackFixture stack) : IAsyncLifetime
     {
         using (var upload = await project.UploadAsync("s3docs", "dir/a%20file%3F.txt", "0123456789"))
         {
-            await StorageProject.AssertOkAsync(upload);
+            await StorageCalls.AssertOkAsync(upload);
         }
 
         Assert.Equal("0123456789", await project.DownloadTextAsync("s3docs", "dir/a%20file%3F.txt"));
-        using var range = project.Request(HttpMethod.Get, "/object/s3docs/dir/a%20file%3F.txt");
+        using var range = project.StorageRequest(HttpMethod.Get, "/object/s3docs/dir/a%20file%3F.txt");
         range.Headers.Range = new RangeHeaderValue(4, 6);
-        using (var partial = await StorageProject.Http.SendAsync(range))
+        using (var partial = await TestHttp.Client.SendAsync(range))
         {
             Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
             Assert.Equal("456", await partial.Content.ReadAsStringAsync());
@@ -57,7 +58,7 @@ public sealed class S3BackendApiTests(S3StackFixture stack) : IAsyncLifetime
 
         using (var upsert = await project.UploadAsync("s3docs", "dir/a%20file%3F.txt", "replaced", upsert: true))
         {
-            await StorageProject.AssertOkAsync(upsert);
+            await StorageCalls.AssertOkAsync(upsert);
         }
 
         Assert.Equal("replaced", await project.DownloadTextAsync("s3docs", "dir/a%20file%3F.txt"));
@@ -70,13 +71,13 @@ public sealed class S3BackendApiTests(S3StackFixture stack) : IAsyncLifetime
         using (var content = new StreamContent(new PatternStream(size)))
         {
             content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            using var request = project.Request(HttpMethod.Post, "/object/s3docs/big.bin", content: content);
+            using var request = project.StorageRequest(HttpMethod.Post, "/object/s3docs/big.bin", content: content);
             request.Headers.TransferEncodingChunked = true;
-            using var response = await StorageProject.Http.SendAsync(request);
-            await StorageProject.AssertOkAsync(response);
+            using var response = await TestHttp.Client.SendAsync(request);
+            await StorageCalls.AssertOkAsync(response);
         }
 
-        using var download = await project.SendAsync(HttpMethod.Get, "/object/s3docs/big.bin");
+        using var download = await project.StorageAsync(HttpMethod.Get, "/object/s3docs/big.bin");
         Assert.Equal(size, download.Content.Headers.ContentLength);
         await using var body = await download.Content.ReadAsStreamAsync();
         Assert.True(await PatternStream.MatchesAsync(body, size));
@@ -87,36 +88,36 @@ public sealed class S3BackendApiTests(S3StackFixture stack) : IAsyncLifetime
     {
         using (var upload = await project.UploadAsync("s3docs", "mv/src.txt", "payload"))
         {
-            await StorageProject.AssertOkAsync(upload);
+            await StorageCalls.AssertOkAsync(upload);
         }
 
-        using (var copy = await project.JsonAsync(HttpMethod.Post, "/object/copy", new { bucketId = "s3docs", sourceKey = "mv/src.txt", destinationKey = "mv/copy.txt" }))
+        using (var copy = await project.StorageJsonAsync(HttpMethod.Post, "/object/copy", new { bucketId = "s3docs", sourceKey = "mv/src.txt", destinationKey = "mv/copy.txt" }))
         {
-            await StorageProject.AssertOkAsync(copy);
+            await StorageCalls.AssertOkAsync(copy);
         }
 
-        using (var move = await project.JsonAsync(HttpMethod.Post, "/object/move", new { bucketId = "s3docs", sourceKey = "mv/src.txt", destinationKey = "mv/moved.txt" }))
+        using (var move = await project.StorageJsonAsync(HttpMethod.Post, "/object/move", new { bucketId = "s3docs", sourceKey = "mv/src.txt", destinationKey = "mv/moved.txt" }))
         {
-            await StorageProject.AssertOkAsync(move);
+            await StorageCalls.AssertOkAsync(move);
         }
 
         Assert.Equal("payload", await project.DownloadTextAsync("s3docs", "mv/copy.txt"));
         Assert.Equal("payload", await project.DownloadTextAsync("s3docs", "mv/moved.txt"));
-        using var remove = project.Request(HttpMethod.Delete, "/object/s3docs/mv/copy.txt");
-        using (var removed = await StorageProject.Http.SendAsync(remove))
+        using var remove = project.StorageRequest(HttpMethod.Delete, "/object/s3docs/mv/copy.txt");
+        using (var removed = await TestHttp.Client.SendAsync(remove))
         {
-            await StorageProject.AssertOkAsync(removed);
+            await StorageCalls.AssertOkAsync(removed);
         }
 
-        using var gone = await project.SendAsync(HttpMethod.Get, "/object/s3docs/mv/copy.txt");
-        await StorageProject.AssertErrorAsync(gone, "404", "NoSuchKey");
+        using var gone = await project.StorageAsync(HttpMethod.Get, "/object/s3docs/mv/copy.txt");
+        await StorageCalls.AssertErrorAsync(gone, "404", "NoSuchKey");
     }
 
     [Fact]
     public async Task Upload_OverBucketLimit_S3Backend_Refused()
     {
         using var tooBig = await project.UploadAsync("s3small", "x.bin", new string('z', 1001));
-        await StorageProject.AssertErrorAsync(tooBig, "413", "EntityTooLarge");
+        await StorageCalls.AssertErrorAsync(tooBig, "413", "EntityTooLarge");
         Assert.Equal(0, await project.CountObjectsAsync("s3small", "x.bin"));
     }
 }

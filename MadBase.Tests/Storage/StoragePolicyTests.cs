@@ -9,19 +9,19 @@ public sealed class StoragePolicyTests(StackFixture stack) : IAsyncLifetime
 {
     private static readonly Guid Alice = Guid.NewGuid();
     private static readonly Guid Bob = Guid.NewGuid();
-    private StorageProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync()
     {
-        project = await StorageProject.CreateAsync(stack, "storage policies");
+        project = await TestProject.CreateAsync(stack, "storage policies");
         await project.CreateBucketAsync("avatars");
         // Touch the API once so the storage schema exists before the policies are written.
-        using (var list = await project.SendAsync(HttpMethod.Get, "/bucket"))
+        using (var list = await project.StorageAsync(HttpMethod.Get, "/bucket"))
         {
-            await StorageProject.AssertOkAsync(list);
+            await StorageCalls.AssertOkAsync(list);
         }
 
-        await project.ExecuteSqlAsync("""
+        await project.ExecuteAsync("""
             CREATE POLICY "own folder insert" ON storage.objects FOR INSERT TO authenticated
                 WITH CHECK (bucket_id = 'avatars' AND (storage.foldername(name))[1] = auth.uid()::text);
             CREATE POLICY "own folder select" ON storage.objects FOR SELECT TO authenticated
@@ -41,12 +41,12 @@ public sealed class StoragePolicyTests(StackFixture stack) : IAsyncLifetime
         var alice = project.UserToken(Alice);
         using (var own = await project.UploadAsync("avatars", $"{Alice}/me.png", "alice", alice, contentType: "image/png"))
         {
-            await StorageProject.AssertOkAsync(own);
+            await StorageCalls.AssertOkAsync(own);
         }
 
         using (var other = await project.UploadAsync("avatars", $"{Bob}/me.png", "forged", alice, contentType: "image/png"))
         {
-            await StorageProject.AssertErrorAsync(other, "403", "AccessDenied");
+            await StorageCalls.AssertErrorAsync(other, "403", "AccessDenied");
         }
 
         // The refused upload left neither a row nor bytes behind.
@@ -61,35 +61,35 @@ public sealed class StoragePolicyTests(StackFixture stack) : IAsyncLifetime
         var bob = project.UserToken(Bob);
         using (var upload = await project.UploadAsync("avatars", $"{Bob}/secret.txt", "bob's", bob))
         {
-            await StorageProject.AssertOkAsync(upload);
+            await StorageCalls.AssertOkAsync(upload);
         }
 
         Assert.Equal("bob's", await project.DownloadTextAsync("avatars", $"{Bob}/secret.txt", bob));
 
-        using (var read = await project.SendAsync(HttpMethod.Get, $"/object/authenticated/avatars/{Bob}/secret.txt", alice))
+        using (var read = await project.StorageAsync(HttpMethod.Get, $"/object/authenticated/avatars/{Bob}/secret.txt", alice))
         {
-            await StorageProject.AssertErrorAsync(read, "404", "NoSuchKey");
+            await StorageCalls.AssertErrorAsync(read, "404", "NoSuchKey");
         }
 
-        using (var list = await project.JsonAsync(HttpMethod.Post, "/object/list/avatars", new { prefix = Bob.ToString() }, alice))
+        using (var list = await project.StorageJsonAsync(HttpMethod.Post, "/object/list/avatars", new { prefix = Bob.ToString() }, alice))
         {
-            Assert.Equal(0, (await StorageProject.ReadJsonAsync(list)).GetArrayLength());
+            Assert.Equal(0, (await StorageCalls.ReadJsonAsync(list)).GetArrayLength());
         }
 
-        using (var list = await project.JsonAsync(HttpMethod.Post, "/object/list/avatars", new { prefix = Bob.ToString() }, bob))
+        using (var list = await project.StorageJsonAsync(HttpMethod.Post, "/object/list/avatars", new { prefix = Bob.ToString() }, bob))
         {
-            Assert.Equal(1, (await StorageProject.ReadJsonAsync(list)).GetArrayLength());
+            Assert.Equal(1, (await StorageCalls.ReadJsonAsync(list)).GetArrayLength());
         }
 
-        using (var remove = project.Request(HttpMethod.Delete, "/object/avatars", alice, JsonContent.Create(new { prefixes = new[] { $"{Bob}/secret.txt" } })))
-        using (var removed = await StorageProject.Http.SendAsync(remove))
+        using (var remove = project.StorageRequest(HttpMethod.Delete, "/object/avatars", alice, JsonContent.Create(new { prefixes = new[] { $"{Bob}/secret.txt" } })))
+        using (var removed = await TestHttp.Client.SendAsync(remove))
         {
-            Assert.Equal(0, (await StorageProject.ReadJsonAsync(removed)).GetArrayLength());
+            Assert.Equal(0, (await StorageCalls.ReadJsonAsync(removed)).GetArrayLength());
         }
 
-        using (var sign = await project.JsonAsync(HttpMethod.Post, $"/object/sign/avatars/{Bob}/secret.txt", new { expiresIn = 60 }, alice))
+        using (var sign = await project.StorageJsonAsync(HttpMethod.Post, $"/object/sign/avatars/{Bob}/secret.txt", new { expiresIn = 60 }, alice))
         {
-            await StorageProject.AssertErrorAsync(sign, "404", "NoSuchKey");
+            await StorageCalls.AssertErrorAsync(sign, "404", "NoSuchKey");
         }
 
         Assert.Equal("bob's", await project.DownloadTextAsync("avatars", $"{Bob}/secret.txt", bob));
@@ -102,12 +102,12 @@ public sealed class StoragePolicyTests(StackFixture stack) : IAsyncLifetime
         var bob = project.UserToken(Bob);
         using (var upload = await project.UploadAsync("avatars", $"{Bob}/keep.txt", "original", bob))
         {
-            await StorageProject.AssertOkAsync(upload);
+            await StorageCalls.AssertOkAsync(upload);
         }
 
         using (var overwrite = await project.UploadAsync("avatars", $"{Bob}/keep.txt", "overwritten", alice, upsert: true))
         {
-            await StorageProject.AssertErrorAsync(overwrite, "403", "AccessDenied");
+            await StorageCalls.AssertErrorAsync(overwrite, "403", "AccessDenied");
         }
 
         Assert.Equal("original", await project.DownloadTextAsync("avatars", $"{Bob}/keep.txt", bob));
@@ -118,13 +118,13 @@ public sealed class StoragePolicyTests(StackFixture stack) : IAsyncLifetime
     public async Task Policy_SeesStorageOperationSetting()
     {
         await project.CreateBucketAsync("ops");
-        await project.ExecuteSqlAsync("""
+        await project.ExecuteAsync("""
             CREATE POLICY "uploads only" ON storage.objects FOR INSERT TO authenticated
                 WITH CHECK (bucket_id = 'ops' AND current_setting('storage.operation', true) = 'storage.object.upload');
             """);
         var alice = project.UserToken(Alice);
         using var upload = await project.UploadAsync("ops", "x.txt", "x", alice);
-        await StorageProject.AssertOkAsync(upload);
+        await StorageCalls.AssertOkAsync(upload);
         Assert.Equal(1, await project.CountObjectsAsync("ops", "x.txt"));
     }
 }

@@ -7,11 +7,11 @@ namespace MadBase.Tests.Storage;
 [Collection(StackCollection.Name)]
 public sealed class UploadConsistencyTests(StackFixture stack) : IAsyncLifetime
 {
-    private StorageProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync()
     {
-        project = await StorageProject.CreateAsync(stack, "storage consistency");
+        project = await TestProject.CreateAsync(stack, "storage consistency");
         await project.CreateBucketAsync("race");
     }
 
@@ -27,7 +27,7 @@ public sealed class UploadConsistencyTests(StackFixture stack) : IAsyncLifetime
             Assert.Single(responses, r => r.IsSuccessStatusCode);
             foreach (var loser in responses.Where(r => !r.IsSuccessStatusCode))
             {
-                await StorageProject.AssertErrorAsync(loser, "409", "Duplicate");
+                await StorageCalls.AssertErrorAsync(loser, "409", "Duplicate");
             }
         }
         finally
@@ -50,7 +50,7 @@ public sealed class UploadConsistencyTests(StackFixture stack) : IAsyncLifetime
         var responses = await Task.WhenAll(bodies.Select(body => project.UploadAsync("race", "upsert.txt", body, upsert: true)));
         foreach (var response in responses)
         {
-            await StorageProject.AssertOkAsync(response);
+            await StorageCalls.AssertOkAsync(response);
             response.Dispose();
         }
 
@@ -71,9 +71,9 @@ public sealed class UploadConsistencyTests(StackFixture stack) : IAsyncLifetime
         });
         using var content = new StreamContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        using var request = project.Request(HttpMethod.Post, "/object/race/interrupted.bin", content: content);
+        using var request = project.StorageRequest(HttpMethod.Post, "/object/race/interrupted.bin", content: content);
         request.Headers.TransferEncodingChunked = true;
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => StorageProject.Http.SendAsync(request, abort.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => TestHttp.Client.SendAsync(request, abort.Token));
 
         // The worker notices the aborted body asynchronously; give it a moment, then nothing may remain.
         var tempFolder = Path.Combine(stack.Stack.DataDirectory, "storage", ".tmp");

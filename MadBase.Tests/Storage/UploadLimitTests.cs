@@ -9,11 +9,11 @@ namespace MadBase.Tests.Storage;
 public sealed class UploadLimitTests(StackFixture stack) : IAsyncLifetime
 {
     private const long GlobalLimit = 64L * 1024 * 1024;
-    private StorageProject project = null!;
+    private TestProject project = null!;
 
     public async Task InitializeAsync()
     {
-        project = await StorageProject.CreateAsync(stack, "storage limits", new { storage = new { file_size_limit = GlobalLimit } });
+        project = await TestProject.CreateAsync(stack, "storage limits", new { storage = new { file_size_limit = GlobalLimit } });
         await project.CreateBucketAsync("small", fileSizeLimit: 100);
         await project.CreateBucketAsync("images", allowedMimeTypes: ["image/*", "application/pdf"]);
         await project.CreateBucketAsync("big");
@@ -26,12 +26,12 @@ public sealed class UploadLimitTests(StackFixture stack) : IAsyncLifetime
     {
         using (var fits = await project.UploadAsync("small", "ok.txt", new string('a', 100)))
         {
-            await StorageProject.AssertOkAsync(fits);
+            await StorageCalls.AssertOkAsync(fits);
         }
 
         using (var tooBig = await project.UploadAsync("small", "big.txt", new string('a', 101)))
         {
-            await StorageProject.AssertErrorAsync(tooBig, "413", "EntityTooLarge");
+            await StorageCalls.AssertErrorAsync(tooBig, "413", "EntityTooLarge");
         }
 
         Assert.Equal(0, await project.CountObjectsAsync("small", "big.txt"));
@@ -44,10 +44,10 @@ public sealed class UploadLimitTests(StackFixture stack) : IAsyncLifetime
         // No Content-Length: the limit can only be enforced by counting bytes as they arrive.
         using var content = new StreamContent(new PatternStream(5000));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        using var request = project.Request(HttpMethod.Post, "/object/small/chunked.bin", content: content);
+        using var request = project.StorageRequest(HttpMethod.Post, "/object/small/chunked.bin", content: content);
         request.Headers.TransferEncodingChunked = true;
-        using var response = await StorageProject.Http.SendAsync(request);
-        await StorageProject.AssertErrorAsync(response, "413", "EntityTooLarge");
+        using var response = await TestHttp.Client.SendAsync(request);
+        await StorageCalls.AssertErrorAsync(response, "413", "EntityTooLarge");
         Assert.Equal(0, await project.CountObjectsAsync("small", "chunked.bin"));
         Assert.Empty(project.BlobFiles("small", "chunked.bin"));
     }
@@ -57,17 +57,17 @@ public sealed class UploadLimitTests(StackFixture stack) : IAsyncLifetime
     {
         using (var png = await project.UploadAsync("images", "a.png", "png", contentType: "image/png"))
         {
-            await StorageProject.AssertOkAsync(png);
+            await StorageCalls.AssertOkAsync(png);
         }
 
         using (var pdf = await project.UploadAsync("images", "a.pdf", "pdf", contentType: "application/pdf"))
         {
-            await StorageProject.AssertOkAsync(pdf);
+            await StorageCalls.AssertOkAsync(pdf);
         }
 
         using (var text = await project.UploadAsync("images", "a.txt", "txt", contentType: "text/plain"))
         {
-            var error = await StorageProject.AssertErrorAsync(text, "415", "InvalidMimeType");
+            var error = await StorageCalls.AssertErrorAsync(text, "415", "InvalidMimeType");
             Assert.Equal("mime type text/plain is not supported", error.GetProperty("message").GetString());
         }
 
@@ -79,10 +79,10 @@ public sealed class UploadLimitTests(StackFixture stack) : IAsyncLifetime
     {
         using var content = new StreamContent(new PatternStream(GlobalLimit + 1));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        using var request = project.Request(HttpMethod.Post, "/object/big/over.bin", content: content);
+        using var request = project.StorageRequest(HttpMethod.Post, "/object/big/over.bin", content: content);
         request.Headers.TransferEncodingChunked = true;
-        using var response = await StorageProject.Http.SendAsync(request);
-        await StorageProject.AssertErrorAsync(response, "413", "EntityTooLarge");
+        using var response = await TestHttp.Client.SendAsync(request);
+        await StorageCalls.AssertErrorAsync(response, "413", "EntityTooLarge");
         Assert.Equal(0, await project.CountObjectsAsync("big", "over.bin"));
         Assert.Empty(project.BlobFiles("big", "over.bin"));
     }
@@ -95,11 +95,11 @@ public sealed class UploadLimitTests(StackFixture stack) : IAsyncLifetime
         {
             content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
             content.Headers.ContentLength = size;
-            using var response = await project.SendAsync(HttpMethod.Post, "/object/big/forty.bin", content: content);
-            await StorageProject.AssertOkAsync(response);
+            using var response = await project.StorageAsync(HttpMethod.Post, "/object/big/forty.bin", content: content);
+            await StorageCalls.AssertOkAsync(response);
         }
 
-        using var download = await project.SendAsync(HttpMethod.Get, "/object/big/forty.bin");
+        using var download = await project.StorageAsync(HttpMethod.Get, "/object/big/forty.bin");
         Assert.Equal(HttpStatusCode.OK, download.StatusCode);
         Assert.Equal(size, download.Content.Headers.ContentLength);
         await using var body = await download.Content.ReadAsStreamAsync();

@@ -10,13 +10,30 @@ internal static partial class AuthApi
         var project = s.Project;
         await s.Limiter.CheckAsync(s.Context, project, "token", project.Settings.Auth.RateLimitTokenRefresh, FiveMinutes);
         var input = await AuthBody.ReadAsync<TokenParams>(s.Context);
-        return s.Context.Request.Query["grant_type"].ToString() switch
+        var grantType = s.Context.Request.Query["grant_type"].ToString();
+        IResult result;
+        try
         {
-            "password" => await PasswordGrantAsync(s, input),
-            "refresh_token" => await RefreshGrantAsync(s, input),
-            "pkce" => await PkceFlow.ExchangeAsync(s, project, input),
-            _ => AuthErrors.UnsupportedGrantType().ToResult(),
-        };
+            result = grantType switch
+            {
+                "password" => await PasswordGrantAsync(s, input),
+                "refresh_token" => await RefreshGrantAsync(s, input),
+                "pkce" => await PkceFlow.ExchangeAsync(s, project, input),
+                _ => AuthErrors.UnsupportedGrantType().ToResult(),
+            };
+        }
+        catch (AuthException e)
+        {
+            AuthMetrics.SignInFailed(grantType, e.Error.ErrorCode);
+            throw;
+        }
+
+        if (result is AuthErrorResult failed)
+        {
+            AuthMetrics.SignInFailed(grantType, failed.Error.ErrorCode);
+        }
+
+        return result;
     }
 
     private static async Task<IResult> PasswordGrantAsync(AuthServices s, TokenParams input)
