@@ -1,5 +1,5 @@
+using MadBase.Control;
 using MadBase.Control.Admin;
-using MadBase.Control.Extensions;
 using MadBase.Control.Projects;
 using MadBase.ServiceDefaults.Health;
 

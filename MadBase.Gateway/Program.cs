@@ -1,6 +1,5 @@
 using MadBase.Gateway;
 using MadBase.Gateway.Cors;
-using MadBase.Gateway.Limits;
 using MadBase.Gateway.RateLimiting;
 using MadBase.Gateway.Routing;
 using MadBase.ServiceDefaults.Health;
@@ -9,11 +8,7 @@ HealthProbe.RunIfRequested(args);
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.AddGatewayOptions();
-builder.Services.AddRequestBodyLimit();
-builder.Services.AddGatewayCors();
-builder.Services.AddGatewayRateLimits();
-builder.Services.AddGatewayProxy();
+builder.AddGatewayServices();
 
 var app = builder.Build();
 app.UseServiceDefaults();

@@ -2,11 +2,13 @@ using MadBase.ServiceDefaults.Database;
 using MadBase.ServiceDefaults.Errors;
 using MadBase.ServiceDefaults.Health;
 using MadBase.ServiceDefaults.Http;
+using MadBase.ServiceDefaults.Logging;
 using MadBase.ServiceDefaults.Messaging;
 using MadBase.ServiceDefaults.Metrics;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.ServiceDefaults.RequestIds;
 using MadBase.ServiceDefaults.Security;
+using MadBase.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -31,7 +33,7 @@ public static class ServiceDefaultsExtensions
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
-        MadBase.ServiceDefaults.Logging.LogDefaults.Add(builder);
+        builder.AddLogDefaults();
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o =>
         {
@@ -39,7 +41,7 @@ public static class ServiceDefaultsExtensions
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
             o.UseUtcTimestamp = true;
         });
-        MadBase.ServiceDefaults.Telemetry.OpenTelemetryDefaults.ConfigureOpenTelemetry(builder);
+        builder.AddOpenTelemetryDefaults();
         MetricsListener.Add(builder);
         builder.Services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section);
 
@@ -53,11 +55,11 @@ public static class ServiceDefaultsExtensions
             o.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
         });
         builder.Services.AddHttpContextAccessor();
-        OutgoingHttp.Add(builder.Services);
+        builder.AddOutgoingHttp();
         builder.Services.AddSingleton(TimeProvider.System);
 
-        SystemDatabase.Add(builder);
-        RedisConnection.Add(builder);
+        builder.AddSystemDatabase();
+        builder.AddRedisConnection();
         builder.Services.AddSingleton<JwtVerifier>();
         builder.Services.AddSingleton<ProjectDirectory>();
         builder.Services.AddHostedService<ProjectChangeSubscription>();

@@ -9,10 +9,7 @@ internal sealed record CliArguments(string Command, LocalStackOptions Options)
 
     public static CliArguments Parse(IReadOnlyList<string> args)
     {
-        string? command = null;
-        var options = new LocalStackOptions { DataDirectory = ".madbase", GatewayMetricsPort = LocalStackOptions.DefaultGatewayMetricsPort };
-        int firstWorkerPort = LocalStackOptions.DefaultFirstWorkerPort;
-        int workers = 2;
+        var parsed = new ParsedOptions();
         for (int i = 0; i < args.Count; i++)
         {
             string arg = args[i];
@@ -33,36 +30,57 @@ internal sealed record CliArguments(string Command, LocalStackOptions Options)
                 return ++i < args.Count ? args[i] : throw new CliUsageException($"{arg} needs a value.");
             }
 
+            if (!parsed.Apply(arg, Value))
+            {
+                return new CliArguments(Help, parsed.Options);
+            }
+        }
+
+        return parsed.ToArguments();
+    }
+
+    /// <summary>What the arguments said so far; the worker ports are known only once both options are read.</summary>
+    private sealed class ParsedOptions
+    {
+        private string? command;
+        private int firstWorkerPort = LocalStackOptions.DefaultFirstWorkerPort;
+        private int workers = 2;
+
+        public LocalStackOptions Options { get; private set; } = new() { DataDirectory = ".madbase", GatewayMetricsPort = LocalStackOptions.DefaultGatewayMetricsPort };
+
+        /// <summary>Takes one argument (and its value from <paramref name="value"/>); false when it asks for help.</summary>
+        public bool Apply(string arg, Func<string> value)
+        {
             switch (arg)
             {
                 case "-h" or "--help" or "help":
-                    return new CliArguments(Help, options);
+                    return false;
                 case "--data-dir":
-                    options = options with { DataDirectory = Value() };
+                    Options = Options with { DataDirectory = value() };
                     break;
                 case "--port":
-                    options = options with { GatewayPort = Port(arg, Value()) };
+                    Options = Options with { GatewayPort = Port(arg, value()) };
                     break;
                 case "--metrics-port":
-                    options = options with { GatewayMetricsPort = Port(arg, Value()) };
+                    Options = Options with { GatewayMetricsPort = Port(arg, value()) };
                     break;
                 case "--control-port":
-                    options = options with { ControlPort = Port(arg, Value()) };
+                    Options = Options with { ControlPort = Port(arg, value()) };
                     break;
                 case "--worker-port":
-                    firstWorkerPort = Port(arg, Value());
+                    firstWorkerPort = Port(arg, value());
                     break;
                 case "--workers":
-                    workers = Number(arg, Value(), 1, 64);
+                    workers = Number(arg, value(), 1, 64);
                     break;
                 case "--db-port":
-                    options = options with { PostgresPort = Port(arg, Value()) };
+                    Options = Options with { PostgresPort = Port(arg, value()) };
                     break;
                 case "--redis-port":
-                    options = options with { RedisPort = Port(arg, Value()) };
+                    Options = Options with { RedisPort = Port(arg, value()) };
                     break;
                 case "--no-redis":
-                    options = options with { UseRedis = false };
+                    Options = Options with { UseRedis = false };
                     break;
                 case not null when arg.StartsWith('-'):
                     throw new CliUsageException($"Unknown option {arg}.");
@@ -72,15 +90,20 @@ internal sealed record CliArguments(string Command, LocalStackOptions Options)
                 default:
                     throw new CliUsageException($"Unexpected argument '{arg}'.");
             }
+
+            return true;
         }
 
-        if (firstWorkerPort + workers - 1 > 65535)
+        public CliArguments ToArguments()
         {
-            throw new CliUsageException("--worker-port plus --workers goes past port 65535.");
-        }
+            if (firstWorkerPort + workers - 1 > 65535)
+            {
+                throw new CliUsageException("--worker-port plus --workers goes past port 65535.");
+            }
 
-        options = options with { WorkerPorts = LocalStackOptions.ConsecutivePorts(firstWorkerPort, workers) };
-        return new CliArguments(command ?? Help, options);
+            var options = Options with { WorkerPorts = LocalStackOptions.ConsecutivePorts(firstWorkerPort, workers) };
+            return new CliArguments(command ?? Help, options);
+        }
     }
 
     private static int Port(string option, string value)

@@ -55,19 +55,4 @@ internal sealed class DefaultProjectOptions
     public string Ref { get; set; } = "default";
 
     public string? JwtSecret { get; set; }
-
-    public static void Register(IServiceCollection services) =>
-        services.AddOptions<DefaultProjectOptions>()
-            .Configure<IConfiguration>((o, configuration) =>
-            {
-                o.Ref = configuration["Projects:DefaultRef"] is { Length: > 0 } projectRef ? projectRef : o.Ref;
-                o.JwtSecret = configuration["Auth:JwtSecret"] is { Length: > 0 } secret ? secret : null;
-            })
-            .Validate(
-                o => MadBase.ServiceDefaults.Projects.ProjectRefs.IsValid(o.Ref),
-                "Projects__DefaultRef must be 3 to 40 lowercase letters and digits, starting with a letter.")
-            .Validate(
-                o => o.JwtSecret is null or { Length: >= ProjectInput.MinJwtSecretLength },
-                $"Auth__JwtSecret must be at least {ProjectInput.MinJwtSecretLength} characters (or unset, to generate one).")
-            .ValidateOnStart();
 }

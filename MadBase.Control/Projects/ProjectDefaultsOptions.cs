@@ -11,16 +11,6 @@ internal sealed class ProjectDefaultsOptions
 {
     public string? PublicUrl { get; set; }
 
-    public static void Register(IServiceCollection services) =>
-        services.AddOptions<ProjectDefaultsOptions>()
-            .Configure<IConfiguration>((o, configuration) =>
-                o.PublicUrl = configuration["Projects:PublicUrl"] is { Length: > 0 } url ? url.TrimEnd('/') : null)
-            .Validate(
-                o => o.PublicUrl is null || Uri.TryCreate(o.PublicUrl.Replace("{ref}", "ref", StringComparison.Ordinal), UriKind.Absolute, out var uri)
-                    && uri.Scheme is "http" or "https",
-                "Projects__PublicUrl must be an absolute http(s) URL (it may contain {ref}).")
-            .ValidateOnStart();
-
     /// <summary>The creation request's settings with the URL-derived defaults filled in where it is silent.</summary>
     public JsonObject Apply(string projectRef, JsonObject settings)
     {

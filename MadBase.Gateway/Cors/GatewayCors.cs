@@ -27,12 +27,12 @@ internal static class GatewayCors
         "location", "x-supabase-api-version",
     ];
 
-    public static IServiceCollection AddGatewayCors(this IServiceCollection services)
+    public static IHostApplicationBuilder AddGatewayCors(this IHostApplicationBuilder builder)
     {
-        services.AddCors();
-        services.AddOptions<CorsOptions>().Configure<IOptions<GatewayOptions>>(
+        builder.Services.AddCors();
+        builder.Services.AddOptions<CorsOptions>().Configure<IOptions<GatewayOptions>>(
             (cors, gateway) => cors.AddDefaultPolicy(policy => Build(policy, gateway.Value.Cors)));
-        return services;
+        return builder;
     }
 
     public static WebApplication UseGatewayCors(this WebApplication app)

@@ -9,10 +9,10 @@ internal static class RequestBodyLimit
     /// Kestrel enforces the limit while the body streams through (YARP then answers 413); a declared
     /// Content-Length over it is refused up front by <see cref="RequestBodyLimitMiddleware"/>.
     /// </summary>
-    public static IServiceCollection AddRequestBodyLimit(this IServiceCollection services)
+    public static IHostApplicationBuilder AddRequestBodyLimit(this IHostApplicationBuilder builder)
     {
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>(
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>(
             (kestrel, gateway) => kestrel.Limits.MaxRequestBodySize = gateway.Value.MaxRequestBodyBytes);
-        return services;
+        return builder;
     }
 }

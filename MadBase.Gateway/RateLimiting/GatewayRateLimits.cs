@@ -15,12 +15,12 @@ internal static class GatewayRateLimits
 {
     private const string ExemptPartition = "exempt";
 
-    public static IServiceCollection AddGatewayRateLimits(this IServiceCollection services)
+    public static IHostApplicationBuilder AddGatewayRateLimits(this IHostApplicationBuilder builder)
     {
-        services.AddRateLimiter(_ => { });
-        services.AddOptions<RateLimiterOptions>().Configure<IOptions<GatewayOptions>>(
+        builder.Services.AddRateLimiter(_ => { });
+        builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<GatewayOptions>>(
             (limiter, gateway) => Configure(limiter, gateway.Value.RateLimit));
-        return services;
+        return builder;
     }
 
     public static WebApplication UseGatewayRateLimits(this WebApplication app)

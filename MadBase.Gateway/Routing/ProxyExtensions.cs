@@ -15,17 +15,17 @@ internal static class ProxyExtensions
     /// YARP with our config provider. YARP keeps one HttpMessageInvoker (one connection pool) per cluster
     /// for the life of the process, replaced only if the cluster's HttpClient config changes, which ours never does.
     /// </summary>
-    public static IServiceCollection AddGatewayProxy(this IServiceCollection services)
+    public static IHostApplicationBuilder AddGatewayProxy(this IHostApplicationBuilder builder)
     {
-        services.AddReverseProxy();
-        services.AddSingleton<IPassiveHealthCheckPolicy, DestinationFailureRatePolicy>();
-        services.AddHostedService<UpstreamMetrics>();
+        builder.Services.AddReverseProxy();
+        builder.Services.AddSingleton<IPassiveHealthCheckPolicy, DestinationFailureRatePolicy>();
+        builder.Services.AddHostedService<UpstreamMetrics>();
         // The gateway's port is the public API: /metrics only on Metrics__Port (ServiceDefaults/Metrics).
-        services.PostConfigure<MetricsOptions>(o => o.ServicePortIsPublic = true);
-        services.AddSingleton<IProxyConfigProvider>(sp => ProxyConfig.Create(
+        builder.Services.PostConfigure<MetricsOptions>(o => o.ServicePortIsPublic = true);
+        builder.Services.AddSingleton<IProxyConfigProvider>(sp => ProxyConfig.Create(
             sp.GetRequiredService<IOptions<UpstreamOptions>>().Value,
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value));
-        return services;
+        return builder;
     }
 
     /// <summary>The proxy pipeline: errors as JSON, headers it can forward, size limit, API key and project, then YARP's own steps.</summary>

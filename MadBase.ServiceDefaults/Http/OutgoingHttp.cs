@@ -1,5 +1,6 @@
 using MadBase.ServiceDefaults.RequestIds;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http.Resilience;
 
 namespace MadBase.ServiceDefaults.Http;
@@ -12,11 +13,11 @@ namespace MadBase.ServiceDefaults.Http;
 /// </summary>
 internal static class OutgoingHttp
 {
-    public static void Add(IServiceCollection services)
+    public static IHostApplicationBuilder AddOutgoingHttp(this IHostApplicationBuilder builder)
     {
-        services.AddTransient<RequestIdHandler>();
-        services.AddServiceDiscovery();
-        services.ConfigureHttpClientDefaults(http =>
+        builder.Services.AddTransient<RequestIdHandler>();
+        builder.Services.AddServiceDiscovery();
+        builder.Services.ConfigureHttpClientDefaults(http =>
         {
             http.AddHttpMessageHandler<RequestIdHandler>();
             // Retries only for methods that are safe to send twice: a POST (a sign-up, a mail, a webhook) whose
@@ -24,5 +25,6 @@ internal static class OutgoingHttp
             http.AddStandardResilienceHandler(o => o.Retry.DisableForUnsafeHttpMethods());
             http.AddServiceDiscovery();
         });
+        return builder;
     }
 }

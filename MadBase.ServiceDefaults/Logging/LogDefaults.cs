@@ -28,6 +28,9 @@ internal static class LogDefaults
         ["Logging:LogLevel:StackExchange.Redis"] = "Warning",
     };
 
-    public static void Add(IHostApplicationBuilder builder) =>
+    public static IHostApplicationBuilder AddLogDefaults(this IHostApplicationBuilder builder)
+    {
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = Levels });
+        return builder;
+    }
 }

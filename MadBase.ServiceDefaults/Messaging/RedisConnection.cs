@@ -1,7 +1,4 @@
 using MadBase.ServiceDefaults.Logging;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -30,7 +27,7 @@ public sealed partial class RedisConnection : IMessageBus
     private readonly ILogger<RedisConnection> logger;
     private long stalledSince;
 
-    private RedisConnection(IConnectionMultiplexer multiplexer, TimeProvider time, ILogger<RedisConnection> logger)
+    internal RedisConnection(IConnectionMultiplexer multiplexer, TimeProvider time, ILogger<RedisConnection> logger)
     {
         this.multiplexer = multiplexer;
         this.time = time;
@@ -129,32 +126,6 @@ public sealed partial class RedisConnection : IMessageBus
         {
             LogAnswering(logger);
         }
-    }
-
-    internal static void Add(IHostApplicationBuilder builder)
-    {
-        if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(ConnectionName)))
-        {
-            builder.Services.AddSingleton<IMessageBus, NoMessageBus>();
-            return;
-        }
-
-        builder.AddRedisClient(
-            ConnectionName,
-            // Aspire's health check pings Redis and waits for the answer, so a frozen Redis would hold /health past
-            // the gateway's probe timeout and take every worker out. HealthChecks.cs reads RedisMonitor instead.
-            settings => settings.DisableHealthChecks = true,
-            options =>
-            {
-                // Start and serve without Redis: connect in the background, keep retrying (Aspire's default too).
-                options.AbortOnConnectFail = false;
-                options.ConnectRetry = 3;
-                options.ConnectTimeout = 2000;
-            });
-        builder.Services.AddSingleton(sp => new RedisConnection(
-            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RedisConnection>>()));
-        builder.Services.AddSingleton<IMessageBus>(sp => sp.GetRequiredService<RedisConnection>());
-        builder.Services.AddHostedService<RedisMonitor>();
     }
 
     /// <summary>A call given up on may still fail when Redis wakes; its exception is expected, not unobserved.</summary>

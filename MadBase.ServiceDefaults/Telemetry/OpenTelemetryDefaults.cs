@@ -25,7 +25,7 @@ internal static class OpenTelemetryDefaults
 
     private const string NpgsqlMeter = "Npgsql";
 
-    public static void ConfigureOpenTelemetry(IHostApplicationBuilder builder)
+    public static IHostApplicationBuilder AddOpenTelemetryDefaults(this IHostApplicationBuilder builder)
     {
         builder.Logging.AddOpenTelemetry(logging =>
         {
@@ -60,6 +60,7 @@ internal static class OpenTelemetryDefaults
                 .AddHttpClientInstrumentation(o => o.FilterHttpRequestMessage = request => !IsProbe(request.RequestUri?.AbsolutePath)));
 
         AddOpenTelemetryExporters(builder);
+        return builder;
     }
 
     private static void AddOpenTelemetryExporters(IHostApplicationBuilder builder)

@@ -10,7 +10,7 @@ public abstract class BlobStoreContractTests
 {
     private readonly string prefix = "proj" + Guid.NewGuid().ToString("N")[..8];
 
-    internal abstract BlobStore Store { get; }
+    internal abstract IBlobStore Store { get; }
 
     [Fact]
     public async Task Write_ThenRead_SameBytesAndSize()
@@ -122,7 +122,7 @@ public sealed class FileSystemBlobStoreTests : BlobStoreContractTests, IDisposab
 {
     private readonly TempDirectory root = TempDirectory.Create("mbblob");
 
-    internal override BlobStore Store => field ??= new FileSystemBlobStore(root.FullPath);
+    internal override IBlobStore Store => field ??= new FileSystemBlobStore(root.FullPath);
 
     public void Dispose() => root.Dispose();
 
@@ -138,7 +138,7 @@ public sealed class S3BlobStoreTests(S3ServerFixture s3) : BlobStoreContractTest
 {
     private S3BlobStore? store;
 
-    internal override BlobStore Store => store ??= new S3BlobStore(new StorageOptions
+    internal override IBlobStore Store => store ??= new S3BlobStore(new StorageOptions
     {
         Backend = StorageOptions.S3Backend,
         Endpoint = s3.Endpoint,

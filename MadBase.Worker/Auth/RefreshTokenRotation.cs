@@ -20,69 +20,13 @@ internal sealed class RefreshTokenRotation(TimeProvider clock, AccessTokens toke
         RlsTransaction batch, Project project, HttpContext context, string token, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        batch.Add(RefreshToken.FindForUpdate(token));
-        batch.Add(Session.FindForUpdateByToken(token));
-        batch.Add(User.FindBySessionOfToken(token));
-        batch.Add(RefreshToken.FindActiveIfRevoked(token));
-        batch.Add(Session.AmrByToken(token));
-        RefreshToken? current;
-        Session? session;
-        User? user;
-        RefreshToken? active;
-        List<Dictionary<string, object>> amr;
-        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
-        {
-            current = await RefreshToken.ReadAsync(reader, cancellationToken);
-            await reader.NextResultAsync(cancellationToken);
-            session = await Session.ReadAsync(reader, cancellationToken);
-            await reader.NextResultAsync(cancellationToken);
-            user = await User.ReadAsync(reader, cancellationToken);
-            await reader.NextResultAsync(cancellationToken);
-            active = await RefreshToken.ReadAsync(reader, cancellationToken);
-            await reader.NextResultAsync(cancellationToken);
-            amr = await Session.ReadAmrAsync(reader, cancellationToken);
-        }
+        var found = await ReadAsync(batch, token, cancellationToken);
+        var (current, session, user) = Check(found, now);
 
-        if (current is null)
-        {
-            throw new AuthException(AuthErrors.RefreshTokenNotFound());
-        }
-
-        if (session is null)
-        {
-            throw new AuthException(AuthErrors.RefreshSessionNotFound());
-        }
-
-        if (session.NotAfter is { } notAfter && notAfter <= now)
-        {
-            throw new AuthException(AuthErrors.SessionExpired());
-        }
-
-        if (user is null)
-        {
-            throw new AuthException(AuthErrors.RefreshTokenNotFound());
-        }
-
-        if (user.IsBanned(now))
-        {
-            throw new AuthException(new AuthError(400, "user_banned", "Invalid Refresh Token: User Banned"));
-        }
-
-        string? issued = null;
-        if (current.Revoked)
-        {
-            if (active is not null && active.Parent == current.Token)
-            {
-                issued = active.Token;
-            }
-            else if (now > current.UpdatedAt.AddSeconds(project.Settings.Auth.RefreshTokenReuseIntervalSeconds))
-            {
-                batch.Add(current.RevokeFamily());
-                batch.Add(AuditLog.Entry(context, user, AuditLog.TokenRevoked, now));
-                await batch.ExecuteAndCommitAsync(cancellationToken);
-                throw new AuthException(AuthErrors.RefreshTokenAlreadyUsed());
-            }
-        }
+        // A revoked token is honoured only as the active token's parent or within the reuse interval.
+        var issued = current.Revoked
+            ? await ReusedAsync(batch, project, context, current, user, found.Active, now, cancellationToken)
+            : null;
 
         batch.Add(AuditLog.Entry(context, user, AuditLog.TokenRefreshed, now));
         if (issued is null)
@@ -98,6 +42,72 @@ internal sealed class RefreshTokenRotation(TimeProvider clock, AccessTokens toke
 
         batch.Add(session.Touch(now));
         await batch.ExecuteAndCommitAsync(cancellationToken);
-        return tokens.Issue(project, user, session, issued, amr);
+        return tokens.Issue(project, user, session, issued, found.Amr);
     }
+
+    /// <summary>The first round trip: the token and its session locked, with their user, active child and AMR.</summary>
+    private static async Task<Found> ReadAsync(RlsTransaction batch, string token, CancellationToken cancellationToken)
+    {
+        batch.Add(RefreshToken.FindForUpdate(token));
+        batch.Add(Session.FindForUpdateByToken(token));
+        batch.Add(User.FindBySessionOfToken(token));
+        batch.Add(RefreshToken.FindActiveIfRevoked(token));
+        batch.Add(Session.AmrByToken(token));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var current = await RefreshToken.ReadAsync(reader, cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        var session = await Session.ReadAsync(reader, cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        var user = await User.ReadAsync(reader, cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        var active = await RefreshToken.ReadAsync(reader, cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        var amr = await Session.ReadAmrAsync(reader, cancellationToken);
+        return new Found(current, session, user, active, amr);
+    }
+
+    /// <summary>GoTrue's refusals, in its order: no token, no session, session expired, no user, user banned.</summary>
+    private static (RefreshToken Current, Session Session, User User) Check(Found found, DateTimeOffset now)
+    {
+        var current = found.Current ?? throw new AuthException(AuthErrors.RefreshTokenNotFound());
+        var session = found.Session ?? throw new AuthException(AuthErrors.RefreshSessionNotFound());
+        if (session.NotAfter is { } notAfter && notAfter <= now)
+        {
+            throw new AuthException(AuthErrors.SessionExpired());
+        }
+
+        var user = found.User ?? throw new AuthException(AuthErrors.RefreshTokenNotFound());
+        if (user.IsBanned(now))
+        {
+            throw new AuthException(new AuthError(400, "user_banned", "Invalid Refresh Token: User Banned"));
+        }
+
+        return (current, session, user);
+    }
+
+    /// <summary>
+    /// A revoked token used again: the active child is returned again when the client lost the last answer;
+    /// within the reuse interval a new child is issued (null); any later replay revokes the family and fails.
+    /// </summary>
+    private static async Task<string?> ReusedAsync(
+        RlsTransaction batch, Project project, HttpContext context, RefreshToken current, User user, RefreshToken? active,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (active is not null && active.Parent == current.Token)
+        {
+            return active.Token;
+        }
+
+        if (now > current.UpdatedAt.AddSeconds(project.Settings.Auth.RefreshTokenReuseIntervalSeconds))
+        {
+            batch.Add(current.RevokeFamily());
+            batch.Add(AuditLog.Entry(context, user, AuditLog.TokenRevoked, now));
+            await batch.ExecuteAndCommitAsync(cancellationToken);
+            throw new AuthException(AuthErrors.RefreshTokenAlreadyUsed());
+        }
+
+        return null;
+    }
+
+    private sealed record Found(RefreshToken? Current, Session? Session, User? User, RefreshToken? Active, List<Dictionary<string, object>> Amr);
 }

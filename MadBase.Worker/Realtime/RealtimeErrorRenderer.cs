@@ -1,5 +1,4 @@
 using MadBase.ServiceDefaults.Database;
-using MadBase.Worker.Realtime.Broadcast;
 using MadBase.Worker.Tenancy;
 using Npgsql;
 
@@ -13,15 +12,15 @@ namespace MadBase.Worker.Realtime;
 internal sealed class RealtimeErrorRenderer : IModuleErrorRenderer
 {
     public IResult TenantFailed(TenantRequest failed) =>
-        new BroadcastEndpoint.ErrorResult(StatusCodes.Status401Unauthorized, failed.FailureMessage ?? "unauthorized");
+        new RealtimeErrorResult(StatusCodes.Status401Unauthorized, failed.FailureMessage ?? "unauthorized");
 
-    public IResult? QueryNotStorable() => new BroadcastEndpoint.ErrorResult(StatusCodes.Status400BadRequest, PostgresText.Refusal);
+    public IResult? QueryNotStorable() => new RealtimeErrorResult(StatusCodes.Status400BadRequest, PostgresText.Refusal);
 
     public IResult TextNotStorable(PostgresException refused) =>
-        new BroadcastEndpoint.ErrorResult(StatusCodes.Status400BadRequest, "invalid input");
+        new RealtimeErrorResult(StatusCodes.Status400BadRequest, "invalid input");
 
     public IResult DatabaseUnavailable(Exception error) =>
-        new BroadcastEndpoint.ErrorResult(StatusCodes.Status503ServiceUnavailable, "Realtime was unable to connect to the project database");
+        new RealtimeErrorResult(StatusCodes.Status503ServiceUnavailable, "Realtime was unable to connect to the project database");
 
     public IResult? Render(Exception error, TenantRequest tenant) => null;
 }

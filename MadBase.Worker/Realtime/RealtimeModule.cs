@@ -1,15 +1,14 @@
 using MadBase.ServiceDefaults.Projects;
 using MadBase.Worker.Realtime.Broadcast;
+using MadBase.Worker.Realtime.Changes;
 using MadBase.Worker.Realtime.Channels;
 using MadBase.Worker.Realtime.Presence;
-using MadBase.Worker.Realtime.Socket;
-using MadBase.Worker.Tenancy;
 
 namespace MadBase.Worker.Realtime;
 
-/// <summary>Supabase Realtime at <c>/realtime/v1</c>: the Phoenix socket, broadcast, presence and their REST door.</summary>
 internal static class RealtimeModule
 {
+    /// <summary>The Realtime module's schema, its limits and the hubs every socket shares; Postgres changes included.</summary>
     public static IHostApplicationBuilder AddRealtimeModule(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<RealtimeOptions>().BindConfiguration("Realtime")
@@ -29,15 +28,7 @@ internal static class RealtimeModule
         builder.Services.AddSingleton<RealtimeServices>();
         builder.Services.AddSingleton<RealtimeErrorRenderer>();
         builder.Services.AddHostedService<PresenceSweeper>();
+        builder.AddRealtimeChanges();
         return builder;
-    }
-
-    public static IEndpointRouteBuilder MapRealtimeApi(this IEndpointRouteBuilder app)
-    {
-        var realtime = app.MapGroup("/realtime/v1").AddEndpointFilter<TenantFilter<RealtimeErrorRenderer>>();
-        realtime.Map("/websocket", RealtimeSocketEndpoint.AcceptAsync);
-        realtime.MapPost("/api/broadcast", BroadcastEndpoint.SendBatchAsync);
-        realtime.MapPost("/api/broadcast/{topic}/events/{event}", BroadcastEndpoint.SendOneAsync);
-        return app;
     }
 }

@@ -163,34 +163,14 @@ internal sealed record Payload(string Json, IReadOnlyList<string> Keys, bool IsA
         var rows = new List<List<string?>>();
         var row = new List<string?>();
         var field = new StringBuilder();
-        var quoted = false;
         var wasQuoted = false;
         for (var i = 0; i < text.Length; i++)
         {
-            var c = text[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"')
-                {
-                    field.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    field.Append(c);
-                }
-
-                continue;
-            }
-
-            switch (c)
+            switch (text[i])
             {
                 case '"':
-                    quoted = wasQuoted = true;
+                    i = ReadQuoted(text, i + 1, field);
+                    wasQuoted = true;
                     break;
                 case ',':
                     row.Add(Value(field));
@@ -207,7 +187,7 @@ internal sealed record Payload(string Json, IReadOnlyList<string> Keys, bool IsA
                     wasQuoted = false;
                     break;
                 default:
-                    field.Append(c);
+                    field.Append(text[i]);
                     break;
             }
         }
@@ -219,6 +199,30 @@ internal sealed record Payload(string Json, IReadOnlyList<string> Keys, bool IsA
         }
 
         return rows;
+    }
+
+    /// <summary>A quoted part from <paramref name="start"/>, <c>""</c> read as a quote; returns where its closing quote is.</summary>
+    private static int ReadQuoted(string text, int start, StringBuilder field)
+    {
+        var i = start;
+        for (; i < text.Length; i++)
+        {
+            if (text[i] != '"')
+            {
+                field.Append(text[i]);
+            }
+            else if (i + 1 < text.Length && text[i + 1] == '"')
+            {
+                field.Append('"');
+                i++;
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        return i;
     }
 
     private static string? Value(StringBuilder field)

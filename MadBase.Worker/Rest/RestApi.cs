@@ -1,5 +1,4 @@
 using MadBase.ServiceDefaults.Logging;
-using MadBase.Worker.Rest.SchemaCache;
 using MadBase.Worker.Tenancy;
 
 namespace MadBase.Worker.Rest;
@@ -23,42 +22,38 @@ internal static partial class RestApi
         rest.MapMethods("/", RootMethods, GetOpenApi);
         rest.MapMethods("/rpc/{name}", RpcMethods, CallFunction);
         rest.MapMethods("/{name}", TableMethods, HandleTable);
-        rest.MapMethods("/", InfoMethods, (Tenant tenant, SchemaCacheStore cache, ILogger<RestExecutor> logger) =>
-            RunAsync(tenant, cache, logger, InfoEndpoint.SchemaAsync));
-        rest.MapMethods("/rpc/{name}", InfoMethods, (Tenant tenant, string name, SchemaCacheStore cache, ILogger<RestExecutor> logger) =>
-            RunAsync(tenant, cache, logger, r => InfoEndpoint.FunctionAsync(r, name)));
-        rest.MapMethods("/{name}", InfoMethods, (Tenant tenant, string name, SchemaCacheStore cache, ILogger<RestExecutor> logger) =>
-            RunAsync(tenant, cache, logger, r => InfoEndpoint.TableAsync(r, name)));
+        rest.MapMethods("/", InfoMethods, DescribeSchema);
+        rest.MapMethods("/rpc/{name}", InfoMethods, DescribeFunction);
+        rest.MapMethods("/{name}", InfoMethods, DescribeTable);
         return routes;
     }
 
-    public static IHostApplicationBuilder AddRestModule(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddSingleton<MadBase.ServiceDefaults.Projects.ITenantMigrationSource, RestMigrations>();
-        builder.Services.AddSingleton<SchemaCacheStore>();
-        builder.Services.AddSingleton<RestExecutor>();
-        builder.Services.AddSingleton<RestErrorRenderer>();
-        return builder;
-    }
+    private static Task HandleTable([AsParameters] RestServices services, string name) =>
+        RunAsync(services, rest => rest.IsRead
+            ? TableEndpoint.ReadAsync(rest, services.Executor, name)
+            : TableEndpoint.WriteAsync(rest, services.Executor, name));
 
-    private static Task HandleTable(Tenant tenant, string name, SchemaCacheStore cache, RestExecutor executor, ILogger<RestExecutor> logger) =>
-        RunAsync(tenant, cache, logger, rest => rest.IsRead
-            ? TableEndpoint.ReadAsync(rest, executor, name)
-            : TableEndpoint.WriteAsync(rest, executor, name));
+    private static Task CallFunction([AsParameters] RestServices services, string name) =>
+        RunAsync(services, rest => RpcEndpoint.CallAsync(rest, services.Executor, name));
 
-    private static Task CallFunction(Tenant tenant, string name, SchemaCacheStore cache, RestExecutor executor, ILogger<RestExecutor> logger) =>
-        RunAsync(tenant, cache, logger, rest => RpcEndpoint.CallAsync(rest, executor, name));
+    private static Task GetOpenApi([AsParameters] RestServices services) => RunAsync(services, OpenApiDocument.WriteAsync);
 
-    private static Task GetOpenApi(Tenant tenant, SchemaCacheStore cache, ILogger<RestExecutor> logger) =>
-        RunAsync(tenant, cache, logger, OpenApiDocument.WriteAsync);
+    private static Task DescribeSchema([AsParameters] RestServices services) => RunAsync(services, InfoEndpoint.SchemaAsync);
+
+    private static Task DescribeFunction([AsParameters] RestServices services, string name) =>
+        RunAsync(services, rest => InfoEndpoint.FunctionAsync(rest, name));
+
+    private static Task DescribeTable([AsParameters] RestServices services, string name) =>
+        RunAsync(services, rest => InfoEndpoint.TableAsync(rest, name));
 
     /// <summary>
     /// Resolves what every /rest/v1 request needs (<see cref="RestContext"/>) and runs the handler; a request
     /// planned against a schema cache that is behind the database runs again, once, after the cache caught up.
     /// Every failure is answered in PostgREST's shape by <see cref="RestErrorRenderer"/>.
     /// </summary>
-    private static async Task RunAsync(Tenant tenant, SchemaCacheStore cache, ILogger logger, Func<RestContext, Task> handle)
+    private static async Task RunAsync(RestServices services, Func<RestContext, Task> handle)
     {
+        var (tenant, cache) = (services.Tenant, services.Cache);
         var request = tenant.Http.Request;
         if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
         {
@@ -84,7 +79,7 @@ internal static partial class RestApi
                     throw;
                 }
 
-                LogRetriedAfterReload(logger, error.Code);
+                LogRetriedAfterReload(services.Logger, error.Code);
             }
         }
     }

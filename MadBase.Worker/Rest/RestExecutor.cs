@@ -42,39 +42,7 @@ internal sealed partial class RestExecutor
 
         batch.Add(statement.ToString(), statement.Parameters);
 
-        QueryResult result;
-        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
-        {
-            if (preRequest is not null)
-            {
-                await reader.NextResultAsync(cancellationToken);
-            }
-
-            long? planned = null;
-            if (plannedCount is not null)
-            {
-                if (await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0))
-                {
-                    using var plan = JsonDocument.Parse(reader.GetString(0));
-                    planned = (long)plan.RootElement[0].GetProperty("Plan").GetProperty("Plan Rows").GetDouble();
-                }
-
-                await reader.NextResultAsync(cancellationToken);
-            }
-
-            await reader.ReadAsync(cancellationToken);
-            result = new QueryResult(
-                reader.IsDBNull(0) ? planned : reader.GetInt64(0),
-                reader.GetInt64(1),
-                reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.FieldCount > 3 && !reader.IsDBNull(3) ? reader.GetInt64(3) : null);
-
-            // Read to the Sync, so an error raised at an implicit commit (deferred constraints) surfaces here.
-            while (await reader.NextResultAsync(cancellationToken))
-            {
-            }
-        }
-
+        var result = await ReadResultAsync(batch, preRequest is not null, plannedCount is not null, cancellationToken);
         if (check?.Invoke(result) is { } error)
         {
             throw error;
@@ -83,6 +51,45 @@ internal sealed partial class RestExecutor
         if (!rollback)
         {
             await batch.CommitAsync(cancellationToken);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The statement's one row, past the pre-request call's result; with a planned count, the total is the
+    /// EXPLAIN's row estimate where the statement did not count.
+    /// </summary>
+    private static async Task<QueryResult> ReadResultAsync(RlsTransaction batch, bool preRequest, bool plannedCount, CancellationToken cancellationToken)
+    {
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (preRequest)
+        {
+            await reader.NextResultAsync(cancellationToken);
+        }
+
+        long? planned = null;
+        if (plannedCount)
+        {
+            if (await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0))
+            {
+                using var plan = JsonDocument.Parse(reader.GetString(0));
+                planned = (long)plan.RootElement[0].GetProperty("Plan").GetProperty("Plan Rows").GetDouble();
+            }
+
+            await reader.NextResultAsync(cancellationToken);
+        }
+
+        await reader.ReadAsync(cancellationToken);
+        var result = new QueryResult(
+            reader.IsDBNull(0) ? planned : reader.GetInt64(0),
+            reader.GetInt64(1),
+            reader.IsDBNull(2) ? null : reader.GetString(2),
+            reader.FieldCount > 3 && !reader.IsDBNull(3) ? reader.GetInt64(3) : null);
+
+        // Read to the Sync, so an error raised at an implicit commit (deferred constraints) surfaces here.
+        while (await reader.NextResultAsync(cancellationToken))
+        {
         }
 
         return result;

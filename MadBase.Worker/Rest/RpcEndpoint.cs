@@ -14,58 +14,75 @@ internal static class RpcEndpoint
     {
         var overloads = rest.Schema.FunctionsNamed(rest.SchemaName, name).ToList();
         var ast = QueryParser.Parse(rest.Query(), rpcRead: rest.IsRead);
-
-        JsonObject arguments;
-        string rawBody;
-        if (rest.IsRead)
-        {
-            arguments = ReadArguments(ast, overloads);
-            rawBody = arguments.ToJsonString();
-        }
-        else
-        {
-            using var reader = new StreamReader(rest.Http.Request.Body, leaveOpen: true);
-            rawBody = await reader.ReadToEndAsync(rest.Http.RequestAborted);
-            JsonNode? node;
-            try
-            {
-                node = rawBody.Trim().Length == 0 ? new JsonObject() : ParseArguments(rawBody);
-            }
-            catch (System.Text.Json.JsonException error)
-            {
-                throw new RestException(StatusCodes.Status400BadRequest, "PGRST102", "Empty or invalid json", error.Message);
-            }
-
-            arguments = node as JsonObject ?? [];
-            if (node is not JsonObject && !overloads.Any(f => f.TakesWholeBody))
-            {
-                throw new RestException(StatusCodes.Status400BadRequest, "PGRST102", "Empty or invalid json", "The arguments must be a JSON object");
-            }
-
-            if (rawBody.Trim().Length == 0)
-            {
-                rawBody = "{}";
-            }
-        }
+        var (arguments, rawBody) = rest.IsRead
+            ? FromQuery(ast, overloads)
+            : await FromBodyAsync(rest, overloads);
 
         var function = Resolve(rest, name, overloads, arguments);
         var given = function.TakesWholeBody ? function.Args : function.Args.Where(a => arguments.ContainsKey(a.Name)).ToList();
         var argsJson = function.TakesWholeBody ? rawBody : arguments.ToJsonString();
-        var st = new Statement();
-        var single = rest.Representation.Media == MediaType.SingleObject;
         if (function.ReturnsRelation)
         {
-            var table = function.ReturnTableName is { } tableName && rest.Schema.Table(function.ReturnTableSchema!, tableName) is { } known
-                ? known
-                : new DbTable(function.Schema, function.Name, 'f', false, function.ResultColumns, [], []);
-            var root = new ReadPlanner(rest.Schema, rest.Project.Settings.Rest.AggregatesEnabled).Plan(table, ast);
-            TableEndpoint.ApplyRange(rest, root);
-            var source = RpcQuery.CallSource(st, function, given, argsJson);
-            await TableEndpoint.ReadRootAsync(
-                rest, executor, root, source, single, function.ReturnsSet ? null : "object", st);
-            return;
+            await CallRelationAsync(rest, executor, function, ast, given, argsJson);
+        }
+        else
+        {
+            await CallScalarAsync(rest, executor, function, given, argsJson);
+        }
+    }
+
+    /// <summary>GET/HEAD: the arguments are the query string's parameters that are not filters.</summary>
+    private static (JsonObject Arguments, string RawBody) FromQuery(QueryAst ast, List<DbFunction> overloads)
+    {
+        var arguments = ReadArguments(ast, overloads);
+        return (arguments, arguments.ToJsonString());
+    }
+
+    /// <summary>POST: a JSON object of named arguments, or any JSON for a function taking the whole body.</summary>
+    private static async Task<(JsonObject Arguments, string RawBody)> FromBodyAsync(RestContext rest, List<DbFunction> overloads)
+    {
+        using var reader = new StreamReader(rest.Http.Request.Body, leaveOpen: true);
+        var rawBody = await reader.ReadToEndAsync(rest.Http.RequestAborted);
+        JsonNode? node;
+        try
+        {
+            node = rawBody.Trim().Length == 0 ? new JsonObject() : ParseArguments(rawBody);
+        }
+        catch (System.Text.Json.JsonException error)
+        {
+            throw new RestException(StatusCodes.Status400BadRequest, "PGRST102", "Empty or invalid json", error.Message);
         }
 
+        if (node is not JsonObject && !overloads.Any(f => f.TakesWholeBody))
+        {
+            throw new RestException(StatusCodes.Status400BadRequest, "PGRST102", "Empty or invalid json", "The arguments must be a JSON object");
+        }
+
+        return (node as JsonObject ?? [], rawBody.Trim().Length == 0 ? "{}" : rawBody);
+    }
+
+    /// <summary>A function returning rows of a table or a record type: read as that table, with select, filters and embedding.</summary>
+    private static async Task CallRelationAsync(
+        RestContext rest, RestExecutor executor, DbFunction function, QueryAst ast, IReadOnlyList<DbFunctionArg> given, string argsJson)
+    {
+        var st = new Statement();
+        var table = function.ReturnTableName is { } tableName && rest.Schema.Table(function.ReturnTableSchema!, tableName) is { } known
+            ? known
+            : new DbTable(function.Schema, function.Name, 'f', false, function.ResultColumns, [], []);
+        var root = new ReadPlanner(rest.Schema, rest.Project.Settings.Rest.AggregatesEnabled).Plan(table, ast);
+        TableEndpoint.ApplyRange(rest, root);
+        var source = RpcQuery.CallSource(st, function, given, argsJson);
+        var single = rest.Representation.Media == MediaType.SingleObject;
+        await TableEndpoint.ReadRootAsync(
+            rest, executor, root, source, single, function.ReturnsSet ? null : "object", st);
+    }
+
+    /// <summary>A function returning a scalar, a set of scalars or nothing.</summary>
+    private static async Task CallScalarAsync(
+        RestContext rest, RestExecutor executor, DbFunction function, IReadOnlyList<DbFunctionArg> given, string argsJson)
+    {
+        var st = new Statement();
+        var single = rest.Representation.Media == MediaType.SingleObject;
         var rows = RpcQuery.ScalarRows(st, function, given, argsJson);
         string Strip(string json) => rest.Representation.StripNulls ? $"json_strip_nulls({json})" : json;
         var body = function.ReturnsVoid

@@ -25,23 +25,8 @@ internal static partial class TableEndpoint
     {
         var st = statement ?? new Statement();
         var rows = ReadQuery.Node(st, root, null, source);
-        string? totalSql = null;
-        Statement? planned = null;
-        var count = rest.Preferences.Count;
-        if (statement is not null && count != CountPreference.None)
-        {
-            // A function source carries its own parameters: count it exactly in the same statement.
-            count = CountPreference.Exact;
-        }
-        if (count == CountPreference.Exact)
-        {
-            totalSql = $"(SELECT pg_catalog.count(*) FROM ({ReadQuery.Node(st, root, null, source, countOnly: true)}) AS \"pgrst_c\")";
-        }
-        else if (count is CountPreference.Planned or CountPreference.Estimated)
-        {
-            planned = new Statement();
-            planned.Append("EXPLAIN (FORMAT JSON) ").Append(ReadQuery.Node(planned, root, null, source, countOnly: true));
-        }
+        var isCall = statement is not null;
+        var (count, totalSql, planned) = Count(rest, st, root, source, isCall);
 
         // A function returning one row answers with an object, except where the media type has its own shape.
         var representation = rpcObject is null || rest.Representation.Media == MediaType.GeoJson
@@ -56,7 +41,6 @@ internal static partial class TableEndpoint
         }
 
         // A function call may write: it keeps tx=rollback and max-affected (handling=strict), as PostgREST's call does.
-        var isCall = statement is not null;
         Func<QueryResult, RestException?>? check = isCall
             ? r => single && r.Page != 1 ? SingleCheck(r) : MaxAffectedCheck(rest, r)
             : single ? SingleCheck : null;
@@ -71,28 +55,59 @@ internal static partial class TableEndpoint
         }
 
         var offset = root.Offset ?? 0;
-        var status = StatusCodes.Status200OK;
-        if (result.Total is { } total)
-        {
-            // As PostgREST's rangeStatusHeader: only an offset past the total is unsatisfiable (an offset at it is an empty 206).
-            if (offset > total)
-            {
-                throw new RestException(
-                    StatusCodes.Status416RangeNotSatisfiable, "PGRST103", "Requested range not satisfiable",
-                    $"An offset of {offset} was requested, but there are only {total} rows.")
-                {
-                    Headers = [new("Content-Range", RestResponse.ContentRange(offset, result.Page, total))],
-                };
-            }
+        var body = rpcObject is not null && result.Body is null ? "null" : result.Body;
+        await RestResponse.WriteAsync(rest, StatusOf(result, offset, single), body, RestResponse.ContentRange(offset, result.Page, result.Total));
+    }
 
-            if (result.Page < total && !single)
-            {
-                status = StatusCodes.Status206PartialContent;
-            }
+    /// <summary>
+    /// How the total is counted (<c>Prefer: count=</c>): exactly in the same statement, or from the plan of a
+    /// separate EXPLAIN.
+    /// </summary>
+    private static (CountPreference Count, string? TotalSql, Statement? Planned) Count(
+        RestContext rest, Statement st, ReadNode root, string source, bool isCall)
+    {
+        var count = rest.Preferences.Count;
+        if (isCall && count != CountPreference.None)
+        {
+            // A function source carries its own parameters: count it exactly in the same statement.
+            count = CountPreference.Exact;
         }
 
-        var body = rpcObject is not null && result.Body is null ? "null" : result.Body;
-        await RestResponse.WriteAsync(rest, status, body, RestResponse.ContentRange(offset, result.Page, result.Total));
+        if (count == CountPreference.Exact)
+        {
+            return (count, $"(SELECT pg_catalog.count(*) FROM ({ReadQuery.Node(st, root, null, source, countOnly: true)}) AS \"pgrst_c\")", null);
+        }
+
+        if (count is CountPreference.Planned or CountPreference.Estimated)
+        {
+            var planned = new Statement();
+            planned.Append("EXPLAIN (FORMAT JSON) ").Append(ReadQuery.Node(planned, root, null, source, countOnly: true));
+            return (count, null, planned);
+        }
+
+        return (count, null, null);
+    }
+
+    /// <summary>200, or 206 for part of a counted total; as PostgREST's rangeStatusHeader, only an offset past the total is unsatisfiable.</summary>
+    private static int StatusOf(QueryResult result, long offset, bool single)
+    {
+        if (result.Total is not { } total)
+        {
+            return StatusCodes.Status200OK;
+        }
+
+        if (offset > total)
+        {
+            // An offset at the total is an empty 206.
+            throw new RestException(
+                StatusCodes.Status416RangeNotSatisfiable, "PGRST103", "Requested range not satisfiable",
+                $"An offset of {offset} was requested, but there are only {total} rows.")
+            {
+                Headers = [new("Content-Range", RestResponse.ContentRange(offset, result.Page, total))],
+            };
+        }
+
+        return result.Page < total && !single ? StatusCodes.Status206PartialContent : StatusCodes.Status200OK;
     }
 
     public static RestException? MaxAffectedCheck(RestContext rest, QueryResult result) =>

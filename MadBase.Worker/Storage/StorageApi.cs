@@ -7,8 +7,8 @@ namespace MadBase.Worker.Storage;
 
 /// <summary>
 /// /storage/v1: storage-api compatible (supabase/storage src/http/routes), as storage-js calls it. Handlers
-/// get the request's <see cref="Tenant"/>, open transactions with <see cref="StorageServices.BeginAsync"/> and
-/// throw <see cref="StorageError"/>; <see cref="TenantFilter{TRenderer}"/> answers in storage-api's shape.
+/// get the request's <see cref="Tenant"/> in <see cref="StorageServices"/>, open transactions with
+/// <see cref="StorageServices.BeginAsync"/> and throw <see cref="StorageError"/>; <see cref="TenantFilter{TRenderer}"/> answers in storage-api's shape.
 /// </summary>
 internal static class StorageApi
 {

@@ -19,8 +19,7 @@ internal static class StorageModule
         builder.Services.AddSingleton<StorageErrorRenderer>();
         builder.Services.AddSingleton<StorageProjects>();
         builder.Services.AddHostedService<OrphanSweeper>();
-        builder.Services.AddSingleton<StorageServices>();
-        builder.Services.AddSingleton<BlobStore>(services =>
+        builder.Services.AddSingleton<IBlobStore>(services =>
         {
             var options = services.GetRequiredService<IOptions<StorageOptions>>().Value;
             return options.Backend == StorageOptions.S3Backend

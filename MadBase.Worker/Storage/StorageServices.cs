@@ -1,30 +1,34 @@
+using MadBase.ServiceDefaults.Projects;
 using MadBase.ServiceDefaults.Security;
 using MadBase.Worker.Storage.Blobs;
 using MadBase.Worker.Tenancy;
 
 namespace MadBase.Worker.Storage;
 
-/// <summary>What storage handlers need besides the <see cref="Tenant"/>, injected as one parameter.</summary>
-internal sealed class StorageServices(StorageProjects projects, BlobStore blobs, JwtVerifier verifier, TimeProvider time, ILogger<StorageServices> logger)
+/// <summary>What every Storage handler needs, as one [AsParameters] record (the request's <see cref="Tenant"/> among them).</summary>
+internal sealed record StorageServices(
+    HttpContext Context,
+    Tenant Tenant,
+    StorageProjects Projects,
+    IBlobStore Blobs,
+    JwtVerifier Verifier,
+    TimeProvider Time,
+    ILogger<StorageServices> Logger)
 {
-    public BlobStore Blobs { get; } = blobs;
+    public CancellationToken Aborted => Context.RequestAborted;
 
-    public JwtVerifier Verifier { get; } = verifier;
-
-    public TimeProvider Time { get; } = time;
-
-    public ILogger Logger { get; } = logger;
+    public Project Project => Tenant.Project;
 
     /// <summary>
     /// The RLS transaction for a storage operation: the caller's role (or service_role for the lookups
     /// storage-api does as superuser), with <c>storage.operation</c> set by the same setup statement, as
     /// storage-api's scope.ts sets it.
     /// </summary>
-    public Task<RlsTransaction> BeginAsync(Tenant tenant, string operation, bool asServiceRole = false)
+    public Task<RlsTransaction> BeginAsync(string operation, bool asServiceRole = false)
     {
         // The orphan sweep covers every project this worker has stored for.
-        projects.Seen(tenant.Project);
-        var request = tenant.Request with { Settings = [new("storage.operation", operation)] };
-        return tenant.BeginAsync(asServiceRole ? Caller.ServiceRole : tenant.Caller, request, RlsMode.Interactive);
+        Projects.Seen(Tenant.Project);
+        var request = Tenant.Request with { Settings = [new("storage.operation", operation)] };
+        return Tenant.BeginAsync(asServiceRole ? Caller.ServiceRole : Tenant.Caller, request, RlsMode.Interactive);
     }
 }

@@ -7,12 +7,6 @@ using Npgsql;
 
 namespace MadBase.Worker.Tenancy;
 
-internal sealed class WorkerOptions
-{
-    /// <summary>Connections per project per worker: bounds what one busy tenant can take from the cluster.</summary>
-    public int MaxPoolSizePerProject { get; set; } = 20;
-}
-
 /// <summary>
 /// One pooled data source per project, opened as the project's login role. The first request for a
 /// project brings its database up to date (every module's migrations) before anything is served; a change

@@ -106,7 +106,7 @@ internal static class BroadcastEndpoint
         return Results.Accepted();
     }
 
-    private static async Task<ErrorResult?> CheckAsync(RealtimeServices services, Tenant tenant, TopicKey key, BroadcastBody message, CancellationToken cancellationToken)
+    private static async Task<RealtimeErrorResult?> CheckAsync(RealtimeServices services, Tenant tenant, TopicKey key, BroadcastBody message, CancellationToken cancellationToken)
     {
         if (!services.Limits.TryEvent(key.ProjectRef))
         {
@@ -140,14 +140,5 @@ internal static class BroadcastEndpoint
         }
     }
 
-    private static ErrorResult Error(int status, string message) => new(status, message);
-
-    /// <summary>Supabase Realtime's error body, <c>{"message": …}</c>, which realtime-js shows.</summary>
-    internal sealed class ErrorResult(int statusCode, string message) : IResult
-    {
-        public int StatusCode => statusCode;
-
-        public Task ExecuteAsync(HttpContext httpContext) =>
-            Results.Json(new { message }, statusCode: statusCode).ExecuteAsync(httpContext);
-    }
+    private static RealtimeErrorResult Error(int status, string message) => new(status, message);
 }

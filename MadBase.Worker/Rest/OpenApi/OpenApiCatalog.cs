@@ -125,15 +125,41 @@ internal sealed record OpenApiCatalog(string? SchemaDescription, IReadOnlyList<O
             description = reader.GetString(0);
         }
 
-        var relations = new List<(string Name, string? Description, bool Writable)>();
         await reader.NextResultAsync(cancellationToken);
+        var relations = await ReadRelationsAsync(reader, cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        var columns = await ReadColumnsAsync(reader, cancellationToken);
+
+        // Past the search_path's set_config, to the functions.
+        await reader.NextResultAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        var functions = await ReadFunctionsAsync(reader, cancellationToken);
+        while (await reader.NextResultAsync(cancellationToken))
+        {
+        }
+
+        return new OpenApiCatalog(
+            description,
+            [.. relations.Select(r => new OpenApiRelation(r.Name, r.Description, r.Writable, columns.GetValueOrDefault(r.Name) ?? []))],
+            functions);
+    }
+
+    private static async Task<List<(string Name, string? Description, bool Writable)>> ReadRelationsAsync(
+        NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var relations = new List<(string Name, string? Description, bool Writable)>();
         while (await reader.ReadAsync(cancellationToken))
         {
             relations.Add((reader.GetString(0), NullableString(reader, 1), reader.GetBoolean(2)));
         }
 
+        return relations;
+    }
+
+    /// <summary>Each relation's columns, by relation name.</summary>
+    private static async Task<Dictionary<string, List<OpenApiColumn>>> ReadColumnsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
         var columns = new Dictionary<string, List<OpenApiColumn>>(StringComparer.Ordinal);
-        await reader.NextResultAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             var relation = reader.GetString(0);
@@ -147,8 +173,11 @@ internal sealed record OpenApiCatalog(string? SchemaDescription, IReadOnlyList<O
                 reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetFieldValue<string[]>(6), NullableString(reader, 7)));
         }
 
-        await reader.NextResultAsync(cancellationToken);
-        await reader.NextResultAsync(cancellationToken);
+        return columns;
+    }
+
+    private static async Task<List<OpenApiFunction>> ReadFunctionsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
         var functions = new List<OpenApiFunction>();
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -161,14 +190,7 @@ internal sealed record OpenApiCatalog(string? SchemaDescription, IReadOnlyList<O
                 [.. names.Select((name, i) => new OpenApiArgument(name, types[i], i < required, variadic[i]))]));
         }
 
-        while (await reader.NextResultAsync(cancellationToken))
-        {
-        }
-
-        return new OpenApiCatalog(
-            description,
-            [.. relations.Select(r => new OpenApiRelation(r.Name, r.Description, r.Writable, columns.GetValueOrDefault(r.Name) ?? []))],
-            functions);
+        return functions;
     }
 
     private static string? NullableString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);

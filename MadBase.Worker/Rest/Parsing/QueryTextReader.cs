@@ -230,23 +230,7 @@ internal sealed class QueryTextReader(string text, string what)
             return embed with { Spread = true };
         }
 
-        var quotedFirst = at < text.Length && text[at] == '"';
-        var first = ReadName();
-        string? alias = null;
-        if (at < text.Length && text[at] == ':' && !(at + 1 < text.Length && text[at + 1] == ':'))
-        {
-            at++;
-            alias = first;
-            SkipSpaces();
-            if (TryRead("..."))
-            {
-                throw Error("a spread cannot have an alias");
-            }
-
-            quotedFirst = at < text.Length && text[at] == '"';
-            first = ReadName();
-        }
-
+        var (alias, first, quotedFirst) = ReadAliasedName();
         if (first == "*" && !quotedFirst)
         {
             SkipSpaces();
@@ -270,15 +254,37 @@ internal sealed class QueryTextReader(string text, string what)
             return ReadEmbed(first, alias);
         }
 
-        var field = new Field(first, ReadJsonPath());
-        string? aggregate = null;
-        string? cast = null;
-        string? aggregateCast = null;
-        if (TryRead("::"))
+        return ReadField(first, alias);
+    }
+
+    /// <summary><c>[alias:]name</c>; whether the name was quoted (a quoted <c>"*"</c> is a column, not all of them).</summary>
+    private (string? Alias, string Name, bool Quoted) ReadAliasedName()
+    {
+        var quoted = at < text.Length && text[at] == '"';
+        var name = ReadName();
+        if (!(at < text.Length && text[at] == ':' && !(at + 1 < text.Length && text[at + 1] == ':')))
         {
-            cast = ReadCast();
+            return (null, name, quoted);
         }
 
+        at++;
+        SkipSpaces();
+        if (TryRead("..."))
+        {
+            throw Error("a spread cannot have an alias");
+        }
+
+        quoted = at < text.Length && text[at] == '"';
+        return (name, ReadName(), quoted);
+    }
+
+    /// <summary><c>column[->json path][::cast][.aggregate()[::cast]]</c>.</summary>
+    private FieldItem ReadField(string name, string? alias)
+    {
+        var field = new Field(name, ReadJsonPath());
+        string? aggregate = null;
+        string? aggregateCast = null;
+        string? cast = TryRead("::") ? ReadCast() : null;
         if (TryRead('.'))
         {
             var start = at;
@@ -361,37 +367,7 @@ internal sealed class QueryTextReader(string text, string what)
             throw Error(op.Length == 0 ? "expecting \"not\" or operator (eq, gt, ...)" : $"unknown operator \"{op}\"");
         }
 
-        string? modifier = null;
-        string? config = null;
-        if (TryRead('('))
-        {
-            var innerStart = at;
-            while (at < text.Length && text[at] != ')')
-            {
-                at++;
-            }
-
-            if (!TryRead(')'))
-            {
-                throw Error("expected \")\"");
-            }
-
-            var inner = text[innerStart..(at - 1)];
-            if (op is "fts" or "plfts" or "phfts" or "wfts" && inner.Trim().Length > 0
-                && inner.All(c => char.IsLetterOrDigit(c) || c is '_' or ' ' or '$'))
-            {
-                config = inner.Trim();
-            }
-            else if (inner is "any" or "all" && QuantifiableOperators.Contains(op))
-            {
-                modifier = inner;
-            }
-            else
-            {
-                throw Error($"unexpected modifier \"{inner}\"");
-            }
-        }
-
+        var (modifier, config) = TryRead('(') ? ReadModifier(op) : (null, null);
         if (!TryRead('.'))
         {
             throw Error("expecting delimiter (.)");
@@ -404,24 +380,59 @@ internal sealed class QueryTextReader(string text, string what)
                 var list = ReadList();
                 return (negated, new Operation(op, null, null, text[valueStart..at], list));
             case "is":
-                var wordStart = at;
-                while (at < text.Length && (char.IsAsciiLetter(text[at]) || text[at] == '_'))
-                {
-                    at++;
-                }
-
-                var word = text[wordStart..at];
-                if (word.ToLowerInvariant() is not ("null" or "not_null" or "true" or "false" or "unknown") || (!inLogic && !AtEnd))
-                {
-                    throw Error("isVal: (null, not_null, true, false, unknown)");
-                }
-
-                return (negated, new Operation(op, null, null, word, null));
+                return (negated, new Operation(op, null, null, ReadIsValue(inLogic), null));
             default:
                 var value = inLogic ? ReadLogicValue() : text[at..];
                 at = inLogic ? at : text.Length;
                 return (negated, new Operation(op, modifier, config, value, null));
         }
+    }
+
+    /// <summary>After <c>op(</c>: <c>any</c>/<c>all</c> for the operators that take them, or a full-text search's config.</summary>
+    private (string? Modifier, string? Config) ReadModifier(string op)
+    {
+        var innerStart = at;
+        while (at < text.Length && text[at] != ')')
+        {
+            at++;
+        }
+
+        if (!TryRead(')'))
+        {
+            throw Error("expected \")\"");
+        }
+
+        var inner = text[innerStart..(at - 1)];
+        if (op is "fts" or "plfts" or "phfts" or "wfts" && inner.Trim().Length > 0
+            && inner.All(c => char.IsLetterOrDigit(c) || c is '_' or ' ' or '$'))
+        {
+            return (null, inner.Trim());
+        }
+
+        if (inner is "any" or "all" && QuantifiableOperators.Contains(op))
+        {
+            return (inner, null);
+        }
+
+        throw Error($"unexpected modifier \"{inner}\"");
+    }
+
+    /// <summary>The value of <c>is</c>: one of PostgREST's keywords, the whole value outside a logic tree.</summary>
+    private string ReadIsValue(bool inLogic)
+    {
+        var wordStart = at;
+        while (at < text.Length && (char.IsAsciiLetter(text[at]) || text[at] == '_'))
+        {
+            at++;
+        }
+
+        var word = text[wordStart..at];
+        if (word.ToLowerInvariant() is not ("null" or "not_null" or "true" or "false" or "unknown") || (!inLogic && !AtEnd))
+        {
+            throw Error("isVal: (null, not_null, true, false, unknown)");
+        }
+
+        return word;
     }
 
     /// <summary>PostgREST's pListVal: <c>(a,"b,c",d)</c>; an element is a quoted value or the characters up to ',' or ')'.</summary>

@@ -74,6 +74,29 @@ internal static class RelationshipFinder
     /// <summary>Every relationship from <paramref name="parent"/> to a relation of its schema, in PostgREST's order.</summary>
     public static List<Relationship> All(SchemaModel schema, DbTable parent)
     {
+        var found = Direct(schema, parent);
+        found.AddRange(ManyToMany(schema, parent));
+
+        // A computed relationship replaces the detected ones to the relation it is named after (PostgREST lets it override them).
+        foreach (var computed in schema.ComputedRelationships.Where(c =>
+                     c.TableSchema == parent.Schema && c.Table == parent.Name && c.Schema == parent.Schema))
+        {
+            if (schema.Table(computed.TargetSchema, computed.Target) is { } target)
+            {
+                found.RemoveAll(r => r.Computed is null && r.Target.Schema == computed.Schema && r.Target.Name == computed.Function);
+                found.Add(new Relationship(
+                    computed.ToOne ? Cardinality.ManyToOne : Cardinality.OneToMany, target, null, [], null, null, [], computed)
+                { IsSelf = target.Schema == parent.Schema && target.Name == parent.Name });
+            }
+        }
+
+        found.Sort(Compare);
+        return found;
+    }
+
+    /// <summary>The foreign keys from and to <paramref name="parent"/>: many-to-one (or one-to-one) and one-to-many.</summary>
+    private static List<Relationship> Direct(SchemaModel schema, DbTable parent)
+    {
         var found = new List<Relationship>();
         foreach (var fk in schema.ForeignKeys)
         {
@@ -97,7 +120,12 @@ internal static class RelationshipFinder
             }
         }
 
-        // Many-to-many: a junction (table or view) whose primary key holds a many-to-one key to each side.
+        return found;
+    }
+
+    /// <summary>Many-to-many: a junction (table or view) whose primary key holds a many-to-one key to each side.</summary>
+    private static IEnumerable<Relationship> ManyToMany(SchemaModel schema, DbTable parent)
+    {
         foreach (var toParent in schema.ForeignKeys.Where(f => f.ToSchema == parent.Schema && f.ToTable == parent.Name && !f.OneToOne))
         {
             var junction = schema.Table(toParent.FromSchema, toParent.FromTable);
@@ -112,29 +140,13 @@ internal static class RelationshipFinder
             {
                 if (schema.Table(toTarget.ToSchema, toTarget.ToTable) is { } target)
                 {
-                    found.Add(new Relationship(
+                    yield return new Relationship(
                         Cardinality.ManyToMany, target, toParent, [.. toParent.RefColumns.Zip(toParent.Columns)],
                         junction, toTarget, [.. toTarget.Columns.Zip(toTarget.RefColumns)])
-                    { IsSelf = target.Schema == parent.Schema && target.Name == parent.Name });
+                    { IsSelf = target.Schema == parent.Schema && target.Name == parent.Name };
                 }
             }
         }
-
-        // A computed relationship replaces the detected ones to the relation it is named after (PostgREST lets it override them).
-        foreach (var computed in schema.ComputedRelationships.Where(c =>
-                     c.TableSchema == parent.Schema && c.Table == parent.Name && c.Schema == parent.Schema))
-        {
-            if (schema.Table(computed.TargetSchema, computed.Target) is { } target)
-            {
-                found.RemoveAll(r => r.Computed is null && r.Target.Schema == computed.Schema && r.Target.Name == computed.Function);
-                found.Add(new Relationship(
-                    computed.ToOne ? Cardinality.ManyToOne : Cardinality.OneToMany, target, null, [], null, null, [], computed)
-                { IsSelf = target.Schema == parent.Schema && target.Name == parent.Name });
-            }
-        }
-
-        found.Sort(Compare);
-        return found;
     }
 
     /// <summary>Whether an embed <c>name!hint</c> selects the relationship: PostgREST's findRel predicate.</summary>

@@ -183,78 +183,96 @@ internal static class ReadQuery
     /// </summary>
     private static IEnumerable<string> EmbedSql(Statement st, ReadNode parent, ReadNode child, StringBuilder joins, List<string> groupBy, bool groups)
     {
-        var joinAlias = Ident.Quote(child.Alias + "_e");
-        var inner = Node(st, child, parent);
-        var join = child.Inner ? " INNER JOIN LATERAL (" : " LEFT JOIN LATERAL (";
-        var body = Ident.Quote(EmbedBody);
-        var rows = Ident.Quote(child.Alias + "_r");
+        var lateral = new Lateral(
+            Ident.Quote(child.Alias + "_e"),
+            Node(st, child, parent),
+            child.Inner ? " INNER JOIN LATERAL (" : " LEFT JOIN LATERAL (",
+            Ident.Quote(EmbedBody),
+            Ident.Quote(child.Alias + "_r"));
         if (child.ToManySpread)
         {
-            var names = child.OutputColumns().ToList();
-            var order = child.Order.Count == 0
-                ? string.Empty
-                : " ORDER BY " + string.Join(", ", child.Order.Select((term, i) => Directed($"{rows}.{Ident.Quote(SpreadOrderColumn(i))}", term)));
-            var arrays = names.Select(n => $", coalesce(json_agg({rows}.{Ident.Quote(n)}{order}), '[]')::jsonb AS {Ident.Quote(n)}");
-            joins.Append(join).Append($"SELECT json_agg({rows})::jsonb AS {body}").Append(string.Concat(arrays))
-                .Append($" FROM ({inner}) AS {rows}) AS ").Append(joinAlias)
-                .Append(child.Inner ? $" ON {joinAlias}.{body} IS NOT NULL" : " ON TRUE");
-            var columns = names.Select(n => $"{joinAlias}.{Ident.Quote(n)}").ToList();
-            groupBy.AddRange(columns);
-            return columns;
+            return ToManySpread(child, lateral, joins, groupBy);
         }
 
         if (child.Relationship!.ToOne)
         {
-            joins.Append(join).Append(inner).Append(") AS ").Append(joinAlias).Append(" ON TRUE");
-            if (child.IsEmpty)
-            {
-                return [];
-            }
-
-            if (!child.Spread)
-            {
-                var row = $"row_to_json({joinAlias}.*)::jsonb";
-                groupBy.Add(row);
-                return [row + " AS " + Ident.Quote(child.OutputName)];
-            }
-
-            if (!groups)
-            {
-                groupBy.Add(joinAlias + ".*");
-                return [joinAlias + ".*"];
-            }
-
-            // Grouped: the spread's columns are grouping keys, its hoisted aggregates are computed here (unless this
-            // node is itself a to-one spread, which passes them on).
-            var selected = new List<string>();
-            foreach (var name in child.OutputColumns())
-            {
-                var column = $"{joinAlias}.{Ident.Quote(name)}";
-                if (!parent.ToOneSpread && child.Hoisted.FirstOrDefault(h => h.Name == name) is { } hoisted)
-                {
-                    var call = $"{hoisted.Aggregate}({column})";
-                    selected.Add((hoisted.Cast is { } cast ? $"({call})::{cast}" : call) + " AS " + Ident.Quote(name));
-                }
-                else
-                {
-                    selected.Add(column);
-                    groupBy.Add(column);
-                }
-            }
-
-            return selected;
+            joins.Append(lateral.Join).Append(lateral.Inner).Append(") AS ").Append(lateral.Alias).Append(" ON TRUE");
+            return ToOne(parent, child, lateral.Alias, groupBy, groups);
         }
 
-        joins.Append(join).Append($"SELECT json_agg({rows}.*)::jsonb AS {body} FROM ({inner}) AS {rows}").Append(") AS ").Append(joinAlias)
-            .Append(child.Inner ? $" ON {joinAlias}.{body} IS NOT NULL" : " ON TRUE");
+        joins.Append(lateral.Join).Append($"SELECT json_agg({lateral.Rows}.*)::jsonb AS {lateral.Body} FROM ({lateral.Inner}) AS {lateral.Rows}")
+            .Append(") AS ").Append(lateral.Alias)
+            .Append(child.Inner ? $" ON {lateral.Alias}.{lateral.Body} IS NOT NULL" : " ON TRUE");
         if (child.IsEmpty)
         {
             return [];
         }
 
-        var expression = $"coalesce({joinAlias}.{body}, '[]')";
+        var expression = $"coalesce({lateral.Alias}.{lateral.Body}, '[]')";
         groupBy.Add(expression);
         return [expression + " AS " + Ident.Quote(child.OutputName)];
+    }
+
+    /// <summary>An embed's LATERAL subquery: its alias, the child's SELECT, the join keyword, its JSON column and its rows' alias.</summary>
+    private sealed record Lateral(string Alias, string Inner, string Join, string Body, string Rows);
+
+    /// <summary>A to-many spread: each of the child's columns aggregated into an array, all in the child's order.</summary>
+    private static List<string> ToManySpread(ReadNode child, Lateral lateral, StringBuilder joins, List<string> groupBy)
+    {
+        var rows = lateral.Rows;
+        var names = child.OutputColumns().ToList();
+        var order = child.Order.Count == 0
+            ? string.Empty
+            : " ORDER BY " + string.Join(", ", child.Order.Select((term, i) => Directed($"{rows}.{Ident.Quote(SpreadOrderColumn(i))}", term)));
+        var arrays = names.Select(n => $", coalesce(json_agg({rows}.{Ident.Quote(n)}{order}), '[]')::jsonb AS {Ident.Quote(n)}");
+        joins.Append(lateral.Join).Append($"SELECT json_agg({rows})::jsonb AS {lateral.Body}").Append(string.Concat(arrays))
+            .Append($" FROM ({lateral.Inner}) AS {rows}) AS ").Append(lateral.Alias)
+            .Append(child.Inner ? $" ON {lateral.Alias}.{lateral.Body} IS NOT NULL" : " ON TRUE");
+        var columns = names.Select(n => $"{lateral.Alias}.{Ident.Quote(n)}").ToList();
+        groupBy.AddRange(columns);
+        return columns;
+    }
+
+    /// <summary>What the parent selects of a to-one embed: its row as JSON, or a spread's columns.</summary>
+    private static List<string> ToOne(ReadNode parent, ReadNode child, string joinAlias, List<string> groupBy, bool groups)
+    {
+        if (child.IsEmpty)
+        {
+            return [];
+        }
+
+        if (!child.Spread)
+        {
+            var row = $"row_to_json({joinAlias}.*)::jsonb";
+            groupBy.Add(row);
+            return [row + " AS " + Ident.Quote(child.OutputName)];
+        }
+
+        if (!groups)
+        {
+            groupBy.Add(joinAlias + ".*");
+            return [joinAlias + ".*"];
+        }
+
+        // Grouped: the spread's columns are grouping keys, its hoisted aggregates are computed here (unless this
+        // node is itself a to-one spread, which passes them on).
+        var selected = new List<string>();
+        foreach (var name in child.OutputColumns())
+        {
+            var column = $"{joinAlias}.{Ident.Quote(name)}";
+            if (!parent.ToOneSpread && child.Hoisted.FirstOrDefault(h => h.Name == name) is { } hoisted)
+            {
+                var call = $"{hoisted.Aggregate}({column})";
+                selected.Add((hoisted.Cast is { } cast ? $"({call})::{cast}" : call) + " AS " + Ident.Quote(name));
+            }
+            else
+            {
+                selected.Add(column);
+                groupBy.Add(column);
+            }
+        }
+
+        return selected;
     }
 
     /// <summary>The column of an embed's LATERAL subquery that holds its JSON.</summary>

@@ -37,39 +37,8 @@ internal static class WriteQuery
     {
         var sql = new StringBuilder("INSERT INTO ").Append(table.QualifiedName);
         var payload = st.Typed(payloadJson, NpgsqlDbType.Json);
-        var filters = new List<string>();
-        if (columns.Count == 0)
-        {
-            // [{}] or {}: one row of defaults per object.
-            sql.Append(" SELECT FROM json_array_elements(").Append(payload).Append(')');
-        }
-        else
-        {
-            sql.Append(" (").Append(string.Join(", ", columns.Select(Ident.Quote))).Append(") ");
-            if (missingDefault)
-            {
-                // A key that is absent (not one that is null) takes the column's default, as PostgREST's missing=default.
-                var values = columns.Select(c =>
-                {
-                    var fallback = table.Column(c)!.DefaultSql ?? "NULL";
-                    return $"CASE WHEN (\"pgrst_e\".\"v\" -> {Ident.Literal(c)}) IS NOT NULL THEN \"pgrst_p\".{Ident.Quote(c)} ELSE {fallback} END";
-                });
-                sql.Append("SELECT ").Append(string.Join(", ", values))
-                    .Append(" FROM json_array_elements(").Append(payload).Append(") AS \"pgrst_e\"(\"v\"), LATERAL json_to_record(\"pgrst_e\".\"v\") AS \"pgrst_p\"(")
-                    .Append(ColumnDefinitions(table, columns, domainsAsBase: true)).Append(')');
-            }
-            else
-            {
-                sql.Append("SELECT ").Append(string.Join(", ", columns.Select(c => "\"pgrst_p\"." + Ident.Quote(c))))
-                    .Append(" FROM json_to_recordset(").Append(payload).Append(") AS \"pgrst_p\"(").Append(ColumnDefinitions(table, columns)).Append(')');
-            }
-
-            if (payloadFilter is not null)
-            {
-                var payloadRow = new ReadNode(table, "pgrst_p");
-                filters.AddRange(payloadFilter.Select(c => ReadQuery.Condition(st, payloadRow, c)));
-            }
-        }
+        AppendPayloadRows(sql, table, columns, payload, missingDefault);
+        var filters = PayloadFilters(st, table, columns, payloadFilter);
 
         // An upsert counts the rows it tries; CASE makes sure only rows that passed the filter are counted.
         var filter = string.Join(" AND ", filters);
@@ -82,43 +51,94 @@ internal static class WriteQuery
             sql.Append(" WHERE ").Append(filter);
         }
 
-        if (resolution != Resolution.None)
-        {
-            var target = onConflict ?? table.PrimaryKey;
-            if (target.Count == 0 && resolution == Resolution.MergeDuplicates)
-            {
-                throw new RestException(StatusCodes.Status400BadRequest, "PGRST100", "\"on_conflict\" is required: the table has no primary key");
-            }
-
-            if (target.Count > 0)
-            {
-                sql.Append(" ON CONFLICT (").Append(string.Join(", ", target.Select(Ident.Quote))).Append(')');
-            }
-            else
-            {
-                sql.Append(" ON CONFLICT");
-            }
-
-            var updates = columns.Where(c => !target.Contains(c)).ToList();
-            if (resolution == Resolution.IgnoreDuplicates || updates.Count == 0 && target.Count == 0)
-            {
-                sql.Append(" DO NOTHING");
-            }
-            else
-            {
-                // Key columns only: still return the existing row, as PostgREST does, by touching a key column.
-                var sets = updates.Count == 0 ? [target[0]] : updates;
-                sql.Append(" DO UPDATE SET ").Append(string.Join(", ", sets.Select(c => $"{Ident.Quote(c)} = EXCLUDED.{Ident.Quote(c)}")))
-                    .Append(" WHERE ").Append(CountUpdated);
-            }
-        }
-        else if (onConflict is not null)
-        {
-            sql.Append(" ON CONFLICT (").Append(string.Join(", ", onConflict.Select(Ident.Quote))).Append(") DO NOTHING");
-        }
-
+        AppendOnConflict(sql, table, columns, resolution, onConflict);
         sql.Append(" RETURNING ").Append(table.QualifiedName).Append(".*");
         return sql.ToString();
+    }
+
+    /// <summary>The column list and the SELECT that expands the payload (<c>pgrst_p</c>) into typed rows.</summary>
+    private static void AppendPayloadRows(StringBuilder sql, DbTable table, IReadOnlyList<string> columns, string payload, bool missingDefault)
+    {
+        if (columns.Count == 0)
+        {
+            // [{}] or {}: one row of defaults per object.
+            sql.Append(" SELECT FROM json_array_elements(").Append(payload).Append(')');
+            return;
+        }
+
+        sql.Append(" (").Append(string.Join(", ", columns.Select(Ident.Quote))).Append(") ");
+        if (missingDefault)
+        {
+            // A key that is absent (not one that is null) takes the column's default, as PostgREST's missing=default.
+            var values = columns.Select(c =>
+            {
+                var fallback = table.Column(c)!.DefaultSql ?? "NULL";
+                return $"CASE WHEN (\"pgrst_e\".\"v\" -> {Ident.Literal(c)}) IS NOT NULL THEN \"pgrst_p\".{Ident.Quote(c)} ELSE {fallback} END";
+            });
+            sql.Append("SELECT ").Append(string.Join(", ", values))
+                .Append(" FROM json_array_elements(").Append(payload).Append(") AS \"pgrst_e\"(\"v\"), LATERAL json_to_record(\"pgrst_e\".\"v\") AS \"pgrst_p\"(")
+                .Append(ColumnDefinitions(table, columns, domainsAsBase: true)).Append(')');
+        }
+        else
+        {
+            sql.Append("SELECT ").Append(string.Join(", ", columns.Select(c => "\"pgrst_p\"." + Ident.Quote(c))))
+                .Append(" FROM json_to_recordset(").Append(payload).Append(") AS \"pgrst_p\"(").Append(ColumnDefinitions(table, columns)).Append(')');
+        }
+    }
+
+    /// <summary>PUT's eq filters rendered against the payload row, so only rows with the URL's key are written.</summary>
+    private static List<string> PayloadFilters(Statement st, DbTable table, IReadOnlyList<string> columns, IReadOnlyList<Condition>? payloadFilter)
+    {
+        if (columns.Count == 0 || payloadFilter is null)
+        {
+            return [];
+        }
+
+        var payloadRow = new ReadNode(table, "pgrst_p");
+        return [.. payloadFilter.Select(c => ReadQuery.Condition(st, payloadRow, c))];
+    }
+
+    /// <summary><c>Prefer: resolution=</c> as ON CONFLICT … DO UPDATE / DO NOTHING; a bare on_conflict ignores duplicates.</summary>
+    private static void AppendOnConflict(
+        StringBuilder sql, DbTable table, IReadOnlyList<string> columns, Resolution resolution, IReadOnlyList<string>? onConflict)
+    {
+        if (resolution == Resolution.None)
+        {
+            if (onConflict is not null)
+            {
+                sql.Append(" ON CONFLICT (").Append(string.Join(", ", onConflict.Select(Ident.Quote))).Append(") DO NOTHING");
+            }
+
+            return;
+        }
+
+        var target = onConflict ?? table.PrimaryKey;
+        if (target.Count == 0 && resolution == Resolution.MergeDuplicates)
+        {
+            throw new RestException(StatusCodes.Status400BadRequest, "PGRST100", "\"on_conflict\" is required: the table has no primary key");
+        }
+
+        if (target.Count > 0)
+        {
+            sql.Append(" ON CONFLICT (").Append(string.Join(", ", target.Select(Ident.Quote))).Append(')');
+        }
+        else
+        {
+            sql.Append(" ON CONFLICT");
+        }
+
+        var updates = columns.Where(c => !target.Contains(c)).ToList();
+        if (resolution == Resolution.IgnoreDuplicates || updates.Count == 0 && target.Count == 0)
+        {
+            sql.Append(" DO NOTHING");
+        }
+        else
+        {
+            // Key columns only: still return the existing row, as PostgREST does, by touching a key column.
+            var sets = updates.Count == 0 ? [target[0]] : updates;
+            sql.Append(" DO UPDATE SET ").Append(string.Join(", ", sets.Select(c => $"{Ident.Quote(c)} = EXCLUDED.{Ident.Quote(c)}")))
+                .Append(" WHERE ").Append(CountUpdated);
+        }
     }
 
     /// <param name="payloadJson">A JSON array whose first object holds the new values.</param>

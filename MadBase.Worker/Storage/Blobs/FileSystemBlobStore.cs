@@ -6,7 +6,7 @@ namespace MadBase.Worker.Storage.Blobs;
 /// Objects as files under one root. A write goes to a temporary file in the same file system and is renamed
 /// into place only when complete, so readers never see half an object and a crash leaves only a temp file.
 /// </summary>
-internal sealed class FileSystemBlobStore : BlobStore
+internal sealed class FileSystemBlobStore : IBlobStore
 {
     private const string TempFolder = ".tmp";
     private readonly string root;

@@ -13,7 +13,7 @@ internal static class OrphanSweep
     private const int Batch = 1000;
     private static readonly RlsRequest SweepRequest = new("SWEEP", "/storage/v1/internal/sweep", "{}", "{}", ReadOnly: true);
 
-    public static async Task<int> SweepAsync(string projectRef, NpgsqlDataSource database, BlobStore blobs, DateTimeOffset olderThan, CancellationToken cancellationToken)
+    public static async Task<int> SweepAsync(string projectRef, NpgsqlDataSource database, IBlobStore blobs, DateTimeOffset olderThan, CancellationToken cancellationToken)
     {
         var deleted = 0;
         var candidates = new List<(string Key, string Bucket, string Name, string Version)>();
@@ -46,7 +46,7 @@ internal static class OrphanSweep
         return deleted;
     }
 
-    private static async Task<int> DeleteUnreferencedAsync(NpgsqlDataSource database, BlobStore blobs, List<(string Key, string Bucket, string Name, string Version)> candidates, CancellationToken cancellationToken)
+    private static async Task<int> DeleteUnreferencedAsync(NpgsqlDataSource database, IBlobStore blobs, List<(string Key, string Bucket, string Name, string Version)> candidates, CancellationToken cancellationToken)
     {
         var orphans = new List<string>();
         await using (var transaction = await RlsTransaction.BeginAsync(database, Caller.ServiceRole, SweepRequest, cancellationToken))

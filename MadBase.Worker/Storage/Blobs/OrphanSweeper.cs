@@ -24,7 +24,7 @@ internal sealed class StorageProjects
 internal sealed partial class OrphanSweeper(
     StorageProjects projects,
     TenantDatabases databases,
-    BlobStore blobs,
+    IBlobStore blobs,
     IOptions<StorageOptions> options,
     TimeProvider time,
     ILogger<OrphanSweeper> logger) : BackgroundService

@@ -13,7 +13,7 @@ namespace MadBase.Worker.Storage.Blobs;
 /// multipart upload is aborted so no partial object ever appears. AWSSDK.S3 rather than the Minio SDK, whose
 /// ranged reads fail against S3's 206 answer to a ranged HEAD (<c>bench/minio.sh</c>, README "Architecture").
 /// </summary>
-internal sealed class S3BlobStore : BlobStore, IDisposable
+internal sealed class S3BlobStore : IBlobStore, IDisposable
 {
     private readonly AmazonS3Client client;
     private readonly string bucket;

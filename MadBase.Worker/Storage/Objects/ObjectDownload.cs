@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using MadBase.Worker.Tenancy;
 using Microsoft.Net.Http.Headers;
 
 namespace MadBase.Worker.Storage.Objects;
@@ -12,43 +11,43 @@ namespace MadBase.Worker.Storage.Objects;
 /// </summary>
 internal static class ObjectDownload
 {
-    public static async Task<IResult> AuthenticatedAsync(HttpContext context, Tenant tenant, StorageServices services, string bucket, string path)
+    public static async Task<IResult> AuthenticatedAsync([AsParameters] StorageServices services, string bucket, string path)
     {
         ObjectNames.Validate(path);
         ObjectRow row;
-        await using (var transaction = await services.BeginAsync(tenant, "storage.object.get_authenticated"))
+        await using (var transaction = await services.BeginAsync("storage.object.get_authenticated"))
         {
-            row = await ObjectRows.FindAsync(transaction, bucket, path, context.RequestAborted) ?? throw StorageError.NoSuchKey();
-            await transaction.CommitAsync(context.RequestAborted);
+            row = await ObjectRows.FindAsync(transaction, bucket, path, services.Aborted) ?? throw StorageError.NoSuchKey();
+            await transaction.CommitAsync(services.Aborted);
         }
 
-        return await SendAsync(context, tenant, services, row);
+        return await SendAsync(services, row);
     }
 
-    public static async Task<IResult> PublicAsync(HttpContext context, Tenant tenant, StorageServices services, string bucket, string path)
+    public static async Task<IResult> PublicAsync([AsParameters] StorageServices services, string bucket, string path)
     {
         ObjectNames.Validate(path);
         ObjectRow row;
-        await using (var transaction = await services.BeginAsync(tenant, "storage.object.get_public", asServiceRole: true))
+        await using (var transaction = await services.BeginAsync("storage.object.get_public", asServiceRole: true))
         {
-            var limits = await Buckets.Buckets.FindLimitsAsync(transaction, bucket, context.RequestAborted);
+            var limits = await Buckets.Buckets.FindLimitsAsync(transaction, bucket, services.Aborted);
             if (limits is not { Public: true })
             {
                 throw StorageError.NoSuchBucket();
             }
 
-            row = await ObjectRows.FindAsync(transaction, bucket, path, context.RequestAborted) ?? throw StorageError.NoSuchKey();
-            await transaction.CommitAsync(context.RequestAborted);
+            row = await ObjectRows.FindAsync(transaction, bucket, path, services.Aborted) ?? throw StorageError.NoSuchKey();
+            await transaction.CommitAsync(services.Aborted);
         }
 
-        return await SendAsync(context, tenant, services, row);
+        return await SendAsync(services, row);
     }
 
-    public static async Task<IResult> SendAsync(HttpContext context, Tenant tenant, StorageServices services, ObjectRow row)
+    public static async Task<IResult> SendAsync(StorageServices services, ObjectRow row)
     {
         var metadata = row.Metadata;
-        var request = context.Request;
-        var response = context.Response;
+        var request = services.Context.Request;
+        var response = services.Context.Response;
         var headOnly = HttpMethods.IsHead(request.Method);
 
         response.Headers.ETag = metadata.ETag;
@@ -94,10 +93,10 @@ internal static class ObjectDownload
             return Results.Empty;
         }
 
-        await using var blob = await services.Blobs.OpenReadAsync(row.BlobKey(tenant.Project.Ref), offset, length, context.RequestAborted)
+        await using var blob = await services.Blobs.OpenReadAsync(row.BlobKey(services.Project.Ref), offset, length, services.Aborted)
             ?? throw StorageError.NoSuchKey();
         response.StatusCode = status;
-        await CopyExactlyAsync(blob, response.Body, length, context.RequestAborted);
+        await CopyExactlyAsync(blob, response.Body, length, services.Aborted);
         return Results.Empty;
     }
 

@@ -7,32 +7,32 @@ namespace MadBase.Worker.Storage.Objects;
 /// <summary>/storage/v1/object: storage-api's src/http/routes/object (uploads, info, delete, move, copy).</summary>
 internal static class ObjectHandlers
 {
-    public static async Task<IResult> Create(HttpContext context, Tenant tenant, StorageServices services, string bucket, string path)
+    public static async Task<IResult> Create([AsParameters] StorageServices services, string bucket, string path)
     {
-        var upsert = string.Equals(context.Request.Headers["x-upsert"].ToString(), "true", StringComparison.OrdinalIgnoreCase);
-        var target = new UploadTarget(bucket, ObjectNames.Validate(path), upsert, tenant.Caller.Subject, false, "storage.object.upload");
-        return await ObjectUpload.RunAsync(context, tenant, services, target);
+        var upsert = string.Equals(services.Context.Request.Headers["x-upsert"].ToString(), "true", StringComparison.OrdinalIgnoreCase);
+        var target = new UploadTarget(bucket, ObjectNames.Validate(path), upsert, services.Tenant.Caller.Subject, false, "storage.object.upload");
+        return await ObjectUpload.RunAsync(services, target);
     }
 
-    public static async Task<IResult> Update(HttpContext context, Tenant tenant, StorageServices services, string bucket, string path)
+    public static async Task<IResult> Update([AsParameters] StorageServices services, string bucket, string path)
     {
-        var target = new UploadTarget(bucket, ObjectNames.Validate(path), true, tenant.Caller.Subject, false, "storage.object.update");
-        return await ObjectUpload.RunAsync(context, tenant, services, target);
+        var target = new UploadTarget(bucket, ObjectNames.Validate(path), true, services.Tenant.Caller.Subject, false, "storage.object.update");
+        return await ObjectUpload.RunAsync(services, target);
     }
 
-    public static async Task<IResult> Info(HttpContext context, Tenant tenant, StorageServices services, string bucket, string path)
+    public static async Task<IResult> Info([AsParameters] StorageServices services, string bucket, string path)
     {
         ObjectNames.Validate(path);
-        await using var transaction = await services.BeginAsync(tenant, "storage.object.info");
-        var json = await ObjectRows.InfoAsync(transaction, bucket, path, context.RequestAborted) ?? throw StorageError.NoSuchKey();
-        await transaction.CommitAsync(context.RequestAborted);
+        await using var transaction = await services.BeginAsync("storage.object.info");
+        var json = await ObjectRows.InfoAsync(transaction, bucket, path, services.Aborted) ?? throw StorageError.NoSuchKey();
+        await transaction.CommitAsync(services.Aborted);
         return StorageJson.Raw(json);
     }
 
-    public static async Task<IResult> DeleteOne(HttpContext context, Tenant tenant, StorageServices services, string bucket, string path)
+    public static async Task<IResult> DeleteOne([AsParameters] StorageServices services, string bucket, string path)
     {
         ObjectNames.Validate(path);
-        var (_, keys) = await DeleteAsync(context, tenant, services, bucket, [path]);
+        var (_, keys) = await DeleteAsync(services, bucket, [path]);
         if (keys.Count == 0)
         {
             throw StorageError.NoSuchKey();
@@ -41,9 +41,9 @@ internal static class ObjectHandlers
         return StorageJson.Message("Successfully deleted");
     }
 
-    public static async Task<IResult> DeleteMany(HttpContext context, Tenant tenant, StorageServices services, string bucket)
+    public static async Task<IResult> DeleteMany([AsParameters] StorageServices services, string bucket)
     {
-        var body = await StorageJson.ReadObjectAsync(context);
+        var body = await StorageJson.ReadObjectAsync(services.Context);
         if (!body.TryGetProperty("prefixes", out var prefixes) || prefixes.ValueKind != JsonValueKind.Array || prefixes.GetArrayLength() is 0 or > 1000)
         {
             throw StorageError.InvalidRequest("body must have required property 'prefixes' (1 to 1000 names)");
@@ -52,30 +52,30 @@ internal static class ObjectHandlers
         var names = prefixes.EnumerateArray()
             .Select(p => p.ValueKind == JsonValueKind.String ? p.GetString()! : throw StorageError.InvalidRequest("prefixes must be strings"))
             .ToArray();
-        var (json, _) = await DeleteAsync(context, tenant, services, bucket, names);
+        var (json, _) = await DeleteAsync(services, bucket, names);
         return StorageJson.Raw(json);
     }
 
-    public static async Task<IResult> Move(HttpContext context, Tenant tenant, StorageServices services)
+    public static async Task<IResult> Move([AsParameters] StorageServices services)
     {
-        var request = await TransferRequest.ReadAsync(context);
-        var projectRef = tenant.Project.Ref;
+        var request = await TransferRequest.ReadAsync(services.Context);
+        var projectRef = services.Project.Ref;
         var version = BlobKeys.NewVersion();
         var destinationKey = ObjectNames.NewBlobKey(projectRef, request.DestinationBucket, request.DestinationKey, version);
         string sourceKey;
         try
         {
-            await using var transaction = await services.BeginAsync(tenant, "storage.object.move");
-            var source = await ObjectRows.FindAsync(transaction, request.BucketId, request.SourceKey, context.RequestAborted, forUpdate: true)
+            await using var transaction = await services.BeginAsync("storage.object.move");
+            var source = await ObjectRows.FindAsync(transaction, request.BucketId, request.SourceKey, services.Aborted, forUpdate: true)
                 ?? throw StorageError.NoSuchKey();
             sourceKey = source.BlobKey(projectRef);
-            await services.Blobs.CopyAsync(sourceKey, destinationKey, context.RequestAborted);
-            if (!await ObjectRows.MoveAsync(transaction, source, request.DestinationBucket, request.DestinationKey, version, tenant.Caller.Subject, context.RequestAborted))
+            await services.Blobs.CopyAsync(sourceKey, destinationKey, services.Aborted);
+            if (!await ObjectRows.MoveAsync(transaction, source, request.DestinationBucket, request.DestinationKey, version, services.Tenant.Caller.Subject, services.Aborted))
             {
                 throw StorageError.NoSuchKey();
             }
 
-            await transaction.CommitAsync(context.RequestAborted);
+            await transaction.CommitAsync(services.Aborted);
         }
         catch
         {
@@ -87,25 +87,25 @@ internal static class ObjectHandlers
         return StorageJson.Message("Successfully moved");
     }
 
-    public static async Task<IResult> Copy(HttpContext context, Tenant tenant, StorageServices services)
+    public static async Task<IResult> Copy([AsParameters] StorageServices services)
     {
-        var request = await TransferRequest.ReadAsync(context);
-        var projectRef = tenant.Project.Ref;
+        var request = await TransferRequest.ReadAsync(services.Context);
+        var projectRef = services.Project.Ref;
         var version = BlobKeys.NewVersion();
         var destinationKey = ObjectNames.NewBlobKey(projectRef, request.DestinationBucket, request.DestinationKey, version);
         var id = Guid.NewGuid();
         try
         {
-            await using var transaction = await services.BeginAsync(tenant, "storage.object.copy");
-            var source = await ObjectRows.FindAsync(transaction, request.BucketId, request.SourceKey, context.RequestAborted)
+            await using var transaction = await services.BeginAsync("storage.object.copy");
+            var source = await ObjectRows.FindAsync(transaction, request.BucketId, request.SourceKey, services.Aborted)
                 ?? throw StorageError.NoSuchKey();
-            await services.Blobs.CopyAsync(source.BlobKey(projectRef), destinationKey, context.RequestAborted);
+            await services.Blobs.CopyAsync(source.BlobKey(projectRef), destinationKey, services.Aborted);
             var metadata = source.Metadata with { LastModified = services.Time.GetUtcNow() };
             await ObjectRows.InsertAsync(
                 transaction,
-                new NewObject(id, request.DestinationBucket, request.DestinationKey, tenant.Caller.Subject, version, metadata.ToJson(), source.UserMetadataJson),
-                context.RequestAborted);
-            await transaction.CommitAsync(context.RequestAborted);
+                new NewObject(id, request.DestinationBucket, request.DestinationKey, services.Tenant.Caller.Subject, version, metadata.ToJson(), source.UserMetadataJson),
+                services.Aborted);
+            await transaction.CommitAsync(services.Aborted);
         }
         catch
         {
@@ -120,13 +120,13 @@ internal static class ObjectHandlers
         });
     }
 
-    private static async Task<(string Json, IReadOnlyList<string> Keys)> DeleteAsync(HttpContext context, Tenant tenant, StorageServices services, string bucket, string[] names)
+    private static async Task<(string Json, IReadOnlyList<string> Keys)> DeleteAsync(StorageServices services, string bucket, string[] names)
     {
         (string Json, IReadOnlyList<string> Keys) result;
-        await using (var transaction = await services.BeginAsync(tenant, "storage.object.delete"))
+        await using (var transaction = await services.BeginAsync("storage.object.delete"))
         {
-            result = await ObjectRows.DeleteManyAsync(transaction, tenant.Project.Ref, bucket, names, context.RequestAborted);
-            await transaction.CommitAsync(context.RequestAborted);
+            result = await ObjectRows.DeleteManyAsync(transaction, services.Project.Ref, bucket, names, services.Aborted);
+            await transaction.CommitAsync(services.Aborted);
         }
 
         await BlobCleanup.DeleteQuietlyAsync(services, result.Keys);

@@ -15,34 +15,34 @@ internal static class ObjectListing
 {
     private static readonly string[] SortColumns = ["name", "created_at", "updated_at", "last_accessed_at"];
 
-    public static async Task<IResult> List(HttpContext context, Tenant tenant, StorageServices services, string bucket)
+    public static async Task<IResult> List([AsParameters] StorageServices services, string bucket)
     {
-        var body = await StorageJson.ReadObjectAsync(context);
+        var body = await StorageJson.ReadObjectAsync(services.Context);
         var prefix = Folder(body.String("prefix"));
         var limit = Math.Clamp(body.Int("limit") ?? 100, 1, 1000);
         var offset = Math.Max(body.Int("offset") ?? 0, 0);
         var search = body.String("search") ?? string.Empty;
         var (column, order) = Sort(body);
 
-        await using var transaction = await services.BeginAsync(tenant, "storage.object.list");
+        await using var transaction = await services.BeginAsync("storage.object.list");
         var json = column == "name" && order == "ASC" && search.Length == 0
-            ? await WalkAsync(transaction, bucket, prefix, limit, offset, context.RequestAborted)
-            : await GroupAsync(transaction, bucket, prefix, search, column, order, limit, offset, context.RequestAborted);
-        await transaction.CommitAsync(context.RequestAborted);
+            ? await WalkAsync(transaction, bucket, prefix, limit, offset, services.Aborted)
+            : await GroupAsync(transaction, bucket, prefix, search, column, order, limit, offset, services.Aborted);
+        await transaction.CommitAsync(services.Aborted);
         return StorageJson.Raw(json);
     }
 
-    public static async Task<IResult> ListV2(HttpContext context, Tenant tenant, StorageServices services, string bucket)
+    public static async Task<IResult> ListV2([AsParameters] StorageServices services, string bucket)
     {
-        var body = await StorageJson.ReadObjectAsync(context);
+        var body = await StorageJson.ReadObjectAsync(services.Context);
         var prefix = body.String("prefix") ?? string.Empty;
         var limit = Math.Clamp(body.Int("limit") ?? 1000, 1, 1000);
         var withDelimiter = body.Bool("with_delimiter") ?? false;
         var after = DecodeCursor(body.String("cursor"));
 
-        await using var transaction = await services.BeginAsync(tenant, "storage.object.list");
-        var entries = await ReadV2Async(transaction, bucket, prefix, withDelimiter, after, limit + 1, context.RequestAborted);
-        await transaction.CommitAsync(context.RequestAborted);
+        await using var transaction = await services.BeginAsync("storage.object.list");
+        var entries = await ReadV2Async(transaction, bucket, prefix, withDelimiter, after, limit + 1, services.Aborted);
+        await transaction.CommitAsync(services.Aborted);
 
         var hasNext = entries.Count > limit;
         var page = entries.Take(limit).ToList();

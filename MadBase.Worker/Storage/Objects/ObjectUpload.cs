@@ -16,32 +16,12 @@ internal sealed record UploadTarget(string BucketId, string Name, bool Upsert, s
 /// </summary>
 internal static class ObjectUpload
 {
-    public static async Task<IResult> RunAsync(HttpContext context, Tenant tenant, StorageServices services, UploadTarget target)
+    public static async Task<IResult> RunAsync(StorageServices services, UploadTarget target)
     {
-        var cancellationToken = context.RequestAborted;
-        var project = tenant.Project;
-
-        // As storage-api does, the bucket's limits are read as superuser; the caller's rights are checked
-        // by the policies on the object row below.
-        BucketLimits limits;
-        await using (var lookup = await services.BeginAsync(tenant, target.Operation, asServiceRole: true))
-        {
-            limits = await Buckets.Buckets.FindLimitsAsync(lookup, target.BucketId, cancellationToken) ?? throw StorageError.NoSuchBucket();
-        }
-
-        var limit = Math.Min(project.Settings.Storage.FileSizeLimit, limits.FileSizeLimit ?? long.MaxValue);
-        if (context.Request.ContentLength > limit && !IsMultipart(context.Request))
-        {
-            throw StorageError.EntityTooLarge();
-        }
-
-        // Our own limit is enforced while streaming; Kestrel's default 30 MB cap would cut large uploads short.
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
-        {
-            sizeFeature.MaxRequestBodySize = null;
-        }
-
-        var body = await UploadBody.ReadAsync(context.Request, cancellationToken);
+        var cancellationToken = services.Aborted;
+        var project = services.Project;
+        var (limits, limit) = await LimitsAsync(services, target);
+        var body = await UploadBody.ReadAsync(services.Context.Request, cancellationToken);
         if (!MimeTypes.IsAllowed(limits.AllowedMimeTypes, body.ContentType))
         {
             throw StorageError.InvalidMimeType(MimeTypes.Essence(body.ContentType));
@@ -55,29 +35,7 @@ internal static class ObjectUpload
 
         var metadata = new ObjectMetadata(metered.ETag(), size, body.ContentType, body.CacheControl, services.Time.GetUtcNow());
         var row = new NewObject(Guid.NewGuid(), target.BucketId, target.Name, target.OwnerId, version, metadata.ToJson(), body.UserMetadataJson);
-        Guid id;
-        string? previousVersion = null;
-        try
-        {
-            await using var transaction = await services.BeginAsync(tenant, target.Operation, target.AsServiceRole);
-            if (target.Upsert)
-            {
-                (id, previousVersion) = await ObjectRows.UpsertAsync(transaction, row, cancellationToken);
-            }
-            else
-            {
-                await ObjectRows.InsertAsync(transaction, row, cancellationToken);
-                id = row.Id;
-            }
-
-            await transaction.CommitAsync(cancellationToken);
-        }
-        catch
-        {
-            await BlobCleanup.DeleteQuietlyAsync(services, [key]);
-            throw;
-        }
-
+        var (id, previousVersion) = await WriteRowAsync(services, target, row, key);
         if (previousVersion is not null && previousVersion != version)
         {
             await BlobCleanup.DeleteQuietlyAsync(services, [BlobKeys.For(project.Ref, target.BucketId, target.Name, previousVersion)]);
@@ -88,6 +46,65 @@ internal static class ObjectUpload
             ["Id"] = id,
             ["Key"] = target.BucketId + "/" + target.Name,
         });
+    }
+
+    /// <summary>
+    /// The bucket's limits and the size limit in force (the smaller of the project's and the bucket's); a declared
+    /// length over it is refused before any byte is read.
+    /// </summary>
+    private static async Task<(BucketLimits Limits, long Limit)> LimitsAsync(StorageServices services, UploadTarget target)
+    {
+        // As storage-api does, the bucket's limits are read as superuser; the caller's rights are checked
+        // by the policies on the object row.
+        BucketLimits limits;
+        await using (var lookup = await services.BeginAsync(target.Operation, asServiceRole: true))
+        {
+            limits = await Buckets.Buckets.FindLimitsAsync(lookup, target.BucketId, services.Aborted) ?? throw StorageError.NoSuchBucket();
+        }
+
+        var limit = Math.Min(services.Project.Settings.Storage.FileSizeLimit, limits.FileSizeLimit ?? long.MaxValue);
+        var request = services.Context.Request;
+        if (request.ContentLength > limit && !IsMultipart(request))
+        {
+            throw StorageError.EntityTooLarge();
+        }
+
+        // Our own limit is enforced while streaming; Kestrel's default 30 MB cap would cut large uploads short.
+        if (services.Context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            sizeFeature.MaxRequestBodySize = null;
+        }
+
+        return (limits, limit);
+    }
+
+    /// <summary>
+    /// The object row, in the caller's RLS transaction: the object becomes visible when it commits. If it does not,
+    /// the blob just written under <paramref name="key"/> is deleted. Returns the row's id and the version it replaced.
+    /// </summary>
+    private static async Task<(Guid Id, string? PreviousVersion)> WriteRowAsync(StorageServices services, UploadTarget target, NewObject row, string key)
+    {
+        var cancellationToken = services.Aborted;
+        try
+        {
+            await using var transaction = await services.BeginAsync(target.Operation, target.AsServiceRole);
+            var written = target.Upsert
+                ? await ObjectRows.UpsertAsync(transaction, row, cancellationToken)
+                : await InsertAsync(transaction, row, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return written;
+        }
+        catch
+        {
+            await BlobCleanup.DeleteQuietlyAsync(services, [key]);
+            throw;
+        }
+    }
+
+    private static async Task<(Guid Id, string? PreviousVersion)> InsertAsync(RlsTransaction transaction, NewObject row, CancellationToken cancellationToken)
+    {
+        await ObjectRows.InsertAsync(transaction, row, cancellationToken);
+        return (row.Id, null);
     }
 
     private static bool IsMultipart(HttpRequest request) =>

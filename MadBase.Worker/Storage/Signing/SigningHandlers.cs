@@ -10,23 +10,23 @@ internal static class SigningHandlers
     /// <summary>storage-api's default lifetime of a signed upload URL.</summary>
     private static readonly TimeSpan UploadLifetime = TimeSpan.FromHours(2);
 
-    public static async Task<IResult> Sign(HttpContext context, Tenant tenant, StorageServices services, string bucket, string path)
+    public static async Task<IResult> Sign([AsParameters] StorageServices services, string bucket, string path)
     {
         ObjectNames.Validate(path);
-        var expiresIn = ExpiresIn(await StorageJson.ReadObjectAsync(context));
-        await using (var transaction = await services.BeginAsync(tenant, "storage.object.sign"))
+        var expiresIn = ExpiresIn(await StorageJson.ReadObjectAsync(services.Context));
+        await using (var transaction = await services.BeginAsync("storage.object.sign"))
         {
-            _ = await ObjectRows.FindAsync(transaction, bucket, path, context.RequestAborted) ?? throw StorageError.NoSuchKey();
+            _ = await ObjectRows.FindAsync(transaction, bucket, path, services.Aborted) ?? throw StorageError.NoSuchKey();
         }
 
         var url = bucket + "/" + path;
-        var token = SignedTokens.Sign(tenant.Project, SignedTokens.Download, url, expiresIn, services.Time.GetUtcNow());
+        var token = SignedTokens.Sign(services.Project, SignedTokens.Download, url, expiresIn, services.Time.GetUtcNow());
         return Results.Json(new Dictionary<string, string> { ["signedURL"] = $"/object/sign/{url}?token={token}" });
     }
 
-    public static async Task<IResult> SignMany(HttpContext context, Tenant tenant, StorageServices services, string bucket)
+    public static async Task<IResult> SignMany([AsParameters] StorageServices services, string bucket)
     {
-        var body = await StorageJson.ReadObjectAsync(context);
+        var body = await StorageJson.ReadObjectAsync(services.Context);
         var expiresIn = ExpiresIn(body);
         if (!body.TryGetProperty("paths", out var paths) || paths.ValueKind != JsonValueKind.Array || paths.GetArrayLength() is 0 or > 1000)
         {
@@ -35,70 +35,70 @@ internal static class SigningHandlers
 
         var now = services.Time.GetUtcNow();
         var results = new List<Dictionary<string, string?>>();
-        await using var transaction = await services.BeginAsync(tenant, "storage.object.sign");
+        await using var transaction = await services.BeginAsync("storage.object.sign");
         foreach (var item in paths.EnumerateArray())
         {
             var path = item.ValueKind == JsonValueKind.String ? item.GetString()! : string.Empty;
-            var exists = path.Length > 0 && await ObjectRows.FindAsync(transaction, bucket, path, context.RequestAborted) is not null;
+            var exists = path.Length > 0 && await ObjectRows.FindAsync(transaction, bucket, path, services.Aborted) is not null;
             var url = bucket + "/" + path;
             results.Add(new Dictionary<string, string?>
             {
                 ["error"] = exists ? null : "Either the object does not exist or you do not have access to it",
                 ["path"] = path,
-                ["signedURL"] = exists ? $"/object/sign/{url}?token={SignedTokens.Sign(tenant.Project, SignedTokens.Download, url, expiresIn, now)}" : null,
+                ["signedURL"] = exists ? $"/object/sign/{url}?token={SignedTokens.Sign(services.Project, SignedTokens.Download, url, expiresIn, now)}" : null,
             });
         }
 
         return Results.Json(results);
     }
 
-    public static async Task<IResult> DownloadSigned(HttpContext context, Tenant tenant, StorageServices services, string bucket, string path)
+    public static async Task<IResult> DownloadSigned([AsParameters] StorageServices services, string bucket, string path)
     {
         ObjectNames.Validate(path);
-        await SignedTokens.VerifyAsync(services.Verifier, tenant.Project, context.Request.Query["token"], SignedTokens.Download, bucket + "/" + path);
+        await SignedTokens.VerifyAsync(services.Verifier, services.Project, services.Context.Request.Query["token"], SignedTokens.Download, bucket + "/" + path);
 
         // The token is the authorisation: it was only issued to someone allowed to read the object.
         ObjectRow row;
-        await using (var transaction = await services.BeginAsync(tenant, "storage.object.get_signed", asServiceRole: true))
+        await using (var transaction = await services.BeginAsync("storage.object.get_signed", asServiceRole: true))
         {
-            row = await ObjectRows.FindAsync(transaction, bucket, path, context.RequestAborted) ?? throw StorageError.NoSuchKey();
-            await transaction.CommitAsync(context.RequestAborted);
+            row = await ObjectRows.FindAsync(transaction, bucket, path, services.Aborted) ?? throw StorageError.NoSuchKey();
+            await transaction.CommitAsync(services.Aborted);
         }
 
-        return await ObjectDownload.SendAsync(context, tenant, services, row);
+        return await ObjectDownload.SendAsync(services, row);
     }
 
-    public static async Task<IResult> CreateUploadUrl(HttpContext context, Tenant tenant, StorageServices services, string bucket, string path)
+    public static async Task<IResult> CreateUploadUrl([AsParameters] StorageServices services, string bucket, string path)
     {
         ObjectNames.Validate(path);
-        var upsert = string.Equals(context.Request.Headers["x-upsert"].ToString(), "true", StringComparison.OrdinalIgnoreCase);
+        var upsert = string.Equals(services.Context.Request.Headers["x-upsert"].ToString(), "true", StringComparison.OrdinalIgnoreCase);
 
         // Would the caller's policies let them write this row? Try it and roll back, as storage-api's canUpload does.
-        await using (var transaction = await services.BeginAsync(tenant, "storage.object.upload_sign"))
+        await using (var transaction = await services.BeginAsync("storage.object.upload_sign"))
         {
             // A missing bucket fails the probe's foreign key: NoSuchBucket, whatever the caller may see.
-            var probe = new NewObject(Guid.NewGuid(), bucket, path, tenant.Caller.Subject, "probe", "{}", null);
+            var probe = new NewObject(Guid.NewGuid(), bucket, path, services.Tenant.Caller.Subject, "probe", "{}", null);
             if (upsert)
             {
-                await ObjectRows.UpsertAsync(transaction, probe, context.RequestAborted);
+                await ObjectRows.UpsertAsync(transaction, probe, services.Aborted);
             }
             else
             {
-                await ObjectRows.InsertAsync(transaction, probe, context.RequestAborted);
+                await ObjectRows.InsertAsync(transaction, probe, services.Aborted);
             }
         }
 
         var url = bucket + "/" + path;
-        var token = SignedTokens.Sign(tenant.Project, SignedTokens.Upload, url, UploadLifetime, services.Time.GetUtcNow(), tenant.Caller.Subject, upsert);
+        var token = SignedTokens.Sign(services.Project, SignedTokens.Upload, url, UploadLifetime, services.Time.GetUtcNow(), services.Tenant.Caller.Subject, upsert);
         return Results.Json(new Dictionary<string, string> { ["url"] = $"/object/upload/sign/{url}?token={token}", ["token"] = token });
     }
 
-    public static async Task<IResult> UploadSigned(HttpContext context, Tenant tenant, StorageServices services, string bucket, string path)
+    public static async Task<IResult> UploadSigned([AsParameters] StorageServices services, string bucket, string path)
     {
         ObjectNames.Validate(path);
-        var claims = await SignedTokens.VerifyAsync(services.Verifier, tenant.Project, context.Request.Query["token"], SignedTokens.Upload, bucket + "/" + path);
+        var claims = await SignedTokens.VerifyAsync(services.Verifier, services.Project, services.Context.Request.Query["token"], SignedTokens.Upload, bucket + "/" + path);
         var target = new UploadTarget(bucket, path, claims.Upsert, claims.Owner, AsServiceRole: true, "storage.object.upload_signed");
-        return await ObjectUpload.RunAsync(context, tenant, services, target);
+        return await ObjectUpload.RunAsync(services, target);
     }
 
     private static TimeSpan ExpiresIn(JsonElement body)

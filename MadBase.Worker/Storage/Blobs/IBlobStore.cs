@@ -5,7 +5,7 @@ namespace MadBase.Worker.Storage.Blobs;
 /// so projects can share a disk or an S3 bucket and an overwrite never touches the bytes being read.
 /// Writes are all-or-nothing: a failed or cancelled write leaves nothing under the key.
 /// </summary>
-internal interface BlobStore
+internal interface IBlobStore
 {
     /// <summary>Streams <paramref name="content"/> to <paramref name="key"/>; returns the bytes written.</summary>
     Task<long> WriteAsync(string key, Stream content, string contentType, CancellationToken cancellationToken);

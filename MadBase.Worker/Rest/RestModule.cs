@@ -1,0 +1,17 @@
+using MadBase.ServiceDefaults.Projects;
+using MadBase.Worker.Rest.SchemaCache;
+
+namespace MadBase.Worker.Rest;
+
+internal static class RestModule
+{
+    /// <summary>The REST module's schema (the API roles' grants) and services.</summary>
+    public static IHostApplicationBuilder AddRestModule(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ITenantMigrationSource, RestMigrations>();
+        builder.Services.AddSingleton<SchemaCacheStore>();
+        builder.Services.AddSingleton<RestExecutor>();
+        builder.Services.AddSingleton<RestErrorRenderer>();
+        return builder;
+    }
+}
