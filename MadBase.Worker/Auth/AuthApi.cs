@@ -32,6 +32,11 @@ internal static partial class AuthApi
         auth.MapPost("/verify", VerifyPost);
         auth.MapPost("/invite", Invite);
 
+        auth.MapPost("/factors", EnrollFactor);
+        auth.MapPost("/factors/{factorId}/challenge", ChallengeFactor);
+        auth.MapPost("/factors/{factorId}/verify", VerifyFactor);
+        auth.MapDelete("/factors/{factorId}", UnenrollFactor);
+
         var admin = auth.MapGroup("/admin");
         admin.MapGet("/users", ListUsers);
         admin.MapPost("/users", CreateUser);
@@ -39,6 +44,9 @@ internal static partial class AuthApi
         admin.MapPut("/users/{id}", UpdateUserById);
         admin.MapDelete("/users/{id}", DeleteUser);
         admin.MapPost("/generate_link", GenerateLink);
+        admin.MapGet("/users/{id}/factors", ListUserFactors);
+        admin.MapPut("/users/{id}/factors/{factorId}", UpdateUserFactor);
+        admin.MapDelete("/users/{id}/factors/{factorId}", DeleteUserFactor);
         return routes;
     }
 
