@@ -54,7 +54,8 @@ public sealed class TokenTests(StackFixture stack) : IAsyncLifetime
     {
         var response = await auth.PostAsync("/token?grant_type=magic", new { });
 
-        response.AssertError(400, "unsupported_grant_type");
+        response.AssertError(400, "invalid_credentials");
+        Assert.Equal("unsupported_grant_type", response.Json.GetProperty("message").GetString());
     }
 
     [Theory]

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using MadBase.Worker.Tenancy;
 
 namespace MadBase.Worker.Auth;
@@ -37,7 +36,7 @@ internal static partial class AuthApi
         var factors = await Factor.ListAsync(tx, user.Id, s.Aborted);
         if (factors.Any(f => (f.FriendlyName ?? string.Empty) == friendlyName))
         {
-            return new AuthError(422, "mfa_factor_name_conflict", $"A factor with the friendly name {JsonSerializer.Serialize(friendlyName)} for this user already exists").ToResult();
+            return new AuthError(422, "mfa_factor_name_conflict", $"A factor with the friendly name {GoQuoted(friendlyName)} for this user already exists").ToResult();
         }
 
         var verified = factors.Count(f => f.IsVerified);

@@ -36,6 +36,7 @@ internal static partial class AuthApi
         auth.MapPost("/factors/{factorId}/challenge", ChallengeFactor);
         auth.MapPost("/factors/{factorId}/verify", VerifyFactor);
         auth.MapDelete("/factors/{factorId}", UnenrollFactor);
+        MapUnsupportedRoutes(auth);
 
         var admin = auth.MapGroup("/admin");
         admin.MapGet("/users", ListUsers);
