@@ -90,6 +90,12 @@ public sealed record AuthSettings
     /// <summary>Subjects and bodies of the mails Auth sends; what is left out keeps GoTrue's default.</summary>
     public MailTemplateSettings MailTemplates { get; init; } = new();
 
+    /// <summary>
+    /// GoTrue's SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION (Supabase's "secure password change"): a session
+    /// older than 24 hours changes the password only with the nonce <c>GET /reauthenticate</c> mailed.
+    /// </summary>
+    public bool SecurityUpdatePasswordRequireReauthentication { get; init; }
+
     /// <summary>Multi-factor authentication (GoTrue's GOTRUE_MFA_*), with its defaults.</summary>
     public MfaSettings Mfa { get; init; } = new();
 }

@@ -140,6 +140,9 @@ public sealed class MfaTests(StackFixture stack) : IAsyncLifetime
         var (aal1, _) = await SignInAsync(AuthClient.Claims(token).GetProperty("email").GetString()!);
 
         (await auth.SendAsync(HttpMethod.Delete, $"/factors/{factorId}", bearer: aal1)).AssertError(422, "insufficient_aal");
+        (await auth.SendAsync(HttpMethod.Put, "/user", new { password = "another-secret" }, aal1)).AssertError(401, "insufficient_aal");
+        (await auth.SendAsync(HttpMethod.Put, "/user", new { data = new { theme = "dark" } }, aal1)).AssertStatus(200);
+        (await auth.SendAsync(HttpMethod.Put, "/user", new { password = "another-secret" }, aal2)).AssertStatus(200);
         (await auth.SendAsync(HttpMethod.Delete, "/factors/not-a-uuid", bearer: aal2)).AssertError(404, "validation_failed");
         (await auth.SendAsync(HttpMethod.Delete, $"/factors/{Guid.NewGuid()}", bearer: aal2)).AssertError(404, "mfa_factor_not_found");
         var removed = await auth.SendAsync(HttpMethod.Delete, $"/factors/{factorId}", bearer: aal2);

@@ -19,6 +19,7 @@ internal static class AuditLog
     public const string RepeatedSignup = "user_repeated_signup";
     public const string Invited = "user_invited";
     public const string UserDeleted = "user_deleted";
+    public const string ReauthenticateRequested = "user_reauthenticate_requested";
     public const string FactorEnrolling = "factor_in_progress";
     public const string FactorUnenrolled = "factor_unenrolled";
     public const string ChallengeCreated = "challenge_created";

@@ -210,6 +210,21 @@ internal static partial class AuthApi
         return challenge;
     }
 
+    /// <summary>
+    /// GoTrue's UserUpdate: once a user has a verified factor, a new password or email needs an aal2 session
+    /// (else a stolen password alone could take the account over).
+    /// </summary>
+    private static async Task RequireAal2WhenMfaEnabledAsync(
+        RlsTransaction tx, User user, Session? session, bool changesCredentials, CancellationToken cancellationToken)
+    {
+        if (changesCredentials
+            && (await Factor.ListAsync(tx, user.Id, cancellationToken)).Any(f => f.IsVerified)
+            && (session is null || !await AuthenticatorAssurance.IsAal2Async(tx, session.Id, cancellationToken)))
+        {
+            throw new AuthException(new AuthError(401, "insufficient_aal", "AAL2 session is required to update email or password when MFA is enabled."));
+        }
+    }
+
     // GoTrue raises a configured expiry below 300 s to 300 s.
     private static int ChallengeExpiry(AuthServices s) => Math.Max(300, s.Project.Settings.Auth.Mfa.ChallengeExpiryDuration);
 

@@ -23,6 +23,7 @@ internal static partial class AuthApi
         auth.MapPost("/logout", Logout);
         auth.MapGet("/user", GetUser);
         auth.MapPut("/user", UpdateUser);
+        auth.MapGet("/reauthenticate", Reauthenticate);
 
         auth.MapPost("/recover", Recover);
         auth.MapPost("/otp", Otp);
