@@ -1,11 +1,13 @@
 // MFA end-to-end: supabase-js's mfa.* calls against /auth/v1/factors, with codes computed as an authenticator
-// app does (RFC 6238 over node:crypto, independent of the server's TOTP library); and GoTrue's errors for the
-// features MadBase lacks, as auth-js turns them into AuthApiErrors.
+// app does (RFC 6238 over node:crypto, independent of the server's TOTP library); reauthenticate() with
+// updateUser({ password, nonce }); and GoTrue's errors for the features MadBase lacks, as auth-js turns them
+// into AuthApiErrors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { createClient } from '@supabase/supabase-js';
 import { stack } from './stack.mjs';
+import { admin, projectSql } from './admin.mjs';
 
 const options = { auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false } };
 const unique = (tag) => `${tag}-${Date.now()}-${randomBytes(4).toString('hex')}@example.com`;
@@ -133,3 +135,30 @@ test('features MadBase lacks answer GoTrue\'s errors, which auth-js surfaces as 
   assert.equal(page.error.code, 'validation_failed');
   assert.equal(page.error.status, 400);
 });
+
+test('reauthenticate: an old session sets a new password only with the mailed nonce', async () => {
+  const project = await admin('POST', '/projects', {
+    name: `reauth e2e ${randomBytes(3).toString('hex')}`,
+    settings: { auth: { security_update_password_require_reauthentication: true } },
+  });
+  const supabase = createClient(stack.API_URL, project.anon_key, options);
+  const email = unique('reauth');
+  const { data, error } = await supabase.auth.signUp({ email, password: 'secret-123' });
+  assert.equal(error, null);
+  const sessionId = JSON.parse(Buffer.from(data.session.access_token.split('.')[1], 'base64url').toString()).session_id;
+  assert.match(sessionId, /^[0-9a-f-]{36}$/);
+  await projectSql(project, `UPDATE auth.sessions SET created_at = now() - interval '25 hours' WHERE id = '${sessionId}'`);
+
+  const refused = await supabase.auth.updateUser({ password: 'new-secret-1' });
+  assert.equal(refused.error.code, 'reauthentication_needed');
+  assert.equal((await supabase.auth.reauthenticate()).error, null);
+  const mails = await admin('GET', `/projects/${project.ref}/mail?to=${encodeURIComponent(email)}`);
+  assert.equal(mails[0].kind, 'reauthentication');
+  const updated = await supabase.auth.updateUser({ password: 'new-secret-1', nonce: mails[0].otp });
+  assert.equal(updated.error, null);
+  assert.equal((await anonClientOf(project).auth.signInWithPassword({ email, password: 'new-secret-1' })).error, null);
+});
+
+function anonClientOf(project) {
+  return createClient(stack.API_URL, project.anon_key, options);
+}
