@@ -20,6 +20,8 @@ RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 ARG SERVICE
 ENV MADBASE_SERVICE=MadBase.$SERVICE
+# The runtime settings every MadBase service runs with: MadBase.Cli/LocalStack/ServiceRuntimeSettings.cs says why.
+ENV DOTNET_GCgen0MaxBudget=0x1000000
 WORKDIR /app
 COPY --from=build /app .
 USER $APP_UID

@@ -92,6 +92,11 @@ internal sealed class ServiceProcess : ISupervisedServer, IAsyncDisposable
             }
         }
 
+        foreach ((string key, string value) in ServiceRuntimeSettings.Environment)
+        {
+            startInfo.Environment[key] = value;
+        }
+
         foreach ((string key, string? value) in definition.Environment)
         {
             startInfo.Environment[key] = value;

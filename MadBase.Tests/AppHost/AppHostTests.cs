@@ -8,6 +8,7 @@ using System.Text.Json;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using MadBase.AppHost.Supervision;
+using MadBase.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -176,6 +177,20 @@ public sealed class AppHostTests(AppHostFixture fixture)
         Assert.Equal(1, Restarts(after.Snapshot));
         Assert.DoesNotContain(listeners[0], ListeningProcesses(port));
         Assert.False(string.IsNullOrEmpty(await SignUpAsync($"after-restart-{Guid.NewGuid():N}@example.com")));
+    }
+
+    /// <summary>
+    /// Every service goes through ServiceResources.AddService; the workers are the ones whose own process can be told
+    /// from outside (their endpoints are not proxied, so the service itself listens on the port).
+    /// </summary>
+    [Theory]
+    [InlineData("worker-1")]
+    [InlineData("worker-2")]
+    public void Services_RunWithTheServiceRuntimeSettings(string name)
+    {
+        int[] listeners = ListeningProcesses(fixture.App.GetEndpoint(name, "http").Port);
+        Assert.Single(listeners);
+        Assert.Empty(ProcessEnvironment.MissingRuntimeSettings(listeners[0]));
     }
 
     private static int? Restarts(CustomResourceSnapshot snapshot)

@@ -47,6 +47,18 @@ public sealed class SupervisionTests(StackFixture fixture) : IClassFixture<Stack
         await WaitUntilOkAsync(new Uri(worker.Url, "health"));
         await AssertServesAsync();
         Assert.Equal(others, PidsExcept(worker.Name));
+        Assert.Empty(ProcessEnvironment.MissingRuntimeSettings(worker.ProcessId!.Value));
+    }
+
+    [Fact]
+    public void Services_RunWithTheServiceRuntimeSettings()
+    {
+        foreach (ServiceProcess service in Stack.Services)
+        {
+            Assert.NotNull(service.ProcessId);
+            Assert.True(ProcessEnvironment.MissingRuntimeSettings(service.ProcessId.Value) is [],
+                $"{service.Name} lacks {string.Join(", ", ProcessEnvironment.MissingRuntimeSettings(service.ProcessId.Value))}");
+        }
     }
 
     [Fact]
