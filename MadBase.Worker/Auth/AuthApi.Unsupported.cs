@@ -85,14 +85,31 @@ internal static partial class AuthApi
     /// </summary>
     private static async Task<IResult> Callback([AsParameters] AuthServices s)
     {
-        var request = s.Context.Request;
-        var state = request.HasFormContentType ? (await request.ReadFormAsync(s.Aborted))["state"].ToString() : request.Query["state"].ToString();
+        var state = await CallbackStateAsync(s.Context.Request, s.Aborted);
         var (code, description) = state.Length == 0 ? ("bad_oauth_callback", "OAuth state parameter missing")
             : !Guid.TryParse(state, out _) ? ("bad_oauth_state", "OAuth state parameter is invalid")
             : ("bad_oauth_state", "OAuth state not found or expired");
         var site = s.Project.Settings.Auth.SiteUrl;
         var separator = site.Contains('?', StringComparison.Ordinal) ? "&" : "?";
         return SeeOther(s.Context, site + separator + "error=invalid_request&error_code=" + code + "&error_description=" + FormEscape(description));
+    }
+
+    /// <summary>The state of a form post, else of the query; as Go's FormValue, a body that is no form has none.</summary>
+    private static async Task<string> CallbackStateAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!request.HasFormContentType)
+        {
+            return request.Query["state"].ToString();
+        }
+
+        try
+        {
+            return (await request.ReadFormAsync(cancellationToken))["state"].ToString();
+        }
+        catch (InvalidDataException)
+        {
+            return string.Empty;
+        }
     }
 
     private static IResult SamlDisabled() => new AuthError(404, "saml_provider_disabled", "SAML 2.0 is disabled").ToResult();
