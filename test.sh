@@ -42,7 +42,7 @@ fi
 # Fixed ports below the kernel's ephemeral range (32768+) and above the fixtures' free-port pool (20000-32000).
 stack="$work/stack"
 dotnet MadBase.Cli/bin/Debug/net10.0/madbase.dll start --data-dir "$stack" \
-  --port 32100 --control-port 32101 --worker-port 32102 --db-port 32104 --redis-port 32105 > "$work/stack.log" 2>&1 &
+  --port 32100 --control-port 32101 --worker-port 32102 --db-port 32104 --redis-port 32105 --metrics-port 32106 > "$work/stack.log" 2>&1 &
 stack_pid=$!
 for _ in $(seq 1 180); do
   [ -f "$stack/stack.env" ] && break

@@ -26,11 +26,11 @@ var postgresPassword = builder.AddParameter("postgres-password", stack.Secret("p
 var adminPassword = builder.AddParameter("admin-password", stack.Secret("admin-password"), secret: true);
 var jwtSecret = builder.AddParameter("jwt-secret", stack.Secret("jwt-secret"), secret: true);
 
-// The same majors as deploy/docker-compose.yml and the test machines (Aspire's defaults are 18 and 8). The tag
+// The same versions as deploy/docker-compose.yml and the test machines' Debian packages (Aspire's defaults are 18 and 8). The tag
 // comes before WithDataVolume, which picks the data directory from it (/var/lib/postgresql/data up to 17).
 IResourceBuilder<IResourceWithConnectionString> madbase = stack.Containers
     ? builder.AddPostgres("postgres", password: postgresPassword)
-        .WithImageTag("15")
+        .WithImageTag("15.18")
         .WithDataVolume("postgres-data")
         // The image's entrypoint runs `postgres` with these when the first starts with '-'.
         .WithArgs([.. MadBase.Cli.LogicalReplicationSettings.Values.SelectMany(s => (string[])["-c", $"{s.Key}={s.Value}"])])
@@ -44,7 +44,7 @@ IResourceBuilder<IResourceWithConnectionString> madbase = stack.Containers
 IResourceBuilder<IResourceWithConnectionString>? redis = !stack.Redis ? null
     : stack.Containers
     ? builder.AddRedis("redis", password: builder.AddParameter("redis-password", stack.Secret("redis-password"), secret: true))
-        .WithImageTag("7")
+        .WithImageTag("7.0.15")
     : builder.AddRedisExecutable("redis", stack.DataDirectory).WithRestartOnExit();
 
 var blobs = stack.Containers

@@ -1,6 +1,9 @@
 using MadBase.Control.Admin;
 using MadBase.Control.Extensions;
 using MadBase.Control.Projects;
+using MadBase.ServiceDefaults.Health;
+
+HealthProbe.RunIfRequested(args);
 
 var builder = WebApplication.CreateBuilder(args);
 

@@ -3,6 +3,9 @@ using MadBase.Gateway.Cors;
 using MadBase.Gateway.Limits;
 using MadBase.Gateway.RateLimiting;
 using MadBase.Gateway.Routing;
+using MadBase.ServiceDefaults.Health;
+
+HealthProbe.RunIfRequested(args);
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();

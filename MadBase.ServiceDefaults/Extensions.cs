@@ -3,6 +3,7 @@ using MadBase.ServiceDefaults.Errors;
 using MadBase.ServiceDefaults.Health;
 using MadBase.ServiceDefaults.Http;
 using MadBase.ServiceDefaults.Messaging;
+using MadBase.ServiceDefaults.Metrics;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.ServiceDefaults.RequestIds;
 using MadBase.ServiceDefaults.Security;
@@ -39,6 +40,8 @@ public static class ServiceDefaultsExtensions
             o.UseUtcTimestamp = true;
         });
         MadBase.ServiceDefaults.Telemetry.OpenTelemetryDefaults.ConfigureOpenTelemetry(builder);
+        MetricsListener.Add(builder);
+        builder.Services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section);
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
 
@@ -64,12 +67,24 @@ public static class ServiceDefaultsExtensions
             .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"])
             .AddCheck<SystemDatabaseHealthCheck>("postgres", tags: [ReadyTag])
             .AddCheck<RedisHealthCheck>("redis", tags: [ReadyTag]);
+        builder.Services.AddSingleton<IHealthCheckPublisher, DependencyMetrics>();
+        builder.Services.Configure<HealthCheckPublisherOptions>(o =>
+        {
+            o.Delay = TimeSpan.FromSeconds(1);
+            o.Period = DependencyMetrics.Period;
+            o.Predicate = c => c.Tags.Contains(ReadyTag);
+        });
         return builder;
     }
 
-    /// <summary>Request ids and the error contract first, so everything after them has both.</summary>
+    /// <summary>
+    /// Request metric tags and /metrics first (a scrape needs nothing else), then request ids and the error contract,
+    /// so everything after them has both.
+    /// </summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
+        app.UseMiddleware<RequestMetricTags>();
+        MetricsEndpoint.Use(app);
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseUnhandledErrors();
         return app;

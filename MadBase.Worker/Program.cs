@@ -1,8 +1,11 @@
+using MadBase.ServiceDefaults.Health;
 using MadBase.Worker;
 using MadBase.Worker.Auth;
 using MadBase.Worker.Realtime;
 using MadBase.Worker.Rest;
 using MadBase.Worker.Storage;
+
+HealthProbe.RunIfRequested(args);
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();

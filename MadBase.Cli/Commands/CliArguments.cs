@@ -10,7 +10,7 @@ internal sealed record CliArguments(string Command, LocalStackOptions Options)
     public static CliArguments Parse(IReadOnlyList<string> args)
     {
         string? command = null;
-        var options = new LocalStackOptions { DataDirectory = ".madbase" };
+        var options = new LocalStackOptions { DataDirectory = ".madbase", GatewayMetricsPort = LocalStackOptions.DefaultGatewayMetricsPort };
         int firstWorkerPort = LocalStackOptions.DefaultFirstWorkerPort;
         int workers = 2;
         for (int i = 0; i < args.Count; i++)
@@ -42,6 +42,9 @@ internal sealed record CliArguments(string Command, LocalStackOptions Options)
                     break;
                 case "--port":
                     options = options with { GatewayPort = Port(arg, Value()) };
+                    break;
+                case "--metrics-port":
+                    options = options with { GatewayMetricsPort = Port(arg, Value()) };
                     break;
                 case "--control-port":
                     options = options with { ControlPort = Port(arg, Value()) };

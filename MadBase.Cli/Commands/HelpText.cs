@@ -19,6 +19,8 @@ internal static class HelpText
               --data-dir <dir>       Cluster, secrets, logs and stack.env (default: .madbase)
               --port <port>          Gateway, the API URL (default: {LocalStackOptions.DefaultGatewayPort})
               --control-port <port>  Control (default: {LocalStackOptions.DefaultControlPort})
+              --metrics-port <port>  The gateway's /metrics (default: {LocalStackOptions.DefaultGatewayMetricsPort}); the
+                                     workers and Control serve /metrics on their own ports
               --workers <n>          Number of workers (default: 2)
               --worker-port <port>   First worker's port; the others follow (default: {LocalStackOptions.DefaultFirstWorkerPort})
               --db-port <port>       Private Postgres cluster (default: {LocalStackOptions.DefaultPostgresPort})

@@ -113,6 +113,10 @@ internal sealed class LocalStack
         }
 
         PortCheck.EnsureFree(options.GatewayPort, "gateway", "--port");
+        if (options.GatewayMetricsPort is { } metricsPort)
+        {
+            PortCheck.EnsureFree(metricsPort, "gateway metrics", "--metrics-port");
+        }
     }
 
     private async Task<RedisServer?> StartRedisAsync(StackParts parts, CancellationToken cancellationToken)
@@ -221,12 +225,17 @@ internal sealed class LocalStack
         return environment;
     }
 
-    private static Dictionary<string, string?> GatewayEnvironment(StackParts parts)
+    private Dictionary<string, string?> GatewayEnvironment(StackParts parts)
     {
         var environment = new Dictionary<string, string?>
         {
             ["services__control__http__0"] = parts.Control!.Url.ToString().TrimEnd('/'),
         };
+        if (options.GatewayMetricsPort is { } metricsPort)
+        {
+            environment["Metrics__Port"] = metricsPort.ToString(CultureInfo.InvariantCulture);
+        }
+
         for (int i = 0; i < parts.Workers.Count; i++)
         {
             environment[string.Create(CultureInfo.InvariantCulture, $"services__worker__http__{i}")] =

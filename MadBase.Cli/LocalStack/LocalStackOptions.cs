@@ -10,6 +10,8 @@ internal sealed record LocalStackOptions
     public const int DefaultFirstWorkerPort = 8002;
     public const int DefaultPostgresPort = 54322;
     public const int DefaultRedisPort = 54379;
+    /// <summary>The OpenTelemetry Prometheus exporter's customary port; `madbase start` serves the gateway's /metrics there.</summary>
+    public const int DefaultGatewayMetricsPort = 9464;
 
     /// <summary>Holds the cluster (pg/), secrets.json, stack.env and logs/.</summary>
     public required string DataDirectory { get; init; }
@@ -17,6 +19,12 @@ internal sealed record LocalStackOptions
     public int GatewayPort { get; init; } = DefaultGatewayPort;
 
     public int ControlPort { get; init; } = DefaultControlPort;
+
+    /// <summary>
+    /// The gateway's /metrics (its API port is public, so it has no /metrics there); none when null. The workers and
+    /// Control serve /metrics on their own ports. Null unless asked: the test fixtures start stacks side by side.
+    /// </summary>
+    public int? GatewayMetricsPort { get; init; }
 
     /// <summary>One port per worker; the count of workers is their number.</summary>
     public IReadOnlyList<int> WorkerPorts { get; init; } = ConsecutivePorts(DefaultFirstWorkerPort, 2);

@@ -12,7 +12,7 @@ internal sealed class ServiceProcess : ISupervisedServer, IAsyncDisposable
 {
     // Settings a parent shell might carry that would contradict the ones we give.
     private static readonly string[] InheritedConflicts =
-        ["ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "DOTNET_URLS", "ConnectionStrings__", "services__"];
+        ["ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "DOTNET_URLS", "ConnectionStrings__", "services__", "Metrics__"];
 
     private readonly ServiceDefinition definition;
     private readonly string logFile;

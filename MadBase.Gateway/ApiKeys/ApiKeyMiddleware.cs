@@ -65,6 +65,7 @@ internal sealed partial class ApiKeyMiddleware(
         }
 
         request.Headers[ProjectHeaders.ProjectRef] = projectRef;
+        RequestProject.Identify(context, projectRef);
         await next(context);
     }
 

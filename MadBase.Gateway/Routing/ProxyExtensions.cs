@@ -2,6 +2,7 @@ using MadBase.Gateway.ApiKeys;
 using MadBase.Gateway.Limits;
 using MadBase.Gateway.Upstreams;
 using MadBase.ServiceDefaults.Errors;
+using MadBase.ServiceDefaults.Metrics;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Health;
@@ -18,6 +19,9 @@ internal static class ProxyExtensions
     {
         services.AddReverseProxy();
         services.AddSingleton<IPassiveHealthCheckPolicy, DestinationFailureRatePolicy>();
+        services.AddHostedService<UpstreamMetrics>();
+        // The gateway's port is the public API: /metrics only on Metrics__Port (ServiceDefaults/Metrics).
+        services.PostConfigure<MetricsOptions>(o => o.ServicePortIsPublic = true);
         services.AddSingleton<IProxyConfigProvider>(sp => ProxyConfig.Create(
             sp.GetRequiredService<IOptions<UpstreamOptions>>().Value,
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value));

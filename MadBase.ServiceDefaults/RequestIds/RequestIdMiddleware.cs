@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 
 namespace MadBase.ServiceDefaults.RequestIds;
@@ -7,7 +8,7 @@ namespace MadBase.ServiceDefaults.RequestIds;
 /// <summary>
 /// Gives every request one id: the client's when it is sane, a new one otherwise. The id becomes the
 /// request's TraceIdentifier (so YARP and handlers see one value), is returned on the response, opens a
-/// log scope and tags the current span.
+/// log scope (<see cref="RequestLogScope"/>, with the route and project) and tags the current span.
 /// </summary>
 internal sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdMiddleware> logger)
 {
@@ -26,27 +27,13 @@ internal sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestI
         }, context);
 
         Activity.Current?.SetTag("http.request_id", id);
-        using (logger.BeginScope(new RequestIdScope(id)))
+        // Routing has already run (WebApplication puts it first), so the route template is known here; the project
+        // is filled in once the request is tied to one (RequestProject.Identify).
+        var scope = new RequestLogScope(id, (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText);
+        context.Features.Set(scope);
+        using (logger.BeginScope(scope))
         {
             await next(context);
         }
-    }
-
-    /// <summary>A scope that JSON console and OTLP log exporters both render as <c>RequestId</c>.</summary>
-    private sealed class RequestIdScope(string id) : IReadOnlyList<KeyValuePair<string, object>>
-    {
-        public int Count => 1;
-
-        public KeyValuePair<string, object> this[int index] =>
-            index == 0 ? new("RequestId", id) : throw new ArgumentOutOfRangeException(nameof(index));
-
-        public IEnumerator<KeyValuePair<string, object>> GetEnumerator()
-        {
-            yield return this[0];
-        }
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-
-        public override string ToString() => $"RequestId:{id}";
     }
 }

@@ -1,3 +1,4 @@
+using MadBase.ServiceDefaults.Metrics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -15,11 +16,14 @@ namespace MadBase.ServiceDefaults.Telemetry;
 /// runtime instrumentation here, Npgsql's and Redis's from their Aspire client integrations (Database/,
 /// Messaging/), YARP's spans from its own ActivitySource, and the OTLP exporter for all three signals when
 /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the AppHost sets it to the dashboard; compose leaves it to the operator).
+/// Metrics are also scraped from <c>/metrics</c> (Metrics/), whether OTLP is on or not.
 /// </summary>
 internal static class OpenTelemetryDefaults
 {
     /// <summary>The gateway's proxying spans (YARP 2.x reports forwarding through this source).</summary>
     private const string YarpSource = "Yarp.ReverseProxy";
+
+    private const string NpgsqlMeter = "Npgsql";
 
     public static void ConfigureOpenTelemetry(IHostApplicationBuilder builder)
     {
@@ -43,7 +47,12 @@ internal static class OpenTelemetryDefaults
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
-                .AddRuntimeInstrumentation())
+                .AddRuntimeInstrumentation()
+                // Npgsql's pool and command metrics (every data source: the system database's and each project's),
+                // and MadBase's own instruments (Metrics/MadBaseMeters.cs).
+                .AddMeter(NpgsqlMeter, MadBaseMeters.All)
+                // /metrics (Metrics/MetricsEndpoint.cs) reads the same instruments the OTLP exporter sends.
+                .AddPrometheusExporter())
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName, YarpSource)
                 // Probes (the gateway's every second per worker, the orchestrator's) would drown the requests.

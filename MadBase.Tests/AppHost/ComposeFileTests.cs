@@ -20,6 +20,9 @@ public sealed partial class ComposeFileTests
     // The variables the services read (shared/ARCHITECTURE.md, "Configuration"); Aspire's own extras are not part of it.
     private static readonly string[] ContractPrefixes = ["ConnectionStrings__", "services__", "Admin__", "Auth__", "Storage__"];
 
+    // The compose file's own monitoring (deploy/monitoring); the app model has the Aspire dashboard instead.
+    private static readonly string[] MonitoringServices = ["grafana", "prometheus"];
+
     private static string RepositoryRoot => ServiceBinaries.BuiltFromRepositoryRoot
         ?? throw new InvalidOperationException("The CLI was built without its repository root.");
 
@@ -27,7 +30,9 @@ public sealed partial class ComposeFileTests
     public async Task Manifest_ServicesAndEnvironment_MatchTheComposeFile()
     {
         JsonElement manifest = await PublishManifestAsync();
-        Dictionary<string, Dictionary<string, object>> compose = ComposeServices();
+        Dictionary<string, Dictionary<string, object>> all = ComposeServices();
+        Assert.Equal(MonitoringServices, all.Keys.Where(MonitoringServices.Contains).Order());
+        Dictionary<string, Dictionary<string, object>> compose = all.Where(s => !MonitoringServices.Contains(s.Key)).ToDictionary();
         Dictionary<string, JsonElement> resources = manifest.GetProperty("resources").EnumerateObject()
             .ToDictionary(p => p.Name, p => p.Value);
         string[] deployed = [.. resources.Where(r => Type(r.Value) is "container.v0" or "project.v0").Select(r => r.Key).Order()];
@@ -189,6 +194,6 @@ public sealed partial class ComposeFileTests
     [GeneratedRegex("^.+_http_(?<path>/[^_]*)_200_check$")]
     private static partial Regex HttpHealthCheckKey();
 
-    [GeneratedRegex(@"GET (?<path>/\S*) HTTP/1\.1")]
+    [GeneratedRegex(@"--health-probe (?<path>/\S*)")]
     private static partial Regex ComposeProbePath();
 }

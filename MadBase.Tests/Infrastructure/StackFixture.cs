@@ -29,13 +29,16 @@ public sealed class StackFixture : IAsyncLifetime
 
     public string SystemConnectionString => Stack.SystemConnectionString;
 
+    /// <summary>The gateway's /metrics, on its own port (Metrics__Port).</summary>
+    public string GatewayMetricsUrl { get; private set; } = string.Empty;
+
     /// <summary>The running parts; e.g. <c>Stack.Workers[0].StopAsync()</c> takes one worker away.</summary>
     internal RunningStack Stack => stack ?? throw new InvalidOperationException("The stack is not started.");
 
     public async Task InitializeAsync()
     {
         directory = TempDirectory.Create("mbs");
-        int[] ports = FreePorts.Take(6);
+        int[] ports = FreePorts.Take(7);
         var options = new LocalStackOptions
         {
             DataDirectory = directory.FullPath,
@@ -44,10 +47,12 @@ public sealed class StackFixture : IAsyncLifetime
             WorkerPorts = [ports[2], ports[3]],
             PostgresPort = ports[4],
             RedisPort = ports[5],
+            GatewayMetricsPort = ports[6],
             SkipPostgresFsync = true,
             // The gateway must notice a stopped worker within the tests' patience.
             ExtraEnvironment = new Dictionary<string, string> { ["Gateway__HealthCheckIntervalSeconds"] = "1" },
         };
+        GatewayMetricsUrl = $"http://127.0.0.1:{ports[6]}/metrics";
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         try
         {

@@ -95,7 +95,7 @@ public sealed class KilledCliTests
         [
             Path.Combine(AppContext.BaseDirectory, "madbase.dll"), "start", "--data-dir", dataDirectory, "--workers", "1",
             "--port", Port(ports[0]), "--control-port", Port(ports[1]), "--worker-port", Port(ports[2]),
-            "--db-port", Port(ports[4]), "--redis-port", Port(ports[5]),
+            "--db-port", Port(ports[4]), "--redis-port", Port(ports[5]), "--metrics-port", Port(ports[3]),
         ];
         foreach (var argument in arguments)
         {

@@ -31,6 +31,7 @@ internal sealed class AccessTokens(TimeProvider clock)
         {
         }
 
+        AuthMetrics.SignedIn(method);
         return issued;
     }
 

@@ -10,15 +10,32 @@ internal static partial class AuthApi
         var project = s.Project;
         await s.Limiter.CheckAsync(s.Context, project, "token", project.Settings.Auth.RateLimitTokenRefresh, FiveMinutes);
         // As GoTrue, an unknown grant type is refused before the body is read; each grant reads its own parameters.
-        return s.Context.Request.Query["grant_type"].ToString() switch
+        var grantType = s.Context.Request.Query["grant_type"].ToString();
+        IResult result;
+        try
         {
-            "password" => await PasswordGrantAsync(s, await AuthBody.ReadAsync<TokenParams>(s.Context)),
-            "refresh_token" => await RefreshGrantAsync(s, await AuthBody.ReadAsync<TokenParams>(s.Context)),
-            "pkce" => await PkceFlow.ExchangeAsync(s, project, await AuthBody.ReadAsync<TokenParams>(s.Context)),
-            "id_token" => await IdTokenGrantAsync(s),
-            "web3" => Web3Grant(),
-            _ => AuthErrors.UnsupportedGrantType().ToResult(),
-        };
+            result = grantType switch
+            {
+                "password" => await PasswordGrantAsync(s, await AuthBody.ReadAsync<TokenParams>(s.Context)),
+                "refresh_token" => await RefreshGrantAsync(s, await AuthBody.ReadAsync<TokenParams>(s.Context)),
+                "pkce" => await PkceFlow.ExchangeAsync(s, project, await AuthBody.ReadAsync<TokenParams>(s.Context)),
+                "id_token" => await IdTokenGrantAsync(s),
+                "web3" => Web3Grant(),
+                _ => AuthErrors.UnsupportedGrantType().ToResult(),
+            };
+        }
+        catch (AuthException e)
+        {
+            AuthMetrics.SignInFailed(grantType, e.Error.ErrorCode);
+            throw;
+        }
+
+        if (result is AuthErrorResult failed)
+        {
+            AuthMetrics.SignInFailed(grantType, failed.Error.ErrorCode);
+        }
+
+        return result;
     }
 
     private static async Task<IResult> PasswordGrantAsync(AuthServices s, TokenParams input)

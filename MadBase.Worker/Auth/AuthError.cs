@@ -48,7 +48,9 @@ internal sealed record AuthError(int Status, string ErrorCode, string Message)
 /// <summary>Lets handlers return an <see cref="AuthError"/> as an IResult.</summary>
 internal sealed class AuthErrorResult(AuthError error) : IResult
 {
-    public Task ExecuteAsync(HttpContext httpContext) => error.WriteAsync(httpContext);
+    public AuthError Error { get; } = error;
+
+    public Task ExecuteAsync(HttpContext httpContext) => Error.WriteAsync(httpContext);
 }
 
 /// <summary>Thrown from deep inside a flow to answer with a GoTrue error; the endpoint filter renders it.</summary>

@@ -22,6 +22,12 @@ internal sealed class TenantRequestResolver(ProjectDirectory projects, JwtVerifi
 
         var result = await ResolveUncachedAsync(context);
         context.Items[ItemKey] = result;
+        if (result.Project is { } project)
+        {
+            // A project the directory knows, never the header's raw text.
+            RequestProject.Identify(context, project.Ref);
+        }
+
         return result;
     }
 

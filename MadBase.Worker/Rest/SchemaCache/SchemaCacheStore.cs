@@ -92,6 +92,7 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
         var model = await SchemaLoader.LoadAsync(connection, project.Settings.Rest.Schemas, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogLoaded(logger, project.Ref, model.Tables.Count, model.Functions.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        SchemaCacheMetrics.Loaded();
         return (model, snapshot);
     }
 
@@ -222,6 +223,7 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
             catch (Exception error) when (error is NpgsqlException or TimeoutException or ProjectDatabaseUnavailableException)
             {
                 LogReloadFailed(store.logger, project.Ref, error);
+                SchemaCacheMetrics.Failed();
             }
             finally
             {

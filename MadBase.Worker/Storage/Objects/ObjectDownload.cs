@@ -127,6 +127,7 @@ internal static class ObjectDownload
                 }
 
                 await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                StorageMetrics.Sent(read);
                 remaining -= read;
             }
         }

@@ -51,6 +51,7 @@ internal static class ObjectUpload
         var key = ObjectNames.NewBlobKey(project.Ref, target.BucketId, target.Name, version);
         await using var metered = new MeteredUploadStream(body.Content, limit);
         var size = await services.Blobs.WriteAsync(key, metered, body.ContentType, cancellationToken);
+        StorageMetrics.Stored(size);
 
         var metadata = new ObjectMetadata(metered.ETag(), size, body.ContentType, body.CacheControl, services.Time.GetUtcNow());
         var row = new NewObject(Guid.NewGuid(), target.BucketId, target.Name, target.OwnerId, version, metadata.ToJson(), body.UserMetadataJson);
