@@ -78,6 +78,9 @@ internal static class SettingsPatch
             { Auth.JwtExpirySeconds: <= 0 or > MaxJwtExpirySeconds } => $"settings.auth.jwt_expiry_seconds must be between 1 and {MaxJwtExpirySeconds}",
             { Auth.MinPasswordLength: < 6 or > 72 } => "settings.auth.min_password_length must be between 6 and 72",
             { Storage.FileSizeLimit: <= 0 } => "settings.storage.file_size_limit must be positive",
+            { Auth.Mfa.MaxEnrolledFactors: < 1 } => "settings.auth.mfa.max_enrolled_factors must be at least 1",
+            { Auth.Mfa.MaxVerifiedFactors: < 1 } => "settings.auth.mfa.max_verified_factors must be at least 1",
+            { Auth.Mfa.RateLimitChallengeAndVerify: < 0 } => "settings.auth.mfa.rate_limit_challenge_and_verify must not be negative",
             { Rest.MaxRows: <= 0 } => "settings.rest.max_rows must be positive or null",
             _ when parsed.Rest.Schemas.Count == 0 || parsed.Rest.Schemas.Any(string.IsNullOrWhiteSpace) =>
                 "settings.rest.schemas must name at least one schema, and no empty ones",

@@ -89,6 +89,46 @@ public sealed record AuthSettings
 
     /// <summary>Subjects and bodies of the mails Auth sends; what is left out keeps GoTrue's default.</summary>
     public MailTemplateSettings MailTemplates { get; init; } = new();
+
+    /// <summary>
+    /// GoTrue's SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION (Supabase's "secure password change"): a session
+    /// older than 24 hours changes the password only with the nonce <c>GET /reauthenticate</c> mailed.
+    /// </summary>
+    public bool SecurityUpdatePasswordRequireReauthentication { get; init; }
+
+    /// <summary>Multi-factor authentication (GoTrue's GOTRUE_MFA_*), with its defaults.</summary>
+    public MfaSettings Mfa { get; init; } = new();
+}
+
+/// <summary>
+/// GoTrue's MFA configuration and defaults. Only TOTP can be switched: phone factors need SMS and WebAuthn
+/// factors a relying party, neither of which MadBase has yet, so both stay disabled as in GoTrue's default.
+/// </summary>
+public sealed record MfaSettings
+{
+    /// <summary>Factors a user may hold, verified or not (GOTRUE_MFA_MAX_ENROLLED_FACTORS).</summary>
+    public int MaxEnrolledFactors { get; init; } = 10;
+
+    /// <summary>GOTRUE_MFA_MAX_VERIFIED_FACTORS.</summary>
+    public int MaxVerifiedFactors { get; init; } = 10;
+
+    /// <summary>Seconds a challenge can be verified; GoTrue raises anything below 300 to 300.</summary>
+    public int ChallengeExpiryDuration { get; init; } = 300;
+
+    /// <summary>Seconds an unverified factor without a challenge lives; GoTrue raises anything below 300 to 300.</summary>
+    public int FactorExpiryDuration { get; init; } = 300;
+
+    /// <summary>Challenges, and verifications, per minute per client IP (GOTRUE_MFA_RATE_LIMIT_CHALLENGE_AND_VERIFY).</summary>
+    public int RateLimitChallengeAndVerify { get; init; } = 15;
+
+    public MfaFactorTypeSettings Totp { get; init; } = new();
+}
+
+public sealed record MfaFactorTypeSettings
+{
+    public bool EnrollEnabled { get; init; } = true;
+
+    public bool VerifyEnabled { get; init; } = true;
 }
 
 /// <summary>

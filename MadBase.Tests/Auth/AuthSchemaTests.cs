@@ -20,6 +20,8 @@ public sealed class AuthSchemaTests(StackFixture stack) : IAsyncLifetime
     [InlineData("one_time_tokens")]
     [InlineData("flow_state")]
     [InlineData("mfa_amr_claims")]
+    [InlineData("mfa_factors")]
+    [InlineData("mfa_challenges")]
     public async Task AuthTables_OnlyServiceRoleHasPrivileges(string table)
     {
         Assert.True(await auth.ScalarAsync<bool>("SELECT has_table_privilege('service_role', 'auth.' || $1, 'SELECT')", table));
@@ -56,6 +58,6 @@ public sealed class AuthSchemaTests(StackFixture stack) : IAsyncLifetime
     [Fact]
     public async Task Migrations_RecordedUnderAuthModule()
     {
-        Assert.Equal(2L, await auth.ScalarAsync<long>("SELECT count(*) FROM _madbase.migrations WHERE module = 'auth'"));
+        Assert.Equal(3L, await auth.ScalarAsync<long>("SELECT count(*) FROM _madbase.migrations WHERE module = 'auth'"));
     }
 }

@@ -54,7 +54,8 @@ public sealed class TokenTests(StackFixture stack) : IAsyncLifetime
     {
         var response = await auth.AuthPostAsync("/token?grant_type=magic", new { });
 
-        response.AssertAuthError(400, "unsupported_grant_type");
+        response.AssertAuthError(400, "invalid_credentials");
+        Assert.Equal("unsupported_grant_type", response.Element.GetProperty("message").GetString());
     }
 
     [Theory]

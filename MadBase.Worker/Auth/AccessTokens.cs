@@ -52,7 +52,7 @@ internal sealed class AccessTokens(TimeProvider clock)
             ["app_metadata"] = JsonDocument.Parse(user.AppMetadataJson).RootElement,
             ["user_metadata"] = JsonDocument.Parse(user.UserMetadataJson).RootElement,
             ["role"] = user.Role,
-            ["aal"] = "aal1",
+            ["aal"] = AuthenticatorAssurance.Of(amr),
             ["amr"] = amr,
             ["session_id"] = session.Id.ToString(),
             ["is_anonymous"] = user.IsAnonymous,

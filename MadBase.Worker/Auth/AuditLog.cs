@@ -19,6 +19,13 @@ internal static class AuditLog
     public const string RepeatedSignup = "user_repeated_signup";
     public const string Invited = "user_invited";
     public const string UserDeleted = "user_deleted";
+    public const string ReauthenticateRequested = "user_reauthenticate_requested";
+    public const string FactorEnrolling = "factor_in_progress";
+    public const string FactorUnenrolled = "factor_unenrolled";
+    public const string ChallengeCreated = "challenge_created";
+    public const string FactorVerificationAttempted = "verification_attempted";
+    public const string FactorDeleted = "factor_deleted";
+    public const string FactorUpdated = "factor_updated";
 
     public static async Task WriteAsync(
         RlsTransaction tx,
@@ -66,6 +73,7 @@ internal static class AuditLog
         SignedUp or Invited or UserDeleted => "team",
         Login or Logout => "account",
         TokenRefreshed or TokenRevoked => "token",
+        FactorEnrolling or FactorUnenrolled or ChallengeCreated or FactorVerificationAttempted or FactorDeleted or FactorUpdated => "factor",
         _ => "user",
     };
 }

@@ -15,8 +15,8 @@ internal static partial class AuthApi
     {
         var project = RequireAdmin(s);
         var query = s.Context.Request.Query;
-        var page = int.TryParse(query["page"], CultureInfo.InvariantCulture, out var p) && p > 0 ? p : 1;
-        var perPage = int.TryParse(query["per_page"], CultureInfo.InvariantCulture, out var n) && n > 0 ? Math.Min(n, 1000) : 50;
+        var page = (int)Math.Min(PageParameter(query["page"], 1), int.MaxValue);
+        var perPage = (int)Math.Min(PageParameter(query["per_page"], 50), 1000);
 
         await using var tx = await s.BeginAsync();
         var (users, total) = await User.ListAsync(tx, page, perPage, s.Aborted);
@@ -34,6 +34,26 @@ internal static partial class AuthApi
         s.Context.Response.Headers["Link"] = string.Join(", ", links);
         s.Context.Response.Headers["X-Total-Count"] = total.ToString(CultureInfo.InvariantCulture);
         return Json("{\"users\":[" + string.Join(",", users.Select(u => u.Json)) + "],\"aud\":\"" + User.DefaultAud + "\"}");
+    }
+
+    /// <summary>
+    /// GoTrue's paginate: an unsigned integer (strconv.ParseUint), anything else is 400 "Bad Pagination Parameters";
+    /// 0 takes the default (GoTrue would divide by it).
+    /// </summary>
+    private static ulong PageParameter(string? text, ulong fallback)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return fallback;
+        }
+
+        if (ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+        {
+            return value == 0 ? fallback : value;
+        }
+
+        var reason = text.All(char.IsAsciiDigit) ? "value out of range" : "invalid syntax";
+        throw new AuthException(AuthErrors.BadRequestValidation($"Bad Pagination Parameters: strconv.ParseUint: parsing {GoQuoted(text)}: {reason}"));
     }
 
     private static async Task<IResult> GetUserById([AsParameters] AuthServices s, string id)

@@ -2,23 +2,25 @@ using MadBase.Worker.Tenancy;
 
 namespace MadBase.Worker.Auth;
 
-// POST /token?grant_type=password|refresh_token|pkce (GoTrue's token.go).
+// POST /token?grant_type=password|refresh_token|pkce|id_token|web3 (GoTrue's token.go); id_token and web3 in AuthApi.Unsupported.cs.
 internal static partial class AuthApi
 {
     private static async Task<IResult> Token([AsParameters] AuthServices s)
     {
         var project = s.Project;
         await s.Limiter.CheckAsync(s.Context, project, "token", project.Settings.Auth.RateLimitTokenRefresh, FiveMinutes);
-        var input = await AuthBody.ReadAsync<TokenParams>(s.Context);
+        // As GoTrue, an unknown grant type is refused before the body is read; each grant reads its own parameters.
         var grantType = s.Context.Request.Query["grant_type"].ToString();
         IResult result;
         try
         {
             result = grantType switch
             {
-                "password" => await PasswordGrantAsync(s, input),
-                "refresh_token" => await RefreshGrantAsync(s, input),
-                "pkce" => await PkceFlow.ExchangeAsync(s, project, input),
+                "password" => await PasswordGrantAsync(s, await AuthBody.ReadAsync<TokenParams>(s.Context)),
+                "refresh_token" => await RefreshGrantAsync(s, await AuthBody.ReadAsync<TokenParams>(s.Context)),
+                "pkce" => await PkceFlow.ExchangeAsync(s, project, await AuthBody.ReadAsync<TokenParams>(s.Context)),
+                "id_token" => await IdTokenGrantAsync(s),
+                "web3" => Web3Grant(),
                 _ => AuthErrors.UnsupportedGrantType().ToResult(),
             };
         }

@@ -30,8 +30,11 @@ internal static partial class AuthApi
 
         await using var tx = await s.BeginAsync();
         var (user, session) = await BearerSession.LoadAsync(tx, tenant, s.Aborted);
+        var changesEmail = email is not null && !string.Equals(email, user.Email, StringComparison.OrdinalIgnoreCase);
+        await RequireAal2WhenMfaEnabledAsync(tx, user, session, !string.IsNullOrEmpty(input.Password) || changesEmail, s.Aborted);
         if (input.Password is not null && hash is not null)
         {
+            await RequireReauthenticationAsync(tx, s, user, session, input.Nonce, now);
             if (await s.Passwords.VerifyAsync(user.EncryptedPassword, input.Password, s.Aborted))
             {
                 return AuthErrors.SamePassword().ToResult();

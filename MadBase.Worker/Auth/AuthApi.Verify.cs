@@ -15,6 +15,7 @@ internal static partial class AuthApi
         var project = s.Project;
         await s.Limiter.CheckAsync(s.Context, project, "verify", project.Settings.Auth.RateLimitVerify, FiveMinutes);
         var input = await AuthBody.ReadAsync<VerifyParams>(s.Context);
+        CheckVerifyPost(input);
         await using var tx = await s.BeginAsync();
         var verified = await VerifyAsync(tx, s, project, input, redirecting: false);
         await tx.CommitAsync(s.Aborted);
@@ -98,6 +99,56 @@ internal static partial class AuthApi
         return new Verified(session, null, false);
     }
 
+    /// <summary>
+    /// GoTrue's VerifyParams.Validate for POST, and how it ends for a type MadBase has no tokens for: a token hash of
+    /// another type is "Invalid email verification type"; an OTP of another type (sms and phone_change included:
+    /// there is no phone sign-in, so no phone OTP was ever sent) matches no token, so it has expired or is invalid.
+    /// </summary>
+    private static void CheckVerifyPost(VerifyParams input)
+    {
+        if (string.IsNullOrEmpty(input.Type))
+        {
+            throw new AuthException(AuthErrors.BadRequestValidation("Verify requires a verification type"));
+        }
+
+        var hasToken = !string.IsNullOrEmpty(input.Token);
+        if (hasToken == !string.IsNullOrEmpty(input.TokenHash))
+        {
+            throw new AuthException(AuthErrors.BadRequestValidation("Verify requires either a token or a token hash"));
+        }
+
+        var byEmail = string.IsNullOrEmpty(input.Phone) && !string.IsNullOrEmpty(input.Email);
+        var byPhone = !string.IsNullOrEmpty(input.Phone) && string.IsNullOrEmpty(input.Email);
+        if (!hasToken)
+        {
+            if (!string.IsNullOrEmpty(input.Email) || !string.IsNullOrEmpty(input.Phone) || !string.IsNullOrEmpty(input.RedirectTo))
+            {
+                throw new AuthException(AuthErrors.BadRequestValidation("Only the token_hash and type should be provided"));
+            }
+
+            if (!VerifyTypes.Contains(input.Type))
+            {
+                throw new AuthException(AuthErrors.BadRequestValidation("Invalid email verification type"));
+            }
+        }
+        else if (byPhone)
+        {
+            var digits = (input.Phone!.StartsWith('+') ? input.Phone[1..] : input.Phone).Replace(" ", string.Empty, StringComparison.Ordinal);
+            throw new AuthException(System.Text.RegularExpressions.Regex.IsMatch(digits, "^[1-9][0-9]{1,14}$")
+                ? AuthErrors.OtpExpired()
+                : AuthErrors.BadRequestValidation("Invalid phone number format (E.164 required)"));
+        }
+        else if (!byEmail)
+        {
+            throw new AuthException(AuthErrors.BadRequestValidation("Only an email address or phone number should be provided on verify"));
+        }
+        else if (!VerifyTypes.Contains(input.Type))
+        {
+            Credentials.ValidEmail(input.Email!);
+            throw new AuthException(AuthErrors.OtpExpired());
+        }
+    }
+
     /// <summary>Which one-time tokens a verification type may match, in the order they are tried.</summary>
     private static OneTimeTokenType[] TokenKinds(string type)
     {
@@ -108,7 +159,7 @@ internal static partial class AuthApi
 
         if (!VerifyTypes.Contains(type))
         {
-            throw new AuthException(AuthErrors.BadRequestValidation("Unsupported verification type"));
+            throw new AuthException(AuthErrors.BadRequestValidation("Invalid email verification type"));
         }
 
         return type switch

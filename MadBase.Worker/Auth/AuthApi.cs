@@ -23,6 +23,7 @@ internal static partial class AuthApi
         auth.MapPost("/logout", Logout);
         auth.MapGet("/user", GetUser);
         auth.MapPut("/user", UpdateUser);
+        auth.MapGet("/reauthenticate", Reauthenticate);
 
         auth.MapPost("/recover", Recover);
         auth.MapPost("/otp", Otp);
@@ -32,6 +33,12 @@ internal static partial class AuthApi
         auth.MapPost("/verify", VerifyPost);
         auth.MapPost("/invite", Invite);
 
+        auth.MapPost("/factors", EnrollFactor);
+        auth.MapPost("/factors/{factorId}/challenge", ChallengeFactor);
+        auth.MapPost("/factors/{factorId}/verify", VerifyFactor);
+        auth.MapDelete("/factors/{factorId}", UnenrollFactor);
+        MapUnsupportedRoutes(auth);
+
         var admin = auth.MapGroup("/admin");
         admin.MapGet("/users", ListUsers);
         admin.MapPost("/users", CreateUser);
@@ -39,6 +46,9 @@ internal static partial class AuthApi
         admin.MapPut("/users/{id}", UpdateUserById);
         admin.MapDelete("/users/{id}", DeleteUser);
         admin.MapPost("/generate_link", GenerateLink);
+        admin.MapGet("/users/{id}/factors", ListUserFactors);
+        admin.MapPut("/users/{id}/factors/{factorId}", UpdateUserFactor);
+        admin.MapDelete("/users/{id}/factors/{factorId}", DeleteUserFactor);
         return routes;
     }
 

@@ -34,8 +34,9 @@ internal static class AuthErrors
     public static AuthError SamePassword() =>
         new(422, "same_password", "New password should be different from the old password.");
 
+    // GoTrue's token.go answers an unknown grant type with the code invalid_credentials and this message.
     public static AuthError UnsupportedGrantType() =>
-        new(400, "unsupported_grant_type", "unsupported_grant_type");
+        new(400, "invalid_credentials", "unsupported_grant_type");
 
     public static AuthError RefreshTokenNotFound() =>
         new(400, "refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found");

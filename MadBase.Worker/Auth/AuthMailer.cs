@@ -17,6 +17,7 @@ internal enum MailKind
     MagicLink,
     Recovery,
     EmailChange,
+    Reauthentication,
 }
 
 /// <summary>
@@ -85,6 +86,7 @@ internal sealed partial class AuthMailer(ILogger<AuthMailer> logger)
         MailKind.Invite => "invite",
         MailKind.MagicLink => "magiclink",
         MailKind.Recovery => "recovery",
+        MailKind.Reauthentication => "reauthentication",
         _ => "email_change",
     };
 

@@ -15,6 +15,7 @@ internal sealed class AuthMigrations : ITenantMigrationSource
     [
         new(1, "auth tables", AuthSchemaSql.Tables),
         new(2, "mail outbox", AuthSchemaSql.Outbox),
+        new(3, "mfa factors and challenges", AuthSchemaSql.Mfa),
     ];
 }
 
@@ -197,5 +198,56 @@ internal static class AuthSchemaSql
         REVOKE ALL ON auth_mail.outbox FROM PUBLIC, anon, authenticated;
         GRANT SELECT, INSERT ON auth_mail.outbox TO service_role;
         GRANT USAGE ON SEQUENCE auth_mail.outbox_id_seq TO service_role;
+        """;
+
+    /// <summary>
+    /// GoTrue's MFA tables as its migrations leave them (20221003041349 to 20250925093508), plus one column of
+    /// MadBase's own, <c>last_totp_step</c>: the 30-second step of the last TOTP code accepted, so a code is
+    /// accepted once (GoTrue accepts it again on a new challenge within its window).
+    /// </summary>
+    public const string Mfa = """
+        DO $types$ BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'auth' AND t.typname = 'factor_type') THEN
+                CREATE TYPE auth.factor_type AS ENUM ('totp', 'webauthn', 'phone');
+            END IF;
+            IF NOT EXISTS (SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'auth' AND t.typname = 'factor_status') THEN
+                CREATE TYPE auth.factor_status AS ENUM ('unverified', 'verified');
+            END IF;
+        END $types$;
+
+        CREATE TABLE IF NOT EXISTS auth.mfa_factors (
+            id uuid NOT NULL PRIMARY KEY,
+            user_id uuid NOT NULL REFERENCES auth.users(id) ON DELETE CASCADE,
+            friendly_name text NULL,
+            factor_type auth.factor_type NOT NULL,
+            status auth.factor_status NOT NULL,
+            created_at timestamptz NOT NULL,
+            updated_at timestamptz NOT NULL,
+            secret text NULL,
+            phone text NULL DEFAULT NULL,
+            last_challenged_at timestamptz NULL UNIQUE DEFAULT NULL,
+            web_authn_credential jsonb NULL,
+            web_authn_aaguid uuid NULL,
+            last_webauthn_challenge_data jsonb NULL
+        );
+        ALTER TABLE auth.mfa_factors ADD COLUMN IF NOT EXISTS last_totp_step bigint NULL;
+        CREATE UNIQUE INDEX IF NOT EXISTS mfa_factors_user_friendly_name_unique ON auth.mfa_factors (friendly_name, user_id) WHERE trim(friendly_name) <> '';
+        CREATE INDEX IF NOT EXISTS factor_id_created_at_idx ON auth.mfa_factors (user_id, created_at);
+        CREATE INDEX IF NOT EXISTS mfa_factors_user_id_idx ON auth.mfa_factors (user_id);
+        CREATE UNIQUE INDEX IF NOT EXISTS unique_phone_factor_per_user ON auth.mfa_factors (user_id, phone);
+
+        CREATE TABLE IF NOT EXISTS auth.mfa_challenges (
+            id uuid NOT NULL PRIMARY KEY,
+            factor_id uuid NOT NULL REFERENCES auth.mfa_factors(id) ON DELETE CASCADE,
+            created_at timestamptz NOT NULL,
+            verified_at timestamptz NULL,
+            ip_address inet NOT NULL,
+            otp_code text NULL,
+            web_authn_session_data jsonb NULL
+        );
+        CREATE INDEX IF NOT EXISTS mfa_challenge_created_at_idx ON auth.mfa_challenges (created_at DESC);
+
+        REVOKE ALL ON auth.mfa_factors, auth.mfa_challenges FROM PUBLIC, anon, authenticated;
+        GRANT ALL ON auth.mfa_factors, auth.mfa_challenges TO service_role;
         """;
 }

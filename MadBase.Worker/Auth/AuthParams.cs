@@ -123,3 +123,28 @@ internal sealed class GenerateLinkParams
 
     public string? RedirectTo { get; set; }
 }
+
+internal sealed class EnrollFactorParams
+{
+    public string? FactorType { get; set; }
+
+    public string? FriendlyName { get; set; }
+
+    public string? Issuer { get; set; }
+
+    public string? Phone { get; set; }
+}
+
+internal sealed class VerifyFactorParams
+{
+    public Guid? ChallengeId { get; set; }
+
+    public string? Code { get; set; }
+}
+
+internal sealed class AdminFactorParams
+{
+    public string? FriendlyName { get; set; }
+
+    public string? Phone { get; set; }
+}

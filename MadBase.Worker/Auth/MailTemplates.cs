@@ -38,6 +38,7 @@ internal static class MailTemplates
         MailKind.Invite => templates.Invite,
         MailKind.MagicLink => templates.MagicLink,
         MailKind.Recovery => templates.Recovery,
+        MailKind.Reauthentication => null,
         _ => templates.EmailChange,
     };
 
@@ -68,6 +69,12 @@ internal static class MailTemplates
             <p>We received a request to reset your password. Follow the link below to choose a new one.</p>
             <p><a href="{{ .ConfirmationURL }}">Reset password</a></p>
             <p>If you didn't request this, you can safely ignore this email.</p>
+            """),
+        MailKind.Reauthentication => ("{{ .Token }} is your verification code", """
+            <h2>Your verification code</h2>
+
+            <p>Use the code below to verify your identity. It expires shortly.</p>
+            <p>{{ .Token }}</p>
             """),
         _ => ("Confirm your new email address", """
             <h2>Confirm your new email address</h2>

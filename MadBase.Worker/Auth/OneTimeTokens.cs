@@ -10,6 +10,7 @@ internal enum OneTimeTokenType
     Recovery,
     EmailChangeNew,
     EmailChangeCurrent,
+    Reauthentication,
 }
 
 /// <summary>
@@ -24,6 +25,7 @@ internal static class OneTimeTokens
         OneTimeTokenType.Confirmation => "confirmation_token",
         OneTimeTokenType.Recovery => "recovery_token",
         OneTimeTokenType.EmailChangeCurrent => "email_change_token_current",
+        OneTimeTokenType.Reauthentication => "reauthentication_token",
         _ => "email_change_token_new",
     };
 
@@ -31,6 +33,7 @@ internal static class OneTimeTokens
     {
         OneTimeTokenType.Confirmation => "confirmation_sent_at",
         OneTimeTokenType.Recovery => "recovery_sent_at",
+        OneTimeTokenType.Reauthentication => "reauthentication_sent_at",
         _ => "email_change_sent_at",
     };
 

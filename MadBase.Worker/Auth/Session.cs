@@ -42,7 +42,7 @@ internal sealed record Session(Guid Id, Guid UserId, DateTimeOffset? NotAfter)
             ? new Session(reader.GetGuid(0), reader.GetGuid(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2))
             : null;
 
-    /// <summary>The amr claim's rows: each method with the time it was used, newest first (GoTrue's AMR ordering).</summary>
+    /// <summary>The amr claim's rows: each method with the time it was last used (updated_at, as GoTrue), newest first.</summary>
     public static NpgsqlBatchCommand Amr(Guid id) => AmrOf("$1", id);
 
     /// <summary>As <see cref="Amr"/>, for the session of a refresh token.</summary>
@@ -115,7 +115,7 @@ internal sealed record Session(Guid Id, Guid UserId, DateTimeOffset? NotAfter)
     private static NpgsqlBatchCommand AmrOf(string session, object value)
     {
         var command = new NpgsqlBatchCommand(
-            $"SELECT authentication_method, created_at FROM auth.mfa_amr_claims WHERE session_id = {session} ORDER BY created_at DESC");
+            $"SELECT authentication_method, updated_at FROM auth.mfa_amr_claims WHERE session_id = {session} ORDER BY updated_at DESC");
         command.Parameters.AddWithValue(value);
         return command;
     }

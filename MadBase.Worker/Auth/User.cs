@@ -26,8 +26,8 @@ internal sealed record User(
 {
     public const string DefaultAud = "authenticated";
 
-    // Fields GoTrue marks omitempty are stripped when null; the rest are always present.
-    private const string Select = """
+    // Fields GoTrue marks omitempty are stripped when null (factors when there are none); the rest are always present.
+    private const string Select = $$"""
         SELECT u.id, coalesce(u.aud, ''), coalesce(u.role, ''), u.email, u.phone, u.encrypted_password, u.email_confirmed_at,
                u.banned_until, u.is_anonymous, coalesce(u.raw_app_meta_data, '{}')::text, coalesce(u.raw_user_meta_data, '{}')::text,
                nullif(u.email_change, ''),
@@ -42,6 +42,9 @@ internal sealed record User(
                            'updated_at', i.updated_at, 'email', i.email) ORDER BY i.created_at)
                        FROM auth.identities i WHERE i.user_id = u.id), '[]'::jsonb),
                    'created_at', u.created_at, 'updated_at', u.updated_at, 'is_anonymous', u.is_anonymous)
+                || coalesce((
+                   SELECT jsonb_build_object('factors', jsonb_agg({{Factor.JsonOfRow}} ORDER BY f.created_at))
+                   FROM auth.mfa_factors f WHERE f.user_id = u.id HAVING count(*) > 0), '{}'::jsonb)
                 || jsonb_strip_nulls(jsonb_build_object(
                    'email_confirmed_at', u.email_confirmed_at, 'phone_confirmed_at', u.phone_confirmed_at,
                    'confirmation_sent_at', u.confirmation_sent_at, 'confirmed_at', u.confirmed_at,
