@@ -5,9 +5,10 @@
 # shellcheck shell=bash
 
 # bench_start NAME WORKERS BASE_PORT|free [cli options...]: the stack on ports BASE (gateway), BASE+1
-# (control), BASE+2.. (the WORKERS workers), then Postgres and Redis; `free` picks a free run of ports.
+# (control), BASE+2.. (the WORKERS workers), then Postgres, Redis and the gateway's metrics port; `free` picks a
+# free run of ports.
 # Variables set before the call (VAR=x bench_start ...) reach the services. Sets work, base, stack_pid,
-# worker (the first worker's URL), db_port, bench_gateway_pid, bench_worker_pid (the first worker's),
+# worker (the first worker's URL), db_port, bench_metrics_port, bench_gateway_pid, bench_worker_pid (the first worker's),
 # bench_worker_pids and bench_worker_ports (all of them), and exports everything in stack.env.
 bench_start() {
   local name=$1 workers=$2 i
@@ -16,7 +17,7 @@ bench_start() {
   if [ "${bench_needs_wrk:-1}" = 1 ]; then
     command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk"; exit 1; }
   fi
-  if [ "$base" = free ]; then base=$(bench_free_ports $((workers + 4))) || exit 1; fi
+  if [ "$base" = free ]; then base=$(bench_free_ports $((workers + 5))) || exit 1; fi
   db_port=$((base + 2 + workers))
   work=$(mktemp -d "/tmp/madbase-$name-bench.XXXXXX")
   chmod 755 "$work" # Postgres runs as the postgres user
@@ -24,7 +25,7 @@ bench_start() {
   dotnet build MadBase.sln -c Release --nologo -v q -clp:ErrorsOnly > "$work/build.log" || { cat "$work/build.log"; exit 1; }
   Gateway__RateLimit__PermitsPerSecond=0 dotnet MadBase.Cli/bin/Release/net10.0/madbase.dll start --data-dir "$work/stack" \
     --workers "$workers" --port "$base" --control-port $((base + 1)) --worker-port $((base + 2)) --db-port "$db_port" \
-    --redis-port $((db_port + 1)) "$@" > "$work/stack.log" 2>&1 &
+    --redis-port $((db_port + 1)) --metrics-port $((db_port + 2)) "$@" > "$work/stack.log" 2>&1 &
   stack_pid=$!
   for _ in $(seq 1 180); do [ -f "$work/stack/stack.env" ] && break; sleep 1; done
   [ -f "$work/stack/stack.env" ] || { cat "$work/stack.log"; exit 1; }
@@ -33,6 +34,7 @@ bench_start() {
   . "$work/stack/stack.env"
   set +a
   worker=http://127.0.0.1:$((base + 2))
+  bench_metrics_port=$((db_port + 2))
   bench_gateway_pid=$(bench_pid_on "$base")
   bench_worker_ports=() bench_worker_pids=()
   for ((i = 0; i < workers; i++)); do
