@@ -77,6 +77,10 @@ var workers = Enumerable.Range(1, stack.Workers).Select(n => builder.AddService<
 var gateway = builder.AddService<Projects.MadBase_Gateway>("gateway")
     .WithHttpEndpoint(port: stack.GatewayPort, name: "http")
     .WithExternalHttpEndpoints()
+    // /metrics on a port of its own (the public one never serves it), added after WithExternalHttpEndpoints so
+    // that it stays internal; with env set, Aspire hands its port over as Metrics__Port instead of putting it in
+    // ASPNETCORE_URLS (ServiceDefaults/Metrics/MetricsListener binds it).
+    .WithHttpEndpoint(name: "metrics", env: "Metrics__Port")
     .WithUpstreamWorkers(workers)
     .WithReference(control).WaitFor(control)
     .WithReference(madbase).WaitFor(madbase)

@@ -80,6 +80,45 @@ public sealed class AppHostTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task GatewayMetrics_OnItsInternalMetricsEndpoint_NotOnThePublicOne()
+    {
+        using HttpClient gateway = fixture.Gateway(fixture.Project.AnonKey);
+        using (HttpResponseMessage health = await gateway.GetAsync("/auth/v1/health"))
+        {
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        }
+
+        // The AppHost gives the gateway a second endpoint whose port it receives as Metrics__Port; the public one
+        // stays the only external endpoint.
+        IResource resource = fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == "gateway");
+        EndpointAnnotation metricsEndpoint = resource.Annotations.OfType<EndpointAnnotation>().Single(e => e.Name == "metrics");
+        Assert.False(metricsEndpoint.IsExternal);
+        Uri metricsUrl = fixture.App.GetEndpoint("gateway", "metrics");
+        Assert.NotEqual(gateway.BaseAddress!.Port, metricsUrl.Port);
+
+        // The request above is recorded once its activity has stopped, which can trail its answer by a moment.
+        string text = string.Empty;
+        var clock = Stopwatch.StartNew();
+        while (!text.Contains("http_server_request_duration_seconds_count{", StringComparison.Ordinal) && clock.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            await Task.Delay(text.Length == 0 ? 0 : 500);
+            using HttpResponseMessage scraped = await TestHttp.Client.GetAsync(new Uri(metricsUrl, "/metrics"));
+            Assert.Equal(HttpStatusCode.OK, scraped.StatusCode);
+            Assert.StartsWith("text/plain", scraped.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+            text = await scraped.Content.ReadAsStringAsync();
+        }
+
+        Assert.Contains("# TYPE http_server_request_duration_seconds histogram", text, StringComparison.Ordinal);
+        Assert.Contains("http_server_request_duration_seconds_count{", text, StringComparison.Ordinal);
+        Assert.Contains("madbase_gateway_upstream_in_rotation{", text, StringComparison.Ordinal);
+
+        using HttpResponseMessage onPublic = await gateway.GetAsync("/metrics");
+        string body = await onPublic.Content.ReadAsStringAsync();
+        Assert.NotEqual(HttpStatusCode.OK, onPublic.StatusCode);
+        Assert.DoesNotContain("# TYPE", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task StoppedWorker_RequestsKeepSucceeding()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
