@@ -5,8 +5,8 @@ using MadBase.Worker.Realtime.Presence;
 
 namespace MadBase.Worker.Realtime;
 
-/// <summary>What every realtime socket shares.</summary>
-internal sealed class RealtimeServices(
+/// <summary>What every realtime socket shares, one per worker.</summary>
+internal sealed class RealtimeHubs(
     ChannelRegistry registry,
     BroadcastHub broadcasts,
     PresenceHub presence,

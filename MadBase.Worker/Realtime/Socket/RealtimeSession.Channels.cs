@@ -46,7 +46,7 @@ internal sealed partial class RealtimeSession
             return;
         }
 
-        if (!services.Limits.TryJoin(Project.Ref))
+        if (!hubs.Limits.TryJoin(Project.Ref))
         {
             Reply(frame, ok: false, Reason("ClientJoinRateLimitReached: Too many joins per second"));
             return;
@@ -65,7 +65,7 @@ internal sealed partial class RealtimeSession
         }
         else
         {
-            var (verified, error) = await services.Tokens.VerifyAsync(Project, accessToken);
+            var (verified, error) = await hubs.Tokens.VerifyAsync(Project, accessToken);
             if (verified is null)
             {
                 Reply(frame, ok: false, Reason(error!));
@@ -94,7 +94,7 @@ internal sealed partial class RealtimeSession
 
         if (!countedAsUser)
         {
-            if (!await services.Limits.TryAddUserAsync(Project.Ref))
+            if (!await hubs.Limits.TryAddUserAsync(Project.Ref))
             {
                 Reply(frame, ok: false, Reason("ConnectionRateLimitReached: Too many connected users"));
                 return;
@@ -108,14 +108,14 @@ internal sealed partial class RealtimeSession
             return;
         }
 
-        await services.Broadcasts.EnsureSubscribedAsync(Project.Ref);
+        await hubs.Broadcasts.EnsureSubscribedAsync(Project.Ref);
         lock (channelsLock)
         {
             channels[frame.Topic] = channel;
         }
 
-        services.Registry.Add(channel);
-        services.Database.EnsureListening(Project);
+        hubs.Registry.Add(channel);
+        hubs.Database.EnsureListening(Project);
         Reply(frame, ok: true, JoinReply(config, bindings));
         if (bindings.Count > 0)
         {
@@ -125,7 +125,7 @@ internal sealed partial class RealtimeSession
 
         if (config.PresenceEnabled && channel.WantsPresence)
         {
-            channel.Push("presence_state", await services.Presence.StateAsync(channel.Key));
+            channel.Push("presence_state", await hubs.Presence.StateAsync(channel.Key));
         }
     }
 
@@ -133,7 +133,7 @@ internal sealed partial class RealtimeSession
     {
         try
         {
-            return await services.Authorization.ReadAsync(Project, channel.Caller, channel.Key.Name, token);
+            return await hubs.Authorization.ReadAsync(Project, channel.Caller, channel.Key.Name, token);
         }
         catch (Exception e) when (ProjectDatabaseUnavailableException.Describes(e) || e is Npgsql.PostgresException)
         {
@@ -145,7 +145,7 @@ internal sealed partial class RealtimeSession
 
     private async Task<bool> AddToChangeFeedAsync(InboundFrame frame, JoinedChannel channel, CancellationToken token)
     {
-        var feed = services.ChangeFeed;
+        var feed = hubs.ChangeFeed;
         if (feed is null)
         {
             Reply(frame, ok: false, Reason("PostgresChangesUnavailable: postgres_changes are not available on this server yet"));
@@ -187,7 +187,7 @@ internal sealed partial class RealtimeSession
             return;
         }
 
-        if (!services.Limits.TryEvent(Project.Ref))
+        if (!hubs.Limits.TryEvent(Project.Ref))
         {
             await ShutdownAsync(channel, "Too many messages per second");
             return;
@@ -209,7 +209,7 @@ internal sealed partial class RealtimeSession
             return;
         }
 
-        await services.Broadcasts.PublishAsync(channel.Key, body, channel);
+        await hubs.Broadcasts.PublishAsync(channel.Key, body, channel);
         if (channel.Config.Ack)
         {
             Reply(frame, ok: true, "{}"u8);
@@ -225,7 +225,7 @@ internal sealed partial class RealtimeSession
             return;
         }
 
-        if (!services.Limits.TryEvent(Project.Ref))
+        if (!hubs.Limits.TryEvent(Project.Ref))
         {
             await ShutdownAsync(channel, "Too many presence messages per second");
             return;
@@ -233,7 +233,7 @@ internal sealed partial class RealtimeSession
 
         if (evt == "untrack")
         {
-            await services.Presence.UntrackAsync(channel);
+            await hubs.Presence.UntrackAsync(channel);
             Reply(frame, ok: true, "{}"u8);
             return;
         }
@@ -257,7 +257,7 @@ internal sealed partial class RealtimeSession
             return;
         }
 
-        await services.Presence.TrackAsync(channel, meta);
+        await hubs.Presence.TrackAsync(channel, meta);
         Reply(frame, ok: true, "{}"u8);
     }
 
@@ -269,7 +269,7 @@ internal sealed partial class RealtimeSession
             return;
         }
 
-        var (verified, error) = await services.Tokens.VerifyAsync(Project, accessToken);
+        var (verified, error) = await hubs.Tokens.VerifyAsync(Project, accessToken);
         if (verified is null)
         {
             // Supabase ends the channel with the reason alone ("Token has expired 5 seconds ago").
@@ -311,7 +311,7 @@ internal sealed partial class RealtimeSession
 
         try
         {
-            allowed = await services.Authorization.WriteAsync(Project, channel.Caller, channel.Key.Name, extension, token);
+            allowed = await hubs.Authorization.WriteAsync(Project, channel.Caller, channel.Key.Name, extension, token);
         }
         catch (Exception e) when (ProjectDatabaseUnavailableException.Describes(e) || e is Npgsql.PostgresException)
         {
@@ -351,9 +351,9 @@ internal sealed partial class RealtimeSession
             channels.Remove(channel.Topic);
         }
 
-        services.Registry.Remove(channel);
-        services.ChangeFeed?.Remove(channel);
-        await services.Presence.UntrackAsync(channel);
+        hubs.Registry.Remove(channel);
+        hubs.ChangeFeed?.Remove(channel);
+        await hubs.Presence.UntrackAsync(channel);
     }
 
     private async Task LeaveAllAsync()
@@ -366,7 +366,7 @@ internal sealed partial class RealtimeSession
         if (countedAsUser)
         {
             countedAsUser = false;
-            await services.Limits.RemoveUserAsync(Project.Ref);
+            await hubs.Limits.RemoveUserAsync(Project.Ref);
         }
     }
 
