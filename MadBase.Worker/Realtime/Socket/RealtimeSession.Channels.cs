@@ -12,6 +12,10 @@ internal sealed partial class RealtimeSession
 {
     private const string TopicPrefix = "realtime:";
 
+    /// <summary>
+    /// A join in Supabase's order: the topic and payload, the socket's and project's limits, the token, the channel's
+    /// policies and the user count, then the channel is open.
+    /// </summary>
     private async Task JoinAsync(InboundFrame frame, CancellationToken token)
     {
         if (!frame.Topic.StartsWith(TopicPrefix, StringComparison.Ordinal) || frame.Topic.Length > 255 + TopicPrefix.Length)
@@ -20,17 +24,7 @@ internal sealed partial class RealtimeSession
             return;
         }
 
-        JoinedChannel? existing;
-        lock (channelsLock)
-        {
-            channels.TryGetValue(frame.Topic, out existing);
-        }
-
-        if (existing is not null)
-        {
-            // Phoenix closes a topic's old channel when the client joins it again.
-            await RemoveAsync(existing);
-        }
+        await CloseOldChannelAsync(frame.Topic);
 
         var config = JoinConfig.Parse(frame.Payload);
         var (bindings, bindingError) = ChangeBindings.Parse(config.PostgresChanges);
@@ -40,53 +34,92 @@ internal sealed partial class RealtimeSession
             return;
         }
 
+        if (JoinLimitRefusal() is { } refusal)
+        {
+            Reply(frame, ok: false, Reason(refusal));
+            return;
+        }
+
+        if (await JoinTokenAsync(frame) is not { } channelToken)
+        {
+            return;
+        }
+
+        var channel = new JoinedChannel(this, frame.Topic, frame.JoinRef ?? frame.Ref ?? "", config, channelToken, bindings);
+        if (await AdmitAsync(frame, channel, token))
+        {
+            await OpenAsync(frame, channel);
+        }
+    }
+
+    /// <summary>Phoenix closes a topic's old channel when the client joins it again.</summary>
+    private async Task CloseOldChannelAsync(string topic)
+    {
+        JoinedChannel? existing;
+        lock (channelsLock)
+        {
+            channels.TryGetValue(topic, out existing);
+        }
+
+        if (existing is not null)
+        {
+            await RemoveAsync(existing);
+        }
+    }
+
+    /// <summary>The socket's channel count, then the project's joins per second (which this join then counts against).</summary>
+    private string? JoinLimitRefusal()
+    {
         if (Joined().Count >= Options.MaxChannelsPerClient)
         {
-            Reply(frame, ok: false, Reason("ChannelRateLimitReached: Too many channels"));
-            return;
+            return "ChannelRateLimitReached: Too many channels";
         }
 
         if (!hubs.Limits.TryJoin(Project.Ref))
         {
-            Reply(frame, ok: false, Reason("ClientJoinRateLimitReached: Too many joins per second"));
-            return;
+            return "ClientJoinRateLimitReached: Too many joins per second";
         }
 
+        return null;
+    }
+
+    /// <summary>The join's own token, else the socket's (an <c>sb_</c> key is not a JWT); none is anon. Null once refused.</summary>
+    private async Task<ChannelToken?> JoinTokenAsync(InboundFrame frame)
+    {
         var accessToken = frame.PayloadString("access_token") ?? frame.PayloadString("user_token");
         if (accessToken is null || accessToken.StartsWith("sb_", StringComparison.Ordinal))
         {
             accessToken = socketToken;
         }
 
-        ChannelToken channelToken;
         if (accessToken is null)
         {
-            channelToken = new ChannelToken(Caller.Anonymous, long.MaxValue);
+            return new ChannelToken(Caller.Anonymous, long.MaxValue);
         }
-        else
+
+        var (verified, error) = await hubs.Tokens.VerifyAsync(Project, accessToken);
+        if (verified is null)
         {
-            var (verified, error) = await hubs.Tokens.VerifyAsync(Project, accessToken);
-            if (verified is null)
-            {
-                Reply(frame, ok: false, Reason(error!));
-                return;
-            }
-
-            channelToken = verified;
+            Reply(frame, ok: false, Reason(error!));
         }
 
-        var channel = new JoinedChannel(this, frame.Topic, frame.JoinRef ?? frame.Ref ?? "", config, channelToken, bindings);
-        if (config.Private)
+        return verified;
+    }
+
+    /// <summary>A private channel's read policies, the project's user count and the change feed; false once refused.</summary>
+    private async Task<bool> AdmitAsync(InboundFrame frame, JoinedChannel channel, CancellationToken token)
+    {
+        if (channel.Config.Private)
         {
             if (await ReadPoliciesAsync(frame, channel, token) is not { } policies)
             {
-                return;
+                return false;
             }
 
             if (!policies.BroadcastRead && !policies.PresenceRead)
             {
                 Reply(frame, ok: false, Reason($"Unauthorized: You do not have permissions to read from this Channel topic: {channel.Key.Name}"));
-                return;
+                return false;
             }
 
             channel.Policies = policies;
@@ -97,17 +130,18 @@ internal sealed partial class RealtimeSession
             if (!await hubs.Limits.TryAddUserAsync(Project.Ref))
             {
                 Reply(frame, ok: false, Reason("ConnectionRateLimitReached: Too many connected users"));
-                return;
+                return false;
             }
 
             countedAsUser = true;
         }
 
-        if (bindings.Count > 0 && !await AddToChangeFeedAsync(frame, channel, token))
-        {
-            return;
-        }
+        return channel.Bindings.Count == 0 || await AddToChangeFeedAsync(frame, channel, token);
+    }
 
+    /// <summary>The channel joins the hubs, then the join's reply and what Supabase's server sends right after it.</summary>
+    private async Task OpenAsync(InboundFrame frame, JoinedChannel channel)
+    {
         await hubs.Broadcasts.EnsureSubscribedAsync(Project.Ref);
         lock (channelsLock)
         {
@@ -116,14 +150,14 @@ internal sealed partial class RealtimeSession
 
         hubs.Registry.Add(channel);
         hubs.Database.EnsureListening(Project);
-        Reply(frame, ok: true, JoinReply(config, bindings));
-        if (bindings.Count > 0)
+        Reply(frame, ok: true, JoinReply(channel.Config, channel.Bindings));
+        if (channel.Bindings.Count > 0)
         {
             // As Supabase's server, once the change feed has the subscription.
             channel.PushSystem("ok", "Subscribed to PostgreSQL", "postgres_changes");
         }
 
-        if (config.PresenceEnabled && channel.WantsPresence)
+        if (channel.Config.PresenceEnabled && channel.WantsPresence)
         {
             channel.Push("presence_state", await hubs.Presence.StateAsync(channel.Key));
         }
