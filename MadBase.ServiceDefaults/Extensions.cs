@@ -42,8 +42,7 @@ public static class ServiceDefaultsExtensions
             o.UseUtcTimestamp = true;
         });
         builder.AddOpenTelemetryDefaults();
-        MetricsListener.Add(builder);
-        builder.Services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section);
+        builder.AddMetricsDefaults();
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
 

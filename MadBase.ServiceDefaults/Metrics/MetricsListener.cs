@@ -13,7 +13,7 @@ internal static class MetricsListener
 {
     private const string DefaultUrl = "http://localhost:5000";
 
-    public static void Add(IHostApplicationBuilder builder)
+    public static void AddMetricsPort(IHostApplicationBuilder builder)
     {
         var port = builder.Configuration.GetValue<int?>($"{MetricsOptions.Section}:{nameof(MetricsOptions.Port)}");
         if (port is not { } metricsPort)

@@ -97,15 +97,7 @@ internal static partial class AuthApi
 
         var user = await User.CreateAsync(
             tx, new NewUser(email, null, hash, appMetadata, userMetadata, "email", input.EmailConfirm == true), now, s.Aborted);
-        if (input.Role is { Length: > 0 } role)
-        {
-            await user.SetRoleAsync(tx, role, now, s.Aborted);
-        }
-
-        if (input.BanDuration is { Length: > 0 } ban)
-        {
-            await user.SetBannedUntilAsync(tx, BannedUntil(ban, now), now, s.Aborted);
-        }
+        await SetRoleAndBanAsync(tx, user, input, now, s.Aborted);
 
         await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.SignedUp, now,
             new Dictionary<string, object> { ["user_id"] = user.Id, ["user_email"] = email, ["provider"] = "email" }, s.Aborted);
@@ -151,30 +143,42 @@ internal static partial class AuthApi
             await user.ConfirmEmailAsync(tx, now, s.Aborted);
         }
 
-        if (userMetadata is not null)
-        {
-            await user.MergeUserMetadataAsync(tx, userMetadata, now, s.Aborted);
-        }
-
-        if (appMetadata is not null)
-        {
-            await user.MergeAppMetadataAsync(tx, appMetadata, now, s.Aborted);
-        }
-
-        if (input.Role is { Length: > 0 } role)
-        {
-            await user.SetRoleAsync(tx, role, now, s.Aborted);
-        }
-
-        if (input.BanDuration is { Length: > 0 } ban)
-        {
-            await user.SetBannedUntilAsync(tx, BannedUntil(ban, now), now, s.Aborted);
-        }
+        await MergeMetadataAsync(tx, user, userMetadata, appMetadata, now, s.Aborted);
+        await SetRoleAndBanAsync(tx, user, input, now, s.Aborted);
 
         await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.UserModified, now, new Dictionary<string, object> { ["user_id"] = user.Id }, s.Aborted);
         user = await user.ReloadAsync(tx, s.Aborted);
         await tx.CommitAsync(s.Aborted);
         return Json(user.Json);
+    }
+
+    /// <summary>An admin's <c>role</c> and <c>ban_duration</c>, on a new user as on an updated one.</summary>
+    private static async Task SetRoleAndBanAsync(RlsTransaction tx, User user, AdminUserParams input, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (input.Role is { Length: > 0 } role)
+        {
+            await user.SetRoleAsync(tx, role, now, cancellationToken);
+        }
+
+        if (input.BanDuration is { Length: > 0 } ban)
+        {
+            await user.SetBannedUntilAsync(tx, BannedUntil(ban, now), now, cancellationToken);
+        }
+    }
+
+    /// <summary>The metadata an admin sends is merged into the user's, each object only if given.</summary>
+    private static async Task MergeMetadataAsync(
+        RlsTransaction tx, User user, string? userMetadata, string? appMetadata, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (userMetadata is not null)
+        {
+            await user.MergeUserMetadataAsync(tx, userMetadata, now, cancellationToken);
+        }
+
+        if (appMetadata is not null)
+        {
+            await user.MergeAppMetadataAsync(tx, appMetadata, now, cancellationToken);
+        }
     }
 
     private static async Task<IResult> DeleteUser([AsParameters] AuthServices s, string id)

@@ -1,3 +1,5 @@
+using MadBase.Worker.Tenancy;
+
 namespace MadBase.Worker.Auth;
 
 // GET /user, PUT /user (GoTrue's user.go).
@@ -14,8 +16,7 @@ internal static partial class AuthApi
     private static async Task<IResult> UpdateUser([AsParameters] AuthServices s)
     {
         var tenant = s.Tenant;
-        var project = tenant.Project;
-        var settings = project.Settings.Auth;
+        var settings = tenant.Project.Settings.Auth;
         var input = await AuthBody.ReadAsync<UserUpdateParams>(s.Context);
         var data = AuthBody.ObjectJson(input.Data, "data");
         string? hash = null;
@@ -32,18 +33,10 @@ internal static partial class AuthApi
         var (user, session) = await BearerSession.LoadAsync(tx, tenant, s.Aborted);
         var changesEmail = email is not null && !string.Equals(email, user.Email, StringComparison.OrdinalIgnoreCase);
         await RequireAal2WhenMfaEnabledAsync(tx, user, session, !string.IsNullOrEmpty(input.Password) || changesEmail, s.Aborted);
-        if (input.Password is not null && hash is not null)
+        if (input.Password is not null && hash is not null
+            && await ChangePasswordAsync(tx, s, user, session, input.Password, input.Nonce, hash, now) is { } samePassword)
         {
-            await RequireReauthenticationAsync(tx, s, user, session, input.Nonce, now);
-            if (await s.Passwords.VerifyAsync(user.EncryptedPassword, input.Password, s.Aborted))
-            {
-                return AuthErrors.SamePassword().ToResult();
-            }
-
-            await user.SetPasswordAsync(tx, hash, now, s.Aborted);
-            // As GoTrue's UpdatePassword: every other session of the user ends.
-            await Session.DeleteAsync(tx, user.Id, session?.Id, session is null ? "global" : "others", s.Aborted);
-            await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.UserUpdatePassword, now, null, s.Aborted);
+            return samePassword;
         }
 
         if (data is not null)
@@ -51,28 +44,61 @@ internal static partial class AuthApi
             await user.MergeUserMetadataAsync(tx, data, now, s.Aborted);
         }
 
-        if (email is not null && !string.Equals(email, user.Email, StringComparison.OrdinalIgnoreCase))
+        if (email is not null && !string.Equals(email, user.Email, StringComparison.OrdinalIgnoreCase)
+            && await ChangeEmailAsync(tx, s, user, input, email, now) is { } emailTaken)
         {
-            var taken = await User.FindByEmailAsync(tx, email, s.Aborted);
-            if (taken is not null && taken.Id != user.Id)
-            {
-                return AuthErrors.EmailExists().ToResult();
-            }
-
-            if (settings.Autoconfirm)
-            {
-                await user.SetEmailAsync(tx, email, confirmed: true, now, s.Aborted);
-            }
-            else
-            {
-                var challenge = PkceFlow.Parse(input.CodeChallenge, input.CodeChallengeMethod);
-                await EmailChangeMails.SendAsync(tx, s, project, user, email, challenge, RedirectQuery(s));
-            }
+            return emailTaken;
         }
 
         await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.UserModified, now, null, s.Aborted);
         user = await user.ReloadAsync(tx, s.Aborted);
         await tx.CommitAsync(s.Aborted);
         return Json(user.Json);
+    }
+
+    /// <summary>
+    /// The new password, once reauthenticated if the project asks it; a password the same as the old one is
+    /// refused (the answer returned).
+    /// </summary>
+    private static async Task<IResult?> ChangePasswordAsync(
+        RlsTransaction tx, AuthServices s, User user, Session? session, string password, string? nonce, string hash, DateTimeOffset now)
+    {
+        await RequireReauthenticationAsync(tx, s, user, session, nonce, now);
+        if (await s.Passwords.VerifyAsync(user.EncryptedPassword, password, s.Aborted))
+        {
+            return AuthErrors.SamePassword().ToResult();
+        }
+
+        await user.SetPasswordAsync(tx, hash, now, s.Aborted);
+        // As GoTrue's UpdatePassword: every other session of the user ends.
+        await Session.DeleteAsync(tx, user.Id, session?.Id, session is null ? "global" : "others", s.Aborted);
+        await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.UserUpdatePassword, now, null, s.Aborted);
+        return null;
+    }
+
+    /// <summary>
+    /// The new email: set at once with autoconfirm, else mailed for confirmation; an email another user has is
+    /// refused (the answer returned).
+    /// </summary>
+    private static async Task<IResult?> ChangeEmailAsync(
+        RlsTransaction tx, AuthServices s, User user, UserUpdateParams input, string email, DateTimeOffset now)
+    {
+        var taken = await User.FindByEmailAsync(tx, email, s.Aborted);
+        if (taken is not null && taken.Id != user.Id)
+        {
+            return AuthErrors.EmailExists().ToResult();
+        }
+
+        if (s.Project.Settings.Auth.Autoconfirm)
+        {
+            await user.SetEmailAsync(tx, email, confirmed: true, now, s.Aborted);
+        }
+        else
+        {
+            var challenge = PkceFlow.Parse(input.CodeChallenge, input.CodeChallengeMethod);
+            await EmailChangeMails.SendAsync(tx, s, s.Project, user, email, challenge, RedirectQuery(s));
+        }
+
+        return null;
     }
 }

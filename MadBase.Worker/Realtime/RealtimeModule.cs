@@ -25,7 +25,7 @@ internal static class RealtimeModule
         builder.Services.AddSingleton<ChannelAuthorization>();
         builder.Services.AddSingleton<ChannelTokens>();
         builder.Services.AddSingleton<RealtimeLimits>();
-        builder.Services.AddSingleton<RealtimeServices>();
+        builder.Services.AddSingleton<RealtimeHubs>();
         builder.Services.AddSingleton<RealtimeErrorRenderer>();
         builder.Services.AddHostedService<PresenceSweeper>();
         builder.AddRealtimeChanges();

@@ -13,8 +13,9 @@ namespace MadBase.Worker.Realtime.Broadcast;
 /// </summary>
 internal static class BroadcastEndpoint
 {
-    public static async Task<IResult> SendBatchAsync(Tenant tenant, RealtimeServices services)
+    public static async Task<IResult> SendBatchAsync([AsParameters] RealtimeServices services)
     {
+        var tenant = services.Tenant;
         var context = tenant.Http;
 
         JsonElement body;
@@ -50,10 +51,10 @@ internal static class BroadcastEndpoint
         foreach (var (key, message) in parsed)
         {
             // As Supabase: a message the caller may not send is left out, the others still go.
-            var refusal = await CheckAsync(services, tenant, key, message, context.RequestAborted);
+            var refusal = await CheckAsync(services.Hubs, tenant, key, message, context.RequestAborted);
             if (refusal is null)
             {
-                await services.Broadcasts.PublishAsync(key, message, origin: null);
+                await services.Hubs.Broadcasts.PublishAsync(key, message, origin: null);
             }
             else if (refusal.StatusCode == StatusCodes.Status429TooManyRequests)
             {
@@ -64,11 +65,12 @@ internal static class BroadcastEndpoint
         return Results.Accepted();
     }
 
-    public static async Task<IResult> SendOneAsync(Tenant tenant, string topic, string @event, RealtimeServices services)
+    public static async Task<IResult> SendOneAsync([AsParameters] RealtimeServices services, string topic, string @event)
     {
+        var tenant = services.Tenant;
         var context = tenant.Http;
 
-        var limit = services.Limits.Options.MaxPayloadBytes;
+        var limit = services.Hubs.Limits.Options.MaxPayloadBytes;
         // Read at most one byte past the limit: an oversize body is refused without holding all of it.
         var bytes = new byte[Math.Min(limit + 1, (int)(context.Request.ContentLength ?? 64 * 1024) + 1)];
         var length = 0;
@@ -97,29 +99,29 @@ internal static class BroadcastEndpoint
         var isPrivate = string.Equals(context.Request.Query["private"], "true", StringComparison.Ordinal);
         var key = new TopicKey(tenant.Project.Ref, isPrivate, topic);
         var message = new BroadcastBody(@event, bytes, isJson);
-        if (await CheckAsync(services, tenant, key, message, context.RequestAborted) is { } refusal)
+        if (await CheckAsync(services.Hubs, tenant, key, message, context.RequestAborted) is { } refusal)
         {
             return refusal;
         }
 
-        await services.Broadcasts.PublishAsync(key, message, origin: null);
+        await services.Hubs.Broadcasts.PublishAsync(key, message, origin: null);
         return Results.Accepted();
     }
 
-    private static async Task<RealtimeErrorResult?> CheckAsync(RealtimeServices services, Tenant tenant, TopicKey key, BroadcastBody message, CancellationToken cancellationToken)
+    private static async Task<RealtimeErrorResult?> CheckAsync(RealtimeHubs hubs, Tenant tenant, TopicKey key, BroadcastBody message, CancellationToken cancellationToken)
     {
-        if (!services.Limits.TryEvent(key.ProjectRef))
+        if (!hubs.Limits.TryEvent(key.ProjectRef))
         {
             return Error(StatusCodes.Status429TooManyRequests, "Too many messages per second");
         }
 
-        if (message.Payload.Length > services.Limits.Options.MaxPayloadBytes)
+        if (message.Payload.Length > hubs.Limits.Options.MaxPayloadBytes)
         {
             return Error(StatusCodes.Status413PayloadTooLarge, "payload_size_exceeded");
         }
 
         // An unreachable project database is the module filter's 503 (RealtimeErrorRenderer).
-        if (key.Private && !await services.Authorization.WriteAsync(tenant.Project, tenant.Caller, key.Name, "broadcast", cancellationToken))
+        if (key.Private && !await hubs.Authorization.WriteAsync(tenant.Project, tenant.Caller, key.Name, "broadcast", cancellationToken))
         {
             return Error(StatusCodes.Status403Forbidden, $"You do not have permissions to write to this Channel topic: {key.Name}");
         }

@@ -59,12 +59,7 @@ internal sealed class SlotStream(Project project, string adminConnectionString, 
 
     private async Task StreamAsync(CancellationToken cancellationToken)
     {
-        var connectionString = new NpgsqlConnectionStringBuilder(adminConnectionString)
-        {
-            // Tells an operator (and the failover tests) which worker holds the slot.
-            ApplicationName = $"madbase-realtime:{Environment.ProcessId}",
-        }.ConnectionString;
-        await using var connection = new LogicalReplicationConnection(connectionString);
+        await using var connection = new LogicalReplicationConnection(ConnectionString());
         await connection.Open(cancellationToken);
         var slot = new PgOutputReplicationSlot(project.RealtimeSlot);
         var replication = new PgOutputReplicationOptions(Publication, PgOutputProtocolVersion.V1);
@@ -89,46 +84,56 @@ internal sealed class SlotStream(Project project, string adminConnectionString, 
                 case RelationMessage relation:
                     refreshed.Add(WalTransaction.TableName(relation.Namespace, relation.RelationName));
                     break;
-                case InsertMessage insert:
-                    pending.Add(await WalDecoding.ChangeAsync('I', insert.Relation, timestamp, insert.NewRow, null, false, cancellationToken));
-                    break;
-                case FullUpdateMessage full:
-                    // The old row comes first in the message and must be read first.
-                    pending.Add(await ReadOldFirstAsync('U', full.Relation, timestamp, full.OldRow, full.NewRow, false, cancellationToken));
-                    break;
-                case IndexUpdateMessage keyChanged:
-                    pending.Add(await ReadOldFirstAsync('U', keyChanged.Relation, timestamp, keyChanged.Key, keyChanged.NewRow, true, cancellationToken));
-                    break;
-                case UpdateMessage update:
-                    pending.Add(await WalDecoding.ChangeAsync('U', update.Relation, timestamp, update.NewRow, null, false, cancellationToken));
-                    break;
-                case FullDeleteMessage fullDelete:
-                    pending.Add(await WalDecoding.ChangeAsync('D', fullDelete.Relation, timestamp, null, fullDelete.OldRow, false, cancellationToken));
-                    break;
-                case KeyDeleteMessage keyDelete:
-                    pending.Add(await WalDecoding.ChangeAsync('D', keyDelete.Relation, timestamp, null, keyDelete.Key, true, cancellationToken));
-                    break;
                 case CommitMessage commit:
                     if (pending.Count > 0)
                     {
-                        await fanOut.PublishAsync(project.Ref, [.. pending], [.. refreshed]);
-                        pending.Clear();
-                        refreshed.Clear();
+                        await PublishAsync(pending, refreshed);
                     }
 
                     // Handed over: Postgres may forget them.
                     connection.SetReplicationStatus(commit.TransactionEndLsn);
                     break;
+                default:
+                    if (await ChangeAsync(message, timestamp, cancellationToken) is { } change)
+                    {
+                        pending.Add(change);
+                    }
+
+                    break;
             }
 
             if (pending.Count >= SliceSize)
             {
-                await fanOut.PublishAsync(project.Ref, [.. pending], [.. refreshed]);
-                pending.Clear();
-                refreshed.Clear();
+                await PublishAsync(pending, refreshed);
             }
         }
     }
+
+    private string ConnectionString() => new NpgsqlConnectionStringBuilder(adminConnectionString)
+    {
+        // Tells an operator (and the failover tests) which worker holds the slot.
+        ApplicationName = $"madbase-realtime:{Environment.ProcessId}",
+    }.ConnectionString;
+
+    private async Task PublishAsync(List<WalChange> pending, List<string> refreshed)
+    {
+        await fanOut.PublishAsync(project.Ref, [.. pending], [.. refreshed]);
+        pending.Clear();
+        refreshed.Clear();
+    }
+
+    /// <summary>A row change of the transaction under way; null for the messages that carry none.</summary>
+    private static async Task<WalChange?> ChangeAsync(PgOutputReplicationMessage message, string timestamp, CancellationToken cancellationToken) => message switch
+    {
+        InsertMessage insert => await WalDecoding.ChangeAsync('I', insert.Relation, timestamp, insert.NewRow, null, false, cancellationToken),
+        // The old row comes first in the message and must be read first.
+        FullUpdateMessage full => await ReadOldFirstAsync('U', full.Relation, timestamp, full.OldRow, full.NewRow, false, cancellationToken),
+        IndexUpdateMessage keyChanged => await ReadOldFirstAsync('U', keyChanged.Relation, timestamp, keyChanged.Key, keyChanged.NewRow, true, cancellationToken),
+        UpdateMessage update => await WalDecoding.ChangeAsync('U', update.Relation, timestamp, update.NewRow, null, false, cancellationToken),
+        FullDeleteMessage fullDelete => await WalDecoding.ChangeAsync('D', fullDelete.Relation, timestamp, null, fullDelete.OldRow, false, cancellationToken),
+        KeyDeleteMessage keyDelete => await WalDecoding.ChangeAsync('D', keyDelete.Relation, timestamp, null, keyDelete.Key, true, cancellationToken),
+        _ => null,
+    };
 
     private static async Task<WalChange> ReadOldFirstAsync(
         char kind, RelationMessage relation, string timestamp, ReplicationTuple oldRow, ReplicationTuple newRow, bool keyOnly,

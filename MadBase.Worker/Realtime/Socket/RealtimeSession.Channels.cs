@@ -12,6 +12,10 @@ internal sealed partial class RealtimeSession
 {
     private const string TopicPrefix = "realtime:";
 
+    /// <summary>
+    /// A join in Supabase's order: the topic and payload, the socket's and project's limits, the token, the channel's
+    /// policies and the user count, then the channel is open.
+    /// </summary>
     private async Task JoinAsync(InboundFrame frame, CancellationToken token)
     {
         if (!frame.Topic.StartsWith(TopicPrefix, StringComparison.Ordinal) || frame.Topic.Length > 255 + TopicPrefix.Length)
@@ -20,17 +24,7 @@ internal sealed partial class RealtimeSession
             return;
         }
 
-        JoinedChannel? existing;
-        lock (channelsLock)
-        {
-            channels.TryGetValue(frame.Topic, out existing);
-        }
-
-        if (existing is not null)
-        {
-            // Phoenix closes a topic's old channel when the client joins it again.
-            await RemoveAsync(existing);
-        }
+        await CloseOldChannelAsync(frame.Topic);
 
         var config = JoinConfig.Parse(frame.Payload);
         var (bindings, bindingError) = ChangeBindings.Parse(config.PostgresChanges);
@@ -40,53 +34,92 @@ internal sealed partial class RealtimeSession
             return;
         }
 
+        if (JoinLimitRefusal() is { } refusal)
+        {
+            Reply(frame, ok: false, Reason(refusal));
+            return;
+        }
+
+        if (await JoinTokenAsync(frame) is not { } channelToken)
+        {
+            return;
+        }
+
+        var channel = new JoinedChannel(this, frame.Topic, frame.JoinRef ?? frame.Ref ?? "", config, channelToken, bindings);
+        if (await AdmitAsync(frame, channel, token))
+        {
+            await OpenAsync(frame, channel);
+        }
+    }
+
+    /// <summary>Phoenix closes a topic's old channel when the client joins it again.</summary>
+    private async Task CloseOldChannelAsync(string topic)
+    {
+        JoinedChannel? existing;
+        lock (channelsLock)
+        {
+            channels.TryGetValue(topic, out existing);
+        }
+
+        if (existing is not null)
+        {
+            await RemoveAsync(existing);
+        }
+    }
+
+    /// <summary>The socket's channel count, then the project's joins per second (which this join then counts against).</summary>
+    private string? JoinLimitRefusal()
+    {
         if (Joined().Count >= Options.MaxChannelsPerClient)
         {
-            Reply(frame, ok: false, Reason("ChannelRateLimitReached: Too many channels"));
-            return;
+            return "ChannelRateLimitReached: Too many channels";
         }
 
-        if (!services.Limits.TryJoin(Project.Ref))
+        if (!hubs.Limits.TryJoin(Project.Ref))
         {
-            Reply(frame, ok: false, Reason("ClientJoinRateLimitReached: Too many joins per second"));
-            return;
+            return "ClientJoinRateLimitReached: Too many joins per second";
         }
 
+        return null;
+    }
+
+    /// <summary>The join's own token, else the socket's (an <c>sb_</c> key is not a JWT); none is anon. Null once refused.</summary>
+    private async Task<ChannelToken?> JoinTokenAsync(InboundFrame frame)
+    {
         var accessToken = frame.PayloadString("access_token") ?? frame.PayloadString("user_token");
         if (accessToken is null || accessToken.StartsWith("sb_", StringComparison.Ordinal))
         {
             accessToken = socketToken;
         }
 
-        ChannelToken channelToken;
         if (accessToken is null)
         {
-            channelToken = new ChannelToken(Caller.Anonymous, long.MaxValue);
+            return new ChannelToken(Caller.Anonymous, long.MaxValue);
         }
-        else
+
+        var (verified, error) = await hubs.Tokens.VerifyAsync(Project, accessToken);
+        if (verified is null)
         {
-            var (verified, error) = await services.Tokens.VerifyAsync(Project, accessToken);
-            if (verified is null)
-            {
-                Reply(frame, ok: false, Reason(error!));
-                return;
-            }
-
-            channelToken = verified;
+            Reply(frame, ok: false, Reason(error!));
         }
 
-        var channel = new JoinedChannel(this, frame.Topic, frame.JoinRef ?? frame.Ref ?? "", config, channelToken, bindings);
-        if (config.Private)
+        return verified;
+    }
+
+    /// <summary>A private channel's read policies, the project's user count and the change feed; false once refused.</summary>
+    private async Task<bool> AdmitAsync(InboundFrame frame, JoinedChannel channel, CancellationToken token)
+    {
+        if (channel.Config.Private)
         {
             if (await ReadPoliciesAsync(frame, channel, token) is not { } policies)
             {
-                return;
+                return false;
             }
 
             if (!policies.BroadcastRead && !policies.PresenceRead)
             {
                 Reply(frame, ok: false, Reason($"Unauthorized: You do not have permissions to read from this Channel topic: {channel.Key.Name}"));
-                return;
+                return false;
             }
 
             channel.Policies = policies;
@@ -94,38 +127,39 @@ internal sealed partial class RealtimeSession
 
         if (!countedAsUser)
         {
-            if (!await services.Limits.TryAddUserAsync(Project.Ref))
+            if (!await hubs.Limits.TryAddUserAsync(Project.Ref))
             {
                 Reply(frame, ok: false, Reason("ConnectionRateLimitReached: Too many connected users"));
-                return;
+                return false;
             }
 
             countedAsUser = true;
         }
 
-        if (bindings.Count > 0 && !await AddToChangeFeedAsync(frame, channel, token))
-        {
-            return;
-        }
+        return channel.Bindings.Count == 0 || await AddToChangeFeedAsync(frame, channel, token);
+    }
 
-        await services.Broadcasts.EnsureSubscribedAsync(Project.Ref);
+    /// <summary>The channel joins the hubs, then the join's reply and what Supabase's server sends right after it.</summary>
+    private async Task OpenAsync(InboundFrame frame, JoinedChannel channel)
+    {
+        await hubs.Broadcasts.EnsureSubscribedAsync(Project.Ref);
         lock (channelsLock)
         {
             channels[frame.Topic] = channel;
         }
 
-        services.Registry.Add(channel);
-        services.Database.EnsureListening(Project);
-        Reply(frame, ok: true, JoinReply(config, bindings));
-        if (bindings.Count > 0)
+        hubs.Registry.Add(channel);
+        hubs.Database.EnsureListening(Project);
+        Reply(frame, ok: true, JoinReply(channel.Config, channel.Bindings));
+        if (channel.Bindings.Count > 0)
         {
             // As Supabase's server, once the change feed has the subscription.
             channel.PushSystem("ok", "Subscribed to PostgreSQL", "postgres_changes");
         }
 
-        if (config.PresenceEnabled && channel.WantsPresence)
+        if (channel.Config.PresenceEnabled && channel.WantsPresence)
         {
-            channel.Push("presence_state", await services.Presence.StateAsync(channel.Key));
+            channel.Push("presence_state", await hubs.Presence.StateAsync(channel.Key));
         }
     }
 
@@ -133,7 +167,7 @@ internal sealed partial class RealtimeSession
     {
         try
         {
-            return await services.Authorization.ReadAsync(Project, channel.Caller, channel.Key.Name, token);
+            return await hubs.Authorization.ReadAsync(Project, channel.Caller, channel.Key.Name, token);
         }
         catch (Exception e) when (ProjectDatabaseUnavailableException.Describes(e) || e is Npgsql.PostgresException)
         {
@@ -145,7 +179,7 @@ internal sealed partial class RealtimeSession
 
     private async Task<bool> AddToChangeFeedAsync(InboundFrame frame, JoinedChannel channel, CancellationToken token)
     {
-        var feed = services.ChangeFeed;
+        var feed = hubs.ChangeFeed;
         if (feed is null)
         {
             Reply(frame, ok: false, Reason("PostgresChangesUnavailable: postgres_changes are not available on this server yet"));
@@ -187,7 +221,7 @@ internal sealed partial class RealtimeSession
             return;
         }
 
-        if (!services.Limits.TryEvent(Project.Ref))
+        if (!hubs.Limits.TryEvent(Project.Ref))
         {
             await ShutdownAsync(channel, "Too many messages per second");
             return;
@@ -209,7 +243,7 @@ internal sealed partial class RealtimeSession
             return;
         }
 
-        await services.Broadcasts.PublishAsync(channel.Key, body, channel);
+        await hubs.Broadcasts.PublishAsync(channel.Key, body, channel);
         if (channel.Config.Ack)
         {
             Reply(frame, ok: true, "{}"u8);
@@ -225,7 +259,7 @@ internal sealed partial class RealtimeSession
             return;
         }
 
-        if (!services.Limits.TryEvent(Project.Ref))
+        if (!hubs.Limits.TryEvent(Project.Ref))
         {
             await ShutdownAsync(channel, "Too many presence messages per second");
             return;
@@ -233,7 +267,7 @@ internal sealed partial class RealtimeSession
 
         if (evt == "untrack")
         {
-            await services.Presence.UntrackAsync(channel);
+            await hubs.Presence.UntrackAsync(channel);
             Reply(frame, ok: true, "{}"u8);
             return;
         }
@@ -257,7 +291,7 @@ internal sealed partial class RealtimeSession
             return;
         }
 
-        await services.Presence.TrackAsync(channel, meta);
+        await hubs.Presence.TrackAsync(channel, meta);
         Reply(frame, ok: true, "{}"u8);
     }
 
@@ -269,7 +303,7 @@ internal sealed partial class RealtimeSession
             return;
         }
 
-        var (verified, error) = await services.Tokens.VerifyAsync(Project, accessToken);
+        var (verified, error) = await hubs.Tokens.VerifyAsync(Project, accessToken);
         if (verified is null)
         {
             // Supabase ends the channel with the reason alone ("Token has expired 5 seconds ago").
@@ -311,7 +345,7 @@ internal sealed partial class RealtimeSession
 
         try
         {
-            allowed = await services.Authorization.WriteAsync(Project, channel.Caller, channel.Key.Name, extension, token);
+            allowed = await hubs.Authorization.WriteAsync(Project, channel.Caller, channel.Key.Name, extension, token);
         }
         catch (Exception e) when (ProjectDatabaseUnavailableException.Describes(e) || e is Npgsql.PostgresException)
         {
@@ -351,9 +385,9 @@ internal sealed partial class RealtimeSession
             channels.Remove(channel.Topic);
         }
 
-        services.Registry.Remove(channel);
-        services.ChangeFeed?.Remove(channel);
-        await services.Presence.UntrackAsync(channel);
+        hubs.Registry.Remove(channel);
+        hubs.ChangeFeed?.Remove(channel);
+        await hubs.Presence.UntrackAsync(channel);
     }
 
     private async Task LeaveAllAsync()
@@ -366,7 +400,7 @@ internal sealed partial class RealtimeSession
         if (countedAsUser)
         {
             countedAsUser = false;
-            await services.Limits.RemoveUserAsync(Project.Ref);
+            await hubs.Limits.RemoveUserAsync(Project.Ref);
         }
     }
 

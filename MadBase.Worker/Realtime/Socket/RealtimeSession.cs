@@ -20,7 +20,7 @@ internal sealed partial class RealtimeSession
 
     private readonly WebSocket socket;
     private readonly string? socketToken;
-    private readonly RealtimeServices services;
+    private readonly RealtimeHubs hubs;
     private readonly ILogger logger;
     private readonly Channel<OutboundFrame> outbox = Channel.CreateBounded<OutboundFrame>(
         new BoundedChannelOptions(OutboxCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
@@ -31,22 +31,22 @@ internal sealed partial class RealtimeSession
     private long lastHeard;
     private bool countedAsUser;
 
-    public RealtimeSession(WebSocket socket, Project project, string? socketToken, PhoenixSerializer serializer, RealtimeServices services, ILogger logger)
+    public RealtimeSession(WebSocket socket, Project project, string? socketToken, PhoenixSerializer serializer, RealtimeHubs hubs, ILogger logger)
     {
         this.socket = socket;
         this.socketToken = socketToken;
-        this.services = services;
+        this.hubs = hubs;
         this.logger = logger;
         Project = project;
         Serializer = serializer;
-        lastHeard = services.Time.GetTimestamp();
+        lastHeard = hubs.Time.GetTimestamp();
     }
 
     public Project Project { get; }
 
     public PhoenixSerializer Serializer { get; }
 
-    private RealtimeOptions Options => services.Limits.Options;
+    private RealtimeOptions Options => hubs.Limits.Options;
 
     /// <summary>Queues a frame; a client that lets <see cref="OutboxCapacity"/> frames pile up is disconnected.</summary>
     public bool TrySend(OutboundFrame frame)
@@ -125,7 +125,7 @@ internal sealed partial class RealtimeSession
                 return;
             }
 
-            Interlocked.Exchange(ref lastHeard, services.Time.GetTimestamp());
+            Interlocked.Exchange(ref lastHeard, hubs.Time.GetTimestamp());
             var frame = result.MessageType == WebSocketMessageType.Binary
                 ? PhoenixSerializer.DecodeBinary(buffer.WrittenSpan)
                 : PhoenixSerializer.DecodeText(buffer.WrittenSpan);
@@ -166,12 +166,12 @@ internal sealed partial class RealtimeSession
     /// <summary>Once a second: drops a silent client, and ends channels whose token has expired.</summary>
     private async Task WatchAsync(CancellationToken token)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), services.Time);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), hubs.Time);
         try
         {
             while (await timer.WaitForNextTickAsync(token))
             {
-                if (services.Time.GetElapsedTime(Interlocked.Read(ref lastHeard)) > Options.HeartbeatTimeout)
+                if (hubs.Time.GetElapsedTime(Interlocked.Read(ref lastHeard)) > Options.HeartbeatTimeout)
                 {
                     LogSilentClient(logger, Project.Ref, Options.HeartbeatTimeoutSeconds);
                     socket.Abort();
@@ -181,9 +181,9 @@ internal sealed partial class RealtimeSession
 
                 foreach (var channel in Joined())
                 {
-                    if (services.Tokens.HasExpired(channel.Token.Expires))
+                    if (hubs.Tokens.HasExpired(channel.Token.Expires))
                     {
-                        await ShutdownAsync(channel, services.Tokens.ExpiredMessage(channel.Token.Expires));
+                        await ShutdownAsync(channel, hubs.Tokens.ExpiredMessage(channel.Token.Expires));
                     }
                 }
             }

@@ -1,4 +1,3 @@
-using MadBase.Worker.Tenancy;
 using Microsoft.Net.Http.Headers;
 
 namespace MadBase.Worker.Realtime.Socket;
@@ -9,8 +8,9 @@ namespace MadBase.Worker.Realtime.Socket;
 /// </summary>
 internal static class RealtimeSocketEndpoint
 {
-    public static async Task<IResult> AcceptAsync(Tenant tenant, RealtimeServices services, ILoggerFactory loggers)
+    public static async Task<IResult> AcceptAsync([AsParameters] RealtimeServices services)
     {
+        var tenant = services.Tenant;
         var context = tenant.Http;
 
         if (PhoenixSerializer.For(context.Request.Query["vsn"]) is not { } serializer)
@@ -26,7 +26,7 @@ internal static class RealtimeSocketEndpoint
         var authorization = context.Request.Headers[HeaderNames.Authorization].ToString();
         var token = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        var session = new RealtimeSession(socket, tenant.Project, token, serializer, services, loggers.CreateLogger<RealtimeSession>());
+        var session = new RealtimeSession(socket, tenant.Project, token, serializer, services.Hubs, services.Loggers.CreateLogger<RealtimeSession>());
         await session.RunAsync(context.RequestAborted);
         return Results.Empty;
     }
