@@ -10,7 +10,7 @@
 # Prints, per service, RSS at start, after the warm-up and at the end, the peaks (below) and the growth per
 # minute after the warm-up, and each service's collection count. Goal: under 64 KiB/min.
 # Usage: bench/idle-memory.sh [minutes=90] [warm-up minutes=45]. Starts its own stack (bench/lib.sh) on
-# ports 32600-32605 and stops it at the end.
+# a free run of ports and stops it at the end.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 minutes=${1:-90}
@@ -18,8 +18,8 @@ warmup=${2:-45}
 [ "$warmup" -lt "$minutes" ] || { echo "the warm-up ($warmup min) must be shorter than the run ($minutes min)"; exit 1; }
 bench_needs_wrk=0
 . bench/lib.sh
-bench_start idle-memory 1 32600
-control_pid=$(bench_pid_on 32601)
+bench_start idle-memory 1 free
+control_pid=$(bench_pid_on $((base + 1)))
 
 services=(control:"$control_pid" worker:"$bench_worker_pid" gateway:"$bench_gateway_pid")
 samples="$work/rss.tsv" # minute, then the RSS (KiB) of each service in the order above
@@ -42,7 +42,7 @@ done
 # The services' own count of collections (their /metrics; the gateway's is on its metrics port): a run with none
 # after the start-up would be the uncollected gen0 this bench was first fooled by.
 gcs() { curl -s "$1/metrics" | awk '/^dotnet_gc_collections_total/ { n += $NF } END { print n + 0 }'; }
-echo "collections during the run: control $(gcs "http://127.0.0.1:32601"), worker $(gcs "$worker"), gateway $(gcs "http://127.0.0.1:$bench_metrics_port")"
+echo "collections during the run: control $(gcs "http://127.0.0.1:$((base + 1))"), worker $(gcs "$worker"), gateway $(gcs "http://127.0.0.1:$bench_metrics_port")"
 
 status=0
 column=2
