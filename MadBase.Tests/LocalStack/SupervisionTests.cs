@@ -55,8 +55,8 @@ public sealed class SupervisionTests(StackFixture fixture) : IClassFixture<Stack
         foreach (ServiceProcess service in Stack.Services)
         {
             Assert.NotNull(service.ProcessId);
-            Assert.True(ProcessEnvironment.MissingRuntimeSettings(service.ProcessId.Value) is [],
-                $"{service.Name} lacks {string.Join(", ", ProcessEnvironment.MissingRuntimeSettings(service.ProcessId.Value))}");
+            string[] missing = ProcessEnvironment.MissingRuntimeSettings(service.ProcessId.Value);
+            Assert.True(missing is [], $"{service.Name} lacks {string.Join(", ", missing)}");
         }
     }
 
