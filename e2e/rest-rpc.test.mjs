@@ -50,6 +50,10 @@ before(async () => {
     CREATE FUNCTION public.${f('ints')}() RETURNS SETOF int LANGUAGE sql STABLE AS $$ SELECT generate_series(1, 3) $$;
     CREATE FUNCTION public.${f('arrays')}(ids int[], names text[]) RETURNS text LANGUAGE sql AS $$ SELECT array_length(ids, 1) || ':' || array_to_string(names, '|') $$;
     CREATE FUNCTION public.${f('body')}(jsonb) RETURNS jsonb LANGUAGE sql AS $$ SELECT $1 $$;
+    CREATE FUNCTION public.${f('utext')}(text) RETURNS text LANGUAGE sql AS $$ SELECT 'text:' || $1 $$;
+    CREATE FUNCTION public.${f('utext')}(n int) RETURNS text LANGUAGE sql AS $$ SELECT 'int:' || n $$;
+    CREATE FUNCTION public.${f('ubytes')}(bytea) RETURNS int LANGUAGE sql AS $$ SELECT length($1) $$;
+    CREATE FUNCTION public.${f('uint')}(int) RETURNS int LANGUAGE sql AS $$ SELECT $1 $$;
     CREATE FUNCTION public.${f('over')}(a int) RETURNS text LANGUAGE sql AS $$ SELECT 'int ' || a $$;
     CREATE FUNCTION public.${f('over')}(b text) RETURNS text LANGUAGE sql AS $$ SELECT 'text ' || b $$;
     CREATE FUNCTION public.${f('variadic')}(VARIADIC v int[]) RETURNS int LANGUAGE sql AS $$ SELECT sum(x)::int FROM unnest(v) x $$;
@@ -118,6 +122,21 @@ test('RETURNS TABLE, SETOF scalar, arrays, whole-body json, overloads and VARIAD
   assert.equal(variadic.data, 6);
   const viaGet = await rest(`rpc/${f('variadic')}?v=4&v=5`);
   assert.equal(await viaGet.json(), 9);
+});
+
+test('a single unnamed text or bytea parameter takes the body; uncallable unnamed functions are PGRST202', async () => {
+  // rpc(fn, { '': value }): the key "" names the unnamed parameter and, as in PostgREST, the body reaches it whole.
+  assert.deepEqual(await anon.rpc(f('utext'), { '': 'v' }).then((r) => [r.error, r.data]), [null, 'text:{"":"v"}']);
+  assert.deepEqual((await anon.rpc(f('utext'), { n: 2 })).data, 'int:2');
+  const text = await rest(`rpc/${f('utext')}`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'hello' });
+  assert.deepEqual([text.status, await text.json()], [200, 'text:hello']);
+  const bytes = await rest(`rpc/${f('ubytes')}`, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: new Uint8Array([0, 1, 2, 255]) });
+  assert.deepEqual([bytes.status, await bytes.json()], [200, 4]);
+  const uncallable = await anon.rpc(f('uint'), { '': 1 });
+  assert.equal(uncallable.error?.code, 'PGRST202');
+  const noText = await rest(`rpc/${f('uint')}`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: '1' });
+  const noTextBody = await noText.json();
+  assert.deepEqual([noText.status, noTextBody.code, noTextBody.message], [404, 'PGRST202', `Could not find the function public.${f('uint')} in the schema cache`]);
 });
 
 test('a volatile function fails through GET (read-only transaction) and works through POST', async () => {

@@ -120,7 +120,7 @@ internal sealed record Payload(string Json, IReadOnlyList<string> Keys, bool IsA
     private static string Name(JsonProperty property) =>
         PostgresText.TryGetName(property, out var name)
             ? name
-            : throw new RestException(StatusCodes.Status400BadRequest, "PGRST102", "Empty or invalid json", RpcEndpoint.UnpairedSurrogate);
+            : throw new RestException(StatusCodes.Status400BadRequest, "PGRST102", "Empty or invalid json", RpcArguments.UnpairedSurrogate);
 
     private static RestException KeysMustMatch() =>
         new(StatusCodes.Status400BadRequest, "PGRST102", "All object keys must match");

@@ -75,7 +75,7 @@ internal static class SchemaLoader
             cancellationToken),
         await ReadRowsAsync(reader, r => new CatalogPrimaryKey(r.GetFieldValue<uint>(0), r.GetFieldValue<int[]>(1)), cancellationToken),
         await ReadRowsAsync(reader, r => (r.GetFieldValue<uint>(0), ViewTargetList.Read(r.GetString(1))), cancellationToken),
-        await ReadRowsAsync(reader, ReadFunction, cancellationToken),
+        (await ReadRowsAsync(reader, ReadFunction, cancellationToken)).Where(f => f.IsCallable).ToList(),
         (await ReadRowsAsync(reader, r => Sql.Ident.Quote(r.GetString(0)) + "." + Sql.Ident.Quote(r.GetString(1)), cancellationToken)).FirstOrDefault(),
         await ReadRowsAsync(
             reader,

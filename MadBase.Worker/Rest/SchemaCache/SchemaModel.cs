@@ -77,8 +77,16 @@ internal sealed record DbFunction(
 {
     public string QualifiedName => Sql.Ident.Quote(Schema) + "." + Sql.Ident.Quote(Name);
 
-    /// <summary>A single unnamed json/jsonb parameter receives the whole request body, as PostgREST does.</summary>
-    public bool TakesWholeBody => Args.Count == 1 && Args[0].Name.Length == 0 && Args[0].Type is "json" or "jsonb";
+    /// <summary>A single unnamed parameter: it is passed by position and receives the whole request body, as in PostgREST.</summary>
+    public bool IsPositional => Args.Count == 1 && Args[0].Name.Length == 0;
+
+    /// <summary>
+    /// What PostgREST's schema cache keeps: a function whose parameters are all unnamed is callable only with none,
+    /// or with one of a type a raw body can be (json, jsonb, text, xml, bytea).
+    /// </summary>
+    public bool IsCallable => Args.Count == 0
+        || Args.Any(a => a.Name.Length > 0)
+        || (Args.Count == 1 && Args[0].Type is "json" or "jsonb" or "text" or "xml" or "bytea");
 }
 
 /// <summary>Everything the planner may name: identifiers in SQL come from here only.</summary>
