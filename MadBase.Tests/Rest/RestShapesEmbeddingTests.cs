@@ -180,4 +180,18 @@ public sealed class RestShapesEmbeddingTests(StackFixture stack) : IAsyncLifetim
         Assert.Equal("PGRST200", parent.ErrorCode);
         Assert.Null(parent.Json!["hint"]);
     }
+
+    [Fact]
+    public async Task SameTableTwiceThroughTwoHints_WithoutAliases_Is42712AsInPostgrest()
+    {
+        var response = await project.GetAsync("/rest/v1/teams?select=name,players!players_team_id_fkey(name),players!teams_captain_fk(name)");
+        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
+        Assert.Equal("42712", response.ErrorCode);
+        Assert.Equal("table name \"teams_players_1\" specified more than once", response.Json!["message"]!.GetValue<string>());
+
+        // With aliases the two embeds are distinct.
+        var aliased = await Ok("teams?select=name,members:players!players_team_id_fkey(name),captain:players!teams_captain_fk(name)");
+        RestCalls.AssertJson(
+            RestCalls.Json("""[{"name":"Red","members":[{"name":"Ann"},{"name":"Bob"}],"captain":{"name":"Bob"}}]"""), aliased.Json);
+    }
 }

@@ -92,7 +92,7 @@ internal static partial class TableEndpoint
             }
 
             var columns = payload.Rows == 0 ? [] : WriteColumns(table, payload, ast.Columns);
-            return (WriteQuery.Update(st, root, columns, payload.Json), false);
+            return (WriteQuery.Update(st, root, columns, payload.Json, rest.Preferences.MissingDefault == true), false);
         }
 
         return (WriteQuery.Delete(st, root), false);

@@ -190,6 +190,14 @@ internal sealed partial class ReadPlanner(SchemaModel schema, bool aggregatesEna
                             "Aggregates are not implemented for one-to-many or many-to-many spreads.");
                     }
 
+                    if (node.Outputs.OfType<EmbedOutput>().Any(e => e.Child.JoinErrorAlias == child.JoinErrorAlias))
+                    {
+                        // PostgREST names each embed's lateral join parent_name_depth: a second embed of the same name
+                        // (two hints, no alias) makes Postgres refuse the query, and PostgREST answers with that error.
+                        throw new RestException(
+                            StatusCodes.Status400BadRequest, "42712", $"table name \"{child.JoinErrorAlias}\" specified more than once");
+                    }
+
                     node.Outputs.Add(new EmbedOutput(child));
                     break;
             }

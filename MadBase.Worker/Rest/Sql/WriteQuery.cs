@@ -67,23 +67,33 @@ internal static class WriteQuery
         }
 
         sql.Append(" (").Append(string.Join(", ", columns.Select(Ident.Quote))).Append(") ");
-        if (missingDefault)
+        if (missingDefault && Defaults(table, columns) is { } defaults)
         {
-            // A key that is absent (not one that is null) takes the column's default, as PostgREST's missing=default.
-            var values = columns.Select(c =>
-            {
-                var fallback = table.Column(c)!.DefaultSql ?? "NULL";
-                return $"CASE WHEN (\"pgrst_e\".\"v\" -> {Ident.Literal(c)}) IS NOT NULL THEN \"pgrst_p\".{Ident.Quote(c)} ELSE {fallback} END";
-            });
-            sql.Append("SELECT ").Append(string.Join(", ", values))
-                .Append(" FROM json_array_elements(").Append(payload).Append(") AS \"pgrst_e\"(\"v\"), LATERAL json_to_record(\"pgrst_e\".\"v\") AS \"pgrst_p\"(")
-                .Append(ColumnDefinitions(table, columns, domainsAsBase: true)).Append(')');
+            // PostgREST's missing=default: each object laid over an object of the columns' defaults, built for
+            // every row (a sequence advances once per row and column, key given or not, as in PostgREST).
+            sql.Append("SELECT ").Append(string.Join(", ", columns.Select(c => "\"pgrst_p\"." + Ident.Quote(c))))
+                .Append(" FROM jsonb_to_recordset((SELECT jsonb_agg(").Append(defaults).Append(" || \"pgrst_e\".\"v\" ORDER BY \"pgrst_e\".\"i\")")
+                .Append(" FROM jsonb_array_elements(").Append(payload).Append("::jsonb) WITH ORDINALITY AS \"pgrst_e\"(\"v\", \"i\")))")
+                .Append(" AS \"pgrst_p\"(").Append(ColumnDefinitions(table, columns, domainsAsBase: true)).Append(')');
         }
         else
         {
             sql.Append("SELECT ").Append(string.Join(", ", columns.Select(c => "\"pgrst_p\"." + Ident.Quote(c))))
                 .Append(" FROM json_to_recordset(").Append(payload).Append(") AS \"pgrst_p\"(").Append(ColumnDefinitions(table, columns)).Append(')');
         }
+    }
+
+    /// <summary>
+    /// <c>jsonb_build_object('a', default_a, …)</c> over the columns that have a default (in chunks, as a call
+    /// takes at most 100 arguments), or null when none has one.
+    /// </summary>
+    private static string? Defaults(DbTable table, IReadOnlyList<string> columns)
+    {
+        var pairs = columns.Where(c => table.Column(c)!.DefaultSql is not null)
+            .Select(c => $"{Ident.Literal(c)}, ({table.Column(c)!.DefaultSql})").ToList();
+        return pairs.Count == 0
+            ? null
+            : string.Join(" || ", pairs.Chunk(50).Select(chunk => "jsonb_build_object(" + string.Join(", ", chunk) + ")"));
     }
 
     /// <summary>PUT's eq filters rendered against the payload row, so only rows with the URL's key are written.</summary>
@@ -142,7 +152,7 @@ internal static class WriteQuery
     }
 
     /// <param name="payloadJson">A JSON array whose first object holds the new values.</param>
-    public static string Update(Statement st, ReadNode target, IReadOnlyList<string> columns, string payloadJson)
+    public static string Update(Statement st, ReadNode target, IReadOnlyList<string> columns, string payloadJson, bool missingDefault)
     {
         var alias = Ident.Quote(target.Alias);
         if (columns.Count == 0)
@@ -153,7 +163,9 @@ internal static class WriteQuery
         var payload = st.Typed(payloadJson, NpgsqlDbType.Json);
         var sql = new StringBuilder("UPDATE ").Append(target.Table.QualifiedName).Append(" AS ").Append(alias)
             .Append(" SET ").Append(string.Join(", ", columns.Select(c => $"{Ident.Quote(c)} = \"pgrst_p\".{Ident.Quote(c)}")))
-            .Append(" FROM json_to_record(").Append(payload).Append(" -> 0) AS \"pgrst_p\"(").Append(ColumnDefinitions(target.Table, columns)).Append(')');
+            .Append(missingDefault && Defaults(target.Table, columns) is { } defaults
+                ? $" FROM jsonb_to_record({defaults} || ({payload}::jsonb -> 0)) AS \"pgrst_p\"({ColumnDefinitions(target.Table, columns, domainsAsBase: true)})"
+                : $" FROM json_to_record({payload} -> 0) AS \"pgrst_p\"({ColumnDefinitions(target.Table, columns)})");
         if (IsLimited(target))
         {
             sql.Append(", ");
