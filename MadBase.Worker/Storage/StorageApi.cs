@@ -1,5 +1,6 @@
 using MadBase.Worker.Storage.Buckets;
 using MadBase.Worker.Storage.Objects;
+using MadBase.Worker.Storage.Render;
 using MadBase.Worker.Storage.Signing;
 using MadBase.Worker.Tenancy;
 
@@ -45,6 +46,10 @@ internal static class StorageApi
         storage.MapMethods("/object/authenticated/{bucket}/{**path}", Head, ObjectDownload.AuthenticatedAsync);
         storage.MapGet("/object/{bucket}/{**path}", ObjectDownload.AuthenticatedAsync);
         storage.MapMethods("/object/{bucket}/{**path}", Head, ObjectDownload.AuthenticatedAsync);
+
+        storage.MapGet("/render/image/authenticated/{bucket}/{**path}", RenderHandlers.AuthenticatedAsync);
+        storage.MapGet("/render/image/public/{bucket}/{**path}", RenderHandlers.PublicAsync);
+        storage.MapGet("/render/image/sign/{bucket}/{**path}", RenderHandlers.SignedAsync);
 
         storage.MapPost("/object/{bucket}/{**path}", ObjectHandlers.Create);
         storage.MapPut("/object/{bucket}/{**path}", ObjectHandlers.Update);

@@ -11,36 +11,36 @@ namespace MadBase.Worker.Storage.Objects;
 /// </summary>
 internal static class ObjectDownload
 {
-    public static async Task<IResult> AuthenticatedAsync([AsParameters] StorageServices services, string bucket, string path)
+    public static async Task<IResult> AuthenticatedAsync([AsParameters] StorageServices services, string bucket, string path) =>
+        await SendAsync(services, await FindAuthenticatedAsync(services, bucket, path));
+
+    public static async Task<IResult> PublicAsync([AsParameters] StorageServices services, string bucket, string path) =>
+        await SendAsync(services, await FindPublicAsync(services, bucket, path));
+
+    /// <summary>The object's row as the caller's policies let it be read, committed before any byte is sent.</summary>
+    public static async Task<ObjectRow> FindAuthenticatedAsync(StorageServices services, string bucket, string path)
     {
         ObjectNames.Validate(path);
-        ObjectRow row;
-        await using (var transaction = await services.BeginAsync("storage.object.get_authenticated"))
-        {
-            row = await ObjectRows.FindAsync(transaction, bucket, path, services.Aborted) ?? throw StorageError.NoSuchKey();
-            await transaction.CommitAsync(services.Aborted);
-        }
-
-        return await SendAsync(services, row);
+        await using var transaction = await services.BeginAsync("storage.object.get_authenticated");
+        var row = await ObjectRows.FindAsync(transaction, bucket, path, services.Aborted) ?? throw StorageError.NoSuchKey();
+        await transaction.CommitAsync(services.Aborted);
+        return row;
     }
 
-    public static async Task<IResult> PublicAsync([AsParameters] StorageServices services, string bucket, string path)
+    /// <summary>The object's row when its bucket is public, whoever asks.</summary>
+    public static async Task<ObjectRow> FindPublicAsync(StorageServices services, string bucket, string path)
     {
         ObjectNames.Validate(path);
-        ObjectRow row;
-        await using (var transaction = await services.BeginAsync("storage.object.get_public", asServiceRole: true))
+        await using var transaction = await services.BeginAsync("storage.object.get_public", asServiceRole: true);
+        var limits = await Buckets.Buckets.FindLimitsAsync(transaction, bucket, services.Aborted);
+        if (limits is not { Public: true })
         {
-            var limits = await Buckets.Buckets.FindLimitsAsync(transaction, bucket, services.Aborted);
-            if (limits is not { Public: true })
-            {
-                throw StorageError.NoSuchBucket();
-            }
-
-            row = await ObjectRows.FindAsync(transaction, bucket, path, services.Aborted) ?? throw StorageError.NoSuchKey();
-            await transaction.CommitAsync(services.Aborted);
+            throw StorageError.NoSuchBucket();
         }
 
-        return await SendAsync(services, row);
+        var row = await ObjectRows.FindAsync(transaction, bucket, path, services.Aborted) ?? throw StorageError.NoSuchKey();
+        await transaction.CommitAsync(services.Aborted);
+        return row;
     }
 
     public static async Task<IResult> SendAsync(StorageServices services, ObjectRow row)
@@ -54,13 +54,7 @@ internal static class ObjectDownload
         response.Headers.LastModified = metadata.LastModified.ToString("R", CultureInfo.InvariantCulture);
         response.Headers.CacheControl = metadata.CacheControl;
         response.Headers.AcceptRanges = "bytes";
-        if (request.Query.TryGetValue("download", out var download))
-        {
-            var fileName = download.ToString() is { Length: > 0 } named ? named : row.Name[(row.Name.LastIndexOf('/') + 1)..];
-            var disposition = new ContentDispositionHeaderValue("attachment");
-            disposition.SetHttpFileName(fileName);
-            response.Headers.ContentDisposition = disposition.ToString();
-        }
+        SetAttachment(services.Context, row);
 
         if (IfNoneMatch(request, metadata.ETag))
         {
@@ -98,6 +92,18 @@ internal static class ObjectDownload
         response.StatusCode = status;
         await CopyExactlyAsync(blob, response.Body, length, services.Aborted);
         return Results.Empty;
+    }
+
+    /// <summary><c>?download</c> (or <c>?download=name</c>): a Content-Disposition that makes browsers save the file.</summary>
+    public static void SetAttachment(HttpContext context, ObjectRow row)
+    {
+        if (context.Request.Query.TryGetValue("download", out var download))
+        {
+            var fileName = download.ToString() is { Length: > 0 } named ? named : row.Name[(row.Name.LastIndexOf('/') + 1)..];
+            var disposition = new ContentDispositionHeaderValue("attachment");
+            disposition.SetHttpFileName(fileName);
+            context.Response.Headers.ContentDisposition = disposition.ToString();
+        }
     }
 
     private static bool IfNoneMatch(HttpRequest request, string etag)

@@ -14,7 +14,8 @@ internal static class SignedTokens
     public const string Download = "download";
     public const string Upload = "upload";
 
-    public static string Sign(Project project, string kind, string url, TimeSpan lifetime, DateTimeOffset now, string? owner = null, bool upsert = false)
+    public static string Sign(
+        Project project, string kind, string url, TimeSpan lifetime, DateTimeOffset now, string? owner = null, bool upsert = false, string? transformations = null)
     {
         var claims = new Dictionary<string, object>
         {
@@ -23,6 +24,11 @@ internal static class SignedTokens
             ["iat"] = now.ToUnixTimeSeconds(),
             ["exp"] = now.Add(lifetime).ToUnixTimeSeconds(),
         };
+        if (transformations is not null)
+        {
+            claims["transformations"] = transformations;
+        }
+
         if (kind == Upload)
         {
             claims["upsert"] = upsert;
@@ -63,8 +69,9 @@ internal static class SignedTokens
             throw StorageError.InvalidSignature("The url and token do not match");
         }
 
-        return new SignedClaims(claims.String("owner"), claims.Bool("upsert") ?? false);
+        return new SignedClaims(claims.String("owner"), claims.Bool("upsert") ?? false, claims.String("transformations"));
     }
 }
 
-internal sealed record SignedClaims(string? Owner, bool Upsert);
+/// <param name="Transformations">A render token's image options, in storage-api's <c>width:100,resize:cover</c> form.</param>
+internal sealed record SignedClaims(string? Owner, bool Upsert, string? Transformations = null);

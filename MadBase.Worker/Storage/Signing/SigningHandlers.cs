@@ -13,15 +13,19 @@ internal static class SigningHandlers
     public static async Task<IResult> Sign([AsParameters] StorageServices services, string bucket, string path)
     {
         ObjectNames.Validate(path);
-        var expiresIn = ExpiresIn(await StorageJson.ReadObjectAsync(services.Context));
+        var body = await StorageJson.ReadObjectAsync(services.Context);
+        var expiresIn = ExpiresIn(body);
         await using (var transaction = await services.BeginAsync("storage.object.sign"))
         {
             _ = await ObjectRows.FindAsync(transaction, bucket, path, services.Aborted) ?? throw StorageError.NoSuchKey();
         }
 
+        // With a transform the URL renders the image (storage-api's /render/image/sign), its options in the token.
+        var transform = Render.ImageTransform.FromJson(body);
         var url = bucket + "/" + path;
-        var token = SignedTokens.Sign(services.Project, SignedTokens.Download, url, expiresIn, services.Time.GetUtcNow());
-        return Results.Json(new Dictionary<string, string> { ["signedURL"] = $"/object/sign/{url}?token={token}" });
+        var token = SignedTokens.Sign(services.Project, SignedTokens.Download, url, expiresIn, services.Time.GetUtcNow(), transformations: transform?.ToClaim());
+        var route = transform is null ? "/object/sign/" : "/render/image/sign/";
+        return Results.Json(new Dictionary<string, string> { ["signedURL"] = $"{route}{url}?token={token}" });
     }
 
     public static async Task<IResult> SignMany([AsParameters] StorageServices services, string bucket)
@@ -54,18 +58,22 @@ internal static class SigningHandlers
 
     public static async Task<IResult> DownloadSigned([AsParameters] StorageServices services, string bucket, string path)
     {
+        var (row, _) = await FindSignedAsync(services, bucket, path);
+        return await ObjectDownload.SendAsync(services, row);
+    }
+
+    /// <summary>The object a download token of the query string was issued for, with the token's claims.</summary>
+    public static async Task<(ObjectRow Row, SignedClaims Claims)> FindSignedAsync(StorageServices services, string bucket, string path)
+    {
         ObjectNames.Validate(path);
-        await SignedTokens.VerifyAsync(services.Verifier, services.Project, services.Context.Request.Query["token"], SignedTokens.Download, bucket + "/" + path);
+        var claims = await SignedTokens.VerifyAsync(
+            services.Verifier, services.Project, services.Context.Request.Query["token"], SignedTokens.Download, bucket + "/" + path);
 
         // The token is the authorisation: it was only issued to someone allowed to read the object.
-        ObjectRow row;
-        await using (var transaction = await services.BeginAsync("storage.object.get_signed", asServiceRole: true))
-        {
-            row = await ObjectRows.FindAsync(transaction, bucket, path, services.Aborted) ?? throw StorageError.NoSuchKey();
-            await transaction.CommitAsync(services.Aborted);
-        }
-
-        return await ObjectDownload.SendAsync(services, row);
+        await using var transaction = await services.BeginAsync("storage.object.get_signed", asServiceRole: true);
+        var row = await ObjectRows.FindAsync(transaction, bucket, path, services.Aborted) ?? throw StorageError.NoSuchKey();
+        await transaction.CommitAsync(services.Aborted);
+        return (row, claims);
     }
 
     public static async Task<IResult> CreateUploadUrl([AsParameters] StorageServices services, string bucket, string path)
