@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { deflateSync, crc32 } from 'node:zlib';
 import { createClient } from '@supabase/supabase-js';
 import { stack } from './stack.mjs';
 import { sql } from './db.mjs';
@@ -189,6 +190,55 @@ test('signed URLs: download and upload, single and batch', async () => {
   const misuse = await anon.storage.from(id).uploadToSignedUrl('secret.txt', downloadToken, 'overwrite');
   assert.ok(misuse.error);
   assert.equal(await (await files.download('secret.txt')).data.text(), 'signed content');
+});
+
+// A PNG of width×height, its left half red and its right half blue (8-bit RGB, no filter).
+function png(width, height) {
+  const chunk = (type, data) => {
+    const length = Buffer.alloc(4); length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type), data])));
+    return Buffer.concat([length, Buffer.from(type), data, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0); header.writeUInt32BE(height, 4); header[8] = 8; header[9] = 2;
+  const rows = [];
+  for (let y = 0; y < height; y++) {
+    rows.push(0);
+    for (let x = 0; x < width; x++) rows.push(...(x < width / 2 ? [220, 30, 30] : [30, 30, 220]));
+  }
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.from(rows))), chunk('IEND', Buffer.alloc(0))]);
+}
+const pngSize = (bytes) => [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+
+test('image transformation: download, signed URL and public URL with transform', async () => {
+  const id = await bucket('render', { public: true });
+  const { error } = await admin.storage.from(id).upload('pic.png', png(40, 20), { contentType: 'image/png' });
+  assert.equal(error, null);
+
+  const download = await admin.storage.from(id).download('pic.png', { transform: { width: 20, height: 20, resize: 'contain', format: 'origin' } });
+  assert.equal(download.error, null);
+  assert.equal(download.data.type, 'image/png');
+  assert.deepEqual(pngSize(Buffer.from(await download.data.arrayBuffer())), [20, 10]);
+
+  const signed = await admin.storage.from(id).createSignedUrl('pic.png', 60, { transform: { width: 10, height: 10 } });
+  assert.equal(signed.error, null);
+  assert.match(signed.data.signedUrl, /\/storage\/v1\/render\/image\/sign\//);
+  const viaSigned = await fetch(signed.data.signedUrl);
+  assert.equal(viaSigned.status, 200);
+  assert.equal(viaSigned.headers.get('content-type'), 'image/png');
+  assert.deepEqual(pngSize(Buffer.from(await viaSigned.arrayBuffer())), [10, 10]);
+
+  const { data: { publicUrl } } = admin.storage.from(id).getPublicUrl('pic.png', { transform: { width: 8, format: 'webp' } });
+  const viaPublic = await fetch(publicUrl);
+  assert.equal(viaPublic.status, 200);
+  assert.equal(viaPublic.headers.get('content-type'), 'image/webp');
+  const webp = Buffer.from(await viaPublic.arrayBuffer());
+  assert.deepEqual([webp.subarray(0, 4).toString(), webp.subarray(8, 12).toString()], ['RIFF', 'WEBP']);
+
+  const notImage = await admin.storage.from(id).upload('notes.txt', 'hello', { contentType: 'text/plain' });
+  assert.equal(notImage.error, null);
+  const refused = await admin.storage.from(id).download('notes.txt', { transform: { width: 10 } });
+  assert.ok(refused.error, 'a text file cannot be rendered');
 });
 
 test('limits: bucket size limit and MIME types', async () => {
