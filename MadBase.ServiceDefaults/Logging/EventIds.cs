@@ -102,6 +102,7 @@ public static class EventIds
     public const int SchemaCacheLoaded = 4000;
     public const int SchemaCacheListenerFailed = 4001;
     public const int SchemaCacheReloadFailed = 4002;
+    public const int SchemaCacheEvicted = 4003;
     public const int RestDatabaseError = 4010;
     public const int RestDatabaseConnectionFailed = 4011;
     public const int SchemaCacheBehindReloaded = 4012;

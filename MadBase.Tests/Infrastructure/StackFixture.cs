@@ -55,6 +55,8 @@ public sealed class StackFixture : IAsyncLifetime
                 ["Gateway__HealthCheckIntervalSeconds"] = "1",
                 // Slots a dead holder left are dropped within PostgresChangesTests' patience.
                 ["Realtime__Changes__SlotSweepSeconds"] = "2",
+                // SchemaCacheTests sees an idle project's schema listener go; ~150 projects share this stack.
+                ["Rest__SchemaCacheIdleSeconds"] = "8",
             },
         };
         GatewayMetricsUrl = $"http://127.0.0.1:{ports[6]}/metrics";

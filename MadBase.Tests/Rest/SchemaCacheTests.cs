@@ -139,6 +139,12 @@ public sealed class SchemaCacheTests(StackFixture stack) : IAsyncLifetime
     [Fact]
     public async Task Notify_ReloadSchema_PicksUpChangesWithoutEventTrigger()
     {
+        // Every worker's cache loaded now (an idle one is evicted and would read the new table when loaded again).
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await project.GetAsync("/rest/v1/first")).Status);
+        }
+
         await project.ExecuteAsync("""
             ALTER EVENT TRIGGER pgrst_ddl_watch DISABLE;
             CREATE TABLE public.quiet (id int);
@@ -154,5 +160,40 @@ public sealed class SchemaCacheTests(StackFixture stack) : IAsyncLifetime
         {
             await project.ExecuteAsync("ALTER EVENT TRIGGER pgrst_ddl_watch ENABLE");
         }
+    }
+
+    /// <summary>
+    /// An idle project gives up its schema cache and LISTEN connection (the shared stack's workers evict after 8 s):
+    /// a worker's connections follow the projects in use. Its next request loads the cache again.
+    /// </summary>
+    [Fact]
+    public async Task IdleProject_ListenerStopsAfterTheIdlePeriod_AndComesBackOnUse()
+    {
+        var idle = await TestProject.CreateAsync(stack, "rest-cache-idle", setupSql: "CREATE TABLE public.items (id int); INSERT INTO public.items VALUES (1)");
+        Assert.Equal(HttpStatusCode.OK, (await idle.GetAsync("/rest/v1/items")).Status);
+        var listenerName = "madbase-schema-listener:" + idle.Ref;
+        Task<long> Listeners() => idle.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", listenerName)!;
+
+        Assert.True(await WaitAsync(async () => await Listeners() > 0, TimeSpan.FromSeconds(10)), "a listener starts with the first request");
+        Assert.True(await WaitAsync(async () => await Listeners() == 0, TimeSpan.FromSeconds(30)), "the idle project's listener never stopped");
+
+        RestCalls.AssertJson(RestCalls.Json("""[{"id":1}]"""), (await idle.GetAsync("/rest/v1/items")).Json);
+        Assert.True(await WaitAsync(async () => await Listeners() > 0, TimeSpan.FromSeconds(10)), "the listener comes back with the next request");
+    }
+
+    private static async Task<bool> WaitAsync(Func<Task<bool>> condition, TimeSpan patience)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(200);
+        }
+
+        return false;
     }
 }

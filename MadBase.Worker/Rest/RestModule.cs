@@ -9,7 +9,9 @@ internal static class RestModule
     public static IHostApplicationBuilder AddRestModule(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ITenantMigrationSource, RestMigrations>();
+        builder.Services.AddOptions<RestOptions>().BindConfiguration("Rest");
         builder.Services.AddSingleton<SchemaCacheStore>();
+        builder.Services.AddHostedService<SchemaCacheEviction>();
         builder.Services.AddSingleton<RestExecutor>();
         builder.Services.AddSingleton<RestErrorRenderer>();
         return builder;

@@ -21,12 +21,14 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Lazy<ProjectSchema>> projects = new(StringComparer.Ordinal);
     private readonly TenantDatabases databases;
     private readonly SystemDatabase system;
+    private readonly TimeProvider time;
     private readonly ILogger<SchemaCacheStore> logger;
 
-    public SchemaCacheStore(TenantDatabases databases, SystemDatabase system, ProjectDirectory directory, ILogger<SchemaCacheStore> logger)
+    public SchemaCacheStore(TenantDatabases databases, SystemDatabase system, ProjectDirectory directory, TimeProvider time, ILogger<SchemaCacheStore> logger)
     {
         this.databases = databases;
         this.system = system;
+        this.time = time;
         this.logger = logger;
         directory.Changed += Drop;
     }
@@ -70,6 +72,23 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Drops the caches (and stops the listeners) of projects not asked for since <paramref name="unusedSince"/>.
+    /// A request racing the eviction keeps the model it holds, or, if its load is cancelled, reads through a
+    /// fresh entry (<see cref="GetAsync"/>).
+    /// </summary>
+    public async Task EvictIdleAsync(DateTimeOffset unusedSince)
+    {
+        foreach (var (projectRef, entry) in projects)
+        {
+            if (entry.IsValueCreated && entry.Value.LastUsed < unusedSince && projects.TryRemove(new(projectRef, entry)))
+            {
+                LogEvicted(logger, projectRef);
+                await entry.Value.DisposeAsync();
+            }
+        }
+    }
+
     private void Drop(string projectRef)
     {
         if (projects.TryRemove(projectRef, out var entry))
@@ -78,8 +97,12 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
         }
     }
 
-    private ProjectSchema Entry(Project project) =>
-        projects.GetOrAdd(project.Ref, _ => new Lazy<ProjectSchema>(() => new ProjectSchema(this, project))).Value;
+    private ProjectSchema Entry(Project project)
+    {
+        var entry = projects.GetOrAdd(project.Ref, _ => new Lazy<ProjectSchema>(() => new ProjectSchema(this, project))).Value;
+        entry.LastUsed = time.GetUtcNow();
+        return entry;
+    }
 
     private async Task<(SchemaModel Model, string? Snapshot)> LoadAsync(Project project, CancellationToken cancellationToken)
     {
@@ -112,6 +135,9 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
     [LoggerMessage(EventId = EventIds.SchemaCacheListenerFailed, Level = LogLevel.Warning, Message = "Schema cache listener of project {ProjectRef} failed; retrying")]
     private static partial void LogListenerFailed(ILogger logger, string projectRef, Exception exception);
 
+    [LoggerMessage(EventId = EventIds.SchemaCacheEvicted, Level = LogLevel.Debug, Message = "Schema cache of project {ProjectRef} evicted: unused for the idle period")]
+    private static partial void LogEvicted(ILogger logger, string projectRef);
+
     [LoggerMessage(EventId = EventIds.SchemaCacheReloadFailed, Level = LogLevel.Warning, Message = "Schema cache reload of project {ProjectRef} failed; keeping the previous one")]
     private static partial void LogReloadFailed(ILogger logger, string projectRef, Exception exception);
 
@@ -141,7 +167,10 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
             listener = Task.Run(ListenAsync);
         }
 
-        /// <summary>Dropped from the store (its project changed): its loads are cancelled.</summary>
+        /// <summary>When a request last asked for this cache (a torn read of the struct cannot matter: eviction is coarse).</summary>
+        public DateTimeOffset LastUsed { get; set; }
+
+        /// <summary>Dropped from the store (its project changed or it went unused): its loads are cancelled.</summary>
         public bool Dropped => stopping.IsCancellationRequested;
 
         public Task<SchemaModel> CurrentAsync()
