@@ -58,9 +58,9 @@ internal static partial class AuthApi
         {
             authorizationEndpoint = await provider.AuthorizationEndpointAsync(s.Aborted);
         }
-        catch (Exception e) when (e is InvalidOperationException or HttpRequestException or IOException)
+        catch (Exception e) when (!s.Aborted.IsCancellationRequested && e is not AuthException)
         {
-            throw new AuthException(new AuthError(502, "unexpected_failure", $"Could not reach the {provider.Name} provider's configuration"));
+            throw new AuthException(ProviderUnreachable(provider));
         }
 
         Guid state;
@@ -139,23 +139,29 @@ internal static partial class AuthApi
             return CallbackError(s, back, "invalid_request", "validation_failed", "Unsupported provider: provider is not enabled");
         }
 
-        User user;
         ProviderTokens tokens;
+        ProviderUser from;
         try
         {
             tokens = await s.Providers.ExchangeAsync(provider, code, CallbackUri(s, provider), s.Aborted);
-            var from = await provider.UserAsync(tokens, provider.UsesNonce ? FlowNonce(s, flow.Id) : null, s.Aborted);
-            user = flow.LinkingTargetId is { } target
-                ? await IdentityLinking.LinkAsync(s, tx, target, provider, from, now)
-                : await IdentityLinking.SignInOrCreateAsync(s, tx, provider, from, now);
+            from = await provider.UserAsync(tokens, provider.UsesNonce ? FlowNonce(s, flow.Id) : null, s.Aborted);
         }
         catch (ExternalProviderException e)
         {
             return CallbackError(s, back, "server_error", "bad_oauth_callback", e.Message);
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or InvalidOperationException)
+        catch (Exception e) when (!s.Aborted.IsCancellationRequested && e is not AuthException)
         {
+            // Unreachable, slow (timeouts) or answering nonsense: the provider's fault, told to the app, never a 500 page.
             return CallbackError(s, back, "server_error", "unexpected_failure", $"Error reaching the {provider.Name} provider");
+        }
+
+        User user;
+        try
+        {
+            user = flow.LinkingTargetId is { } target
+                ? await IdentityLinking.LinkAsync(s, tx, target, provider, from, now)
+                : await IdentityLinking.SignInOrCreateAsync(s, tx, provider, from, now);
         }
         catch (AuthException e)
         {
@@ -177,6 +183,9 @@ internal static partial class AuthApi
             + (tokens.RefreshToken is { } refresh ? "&provider_refresh_token=" + Uri.EscapeDataString(refresh) : string.Empty);
         return Results.Redirect(back + "#" + fragment);
     }
+
+    private static AuthError ProviderUnreachable(ExternalProvider provider) =>
+        new(502, "unexpected_failure", $"Could not reach the {provider.Name} provider's configuration");
 
     /// <summary>The redirect URI registered at the provider: configured, or this project's own /callback.</summary>
     private static string CallbackUri(AuthServices s, ExternalProvider provider) =>

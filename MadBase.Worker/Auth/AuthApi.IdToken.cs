@@ -51,6 +51,11 @@ internal static partial class AuthApi
         {
             return OAuthError("Bad ID token");
         }
+        catch (Exception e) when (!s.Aborted.IsCancellationRequested && e is not AuthException)
+        {
+            // The issuer's discovery document or keys could not be fetched.
+            return ProviderUnreachable(provider).ToResult();
+        }
 
         if (string.IsNullOrEmpty(token.Subject))
         {
