@@ -108,9 +108,14 @@ internal static partial class AuthApi
             return CallbackError(s, site, "invalid_request", "bad_oauth_state", "OAuth state parameter is invalid");
         }
 
+        // The flow is read, then the provider asked, then the flow claimed: no connection is held while the provider answers.
         var now = s.Clock.GetUtcNow();
-        await using var tx = await s.BeginAsync();
-        var flow = await OAuthFlowState.FindForUpdateAsync(tx, stateId, s.Aborted);
+        OAuthFlowState? flow;
+        await using (var read = await s.BeginAsync())
+        {
+            flow = await OAuthFlowState.FindAsync(read, stateId, forUpdate: false, s.Aborted);
+        }
+
         if (flow is null || flow.IsExpired(now))
         {
             return CallbackError(s, site, "invalid_request", "bad_oauth_state", "OAuth state not found or expired");
@@ -124,8 +129,9 @@ internal static partial class AuthApi
 
         if (input.GetValueOrDefault("error").ToString() is { Length: > 0 } providerError)
         {
-            await flow.DeleteAsync(tx, s.Aborted);
-            await tx.CommitAsync(s.Aborted);
+            await using var spent = await s.BeginAsync();
+            await OAuthFlowState.DeleteAsync(spent, flow.Id, s.Aborted);
+            await spent.CommitAsync(s.Aborted);
             return CallbackError(s, back, providerError, null, input.GetValueOrDefault("error_description").ToString());
         }
 
@@ -156,10 +162,17 @@ internal static partial class AuthApi
             return CallbackError(s, back, "server_error", "unexpected_failure", $"Error reaching the {provider.Name} provider");
         }
 
+        await using var tx = await s.BeginAsync();
+        // Claimed under its row lock: of two callbacks racing with one state, the second finds it used or gone.
+        if (await OAuthFlowState.FindAsync(tx, flow.Id, forUpdate: true, s.Aborted) is not { UserId: null } claimed)
+        {
+            return CallbackError(s, back, "invalid_request", "flow_state_already_used", "State has already been used");
+        }
+
         User user;
         try
         {
-            user = flow.LinkingTargetId is { } target
+            user = claimed.LinkingTargetId is { } target
                 ? await IdentityLinking.LinkAsync(s, tx, target, provider, from, now)
                 : await IdentityLinking.SignInOrCreateAsync(s, tx, provider, from, now);
         }
@@ -169,7 +182,7 @@ internal static partial class AuthApi
             return CallbackError(s, back, error, e.Error.ErrorCode, e.Error.Message);
         }
 
-        var pkceCode = await flow.CompleteAsync(tx, user.Id, now, s.Aborted);
+        var pkceCode = await claimed.CompleteAsync(tx, user.Id, now, s.Aborted);
         if (pkceCode is not null)
         {
             await tx.CommitAsync(s.Aborted);

@@ -36,13 +36,13 @@ internal sealed record OAuthFlowState(Guid Id, string Provider, string? Referrer
         return id;
     }
 
-    /// <summary>The flow of that state, locked for the callback that ends it.</summary>
-    public static async Task<OAuthFlowState?> FindForUpdateAsync(RlsTransaction tx, Guid id, CancellationToken cancellationToken)
+    /// <summary>The flow of that state; <paramref name="forUpdate"/> locks it for the callback that ends it.</summary>
+    public static async Task<OAuthFlowState?> FindAsync(RlsTransaction tx, Guid id, bool forUpdate, CancellationToken cancellationToken)
     {
         await using var command = tx.CreateCommand("""
             SELECT id, provider_type, referrer, linking_target_id, code_challenge IS NOT NULL, user_id, created_at
-            FROM auth.flow_state WHERE id = $1 AND authentication_method = 'oauth' FOR UPDATE
-            """);
+            FROM auth.flow_state WHERE id = $1 AND authentication_method = 'oauth'
+            """ + (forUpdate ? " FOR UPDATE" : string.Empty));
         command.Parameters.AddWithValue(id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
@@ -77,8 +77,6 @@ internal sealed record OAuthFlowState(Guid Id, string Provider, string? Referrer
 
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
-
-    public Task DeleteAsync(RlsTransaction tx, CancellationToken cancellationToken) => DeleteAsync(tx, Id, cancellationToken);
 
     public static async Task DeleteAsync(RlsTransaction tx, Guid id, CancellationToken cancellationToken)
     {
