@@ -33,7 +33,7 @@ internal sealed record ProjectDetails(
         project.JwtSecret,
         [.. project.SigningKeys.Select(k => new SigningKeySummary(
             k.Kid, k.Algorithm, k.RetiredAt is null ? "current" : "previous", k.CreatedAt, k.RetiredAt, k.VerifyUntil))],
-        project.Settings,
+        project.Settings with { Auth = ProviderSecrets.Masked(project.Settings.Auth) },
         project.CreatedAt);
 }
 

@@ -87,7 +87,7 @@ internal static class SettingsPatch
             _ when !Uri.TryCreate(parsed.Auth.SiteUrl, UriKind.Absolute, out _) => "settings.auth.site_url must be an absolute URL",
             _ when !SigningAlgorithms.All.Contains(parsed.Auth.JwtSigning.Algorithm) =>
                 "settings.auth.jwt_signing.algorithm must be one of " + string.Join(", ", SigningAlgorithms.All),
-            _ => MailTemplateError(parsed.Auth.MailTemplates),
+            _ => MailTemplateError(parsed.Auth.MailTemplates) ?? ExternalProviderError(parsed.Auth.External),
         };
         return error is null ? parsed : throw AdminException.BadRequest(error);
     }
@@ -113,6 +113,36 @@ internal static class SettingsPatch
 
         return null;
     }
+
+    /// <summary>An enabled provider needs what GoTrue's validateProvider needs: a client id, a secret (Apple's ID tokens need none), and for oidc its issuer.</summary>
+    private static string? ExternalProviderError(IReadOnlyDictionary<string, ExternalProviderSettings> providers)
+    {
+        foreach (var (name, provider) in providers)
+        {
+            var path = "settings.auth.external." + name;
+            var error = provider switch
+            {
+                _ when !ExternalProviderSettings.Supported.Contains(name) =>
+                    $"{path} is not a supported provider (one of {string.Join(", ", ExternalProviderSettings.Supported)})",
+                { Url: { } url } when !IsHttpUrl(url) => $"{path}.url must be an absolute http(s) URL",
+                { RedirectUri: { } uri } when !IsHttpUrl(uri) => $"{path}.redirect_uri must be an absolute http(s) URL",
+                { Enabled: false } => null,
+                { ClientId: null or "" } => $"{path}.client_id is required when the provider is enabled",
+                { Secret: null or "" } when name != "apple" => $"{path}.secret is required when the provider is enabled",
+                { Url: null } when name == "oidc" => $"{path}.url (the issuer) is required when the provider is enabled",
+                _ => null,
+            };
+            if (error is not null)
+            {
+                return error;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsHttpUrl(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
 
     private static string? TemplateTextError(string path, string? text) =>
         text is not null && MailTemplateText.Problem(text) is { } problem ? $"{path}: {problem}" : null;

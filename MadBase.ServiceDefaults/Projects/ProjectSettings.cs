@@ -98,6 +98,12 @@ public sealed record AuthSettings
 
     /// <summary>Multi-factor authentication (GoTrue's GOTRUE_MFA_*), with its defaults.</summary>
     public MfaSettings Mfa { get; init; } = new();
+
+    /// <summary>OAuth/OIDC sign-in providers by GoTrue's name (github, google, …, and <c>oidc</c>); none is enabled by default.</summary>
+    public IReadOnlyDictionary<string, ExternalProviderSettings> External { get; init; } = new Dictionary<string, ExternalProviderSettings>();
+
+    /// <summary>GoTrue's SECURITY_MANUAL_LINKING_ENABLED: signed-in users may link and unlink identities themselves.</summary>
+    public bool SecurityManualLinkingEnabled { get; init; }
 }
 
 /// <summary>

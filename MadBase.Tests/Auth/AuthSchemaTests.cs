@@ -58,6 +58,6 @@ public sealed class AuthSchemaTests(StackFixture stack) : IAsyncLifetime
     [Fact]
     public async Task Migrations_RecordedUnderAuthModule()
     {
-        Assert.Equal(3L, await auth.ScalarAsync<long>("SELECT count(*) FROM _madbase.migrations WHERE module = 'auth'"));
+        Assert.Equal(4L, await auth.ScalarAsync<long>("SELECT count(*) FROM _madbase.migrations WHERE module = 'auth'"));
     }
 }

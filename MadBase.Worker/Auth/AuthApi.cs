@@ -37,6 +37,8 @@ internal static partial class AuthApi
         auth.MapPost("/factors/{factorId}/challenge", ChallengeFactor);
         auth.MapPost("/factors/{factorId}/verify", VerifyFactor);
         auth.MapDelete("/factors/{factorId}", UnenrollFactor);
+        MapExternalRoutes(auth);
+        MapIdentityRoutes(auth);
         MapUnsupportedRoutes(auth);
 
         var admin = auth.MapGroup("/admin");
@@ -64,7 +66,9 @@ internal static partial class AuthApi
         var auth = tenant.Project.Settings.Auth;
         return TypedResults.Json(new Dictionary<string, object>
         {
-            ["external"] = new Dictionary<string, bool>
+            // As GoTrue: every provider it knows, true where the project enabled it.
+            ["external"] = new Dictionary<string, bool>(OAuthProviders.Select(
+                name => KeyValuePair.Create(name, auth.External.TryGetValue(name, out var provider) && provider.Enabled)))
             {
                 ["anonymous_users"] = auth.AnonymousSignIns,
                 ["email"] = true,
@@ -117,6 +121,7 @@ internal sealed record AuthServices(
     PasswordHasher Passwords,
     AuthMailer Mailer,
     AuthRateLimiter Limiter,
+    ExternalProviders Providers,
     TimeProvider Clock)
 {
     public CancellationToken Aborted => Context.RequestAborted;

@@ -16,6 +16,7 @@ internal sealed class AuthMigrations : ITenantMigrationSource
         new(1, "auth tables", AuthSchemaSql.Tables),
         new(2, "mail outbox", AuthSchemaSql.Outbox),
         new(3, "mfa factors and challenges", AuthSchemaSql.Mfa),
+        new(4, "oauth flow state", AuthSchemaSql.OAuthFlowState),
     ];
 }
 
@@ -177,6 +178,21 @@ internal static class AuthSchemaSql
         GRANT ALL ON auth.users, auth.identities, auth.sessions, auth.refresh_tokens, auth.audit_log_entries,
             auth.one_time_tokens, auth.flow_state, auth.mfa_amr_claims TO service_role;
         GRANT USAGE, SELECT ON SEQUENCE auth.refresh_tokens_id_seq TO service_role;
+        """;
+
+    /// <summary>
+    /// GoTrue's flow state for OAuth (migration 20260115000000): every OAuth flow, PKCE or implicit, is a row
+    /// whose id is the <c>state</c> sent to the provider, so the implicit flow's rows have no code or challenge.
+    /// </summary>
+    public const string OAuthFlowState = """
+        ALTER TABLE auth.flow_state ALTER COLUMN auth_code DROP NOT NULL,
+            ALTER COLUMN code_challenge DROP NOT NULL,
+            ALTER COLUMN code_challenge_method DROP NOT NULL;
+        ALTER TABLE auth.flow_state ADD COLUMN IF NOT EXISTS invite_token text NULL,
+            ADD COLUMN IF NOT EXISTS referrer text NULL,
+            ADD COLUMN IF NOT EXISTS oauth_client_state_id uuid NULL,
+            ADD COLUMN IF NOT EXISTS linking_target_id uuid NULL,
+            ADD COLUMN IF NOT EXISTS email_optional boolean NOT NULL DEFAULT false;
         """;
 
     /// <summary>Mails captured when the project has no SMTP host: the local stack's mail catcher.</summary>

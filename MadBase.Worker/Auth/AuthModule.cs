@@ -14,6 +14,8 @@ internal static class AuthModule
         builder.Services.AddSingleton<RefreshTokenRotation>();
         builder.Services.AddSingleton<AuthMailer>();
         builder.Services.AddSingleton(AuthRateLimiter.Create);
+        builder.Services.AddHttpClient(ExternalProviders.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddSingleton<ExternalProviders>();
         return builder;
     }
 }

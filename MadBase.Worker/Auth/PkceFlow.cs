@@ -8,8 +8,8 @@ namespace MadBase.Worker.Auth;
 internal sealed record PkceChallenge(string Challenge, string Method);
 
 /// <summary>
-/// PKCE (GoTrue's flow_state model and grant_type=pkce): a mail flow started with a code challenge ends in a
-/// redirect carrying <c>?code=</c>, which the client exchanges with its verifier within five minutes.
+/// PKCE (GoTrue's flow_state model and grant_type=pkce): a mail or OAuth flow started with a code challenge ends in
+/// a redirect carrying <c>?code=</c>, which the client exchanges with its verifier within five minutes.
 /// </summary>
 internal static class PkceFlow
 {
@@ -83,11 +83,11 @@ internal static class PkceFlow
         await using var tx = await s.BeginAsync();
         await using var find = tx.CreateCommand("""
             DELETE FROM auth.flow_state WHERE auth_code = $1
-            RETURNING user_id, code_challenge_method::text, code_challenge, authentication_method, coalesce(auth_code_issued_at, created_at)
+            RETURNING user_id, code_challenge_method::text, code_challenge, authentication_method, coalesce(auth_code_issued_at, created_at), provider_type
             """);
         find.Parameters.AddWithValue(input.AuthCode);
         Guid? userId;
-        string method, challenge, authenticationMethod;
+        string method, challenge, authenticationMethod, provider;
         DateTimeOffset issuedAt;
         await using (var reader = await find.ExecuteReaderAsync(s.Aborted))
         {
@@ -101,6 +101,7 @@ internal static class PkceFlow
             challenge = reader.GetString(2);
             authenticationMethod = reader.GetString(3);
             issuedAt = reader.GetFieldValue<DateTimeOffset>(4);
+            provider = reader.GetString(5);
         }
 
         if (issuedAt + Expiry < now)
@@ -123,7 +124,7 @@ internal static class PkceFlow
             return AuthErrors.FlowStateNotFound().ToResult();
         }
 
-        await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.Login, now, new Dictionary<string, object> { ["provider"] = "email" }, s.Aborted);
+        await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.Login, now, new Dictionary<string, object> { ["provider"] = provider }, s.Aborted);
         var session = await s.Tokens.SignInAsync(tx, project, user, authenticationMethod, s.Context, s.Aborted);
         await tx.CommitAsync(s.Aborted);
         return session.ToResult();
