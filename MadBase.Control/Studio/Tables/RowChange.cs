@@ -42,7 +42,8 @@ internal static class RowChange
         var set = string.Join(", ", values.Select((v, i) => $"{Identifiers.Quote(v.Column.Name)} = ${i + 1}"));
         var where = Where(key, values.Count);
         await using var command = new NpgsqlCommand(
-            $"UPDATE {table.QualifiedName} SET {set} WHERE {where} RETURNING {AllColumns(table)}", connection) { AllResultTypesAreUnknown = true };
+            $"UPDATE {table.QualifiedName} SET {set} WHERE {where} RETURNING {AllColumns(table)}", connection)
+        { AllResultTypesAreUnknown = true };
         command.Parameters.AddRange(values.Concat(key).Select(v => RowPage.Unknown(v.Text)).ToArray());
         return await OneRowAsync(connection, command, cancellationToken);
     }
@@ -56,7 +57,8 @@ internal static class RowChange
 
         var key = KeyOf(table, request.Key);
         await using var command = new NpgsqlCommand(
-            $"DELETE FROM {table.QualifiedName} WHERE {Where(key, 0)} RETURNING 1", connection) { AllResultTypesAreUnknown = true };
+            $"DELETE FROM {table.QualifiedName} WHERE {Where(key, 0)} RETURNING 1", connection)
+        { AllResultTypesAreUnknown = true };
         command.Parameters.AddRange(key.Select(v => RowPage.Unknown(v.Text)).ToArray());
         await OneRowAsync(connection, command, cancellationToken);
     }

@@ -21,7 +21,12 @@ internal static class RowPage
 
     private static readonly Dictionary<string, string> Comparisons = new(StringComparer.Ordinal)
     {
-        ["eq"] = "=", ["neq"] = "<>", ["lt"] = "<", ["lte"] = "<=", ["gt"] = ">", ["gte"] = ">=",
+        ["eq"] = "=",
+        ["neq"] = "<>",
+        ["lt"] = "<",
+        ["lte"] = "<=",
+        ["gt"] = ">",
+        ["gte"] = ">=",
     };
 
     public static IReadOnlyList<RowFilter> ParseFilters(TableInfo table, IQueryCollection query)

@@ -21,10 +21,23 @@ internal sealed record NewTable(string? Schema, string? Name, List<NewColumn>? C
     /// <summary>The column types the editor offers, by the name it shows.</summary>
     public static readonly IReadOnlyDictionary<string, string> Types = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["text"] = "text", ["varchar"] = "character varying", ["int2"] = "smallint", ["int4"] = "integer", ["int8"] = "bigint",
-        ["float4"] = "real", ["float8"] = "double precision", ["numeric"] = "numeric", ["bool"] = "boolean", ["uuid"] = "uuid",
-        ["date"] = "date", ["time"] = "time", ["timestamp"] = "timestamp", ["timestamptz"] = "timestamptz",
-        ["json"] = "json", ["jsonb"] = "jsonb", ["bytea"] = "bytea",
+        ["text"] = "text",
+        ["varchar"] = "character varying",
+        ["int2"] = "smallint",
+        ["int4"] = "integer",
+        ["int8"] = "bigint",
+        ["float4"] = "real",
+        ["float8"] = "double precision",
+        ["numeric"] = "numeric",
+        ["bool"] = "boolean",
+        ["uuid"] = "uuid",
+        ["date"] = "date",
+        ["time"] = "time",
+        ["timestamp"] = "timestamp",
+        ["timestamptz"] = "timestamptz",
+        ["json"] = "json",
+        ["jsonb"] = "jsonb",
+        ["bytea"] = "bytea",
     };
 
     /// <summary>The defaults it offers: <c>identity</c> for integer keys, <c>now()</c> for times, a random UUID.</summary>
