@@ -19,7 +19,7 @@ export function h(tag, props = {}, ...children) {
 
 export function mount(...children) {
   const main = document.getElementById('main');
-  main.replaceChildren(...children);
+  main.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
   return main;
 }
 

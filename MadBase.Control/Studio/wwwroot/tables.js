@@ -144,14 +144,14 @@ async function grid(ref, schema, table, query, body) {
     if (mine && link) link.textContent = `${mine.row_count}${mine.row_count_capped ? '+' : ''}`;
   }
 
-  body.replaceChildren(
+  body.replaceChildren(...[
     h('div.page-head', {}, h('h2', {}, `${schema}.${table}`),
       h('span', {}, h(`span.badge.${info.rls_enabled ? 'ok' : 'warn'}`, {}, info.rls_enabled ? 'RLS enabled' : 'RLS disabled'),
         info.kind === 'table' ? h('button.primary', { type: 'button', onclick: insertRow }, 'Insert row') : null)),
     editable || info.kind !== 'table' ? null : h('p.hint', {}, 'This table has no primary key: its rows can be read here and changed in the SQL editor.'),
     filterForm, chips,
     h('div.table-wrap', {}, tableEl),
-    h('div.pager', {}, prev, status, next));
+    h('div.pager', {}, prev, status, next)].filter(Boolean));
   await load();
 }
 
