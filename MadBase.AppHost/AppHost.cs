@@ -93,4 +93,10 @@ var gateway = builder.AddService<Projects.MadBase_Gateway>("gateway")
 // OpenAPI host), not the default a bare Control assumes.
 control.WithEnvironment("Projects__PublicUrl", gateway.GetEndpoint("http"));
 
+// Studio (the gateway's /studio/) links to the Aspire dashboard; its login token stays in the AppHost's output.
+if (StackBanner.DashboardUrl(builder.Configuration) is { } dashboardUrl)
+{
+    control.WithEnvironment("Studio__DashboardUrl", dashboardUrl);
+}
+
 builder.Build().Run();

@@ -25,7 +25,7 @@ internal sealed partial class StackBanner(
             DefaultProject project = await DefaultProject.FetchAsync(
                 http, new Uri(control.Resource.GetEndpoint("http").Url + "/"), password, cancellationToken);
             LogReady(
-                logger, apiUrl, project.Ref, project.AnonKey, project.ServiceRoleKey,
+                logger, apiUrl, apiUrl.TrimEnd('/') + "/studio/", project.Ref, project.AnonKey, project.ServiceRoleKey,
                 DashboardLoginUrl(@event.Services.GetRequiredService<IConfiguration>()),
                 Path.Combine(stack.DataDirectory, DataDirectorySecret.FileName));
         }
@@ -35,17 +35,21 @@ internal sealed partial class StackBanner(
         }
     }
 
+    /// <summary>The Aspire dashboard's first URL, without its login token (Studio links to it).</summary>
+    public static string? DashboardUrl(IConfiguration configuration) =>
+        (configuration["ASPNETCORE_URLS"] ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+
     /// <summary>As the dashboard's own "Login to the dashboard at" line: its first URL and the browser token.</summary>
     private static string DashboardLoginUrl(IConfiguration configuration)
     {
-        string url = (configuration["ASPNETCORE_URLS"] ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries)
-            .FirstOrDefault() ?? "(no dashboard)";
+        string url = DashboardUrl(configuration) ?? "(no dashboard)";
         return configuration["AppHost:BrowserToken"] is { Length: > 0 } token ? $"{url.TrimEnd('/')}/login?t={token}" : url;
     }
 
     [LoggerMessage(EventId = EventIds.StackReady, Level = LogLevel.Information, Message = """
         MadBase is ready.
           API URL:           {ApiUrl}
+          Studio:            {StudioUrl} (sign in with the admin password)
           project:           {ProjectRef}
           anon key:          {AnonKey}
           service_role key:  {ServiceRoleKey}
@@ -53,7 +57,7 @@ internal sealed partial class StackBanner(
           secrets:           {SecretsFile} (admin-password is the admin API's bearer token)
         """)]
     private static partial void LogReady(
-        ILogger logger, string apiUrl, string projectRef, string anonKey, string serviceRoleKey, string dashboardUrl, string secretsFile);
+        ILogger logger, string apiUrl, string studioUrl, string projectRef, string anonKey, string serviceRoleKey, string dashboardUrl, string secretsFile);
 
     [LoggerMessage(EventId = EventIds.StackReadyWithoutKeys, Level = LogLevel.Warning, Message = "MadBase's gateway is up at {ApiUrl}, but the default project's keys could not be read: {Problem}")]
     private static partial void LogNoKeys(ILogger logger, string apiUrl, string problem);

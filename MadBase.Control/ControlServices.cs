@@ -1,5 +1,6 @@
 using MadBase.Control.Admin;
 using MadBase.Control.Projects;
+using MadBase.Control.Studio;
 using MadBase.Control.SystemDb;
 
 namespace MadBase.Control;
@@ -12,6 +13,7 @@ internal static class ControlServices
         builder.AddSystemDbModule();
         builder.AddAdminModule();
         builder.AddProjectsModule();
+        builder.AddStudioModule();
         return builder;
     }
 }

@@ -1,6 +1,7 @@
 using MadBase.Control;
 using MadBase.Control.Admin;
 using MadBase.Control.Projects;
+using MadBase.Control.Studio;
 using MadBase.ServiceDefaults.Health;
 
 HealthProbe.RunIfRequested(args);
@@ -18,5 +19,6 @@ app.UseJsonStatusCodes();
 app.MapDefaultEndpoints();
 app.MapProjectsApi();
 app.MapCapturedMailApi();
+app.MapStudio();
 
 app.Run();

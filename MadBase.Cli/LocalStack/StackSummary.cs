@@ -16,6 +16,7 @@ internal sealed record StackSummary(
         (string Label, string Value)[] rows =
         [
             ("API URL", ApiUrl),
+            ("Studio", ApiUrl + "/studio/ (sign in with the admin password)"),
             ("Admin URL", AdminUrl),
             ("DB URL", DbUrl),
             ("anon key", AnonKey),

@@ -49,7 +49,11 @@ internal sealed class AdminCredentials(IOptions<AdminOptions> options)
     }
 }
 
-/// <summary>Guards every admin route: 401 in the shared error shape unless the admin password is presented.</summary>
+/// <summary>
+/// Guards every admin route: 401 in the shared error shape unless the admin password is presented, or
+/// Studio's session cookie with its CSRF token (<see cref="Studio.StudioSession"/>); a cookie without the
+/// token is a 403, so a forged cross-site request is told apart from an expired session.
+/// </summary>
 internal sealed partial class AdminAuthentication(AdminCredentials credentials, ILogger<AdminAuthentication> logger) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
@@ -58,6 +62,15 @@ internal sealed partial class AdminAuthentication(AdminCredentials credentials, 
         if (credentials.Matches(AdminCredentials.FromAuthorization(http.Request.Headers.Authorization)))
         {
             return await next(context);
+        }
+
+        switch (await Studio.StudioSession.CheckAsync(http))
+        {
+            case true:
+                return await next(context);
+            case false:
+                LogRejected(logger, http.Request.Method, http.Request.Path, http.Connection.RemoteIpAddress?.ToString());
+                return ErrorResponse.Result(StatusCodes.Status403Forbidden, $"the Studio session needs its {Studio.StudioSession.CsrfHeader} header");
         }
 
         LogRejected(logger, http.Request.Method, http.Request.Path, http.Connection.RemoteIpAddress?.ToString());

@@ -39,6 +39,14 @@ internal static class ProxyConfig
             {
                 Metadata = new Dictionary<string, string> { [ApiKeyMetadata] = NoProject },
             });
+            // MadBase Studio, the dashboard: same origin only, so no CORS policy (its cookie is SameSite=Strict too).
+            routes.Add(new RouteConfig
+            {
+                RouteId = "studio",
+                ClusterId = ControlCluster,
+                Match = new RouteMatch { Path = "/studio/{**rest}" },
+                Metadata = new Dictionary<string, string> { [ApiKeyMetadata] = NoProject },
+            });
             clusters.Add(Cluster(ControlCluster, [control], gateway));
         }
 
