@@ -1,4 +1,5 @@
 using MadBase.Control.Admin;
+using MadBase.Control.Functions;
 using MadBase.Control.Projects;
 using MadBase.Control.SystemDb;
 
@@ -12,6 +13,7 @@ internal static class ControlServices
         builder.AddSystemDbModule();
         builder.AddAdminModule();
         builder.AddProjectsModule();
+        builder.AddFunctionsModule();
         return builder;
     }
 }

@@ -1,5 +1,6 @@
 using MadBase.Control;
 using MadBase.Control.Admin;
+using MadBase.Control.Functions;
 using MadBase.Control.Projects;
 using MadBase.ServiceDefaults.Health;
 
@@ -17,6 +18,7 @@ app.UseJsonStatusCodes();
 
 app.MapDefaultEndpoints();
 app.MapProjectsApi();
+app.MapFunctionsApi();
 app.MapCapturedMailApi();
 
 app.Run();

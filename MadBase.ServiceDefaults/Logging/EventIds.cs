@@ -111,4 +111,12 @@ public static class EventIds
     public const int BlobDeleteDeferred = 5010;
     public const int OrphanBlobsSwept = 5020;
     public const int OrphanSweepFailed = 5021;
+
+    // ── Worker, Functions: 6000–6099 ──
+    public const int FunctionInvoked = 6000;
+    public const int FunctionConsole = 6001;
+    public const int FunctionInstanceStarted = 6010;
+    public const int FunctionInstanceExited = 6011;
+    public const int FunctionInstanceStopped = 6012;
+    public const int FunctionBootFailed = 6013;
 }

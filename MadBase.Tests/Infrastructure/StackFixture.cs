@@ -55,6 +55,9 @@ public sealed class StackFixture : IAsyncLifetime
                 ["Gateway__HealthCheckIntervalSeconds"] = "1",
                 // Slots a dead holder left are dropped within PostgresChangesTests' patience.
                 ["Realtime__Changes__SlotSweepSeconds"] = "2",
+                // FunctionsTests reach the wall-clock and memory limits quickly.
+                ["Functions__TimeoutSeconds"] = "3",
+                ["Functions__MemoryMb"] = "64",
             },
         };
         GatewayMetricsUrl = $"http://127.0.0.1:{ports[6]}/metrics";
