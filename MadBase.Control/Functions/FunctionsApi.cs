@@ -59,6 +59,7 @@ internal static class FunctionsApi
             _ => throw AdminException.BadRequest("verify_jwt must be true or false"),
         };
         var bundle = await FunctionBundle.ReadAsync(request, cancellationToken);
+        await services.SyntaxCheck.CheckAsync(bundle, cancellationToken);
         var (function, created) = await services.Store.DeployAsync(projectRef, slug, verifyJwt, bundle, cancellationToken);
         await services.Changes.PublishAsync(projectRef);
         return created
@@ -145,7 +146,7 @@ internal static class FunctionsApi
     private static AdminException FunctionNotFound() => AdminException.NotFound("function not found");
 }
 
-internal sealed record FunctionServices(FunctionStore Store, ProjectStore Projects, ProjectChanges Changes)
+internal sealed record FunctionServices(FunctionStore Store, ProjectStore Projects, ProjectChanges Changes, FunctionSyntaxCheck SyntaxCheck)
 {
     public async Task RequireProjectAsync(string projectRef, CancellationToken cancellationToken)
     {

@@ -6,6 +6,7 @@ internal static class FunctionsModule
     public static IHostApplicationBuilder AddFunctionsModule(this IHostApplicationBuilder builder)
     {
         builder.Services.AddScoped<FunctionStore>();
+        builder.Services.AddSingleton<FunctionSyntaxCheck>();
         return builder;
     }
 }

@@ -37,6 +37,8 @@ public static class EventIds
     public const int SystemMigrationRecordedAsApplied = 4100;
     // Admin API
     public const int AdminCredentialsRejected = 2100;
+    // Functions
+    public const int FunctionSyntaxCheckSkipped = 2110;
     // Projects
     public const int ProjectCreated = 2200;
     public const int ProjectCreationFailed = 2201;

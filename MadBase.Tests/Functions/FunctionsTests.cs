@@ -73,6 +73,10 @@ public sealed class FunctionsTests(StackFixture stack)
         (await project.DeployAsync("escape", new Dictionary<string, string> { ["index.ts"] = Echo, ["../evil.ts"] = "x" })).AssertStatus(400);
         (await project.DeployAsync("1-bad-name", Echo)).AssertStatus(400);
         (await project.DeployBundleAsync("echo", FunctionsCalls.Bundle(new Dictionary<string, string> { ["index.ts"] = Echo }), "?verify_jwt=maybe")).AssertStatus(400);
+        var unparsable = await project.DeployAsync("unparsable", "Deno.serve(() => {\n  const x = ;\n});");
+        unparsable.AssertStatus(400);
+        Assert.Contains("Expression expected", unparsable.Body, StringComparison.Ordinal);
+        Assert.Contains("index.ts:2", unparsable.Body, StringComparison.Ordinal);
         var unknown = await project.InvokeAsync("/never-deployed");
         unknown.AssertStatus(404);
         Assert.Equal("NOT_FOUND", unknown.ErrorCode);
@@ -241,6 +245,25 @@ public sealed class FunctionsTests(StackFixture stack)
         finished.AssertStatus(200);
         Assert.Equal("v1", finished.Body);
         await TestProject.UntilEveryWorkerAsync(async () => (await project.InvokeAsync("/versioned")).Body == "v2", "version 2");
+    }
+
+    [Fact]
+    public async Task Cli_DeploysTheFolderAndSetsSecrets()
+    {
+        var project = await ProjectAsync();
+        using var folder = TempDirectory.Create("mbfn");
+        Directory.CreateDirectory(Path.Combine(folder.FullPath, "cli-hello"));
+        await File.WriteAllTextAsync(
+            Path.Combine(folder.FullPath, "cli-hello", "index.ts"),
+            "Deno.serve(() => new Response(Deno.env.get('CLI_SECRET')));");
+        string[] where = ["--data-dir", project.Stack.DataDirectory, "--project", project.Ref];
+
+        Assert.Equal(0, await Cli.Commands.SecretsCommand.RunAsync(Cli.Commands.AdminArguments.Parse(["set", "CLI_SECRET=from-cli", .. where])));
+        Assert.Equal(0, await Cli.Commands.FunctionsCommand.RunAsync(Cli.Commands.AdminArguments.Parse(
+            ["deploy", "cli-hello", "--no-verify-jwt", "--functions-dir", folder.FullPath, .. where])));
+        await TestProject.UntilEveryWorkerAsync(
+            async () => (await project.InvokeAsync("/cli-hello", bearer: "not.a.jwt")).Body == "from-cli", "the function deployed by the CLI");
+        Assert.Equal(1, await Cli.Commands.FunctionsCommand.RunAsync(Cli.Commands.AdminArguments.Parse(["delete", "never-deployed", .. where])));
     }
 
     [Fact]
