@@ -14,6 +14,9 @@ internal sealed partial class DenoInstance : IAsyncDisposable
     private const string ListeningMarker = "MADBASE_FUNCTION_LISTENING";
     private const int KeptErrorLines = 20;
 
+    private static readonly string[] NetworkSettings =
+        ["NPM_CONFIG_REGISTRY", "DENO_CERT", "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy"];
+
     private readonly Process process;
     private readonly string socket;
     private readonly ILogger logger;
@@ -80,10 +83,16 @@ internal sealed partial class DenoInstance : IAsyncDisposable
         start.Environment["DENO_DIR"] = folders.DenoDir;
         start.Environment["DENO_NO_UPDATE_CHECK"] = "1";
         start.Environment["NO_COLOR"] = "1";
-        if (Environment.GetEnvironmentVariable("NPM_CONFIG_REGISTRY") is { Length: > 0 } registry)
+        // Deno's own network settings, from the worker's: npm: imports resolve through the configured registry
+        // and proxy, trusting the machine's certificate store (where a TLS-inspecting proxy's CA is installed).
+        // Deno reads these itself; the function cannot (--allow-env names only its own variables).
+        start.Environment["DENO_TLS_CA_STORE"] = Environment.GetEnvironmentVariable("DENO_TLS_CA_STORE") ?? "system";
+        foreach (var name in NetworkSettings)
         {
-            // npm: imports resolve through the registry the machine is configured with.
-            start.Environment["NPM_CONFIG_REGISTRY"] = registry;
+            if (Environment.GetEnvironmentVariable(name) is { Length: > 0 } value)
+            {
+                start.Environment[name] = value;
+            }
         }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
