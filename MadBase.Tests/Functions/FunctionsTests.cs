@@ -191,7 +191,8 @@ public sealed class FunctionsTests(StackFixture stack)
         set.AssertStatus(200);
         Assert.DoesNotContain("mine", set.Body, StringComparison.Ordinal);
 
-        const string probeSource = """
+        var redisPort = new Uri("redis://" + project.Stack.RedisConnectionString).Port;
+        var probeSource = """
             const attempt = async (f: () => unknown) => { try { return String(await f()); } catch (e) { return (e as Error).name; } };
             Deno.serve(async () => Response.json({
               read: await attempt(() => Deno.readTextFile("/etc/hostname")),
@@ -200,6 +201,7 @@ public sealed class FunctionsTests(StackFixture stack)
               allEnv: await attempt(() => Object.keys(Deno.env.toObject()).length),
               other: await attempt(() => Deno.env.get("OTHER_SECRET")),
               admin: await attempt(() => Deno.env.get("Admin__Password")),
+              redis: await attempt(async () => { (await Deno.connect({ hostname: "127.0.0.1", port: REDIS_PORT })).close(); return "connected"; }),
               mine: Deno.env.get("MY_SECRET"),
               url: Deno.env.get("SUPABASE_URL"),
               rest: (await fetch(Deno.env.get("SUPABASE_URL") + "/rest/v1/", {
@@ -207,12 +209,12 @@ public sealed class FunctionsTests(StackFixture stack)
               })).status,
               db: new URL(Deno.env.get("SUPABASE_DB_URL")!).protocol,
             }));
-            """;
+            """.Replace("REDIS_PORT", redisPort.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
         (await project.DeployAsync("probe", probeSource)).AssertStatus(201);
         var probe = await project.InvokeAsync("/probe");
         probe.AssertStatus(200);
         var seen = probe.Element;
-        foreach (var denied in new[] { "read", "write", "run", "allEnv", "other", "admin" })
+        foreach (var denied in new[] { "read", "write", "run", "allEnv", "other", "admin", "redis" })
         {
             Assert.True(seen.GetProperty(denied).GetString() == "NotCapable", $"{denied}: {probe.Body}");
         }

@@ -8,7 +8,16 @@ internal static class FunctionsModule
     /// <summary>Edge Functions: the catalog of what Control stored, the Deno runtime, and YARP's forwarder to reach it.</summary>
     public static IHostApplicationBuilder AddFunctionsModule(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<FunctionsOptions>().BindConfiguration(FunctionsOptions.Section).ValidateOnStart();
+        builder.Services.AddOptions<FunctionsOptions>().BindConfiguration(FunctionsOptions.Section)
+            .PostConfigure<IConfiguration>((options, configuration) =>
+            {
+                // A function has the network, and a Redis on it would take any client's publish or flush.
+                if (configuration.GetConnectionString("redis")?.Split(',')[0].Trim() is { Length: > 0 } redis)
+                {
+                    options.DenyNet.Add(redis);
+                }
+            })
+            .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<FunctionsOptions>, FunctionsOptionsValidator>();
         builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton<FunctionCatalog>();

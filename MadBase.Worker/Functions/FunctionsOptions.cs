@@ -26,6 +26,12 @@ internal sealed class FunctionsOptions
     /// <summary>V8's old-space limit per instance, in MB.</summary>
     public int MemoryMb { get; set; } = 256;
 
+    /// <summary>
+    /// <c>host:port</c>s no function may connect to although it has the network: the platform's own services
+    /// that trust the network rather than a credential. Redis (<c>ConnectionStrings__redis</c>) is always added.
+    /// </summary>
+    public List<string> DenyNet { get; set; } = [];
+
     /// <summary>How long an instance may take from start to listening.</summary>
     public int BootSeconds { get; set; } = 20;
 

@@ -155,6 +155,11 @@ internal sealed partial class DenoInstance : IAsyncDisposable
         yield return "run";
         yield return "--no-prompt";
         yield return "--allow-net";
+        if (options.DenyNet.Count > 0)
+        {
+            yield return "--deny-net=" + string.Join(',', options.DenyNet);
+        }
+
         yield return "--allow-env=" + string.Join(',', launch.Environment.Keys);
         yield return $"--allow-read={launch.CodeFolder},{socket}";
         yield return "--allow-write=" + socket;
