@@ -19,7 +19,7 @@ handler='() => new Response("hello")'
 mkdir -p "$work/hello"
 echo "Deno.serve($handler);" > "$work/hello/index.ts"
 tar -czf "$work/hello.tgz" -C "$work/hello" .
-ms() { date +%s%N | awk '{printf "%d", $1 / 1000000}'; }
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 echo "cold start (3 deploys; each makes a new version, so the first request starts a new instance):"
 for i in 1 2 3; do
