@@ -3,6 +3,14 @@ using MadBase.Cli.Commands;
 CliArguments arguments;
 try
 {
+    switch (args)
+    {
+        case ["functions", .. var rest]:
+            return await FunctionsCommand.RunAsync(AdminArguments.Parse(rest));
+        case ["secrets", .. var rest]:
+            return await SecretsCommand.RunAsync(AdminArguments.Parse(rest));
+    }
+
     arguments = CliArguments.Parse(args);
 }
 catch (CliUsageException e)

@@ -1,4 +1,5 @@
 using MadBase.Control.Admin;
+using MadBase.Control.Functions;
 using MadBase.Control.Projects;
 using MadBase.Control.Studio;
 using MadBase.Control.SystemDb;
@@ -14,6 +15,7 @@ internal static class ControlServices
         builder.AddAdminModule();
         builder.AddProjectsModule();
         builder.AddStudioModule();
+        builder.AddFunctionsModule();
         return builder;
     }
 }

@@ -1,5 +1,6 @@
 using MadBase.Control;
 using MadBase.Control.Admin;
+using MadBase.Control.Functions;
 using MadBase.Control.Projects;
 using MadBase.Control.Studio;
 using MadBase.ServiceDefaults.Health;
@@ -18,6 +19,7 @@ app.UseJsonStatusCodes();
 
 app.MapDefaultEndpoints();
 app.MapProjectsApi();
+app.MapFunctionsApi();
 app.MapCapturedMailApi();
 app.MapStudio();
 

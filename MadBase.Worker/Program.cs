@@ -1,6 +1,7 @@
 using MadBase.ServiceDefaults.Health;
 using MadBase.Worker;
 using MadBase.Worker.Auth;
+using MadBase.Worker.Functions;
 using MadBase.Worker.Realtime;
 using MadBase.Worker.Rest;
 using MadBase.Worker.Storage;
@@ -19,5 +20,6 @@ app.MapAuthApi();
 app.MapRestApi();
 app.MapStorageApi();
 app.MapRealtimeApi();
+app.MapFunctionsApi();
 
 app.Run();

@@ -1,4 +1,5 @@
 using MadBase.Worker.Auth;
+using MadBase.Worker.Functions;
 using MadBase.Worker.Realtime;
 using MadBase.Worker.Rest;
 using MadBase.Worker.Storage;
@@ -19,6 +20,7 @@ internal static class WorkerServices
         builder.AddRestModule();
         builder.AddStorageModule();
         builder.AddRealtimeModule();
+        builder.AddFunctionsModule();
         return builder;
     }
 }

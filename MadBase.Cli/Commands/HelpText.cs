@@ -13,6 +13,12 @@ internal static class HelpText
                                          exits on its own; Ctrl+C stops everything.
               madbase status [options]   Show the running stack's URLs and keys, and each server's state and
                                          restarts (exit code 1 if not running).
+              madbase functions deploy <name> [--project <ref>] [--no-verify-jwt] [--functions-dir <dir>]
+                                         Deploy <dir>/<name> (default supabase/functions/<name>) as an Edge
+                                         Function of the project (default: the stack's default project).
+              madbase functions list | delete <name>    The project's functions.
+              madbase secrets set NAME=VALUE... | list | unset NAME...
+                                         The project's secrets, its functions' environment (list shows digests).
               madbase --help             This text.
 
             Options:

@@ -96,7 +96,7 @@ internal sealed class LocalStack
         await StartServicesAsync([parts.Control], cancellationToken);
 
         parts.Workers = [.. options.WorkerPorts.Select((port, index) =>
-            Service($"worker-{index + 1}", worker, port, "--worker-port", common, [new("Storage__FileRoot", Path.Combine(parts.DataDirectory, "storage"))], parts))];
+            Service($"worker-{index + 1}", worker, port, "--worker-port", common, WorkerEnvironment(parts, index), parts))];
         await StartServicesAsync(parts.Workers, cancellationToken);
 
         parts.Gateway = Service("gateway", gateway, options.GatewayPort, "--port", common, GatewayEnvironment(parts), parts);
@@ -227,6 +227,13 @@ internal sealed class LocalStack
 
         return environment;
     }
+
+    /// <summary>Shared blob files; each worker's own folder for functions' extracted code and Deno's cache.</summary>
+    private static Dictionary<string, string?> WorkerEnvironment(StackParts parts, int index) => new()
+    {
+        ["Storage__FileRoot"] = Path.Combine(parts.DataDirectory, "storage"),
+        ["Functions__DataDirectory"] = Path.Combine(parts.DataDirectory, "functions", string.Create(CultureInfo.InvariantCulture, $"worker-{index + 1}")),
+    };
 
     private Dictionary<string, string?> GatewayEnvironment(StackParts parts)
     {

@@ -8,11 +8,17 @@ namespace MadBase.Control.SystemDb;
 /// before EF (names, defaults, checks, constraint names), so a database created then is baselined, not rebuilt
 /// (<see cref="PreEfLedger"/>).
 /// </summary>
-internal sealed class ControlDb(DbContextOptions<ControlDb> options) : DbContext(options)
+internal sealed partial class ControlDb(DbContextOptions<ControlDb> options) : DbContext(options)
 {
     public const string Schema = "madbase";
 
     public DbSet<ProjectRow> Projects => Set<ProjectRow>();
+
+    public DbSet<FunctionRow> Functions => Set<FunctionRow>();
+
+    public DbSet<FunctionVersionRow> FunctionVersions => Set<FunctionVersionRow>();
+
+    public DbSet<FunctionSecretRow> FunctionSecrets => Set<FunctionSecretRow>();
 
     /// <summary>EF's ledger beside the tables it describes, in the schema no API role can reach.</summary>
     public static void ConfigureNpgsql(NpgsqlDbContextOptionsBuilder npgsql) =>
@@ -44,5 +50,6 @@ internal sealed class ControlDb(DbContextOptions<ControlDb> options) : DbContext
             project.Property(p => p.SigningKeys).HasColumnName("signing_keys").HasColumnType("jsonb").HasDefaultValueSql("'[]'::jsonb");
             project.Property(p => p.Version).IsRowVersion();
         });
+        OnFunctionsCreating(modelBuilder);
     }
 }

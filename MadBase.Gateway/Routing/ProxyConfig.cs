@@ -26,7 +26,7 @@ internal static class ProxyConfig
     /// </summary>
     public static readonly TimeSpan PassiveWindow = TimeSpan.FromSeconds(10);
 
-    private static readonly string[] WorkerServices = ["auth", "rest", "storage", "realtime"];
+    private static readonly string[] WorkerServices = ["auth", "rest", "storage", "realtime", "functions"];
 
     public static InMemoryConfigProvider Create(UpstreamOptions upstreams, GatewayOptions gateway)
     {

@@ -37,6 +37,8 @@ public static class EventIds
     public const int SystemMigrationRecordedAsApplied = 4100;
     // Admin API
     public const int AdminCredentialsRejected = 2100;
+    // Functions
+    public const int FunctionSyntaxCheckSkipped = 2110;
     // Projects
     public const int ProjectCreated = 2200;
     public const int ProjectCreationFailed = 2201;
@@ -112,4 +114,12 @@ public static class EventIds
     public const int BlobDeleteDeferred = 5010;
     public const int OrphanBlobsSwept = 5020;
     public const int OrphanSweepFailed = 5021;
+
+    // ── Worker, Functions: 6000–6099 ──
+    public const int FunctionInvoked = 6000;
+    public const int FunctionConsole = 6001;
+    public const int FunctionInstanceStarted = 6010;
+    public const int FunctionInstanceExited = 6011;
+    public const int FunctionInstanceStopped = 6012;
+    public const int FunctionBootFailed = 6013;
 }

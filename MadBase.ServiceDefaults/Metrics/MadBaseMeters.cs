@@ -17,4 +17,6 @@ public static class MadBaseMeters
     public const string Rest = "MadBase.Worker.Rest";
 
     public const string Storage = "MadBase.Worker.Storage";
+
+    public const string Functions = "MadBase.Worker.Functions";
 }

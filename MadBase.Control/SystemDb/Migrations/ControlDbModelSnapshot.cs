@@ -23,6 +23,105 @@ namespace MadBase.Control.SystemDb.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("MadBase.Control.SystemDb.FunctionRow", b =>
+                {
+                    b.Property<string>("ProjectRef")
+                        .HasColumnType("text")
+                        .HasColumnName("project_ref");
+
+                    b.Property<string>("Slug")
+                        .HasColumnType("text")
+                        .HasColumnName("slug");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<bool>("VerifyJwt")
+                        .HasColumnType("boolean")
+                        .HasColumnName("verify_jwt");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.HasKey("ProjectRef", "Slug")
+                        .HasName("functions_pkey");
+
+                    b.ToTable("functions", "madbase");
+                });
+
+            modelBuilder.Entity("MadBase.Control.SystemDb.FunctionSecretRow", b =>
+                {
+                    b.Property<string>("ProjectRef")
+                        .HasColumnType("text")
+                        .HasColumnName("project_ref");
+
+                    b.Property<string>("Name")
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("value");
+
+                    b.HasKey("ProjectRef", "Name")
+                        .HasName("function_secrets_pkey");
+
+                    b.ToTable("function_secrets", "madbase");
+                });
+
+            modelBuilder.Entity("MadBase.Control.SystemDb.FunctionVersionRow", b =>
+                {
+                    b.Property<string>("ProjectRef")
+                        .HasColumnType("text")
+                        .HasColumnName("project_ref");
+
+                    b.Property<string>("Slug")
+                        .HasColumnType("text")
+                        .HasColumnName("slug");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.Property<byte[]>("Bundle")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("bundle");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("sha256");
+
+                    b.HasKey("ProjectRef", "Slug", "Version")
+                        .HasName("function_versions_pkey");
+
+                    b.ToTable("function_versions", "madbase");
+                });
+
             modelBuilder.Entity("MadBase.Control.SystemDb.ProjectRow", b =>
                 {
                     b.Property<string>("Ref")
@@ -107,6 +206,36 @@ namespace MadBase.Control.SystemDb.Migrations
 
                             t.HasCheckConstraint("projects_signing_keys_check", "jsonb_typeof(signing_keys) = 'array'");
                         });
+                });
+
+            modelBuilder.Entity("MadBase.Control.SystemDb.FunctionRow", b =>
+                {
+                    b.HasOne("MadBase.Control.SystemDb.ProjectRow", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectRef")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("functions_project_ref_fkey");
+                });
+
+            modelBuilder.Entity("MadBase.Control.SystemDb.FunctionSecretRow", b =>
+                {
+                    b.HasOne("MadBase.Control.SystemDb.ProjectRow", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectRef")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("function_secrets_project_ref_fkey");
+                });
+
+            modelBuilder.Entity("MadBase.Control.SystemDb.FunctionVersionRow", b =>
+                {
+                    b.HasOne("MadBase.Control.SystemDb.FunctionRow", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectRef", "Slug")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("function_versions_function_fkey");
                 });
 #pragma warning restore 612, 618
         }
