@@ -18,5 +18,6 @@ app.UseJsonStatusCodes();
 app.MapDefaultEndpoints();
 app.MapProjectsApi();
 app.MapCapturedMailApi();
+app.MapS3AccessKeysApi();
 
 app.Run();

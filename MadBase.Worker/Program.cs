@@ -4,6 +4,7 @@ using MadBase.Worker.Auth;
 using MadBase.Worker.Realtime;
 using MadBase.Worker.Rest;
 using MadBase.Worker.Storage;
+using MadBase.Worker.Storage.S3;
 
 HealthProbe.RunIfRequested(args);
 
@@ -14,6 +15,7 @@ builder.AddWorkerServices();
 var app = builder.Build();
 app.UseServiceDefaults();
 app.UseWebSockets();
+app.UseS3Authentication();
 app.MapDefaultEndpoints();
 app.MapAuthApi();
 app.MapRestApi();

@@ -18,6 +18,17 @@ internal static class ObjectUpload
 {
     public static async Task<IResult> RunAsync(StorageServices services, UploadTarget target)
     {
+        var (id, _) = await StoreAsync(services, target);
+        return Results.Json(new Dictionary<string, object>
+        {
+            ["Id"] = id,
+            ["Key"] = target.BucketId + "/" + target.Name,
+        });
+    }
+
+    /// <summary>The upload itself, for every door that stores bytes (storage-api's routes, the S3 protocol): the new row's id and metadata.</summary>
+    public static async Task<(Guid Id, ObjectMetadata Metadata)> StoreAsync(StorageServices services, UploadTarget target)
+    {
         var cancellationToken = services.Aborted;
         var project = services.Project;
         var (limits, limit) = await LimitsAsync(services, target);
@@ -41,11 +52,7 @@ internal static class ObjectUpload
             await BlobCleanup.DeleteQuietlyAsync(services, [BlobKeys.For(project.Ref, target.BucketId, target.Name, previousVersion)]);
         }
 
-        return Results.Json(new Dictionary<string, object>
-        {
-            ["Id"] = id,
-            ["Key"] = target.BucketId + "/" + target.Name,
-        });
+        return (id, metadata);
     }
 
     /// <summary>
