@@ -1,12 +1,13 @@
 // The S3 protocol end to end: the real AWS SDK (@aws-sdk/client-s3, its presigner) against /storage/v1/s3 through
 // the gateway, with an access key from the admin API (service_role) and with a user's session token (RLS).
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   S3Client, ListBucketsCommand, CreateBucketCommand, HeadBucketCommand, DeleteBucketCommand, PutObjectCommand,
   GetObjectCommand, HeadObjectCommand, CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, ListObjectsV2Command,
+  CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand, AbortMultipartUploadCommand, ListPartsCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createClient } from '@supabase/supabase-js';
@@ -20,7 +21,15 @@ const projectRef = JSON.parse(Buffer.from(stack.ANON_KEY.split('.')[1], 'base64u
 const run = randomUUID().slice(0, 8);
 const created = await admin('POST', `/projects/${projectRef}/storage/s3-access-keys`, { description: `e2e ${run}` });
 const credentials = { accessKeyId: created.access_key_id, secretAccessKey: created.secret_access_key };
-const s3 = new S3Client({ forcePathStyle: true, region, endpoint, credentials });
+const clients = [];
+const client = (config) => {
+  const made = new S3Client({ forcePathStyle: true, region, endpoint, ...config });
+  clients.push(made);
+  return made;
+};
+const s3 = client({ credentials });
+// The SDK keeps its sockets alive for minutes: close them, or node waits for them after the last test.
+after(() => clients.forEach((c) => c.destroy()));
 
 async function bucket(name) {
   const id = `e2e-s3-${name}-${run}`;
@@ -187,8 +196,7 @@ test('session token: a user JWT under RLS (access key id = ref, secret = anon ke
   const supabase = createClient(stack.API_URL, stack.ANON_KEY, { auth: { persistSession: false, autoRefreshToken: false } });
   const { data, error } = await supabase.auth.signUp({ email: `s3-${randomUUID()}@example.com`, password: 's3-secret-123' });
   assert.equal(error, null);
-  const user = new S3Client({
-    forcePathStyle: true, region, endpoint,
+  const user = client({
     credentials: { accessKeyId: projectRef, secretAccessKey: stack.ANON_KEY, sessionToken: data.session.access_token },
   });
 
@@ -198,18 +206,64 @@ test('session token: a user JWT under RLS (access key id = ref, secret = anon ke
   assert.equal(await status(user.send(new GetObjectCommand({ Bucket: id, Key: 'someone-else/secret.txt' }))), '404 NoSuchKey');
   const listed = await user.send(new ListObjectsV2Command({ Bucket: id }));
   assert.deepEqual(listed.Contents.map((c) => c.Key), [`${data.user.id}/mine.txt`]);
+  assert.equal(await status(user.send(new CreateMultipartUploadCommand({ Bucket: id, Key: 'someone-else/parts.bin' }))), '403 AccessDenied');
+  const own = await user.send(new CreateMultipartUploadCommand({ Bucket: id, Key: `${data.user.id}/parts.bin` }));
+  const part = await user.send(new UploadPartCommand({ Bucket: id, Key: `${data.user.id}/parts.bin`, UploadId: own.UploadId, PartNumber: 1, Body: 'by parts' }));
+  // Another caller (the access key) cannot see the user's upload.
+  assert.equal(await status(s3.send(new ListPartsCommand({ Bucket: id, Key: `${data.user.id}/parts.bin`, UploadId: own.UploadId }))), '404 NoSuchUpload');
+  await user.send(new CompleteMultipartUploadCommand({
+    Bucket: id, Key: `${data.user.id}/parts.bin`, UploadId: own.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+  }));
+  assert.equal(await (await user.send(new GetObjectCommand({ Bucket: id, Key: `${data.user.id}/parts.bin` }))).Body.transformToString(), 'by parts');
 
-  const forged = new S3Client({
-    forcePathStyle: true, region, endpoint,
+  const forged = client({
     credentials: { accessKeyId: projectRef, secretAccessKey: stack.ANON_KEY, sessionToken: 'not-a-jwt' },
   });
   assert.equal(await status(forged.send(new ListObjectsV2Command({ Bucket: id }))), '400 InvalidToken');
 });
 
+test('multipart: create, upload parts (one replaced), list parts, complete; abort', async () => {
+  const id = await bucket('multipart');
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({
+    Bucket: id, Key: 'big/joined.bin', ContentType: 'application/x-test', Metadata: { kind: 'parts' },
+  }));
+  assert.ok(UploadId);
+  const one = Buffer.alloc(256 * 1024, 1);
+  const two = Buffer.from('the last part');
+  await s3.send(new UploadPartCommand({ Bucket: id, Key: 'big/joined.bin', UploadId, PartNumber: 1, Body: Buffer.from('replaced below') }));
+  const p1 = await s3.send(new UploadPartCommand({ Bucket: id, Key: 'big/joined.bin', UploadId, PartNumber: 1, Body: one }));
+  const p2 = await s3.send(new UploadPartCommand({ Bucket: id, Key: 'big/joined.bin', UploadId, PartNumber: 2, Body: Readable.from([two]), ContentLength: two.length }));
+
+  const listed = await s3.send(new ListPartsCommand({ Bucket: id, Key: 'big/joined.bin', UploadId }));
+  assert.deepEqual(listed.Parts.map((p) => [p.PartNumber, p.Size, p.ETag]), [[1, one.length, p1.ETag], [2, two.length, p2.ETag]]);
+  assert.equal(await status(s3.send(new CompleteMultipartUploadCommand({
+    Bucket: id, Key: 'big/joined.bin', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"0"' }] },
+  }))), '400 InvalidPart');
+
+  const done = await s3.send(new CompleteMultipartUploadCommand({
+    Bucket: id, Key: 'big/joined.bin', UploadId,
+    MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 2, ETag: p2.ETag }] },
+  }));
+  assert.match(done.ETag, /^"[0-9a-f]{32}"$/);
+  const got = await s3.send(new GetObjectCommand({ Bucket: id, Key: 'big/joined.bin' }));
+  assert.ok(Buffer.concat([one, two]).equals(Buffer.from(await got.Body.transformToByteArray())));
+  assert.equal(got.ContentType, 'application/x-test');
+  assert.deepEqual(got.Metadata, { kind: 'parts' });
+  assert.equal(await status(s3.send(new ListPartsCommand({ Bucket: id, Key: 'big/joined.bin', UploadId }))), '404 NoSuchUpload');
+
+  const aborted = await s3.send(new CreateMultipartUploadCommand({ Bucket: id, Key: 'never.bin' }));
+  await s3.send(new UploadPartCommand({ Bucket: id, Key: 'never.bin', UploadId: aborted.UploadId, PartNumber: 1, Body: 'x' }));
+  await s3.send(new AbortMultipartUploadCommand({ Bucket: id, Key: 'never.bin', UploadId: aborted.UploadId }));
+  assert.equal(await status(s3.send(new ListPartsCommand({ Bucket: id, Key: 'never.bin', UploadId: aborted.UploadId }))), '404 NoSuchUpload');
+  assert.equal(await status(s3.send(new HeadObjectCommand({ Bucket: id, Key: 'never.bin' }))), '404 NotFound');
+  const [{ count }] = await sql('select count(*)::int as count from storage.s3_multipart_uploads where bucket_id = $1', [id]);
+  assert.equal(count, 0);
+});
+
 test('revoked access key: refused at once', async () => {
   const other = await admin('POST', `/projects/${projectRef}/storage/s3-access-keys`, {});
-  const client = new S3Client({ forcePathStyle: true, region, endpoint, credentials: { accessKeyId: other.access_key_id, secretAccessKey: other.secret_access_key } });
-  await client.send(new ListBucketsCommand({}));
+  const revoked = client({ credentials: { accessKeyId: other.access_key_id, secretAccessKey: other.secret_access_key } });
+  await revoked.send(new ListBucketsCommand({}));
   await admin('DELETE', `/projects/${projectRef}/storage/s3-access-keys/${other.access_key_id}`);
-  assert.equal(await status(client.send(new ListBucketsCommand({}))), '403 InvalidAccessKeyId');
+  assert.equal(await status(revoked.send(new ListBucketsCommand({}))), '403 InvalidAccessKeyId');
 });

@@ -2,6 +2,7 @@ using System.Globalization;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.ServiceDefaults.Storage;
 using MadBase.Worker.Tenancy;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -71,6 +72,13 @@ internal sealed class S3Authentication(
 
         request.Headers.Authorization = "Bearer " + bearer;
         WrapBody(request, signed, key, expected);
+
+        // Objects and parts are bounded while they stream (the project's and bucket's size limits), XML bodies by
+        // their reader; Kestrel's default 30 MB cap would cut large ones short.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            sizeFeature.MaxRequestBodySize = null;
+        }
     }
 
     private void CheckTime(SigV4Request signed)

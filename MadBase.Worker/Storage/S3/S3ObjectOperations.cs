@@ -125,7 +125,7 @@ internal static class S3ObjectOperations
     }
 
     /// <summary>The x-amz-meta-* headers as a JSON object (names lower-cased, prefix dropped), or null when there are none.</summary>
-    private static string? UserMetadataJson(HttpRequest request)
+    public static string? UserMetadataJson(HttpRequest request)
     {
         var metadata = request.Headers
             .Where(h => h.Key.StartsWith(MetaPrefix, StringComparison.OrdinalIgnoreCase))
