@@ -11,7 +11,7 @@ namespace MadBase.Worker.Storage.S3;
 /// the previous (the first to the request's); a bad one fails the read, so the upload stops and stores nothing.
 /// Only one chunk header and a small buffer are held at a time, never the object.
 /// </summary>
-internal sealed class AwsChunkedStream(Stream inner, ChunkSigning? signing, long? decodedLength) : Stream
+internal sealed class AwsChunkedStream(Stream inner, ChunkSigning? signing, long? decodedLength) : ReadOnlyStream
 {
     private const int MaxLine = 4096;
     private static readonly string EmptyHash = SignatureV4.Hex(SHA256.HashData([]));
@@ -25,14 +25,6 @@ internal sealed class AwsChunkedStream(Stream inner, ChunkSigning? signing, long
     private string? chunkSignature;
     private string? previousSignature = signing?.SeedSignature;
     private bool finished;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position { get => total; set => throw new NotSupportedException(); }
 
@@ -66,21 +58,6 @@ internal sealed class AwsChunkedStream(Stream inner, ChunkSigning? signing, long
 
         return count;
     }
-
-    public override Task<int> ReadAsync(byte[] destination, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(destination.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] destination, int offset, int count) => ReadAsync(destination, offset, count).GetAwaiter().GetResult();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -7,20 +7,10 @@ namespace MadBase.Worker.Storage.S3;
 /// and refused at its end if the hash differs, before the reader sees end of stream, so the upload it feeds
 /// fails and stores nothing.
 /// </summary>
-internal sealed class PayloadHashStream(Stream inner, string expectedHex) : Stream
+internal sealed class PayloadHashStream(Stream inner, string expectedHex) : ReadOnlyStream
 {
     private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private bool checkedEnd;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
     {
@@ -40,21 +30,6 @@ internal sealed class PayloadHashStream(Stream inner, string expectedHex) : Stre
 
         return read;
     }
-
-    public override Task<int> ReadAsync(byte[] destination, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(destination.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] destination, int offset, int count) => ReadAsync(destination, offset, count).GetAwaiter().GetResult();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -55,17 +55,9 @@ internal static class S3Xml
         }
     }
 
-    private sealed class BoundedStream(Stream inner, long limit) : Stream
+    private sealed class BoundedStream(Stream inner, long limit) : ReadOnlyStream
     {
         private long read;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
 
         public override long Position { get => read; set => throw new NotSupportedException(); }
 
@@ -73,19 +65,6 @@ internal static class S3Xml
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
             Count(await inner.ReadAsync(buffer, cancellationToken));
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         private int Count(int bytes)
         {

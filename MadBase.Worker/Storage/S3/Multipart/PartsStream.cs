@@ -6,20 +6,10 @@ namespace MadBase.Worker.Storage.S3;
 /// The parts of a multipart upload read back to back as one stream, each opened from the blob store only when the
 /// one before it is exhausted: completing an upload streams the parts into the object, never holding one whole.
 /// </summary>
-internal sealed class PartsStream(IBlobStore blobs, IReadOnlyList<UploadedPart> parts) : Stream
+internal sealed class PartsStream(IBlobStore blobs, IReadOnlyList<UploadedPart> parts) : ReadOnlyStream
 {
     private int next;
     private Stream? current;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -47,21 +37,6 @@ internal sealed class PartsStream(IBlobStore blobs, IReadOnlyList<UploadedPart> 
             current = null;
         }
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     public override async ValueTask DisposeAsync()
     {
