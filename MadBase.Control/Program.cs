@@ -22,5 +22,6 @@ app.MapProjectsApi();
 app.MapFunctionsApi();
 app.MapCapturedMailApi();
 app.MapStudio();
+app.MapS3AccessKeysApi();
 
 app.Run();

@@ -5,6 +5,7 @@ using MadBase.Worker.Functions;
 using MadBase.Worker.Realtime;
 using MadBase.Worker.Rest;
 using MadBase.Worker.Storage;
+using MadBase.Worker.Storage.S3;
 
 HealthProbe.RunIfRequested(args);
 
@@ -15,6 +16,7 @@ builder.AddWorkerServices();
 var app = builder.Build();
 app.UseServiceDefaults();
 app.UseWebSockets();
+app.UseS3Authentication();
 app.MapDefaultEndpoints();
 app.MapAuthApi();
 app.MapRestApi();

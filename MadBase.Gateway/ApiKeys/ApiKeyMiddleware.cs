@@ -2,6 +2,7 @@ using MadBase.Gateway.Routing;
 using MadBase.ServiceDefaults.Errors;
 using MadBase.ServiceDefaults.Logging;
 using MadBase.ServiceDefaults.Projects;
+using MadBase.ServiceDefaults.Storage;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Model;
@@ -12,7 +13,7 @@ namespace MadBase.Gateway.ApiKeys;
 /// Decides which project a request belongs to and tells the upstream in <see cref="ProjectHeaders.ProjectRef"/>.
 /// The project comes from the apikey (header, or query string for WebSockets, which cannot set headers
 /// in browsers), else the host's first label (<c>&lt;ref&gt;.api.example.com</c>), else, on key-optional
-/// routes only, the default project.
+/// routes only, the default project. An S3 request (<c>/storage/v1/s3</c>) names it in its SigV4 access key id.
 /// </summary>
 internal sealed partial class ApiKeyMiddleware(
     RequestDelegate next, ProjectDirectory projects, IOptions<GatewayOptions> options, ILogger<ApiKeyMiddleware> logger)
@@ -35,7 +36,22 @@ internal sealed partial class ApiKeyMiddleware(
         var apiKey = ReadApiKey(request);
         var hostRef = HostLabel(request.Host);
         string projectRef;
-        if (apiKey is null)
+        if (apiKey is null && request.Path.StartsWithSegments(S3AccessKeyIds.ProtocolPath, StringComparison.Ordinal))
+        {
+            // S3 clients sign with SigV4 and send no apikey: the access key id names the project, and the
+            // worker checks the signature against that project's own keys.
+            var s3Project = S3AccessKeyIds.FromRequest(request) is { } keyId && S3AccessKeyIds.ProjectRef(keyId) is { } keyRef
+                ? await projects.FindAsync(keyRef, context.RequestAborted)
+                : null;
+            if (s3Project is null)
+            {
+                await ErrorResponse.WriteAsync(context, StatusCodes.Status403Forbidden, "the S3 access key id names no project");
+                return;
+            }
+
+            projectRef = s3Project.Ref;
+        }
+        else if (apiKey is null)
         {
             if (!KeyOptionalRoutes.Matches(request))
             {

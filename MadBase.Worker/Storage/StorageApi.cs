@@ -1,6 +1,7 @@
 using MadBase.Worker.Storage.Buckets;
 using MadBase.Worker.Storage.Objects;
 using MadBase.Worker.Storage.Render;
+using MadBase.Worker.Storage.S3;
 using MadBase.Worker.Storage.Signing;
 using MadBase.Worker.Tenancy;
 
@@ -55,6 +56,8 @@ internal static class StorageApi
         storage.MapPut("/object/{bucket}/{**path}", ObjectHandlers.Update);
         storage.MapDelete("/object/{bucket}/{**path}", ObjectHandlers.DeleteOne);
         storage.MapDelete("/object/{bucket}", ObjectHandlers.DeleteMany);
+
+        routes.MapS3Api();
         return routes;
     }
 }

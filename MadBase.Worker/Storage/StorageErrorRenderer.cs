@@ -24,11 +24,15 @@ internal sealed partial class StorageErrorRenderer(ILogger<StorageErrorRenderer>
 
     public IResult DatabaseUnavailable(Exception error) => new StorageErrorResult(StorageError.DatabaseUnavailable());
 
-    public IResult? Render(Exception error, TenantRequest tenant) => error switch
+    public IResult? Render(Exception error, TenantRequest tenant) =>
+        ToStorageError(error) is { } storage ? new StorageErrorResult(storage) : null;
+
+    /// <summary>What storage-api makes of an error (its DBError mapping); null when it is not the module's to answer. The S3 protocol renders the same verdicts as XML.</summary>
+    public StorageError? ToStorageError(Exception error) => error switch
     {
-        StorageError storage => new StorageErrorResult(storage),
-        PostgresException postgres => new StorageErrorResult(FromPostgres(postgres)),
-        BadHttpRequestException => new StorageErrorResult(StorageError.InvalidRequest("invalid request body")),
+        StorageError storage => storage,
+        PostgresException postgres => FromPostgres(postgres),
+        BadHttpRequestException => StorageError.InvalidRequest("invalid request body"),
         _ => null,
     };
 

@@ -1,6 +1,8 @@
 using MadBase.ServiceDefaults.Projects;
+using MadBase.ServiceDefaults.Storage;
 using MadBase.Worker.Storage.Blobs;
 using MadBase.Worker.Storage.Migrations;
+using MadBase.Worker.Storage.S3;
 using Microsoft.Extensions.Options;
 
 namespace MadBase.Worker.Storage;
@@ -16,7 +18,9 @@ internal static class StorageModule
         builder.Services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
 
         builder.Services.AddSingleton<ITenantMigrationSource, StorageMigrations>();
+        builder.Services.AddSingleton<ITenantMigrationSource, S3AccessKeyMigrations>();
         builder.Services.AddSingleton<StorageErrorRenderer>();
+        builder.Services.AddSingleton<S3ErrorRenderer>();
         builder.Services.AddSingleton<StorageProjects>();
         builder.Services.AddHostedService<OrphanSweeper>();
         builder.Services.AddSingleton<IBlobStore>(services =>

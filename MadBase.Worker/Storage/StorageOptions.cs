@@ -22,6 +22,9 @@ internal sealed class StorageOptions
 
     public string Region { get; set; } = "us-east-1";
 
+    /// <summary>The region S3 clients of <c>/storage/v1/s3</c> must sign for (<c>Storage__S3ProtocolRegion</c>).</summary>
+    public string S3ProtocolRegion { get; set; } = "local";
+
     /// <summary>Bytes per part of an S3 multipart upload; each part is buffered once on its way out.</summary>
     public int S3PartSizeBytes { get; set; } = 8 * 1024 * 1024;
 

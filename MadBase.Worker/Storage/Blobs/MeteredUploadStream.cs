@@ -7,19 +7,11 @@ namespace MadBase.Worker.Storage.Blobs;
 /// the moment the limit is passed (so nothing over the limit is ever stored), and computes the MD5 that
 /// becomes the object's ETag, as S3 computes it for a single-part object.
 /// </summary>
-internal sealed class MeteredUploadStream(Stream inner, long limit) : Stream
+internal sealed class MeteredUploadStream(Stream inner, long limit) : ReadOnlyStream
 {
     private readonly IncrementalHash md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
 
     public long BytesRead { get; private set; }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
 
@@ -33,19 +25,6 @@ internal sealed class MeteredUploadStream(Stream inner, long limit) : Stream
         var read = await inner.ReadAsync(buffer, cancellationToken);
         return Count(buffer.Span[..read]);
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

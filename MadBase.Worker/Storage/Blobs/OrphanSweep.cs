@@ -6,7 +6,8 @@ namespace MadBase.Worker.Storage.Blobs;
 /// <summary>
 /// Finds and deletes a project's blobs that no row points to: bytes of uploads whose row never committed
 /// (a crash between the two), or old versions whose delete failed. Only blobs older than the grace period
-/// are candidates, so an upload still between "bytes written" and "row committed" is never touched.
+/// are candidates, so an upload still between "bytes written" and "row committed" is never touched. The parts
+/// of an S3 multipart upload in progress are referenced by their rows in storage.s3_multipart_uploads_parts.
 /// </summary>
 internal static class OrphanSweep
 {
@@ -54,6 +55,7 @@ internal static class OrphanSweep
             await using var command = transaction.CreateCommand("""
                 SELECT c.k FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS c(k, b, n, v)
                 WHERE NOT EXISTS (SELECT 1 FROM storage.objects o WHERE o.bucket_id = c.b AND o.name = c.n AND o.version = c.v)
+                  AND NOT EXISTS (SELECT 1 FROM storage.s3_multipart_uploads_parts p WHERE p.blob_key = c.k)
                 """);
             command.Parameters.AddWithValue(candidates.Select(c => c.Key).ToArray());
             command.Parameters.AddWithValue(candidates.Select(c => c.Bucket).ToArray());

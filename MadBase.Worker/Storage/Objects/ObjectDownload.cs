@@ -5,8 +5,8 @@ using Microsoft.Net.Http.Headers;
 namespace MadBase.Worker.Storage.Objects;
 
 /// <summary>
-/// Sends an object's bytes straight from the blob store to the response: ETag/Last-Modified, 304 for a
-/// matching If-None-Match, one byte range (206), <c>?download</c> as Content-Disposition. The row is read
+/// Sends an object's bytes straight from the blob store to the response: ETag/Last-Modified, the conditional
+/// headers (<see cref="Preconditions"/>), one byte range (206), <c>?download</c> as Content-Disposition. The row is read
 /// and committed first, so a download never holds a database connection while streaming.
 /// </summary>
 internal static class ObjectDownload
@@ -56,7 +56,7 @@ internal static class ObjectDownload
         response.Headers.AcceptRanges = "bytes";
         SetAttachment(services.Context, row);
 
-        if (IfNoneMatch(request, metadata.ETag))
+        if (!Preconditions.Hold(request, metadata))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             return Results.Empty;
@@ -104,17 +104,6 @@ internal static class ObjectDownload
             disposition.SetHttpFileName(fileName);
             context.Response.Headers.ContentDisposition = disposition.ToString();
         }
-    }
-
-    private static bool IfNoneMatch(HttpRequest request, string etag)
-    {
-        var header = request.Headers.IfNoneMatch.ToString();
-        if (header.Length == 0)
-        {
-            return false;
-        }
-
-        return header.Split(',').Select(t => t.Trim()).Any(t => t == "*" || t == etag || t == "W/" + etag || t == etag.Trim('"'));
     }
 
     private static async Task CopyExactlyAsync(Stream source, Stream destination, long length, CancellationToken cancellationToken)

@@ -90,21 +90,52 @@ internal static class ObjectHandlers
     public static async Task<IResult> Copy([AsParameters] StorageServices services)
     {
         var request = await TransferRequest.ReadAsync(services.Context);
+        var (id, _) = await CopyAsync(services, request, upsert: false);
+        return Results.Json(new Dictionary<string, object>
+        {
+            ["Id"] = id,
+            ["Key"] = request.DestinationBucket + "/" + request.DestinationKey,
+        });
+    }
+
+    /// <summary>
+    /// A copy as a new version of the destination: the source's bytes copied to a new blob, then the row written in
+    /// the caller's RLS transaction (with <paramref name="upsert"/>, over an existing object, whose old bytes go after
+    /// the commit). <paramref name="replace"/> gives the copy new metadata instead of the source's (S3's REPLACE directive).
+    /// </summary>
+    public static async Task<(Guid Id, ObjectMetadata Metadata)> CopyAsync(
+        StorageServices services, TransferRequest request, bool upsert, (string ContentType, string CacheControl, string? UserMetadataJson)? replace = null)
+    {
         var projectRef = services.Project.Ref;
         var version = BlobKeys.NewVersion();
         var destinationKey = ObjectNames.NewBlobKey(projectRef, request.DestinationBucket, request.DestinationKey, version);
         var id = Guid.NewGuid();
+        ObjectMetadata metadata;
+        string? previousVersion = null;
         try
         {
             await using var transaction = await services.BeginAsync("storage.object.copy");
             var source = await ObjectRows.FindAsync(transaction, request.BucketId, request.SourceKey, services.Aborted)
                 ?? throw StorageError.NoSuchKey();
             await services.Blobs.CopyAsync(source.BlobKey(projectRef), destinationKey, services.Aborted);
-            var metadata = source.Metadata with { LastModified = services.Time.GetUtcNow() };
-            await ObjectRows.InsertAsync(
-                transaction,
-                new NewObject(id, request.DestinationBucket, request.DestinationKey, services.Tenant.Caller.Subject, version, metadata.ToJson(), source.UserMetadataJson),
-                services.Aborted);
+            metadata = source.Metadata with { LastModified = services.Time.GetUtcNow() };
+            var userMetadata = source.UserMetadataJson;
+            if (replace is { } fresh)
+            {
+                metadata = metadata with { MimeType = fresh.ContentType, CacheControl = fresh.CacheControl };
+                userMetadata = fresh.UserMetadataJson;
+            }
+
+            var row = new NewObject(id, request.DestinationBucket, request.DestinationKey, services.Tenant.Caller.Subject, version, metadata.ToJson(), userMetadata);
+            if (upsert)
+            {
+                (id, previousVersion) = await ObjectRows.UpsertAsync(transaction, row, services.Aborted);
+            }
+            else
+            {
+                await ObjectRows.InsertAsync(transaction, row, services.Aborted);
+            }
+
             await transaction.CommitAsync(services.Aborted);
         }
         catch
@@ -113,14 +144,16 @@ internal static class ObjectHandlers
             throw;
         }
 
-        return Results.Json(new Dictionary<string, object>
+        if (previousVersion is not null && previousVersion != version)
         {
-            ["Id"] = id,
-            ["Key"] = request.DestinationBucket + "/" + request.DestinationKey,
-        });
+            await BlobCleanup.DeleteQuietlyAsync(services, [BlobKeys.For(projectRef, request.DestinationBucket, request.DestinationKey, previousVersion)]);
+        }
+
+        return (id, metadata);
     }
 
-    private static async Task<(string Json, IReadOnlyList<string> Keys)> DeleteAsync(StorageServices services, string bucket, string[] names)
+    /// <summary>Deletes the named objects the caller may delete (RLS decides), then their bytes; returns the deleted rows as JSON and their blob keys.</summary>
+    public static async Task<(string Json, IReadOnlyList<string> Keys)> DeleteAsync(StorageServices services, string bucket, string[] names)
     {
         (string Json, IReadOnlyList<string> Keys) result;
         await using (var transaction = await services.BeginAsync("storage.object.delete"))

@@ -60,7 +60,12 @@ internal static class ObjectListing
         return Results.Json(result);
     }
 
-    private static async Task<List<V2Entry>> ReadV2Async(RlsTransaction transaction, string bucket, string prefix, bool withDelimiter, string after, int take, CancellationToken cancellationToken)
+    /// <summary>
+    /// One page of names after <paramref name="after"/> under <paramref name="prefix"/> (any text, not only a folder),
+    /// in byte order; with <paramref name="withDelimiter"/>, names with a further '/' folded into one folder entry.
+    /// storage-api's list-v2 and S3's ListObjects both page with it.
+    /// </summary>
+    public static async Task<List<V2Entry>> ReadV2Async(RlsTransaction transaction, string bucket, string prefix, bool withDelimiter, string after, int take, CancellationToken cancellationToken)
     {
         await using var command = transaction.CreateCommand("""
             WITH keyed AS (
@@ -220,7 +225,7 @@ internal static class ObjectListing
             throw StorageError.InvalidRequest("invalid cursor");
         }
     }
-
-    private sealed record V2Entry(string Key, bool IsFolder, JsonElement? Object);
-
 }
+
+/// <summary>A listed name: an object (with its JSON: id, key, timestamps, metadata) or a folder (a common prefix).</summary>
+internal sealed record V2Entry(string Key, bool IsFolder, JsonElement? Object);

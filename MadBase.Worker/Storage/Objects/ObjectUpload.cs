@@ -18,10 +18,22 @@ internal static class ObjectUpload
 {
     public static async Task<IResult> RunAsync(StorageServices services, UploadTarget target)
     {
+        var (id, _) = await StoreAsync(services, target);
+        return Results.Json(new Dictionary<string, object>
+        {
+            ["Id"] = id,
+            ["Key"] = target.BucketId + "/" + target.Name,
+        });
+    }
+
+    /// <summary>The upload itself, for every door that stores bytes (storage-api's routes, the S3 protocol): the new row's id and metadata.
+    /// <paramref name="given"/> replaces the request's body (an S3 multipart upload's parts, joined).</summary>
+    public static async Task<(Guid Id, ObjectMetadata Metadata)> StoreAsync(StorageServices services, UploadTarget target, UploadBody? given = null)
+    {
         var cancellationToken = services.Aborted;
         var project = services.Project;
         var (limits, limit) = await LimitsAsync(services, target);
-        var body = await UploadBody.ReadAsync(services.Context.Request, cancellationToken);
+        var body = given ?? await UploadBody.ReadAsync(services.Context.Request, cancellationToken);
         if (!MimeTypes.IsAllowed(limits.AllowedMimeTypes, body.ContentType))
         {
             throw StorageError.InvalidMimeType(MimeTypes.Essence(body.ContentType));
@@ -41,11 +53,7 @@ internal static class ObjectUpload
             await BlobCleanup.DeleteQuietlyAsync(services, [BlobKeys.For(project.Ref, target.BucketId, target.Name, previousVersion)]);
         }
 
-        return Results.Json(new Dictionary<string, object>
-        {
-            ["Id"] = id,
-            ["Key"] = target.BucketId + "/" + target.Name,
-        });
+        return (id, metadata);
     }
 
     /// <summary>
