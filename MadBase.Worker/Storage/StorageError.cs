@@ -68,5 +68,7 @@ internal sealed class StorageError(int status, string code, string message, stri
 /// <summary>Lets handlers return a <see cref="StorageError"/> as an IResult.</summary>
 internal sealed class StorageErrorResult(StorageError error) : IResult
 {
+    public StorageError Error => error;
+
     public Task ExecuteAsync(HttpContext httpContext) => error.WriteAsync(httpContext);
 }
