@@ -1,5 +1,6 @@
 using MadBase.Worker.Storage.Buckets;
 using MadBase.Worker.Storage.Objects;
+using MadBase.Worker.Storage.Resumable;
 using MadBase.Worker.Storage.Signing;
 using MadBase.Worker.Tenancy;
 
@@ -50,6 +51,8 @@ internal static class StorageApi
         storage.MapPut("/object/{bucket}/{**path}", ObjectHandlers.Update);
         storage.MapDelete("/object/{bucket}/{**path}", ObjectHandlers.DeleteOne);
         storage.MapDelete("/object/{bucket}", ObjectHandlers.DeleteMany);
+
+        routes.MapResumableUploads();
         return routes;
     }
 }

@@ -1,6 +1,7 @@
 using MadBase.ServiceDefaults.Projects;
 using MadBase.Worker.Storage.Blobs;
 using MadBase.Worker.Storage.Migrations;
+using MadBase.Worker.Storage.Resumable;
 using Microsoft.Extensions.Options;
 
 namespace MadBase.Worker.Storage;
@@ -17,6 +18,7 @@ internal static class StorageModule
 
         builder.Services.AddSingleton<ITenantMigrationSource, StorageMigrations>();
         builder.Services.AddSingleton<StorageErrorRenderer>();
+        builder.Services.AddSingleton<TusErrorRenderer>();
         builder.Services.AddSingleton<StorageProjects>();
         builder.Services.AddHostedService<OrphanSweeper>();
         builder.Services.AddSingleton<IBlobStore>(services =>

@@ -14,5 +14,6 @@ internal sealed class StorageMigrations : ITenantMigrationSource
     [
         new(1, "storage-schema", StorageSchemaSql.Version1),
         new(2, "objects-name-c-index", StorageSchemaSql.Version2),
+        new(3, "resumable-uploads", StorageSchemaSql.Version3),
     ];
 }
