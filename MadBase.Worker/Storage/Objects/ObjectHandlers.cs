@@ -29,6 +29,21 @@ internal static class ObjectHandlers
         return StorageJson.Raw(json);
     }
 
+    /// <summary>Info of an object in a public bucket, whoever asks (storage-api's /object/info/public); a private bucket is NoSuchBucket here.</summary>
+    public static async Task<IResult> PublicInfo([AsParameters] StorageServices services, string bucket, string path)
+    {
+        ObjectNames.Validate(path);
+        await using var transaction = await services.BeginAsync("storage.object.info_public", asServiceRole: true);
+        if (await Buckets.Buckets.FindLimitsAsync(transaction, bucket, services.Aborted) is not { Public: true })
+        {
+            throw StorageError.NoSuchBucket();
+        }
+
+        var json = await ObjectRows.InfoAsync(transaction, bucket, path, services.Aborted) ?? throw StorageError.NoSuchKey();
+        await transaction.CommitAsync(services.Aborted);
+        return StorageJson.Raw(json);
+    }
+
     public static async Task<IResult> DeleteOne([AsParameters] StorageServices services, string bucket, string path)
     {
         ObjectNames.Validate(path);
@@ -90,10 +105,12 @@ internal static class ObjectHandlers
     public static async Task<IResult> Copy([AsParameters] StorageServices services)
     {
         var request = await TransferRequest.ReadAsync(services.Context);
+        var upsert = string.Equals(services.Context.Request.Headers["x-upsert"].ToString(), "true", StringComparison.OrdinalIgnoreCase);
         var projectRef = services.Project.Ref;
         var version = BlobKeys.NewVersion();
         var destinationKey = ObjectNames.NewBlobKey(projectRef, request.DestinationBucket, request.DestinationKey, version);
         var id = Guid.NewGuid();
+        string? replaced = null;
         try
         {
             await using var transaction = await services.BeginAsync("storage.object.copy");
@@ -101,16 +118,28 @@ internal static class ObjectHandlers
                 ?? throw StorageError.NoSuchKey();
             await services.Blobs.CopyAsync(source.BlobKey(projectRef), destinationKey, services.Aborted);
             var metadata = source.Metadata with { LastModified = services.Time.GetUtcNow() };
-            await ObjectRows.InsertAsync(
-                transaction,
-                new NewObject(id, request.DestinationBucket, request.DestinationKey, services.Tenant.Caller.Subject, version, metadata.ToJson(), source.UserMetadataJson),
-                services.Aborted);
+            var row = new NewObject(id, request.DestinationBucket, request.DestinationKey, services.Tenant.Caller.Subject, version, metadata.ToJson(), source.UserMetadataJson);
+            if (upsert)
+            {
+                // x-upsert: true overwrites the destination, as storage-api's copy does.
+                (id, replaced) = await ObjectRows.UpsertAsync(transaction, row, services.Aborted);
+            }
+            else
+            {
+                await ObjectRows.InsertAsync(transaction, row, services.Aborted);
+            }
+
             await transaction.CommitAsync(services.Aborted);
         }
         catch
         {
             await BlobCleanup.DeleteQuietlyAsync(services, [destinationKey]);
             throw;
+        }
+
+        if (replaced is not null)
+        {
+            await BlobCleanup.DeleteQuietlyAsync(services, [BlobKeys.For(projectRef, request.DestinationBucket, request.DestinationKey, replaced)]);
         }
 
         return Results.Json(new Dictionary<string, object>
