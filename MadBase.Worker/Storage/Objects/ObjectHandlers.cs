@@ -9,7 +9,7 @@ internal static class ObjectHandlers
 {
     public static async Task<IResult> Create([AsParameters] StorageServices services, string bucket, string path)
     {
-        var upsert = string.Equals(services.Context.Request.Headers["x-upsert"].ToString(), "true", StringComparison.OrdinalIgnoreCase);
+        var upsert = services.Upsert;
         var target = new UploadTarget(bucket, ObjectNames.Validate(path), upsert, services.Tenant.Caller.Subject, false, "storage.object.upload");
         return await ObjectUpload.RunAsync(services, target);
     }
@@ -105,7 +105,7 @@ internal static class ObjectHandlers
     public static async Task<IResult> Copy([AsParameters] StorageServices services)
     {
         var request = await TransferRequest.ReadAsync(services.Context);
-        var upsert = string.Equals(services.Context.Request.Headers["x-upsert"].ToString(), "true", StringComparison.OrdinalIgnoreCase);
+        var upsert = services.Upsert;
         var projectRef = services.Project.Ref;
         var version = BlobKeys.NewVersion();
         var destinationKey = ObjectNames.NewBlobKey(projectRef, request.DestinationBucket, request.DestinationKey, version);

@@ -51,7 +51,7 @@ internal static class ResumableHandlers
         var metadata = UploadMetadata.Parse(request.Headers[TusProtocol.UploadMetadata].ToString());
         var (owner, upsert) = signed
             ? await SignatureAsync(services, metadata.BucketName, metadata.ObjectName)
-            : (services.Tenant.Caller.Subject, IsUpsert(request));
+            : (services.Tenant.Caller.Subject, services.Upsert);
 
         // Limits and policies are checked now, before any byte is accepted, and again on completion.
         var (limits, limit) = await ObjectUpload.BucketLimitsAsync(services, metadata.BucketName, Operation);
@@ -208,7 +208,4 @@ internal static class ResumableHandlers
         var claims = await SignedTokens.VerifyAsync(services.Verifier, services.Project, signature, SignedTokens.Upload, bucketId + "/" + name);
         return (claims.Owner, claims.Upsert);
     }
-
-    private static bool IsUpsert(HttpRequest request) =>
-        string.Equals(request.Headers["x-upsert"].ToString(), "true", StringComparison.OrdinalIgnoreCase);
 }

@@ -71,7 +71,7 @@ internal static class SigningHandlers
     public static async Task<IResult> CreateUploadUrl([AsParameters] StorageServices services, string bucket, string path)
     {
         ObjectNames.Validate(path);
-        var upsert = string.Equals(services.Context.Request.Headers["x-upsert"].ToString(), "true", StringComparison.OrdinalIgnoreCase);
+        var upsert = services.Upsert;
 
         await UploadPermission.CheckAsync(services, bucket, path, upsert, "storage.object.upload_sign");
 
