@@ -12,19 +12,20 @@ internal static class GatewayCors
 {
     private static readonly string[] Methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
-    /// <summary>What supabase-js, storage-js and realtime-js send.</summary>
+    /// <summary>What supabase-js, storage-js, realtime-js and tus-js-client (resumable uploads, Uppy) send.</summary>
     private static readonly string[] RequestHeaders =
     [
         "apikey", "authorization", "x-client-info", "content-type", "prefer", "range", "accept-profile",
         "content-profile", "x-upsert", "x-supabase-api-version", "x-request-id", "x-retry-count", "cache-control",
-        "x-metadata",
+        "x-metadata", "tus-resumable", "upload-length", "upload-offset", "upload-metadata", "x-signature",
     ];
 
-    /// <summary>What the clients read: PostgREST counts, storage ETags and locations, error codes.</summary>
+    /// <summary>What the clients read: PostgREST counts, storage ETags and locations, TUS offsets, error codes.</summary>
     private static readonly string[] ResponseHeaders =
     [
         "content-range", "x-total-count", "x-request-id", "x-sb-error-code", "content-length", "content-type", "etag",
-        "location", "x-supabase-api-version",
+        "location", "x-supabase-api-version", "tus-resumable", "tus-version", "tus-extension", "tus-max-size",
+        "upload-offset", "upload-length", "upload-expires",
     ];
 
     public static IHostApplicationBuilder AddGatewayCors(this IHostApplicationBuilder builder)

@@ -2,7 +2,7 @@ using System.Text;
 
 namespace MadBase.Tests.Fuzz;
 
-/// <summary>/storage/v1: buckets, uploads (raw and multipart), downloads, listing, move and copy, signed and public URLs.</summary>
+/// <summary>/storage/v1: buckets, uploads (raw, multipart and resumable), downloads, listing, move and copy, signed and public URLs.</summary>
 internal static class StorageFuzzRoutes
 {
     private static readonly string[] BucketFields = ["id", "name", "public", "file_size_limit", "allowed_mime_types"];
@@ -15,7 +15,7 @@ internal static class StorageFuzzRoutes
     {
         var bucket = random.Next(6) == 0 ? FuzzText.UrlJunk(random) : FuzzText.Pick(random, ["fz", "fzp", "nobucket"]);
         var name = random.Next(3) == 0 ? FuzzText.Pick(random, ["a.txt", "dir/b.txt", "c.txt"]) : FuzzText.ObjectPath(random);
-        var (method, path, body) = random.Next(24) switch
+        var (method, path, body) = random.Next(26) switch
         {
             0 => ("GET", "/bucket" + FuzzText.Query(random, QueryNames), Body.None),
             1 => ("GET", "/bucket/" + bucket, Body.None),
@@ -36,6 +36,8 @@ internal static class StorageFuzzRoutes
             20 => ("GET", $"/object/sign/{bucket}/{name}?token={SignedToken(random, project)}", Body.None),
             21 => ("POST", $"/object/upload/sign/{bucket}/{name}", Body.None),
             22 => ("PUT", $"/object/upload/sign/{bucket}/{name}?token={SignedToken(random, project)}", Body.Raw),
+            23 => (FuzzText.Pick(random, ["POST", "OPTIONS"]), "/upload/resumable" + FuzzText.Pick(random, ["", "/sign"]), Body.Tus),
+            24 => (FuzzText.Pick(random, ["PATCH", "HEAD", "DELETE"]), "/upload/resumable/" + FuzzText.Pick(random, ["", "sign/"]) + UploadId(random, bucket, name), Body.Tus),
             _ => ("GET", Tamper(random, project.SignedUrl), Body.None),
         };
 
@@ -66,6 +68,22 @@ internal static class StorageFuzzRoutes
                 headers.Add(new("x-upsert", FuzzText.Pick(random, ["true", "false", "yes", ""])));
             }
         }
+        else if (body.Kind == "tus")
+        {
+            bytes = random.Next(2) == 0 ? [] : Encoding.UTF8.GetBytes(FuzzText.Junk(random));
+            headers.Add(new("Content-Type", random.Next(4) == 0 ? "text/plain" : "application/offset+octet-stream"));
+            headers.Add(new("Tus-Resumable", random.Next(6) == 0 ? FuzzBodies.HeaderSafe(FuzzText.Junk(random)) : "1.0.0"));
+            var number = FuzzText.Pick(random, ["0", "1", "-1", "99999999999999999999", "1e3", FuzzBodies.HeaderSafe(FuzzText.Junk(random))]);
+            headers.Add(new(FuzzText.Pick(random, ["Upload-Length", "Upload-Offset", "Upload-Defer-Length"]), number));
+            var metadata = random.Next(3) == 0
+                ? FuzzBodies.HeaderSafe(FuzzText.Junk(random))
+                : $"bucketName {Base64(bucket)},objectName {Base64(name)}," + FuzzText.Pick(random, ["contentType " + Base64(FuzzText.Junk(random)), "metadata " + Base64(FuzzJson.Value(random, 1)), "cacheControl " + Base64(FuzzText.Junk(random)), "x", "a b c"]);
+            headers.Add(new("Upload-Metadata", metadata));
+            if (random.Next(3) == 0)
+            {
+                headers.Add(new("x-signature", SignedToken(random, project)));
+            }
+        }
         else if (body.Kind == "multipart")
         {
             (bytes, var contentType) = FuzzBodies.Multipart(random);
@@ -88,6 +106,13 @@ internal static class StorageFuzzRoutes
         _ => FuzzText.UrlJunk(random),
     };
 
+    /// <summary>An upload URL's id: junk, or base64url of bucket/name/version as the server makes them.</summary>
+    private static string UploadId(Random random, string bucket, string name) => random.Next(3) == 0
+        ? FuzzText.UrlJunk(random)
+        : Convert.ToBase64String(Encoding.UTF8.GetBytes($"{bucket}/{name}/{(random.Next(2) == 0 ? Guid.NewGuid().ToString("N") : FuzzText.Junk(random))}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static string Base64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
+
     /// <summary>The valid signed URL with one character of its token changed or the path altered.</summary>
     private static string Tamper(Random random, string signedUrl)
     {
@@ -102,6 +127,7 @@ internal static class StorageFuzzRoutes
         public static readonly Body None = new("none", null);
         public static readonly Body Raw = new("raw", null);
         public static readonly Body Multipart = new("multipart", null);
+        public static readonly Body Tus = new("tus", null);
 
         public static Body Json(IReadOnlyList<string> fields) => new("json", fields);
     }

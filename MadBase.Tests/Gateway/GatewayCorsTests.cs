@@ -36,6 +36,19 @@ public sealed class GatewayCorsTests(StackFixture stack, GatewayRig rig) : IClas
     }
 
     [Fact]
+    public async Task Preflight_ResumableUpload_AllowsTheTusHeaders()
+    {
+        using var response = await rig.Client.SendAsync(Preflight("/storage/v1/upload/resumable", Origin, "tus-resumable, upload-length, upload-offset, upload-metadata, x-signature, x-upsert"));
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        var headers = Header(response, "Access-Control-Allow-Headers")!;
+        foreach (var header in new[] { "tus-resumable", "upload-length", "upload-offset", "upload-metadata", "x-signature", "x-upsert" })
+        {
+            Assert.Contains(header, headers, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    [Fact]
     public async Task ActualRequest_WithOrigin_ExposesTheHeadersClientsRead()
     {
         var request = GatewayCalls.Request(HttpMethod.Get, "/rest/v1/things", stack.AnonKey);
@@ -45,7 +58,7 @@ public sealed class GatewayCorsTests(StackFixture stack, GatewayRig rig) : IClas
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("*", Header(response, "Access-Control-Allow-Origin"));
         var exposed = Header(response, "Access-Control-Expose-Headers")!;
-        foreach (var header in new[] { "content-range", "x-total-count", "x-request-id", "x-sb-error-code", "etag", "location" })
+        foreach (var header in new[] { "content-range", "x-total-count", "x-request-id", "x-sb-error-code", "etag", "location", "upload-offset", "upload-length", "tus-resumable" })
         {
             Assert.Contains(header, exposed, StringComparison.OrdinalIgnoreCase);
         }

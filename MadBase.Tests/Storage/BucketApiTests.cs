@@ -25,7 +25,7 @@ public sealed class BucketApiTests(StackFixture stack) : IAsyncLifetime
         {
             var json = await StorageCalls.ReadJsonAsync(got);
             Assert.False(json.GetProperty("public").GetBoolean());
-            Assert.Equal(1024 * 1024, json.GetProperty("file_size_limit").GetInt64());
+            Assert.Equal(1_000_000, json.GetProperty("file_size_limit").GetInt64());
             Assert.Equal("image/*", json.GetProperty("allowed_mime_types")[0].GetString());
         }
 

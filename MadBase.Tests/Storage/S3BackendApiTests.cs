@@ -40,6 +40,30 @@ public sealed class S3BackendApiTests(S3StackFixture stack) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ResumableUpload_S3Backend_PartsBecomeTheObject()
+    {
+        // Two PATCHes over S3's multipart threshold: the parts are S3 objects, read back into a multipart upload.
+        var data = System.Security.Cryptography.RandomNumberGenerator.GetBytes((10 * 1024 * 1024) + 5);
+        using var created = await project.TusCreateAsync(data.Length, new Dictionary<string, string> { ["bucketName"] = "s3docs", ["objectName"] = "tus/big.bin" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var location = created.Headers.Location!.ToString();
+        const int chunk = 6 * 1024 * 1024;
+        using (var first = await project.TusAsync(HttpMethod.Patch, location, 0, new ByteArrayContent(data, 0, chunk)))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, first.StatusCode);
+        }
+
+        using (var last = await project.TusAsync(HttpMethod.Patch, location, chunk, new ByteArrayContent(data, chunk, data.Length - chunk)))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, last.StatusCode);
+            Assert.Equal("1", last.Headers.GetValues("Tus-Complete").Single());
+        }
+
+        using var download = await project.StorageAsync(HttpMethod.Get, "/object/s3docs/tus/big.bin");
+        Assert.Equal(data, await download.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
     public async Task UploadDownloadRangeUpsert_S3Backend_Works()
     {
         using (var upload = await project.UploadAsync("s3docs", "dir/a%20file%3F.txt", "0123456789"))

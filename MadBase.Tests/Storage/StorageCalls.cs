@@ -80,6 +80,51 @@ internal static class StorageCalls
         return Directory.Exists(folder) ? Directory.GetFiles(folder) : [];
     }
 
+    /// <summary>A TUS creation at /upload/resumable (or /upload/resumable/sign), metadata encoded as tus-js-client encodes it.</summary>
+    public static async Task<HttpResponseMessage> TusCreateAsync(
+        this TestProject project, long length, IReadOnlyDictionary<string, string> metadata, string? bearer = null, bool signed = false, params (string Name, string Value)[] headers)
+    {
+        using var request = project.StorageRequest(HttpMethod.Post, "/upload/resumable" + (signed ? "/sign" : string.Empty), bearer);
+        request.Headers.Add("Tus-Resumable", "1.0.0");
+        request.Headers.Add("Upload-Length", length.ToString(CultureInfo.InvariantCulture));
+        request.Headers.Add("Upload-Metadata", string.Join(',', metadata.Select(m => m.Key + " " + Convert.ToBase64String(Encoding.UTF8.GetBytes(m.Value)))));
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.Add(name, value);
+        }
+
+        return await TestHttp.Client.SendAsync(request);
+    }
+
+    /// <summary>A PATCH, HEAD or DELETE on an upload's URL (the Location of its creation), with the TUS headers.</summary>
+    public static async Task<HttpResponseMessage> TusAsync(
+        this TestProject project, HttpMethod method, string location, long? offset = null, HttpContent? content = null, string? bearer = null, params (string Name, string Value)[] headers)
+    {
+        Assert.StartsWith(project.StorageUrl() + "/upload/resumable/", location, StringComparison.Ordinal);
+        using var request = project.StorageRequest(method, location[project.StorageUrl().Length..], bearer, content);
+        request.Headers.Add("Tus-Resumable", "1.0.0");
+        if (offset is { } at)
+        {
+            request.Headers.Add("Upload-Offset", at.ToString(CultureInfo.InvariantCulture));
+            content?.Headers.ContentType = new MediaTypeHeaderValue("application/offset+octet-stream");
+        }
+
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.Add(name, value);
+        }
+
+        return await TestHttp.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+    }
+
+    /// <summary>Asserts a TUS error as storage-api answers it: the real status, the message as plain text.</summary>
+    public static async Task AssertTusErrorAsync(HttpResponseMessage response, int status, string message)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == status, $"HTTP {(int)response.StatusCode}: {body}");
+        Assert.Equal(message, body);
+    }
+
     public static async Task AssertOkAsync(HttpResponseMessage response)
     {
         if (!response.IsSuccessStatusCode)

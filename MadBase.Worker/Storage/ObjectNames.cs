@@ -23,7 +23,10 @@ internal static class ObjectNames
         && PostgresText.IsStorable(name)
         && Encoding.UTF8.GetByteCount(name) <= MaxSegmentBytes;
 
-    /// <summary>Object names become blob keys: no empty, "." or ".." segments, no control characters, and within the limits above.</summary>
+    /// <summary>
+    /// Object names become blob keys: no "." or ".." segments, no control characters, and within the limits above.
+    /// Empty segments (<c>a///b.txt</c>, a leading or trailing "/") are accepted, as storage-api accepts them.
+    /// </summary>
     public static string Validate(string? name)
     {
         if (string.IsNullOrEmpty(name) || name.Any(char.IsControl) || !PostgresText.IsStorable(name)
@@ -34,7 +37,7 @@ internal static class ObjectNames
 
         foreach (var segment in name.Split('/'))
         {
-            if (segment is "" or "." or ".." || Encoding.UTF8.GetByteCount(segment) > MaxSegmentBytes)
+            if (segment is "." or ".." || Encoding.UTF8.GetByteCount(segment) > MaxSegmentBytes)
             {
                 throw StorageError.InvalidKey(name);
             }

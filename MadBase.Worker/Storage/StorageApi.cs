@@ -2,6 +2,7 @@ using MadBase.Worker.Storage.Buckets;
 using MadBase.Worker.Storage.Objects;
 using MadBase.Worker.Storage.Render;
 using MadBase.Worker.Storage.S3;
+using MadBase.Worker.Storage.Resumable;
 using MadBase.Worker.Storage.Signing;
 using MadBase.Worker.Tenancy;
 
@@ -14,10 +15,17 @@ namespace MadBase.Worker.Storage;
 /// </summary>
 internal static class StorageApi
 {
+    /// <summary>What GET /version answers: the storage-api release whose routes this module follows (its package.json).</summary>
+    public const string CompatibleVersion = "1.11.2";
+
     private static readonly string[] Head = ["HEAD"];
 
     public static IEndpointRouteBuilder MapStorageApi(this IEndpointRouteBuilder routes)
     {
+        // storage-api serves these outside its tenant and JWT plugins (src/app.ts): no project database is touched.
+        routes.MapGet("/storage/v1/status", () => Results.Ok());
+        routes.MapGet("/storage/v1/version", () => Results.Text(CompatibleVersion, "text/plain"));
+
         var storage = routes.MapGroup("/storage/v1").AddEndpointFilter<TenantFilter<StorageErrorRenderer>>();
 
         storage.MapGet("/bucket", BucketHandlers.List);
@@ -39,6 +47,7 @@ internal static class StorageApi
         storage.MapPost("/object/upload/sign/{bucket}/{**path}", SigningHandlers.CreateUploadUrl);
         storage.MapPut("/object/upload/sign/{bucket}/{**path}", SigningHandlers.UploadSigned);
 
+        storage.MapGet("/object/info/public/{bucket}/{**path}", ObjectHandlers.PublicInfo);
         storage.MapGet("/object/info/authenticated/{bucket}/{**path}", ObjectHandlers.Info);
         storage.MapGet("/object/info/{bucket}/{**path}", ObjectHandlers.Info);
         storage.MapGet("/object/public/{bucket}/{**path}", ObjectDownload.PublicAsync);
@@ -58,6 +67,7 @@ internal static class StorageApi
         storage.MapDelete("/object/{bucket}", ObjectHandlers.DeleteMany);
 
         routes.MapS3Api();
+        routes.MapResumableUploads();
         return routes;
     }
 }

@@ -33,7 +33,7 @@ internal sealed class StorageError(int status, string code, string message, stri
 
     public static StorageError Duplicate() => new(409, "Duplicate", "The resource already exists", "Duplicate");
 
-    public static StorageError BucketNotEmpty() => new(409, "InvalidRequest", "The bucket you tried to delete is not empty");
+    public static StorageError BucketNotEmpty() => new(409, "ResourceNotEmpty", "The bucket you tried to delete is not empty");
 
     public static StorageError EntityTooLarge() => new(413, "EntityTooLarge", "The object exceeded the maximum allowed size", "Payload too large");
 
@@ -68,5 +68,7 @@ internal sealed class StorageError(int status, string code, string message, stri
 /// <summary>Lets handlers return a <see cref="StorageError"/> as an IResult.</summary>
 internal sealed class StorageErrorResult(StorageError error) : IResult
 {
+    public StorageError Error => error;
+
     public Task ExecuteAsync(HttpContext httpContext) => error.WriteAsync(httpContext);
 }

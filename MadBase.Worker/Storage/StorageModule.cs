@@ -3,6 +3,7 @@ using MadBase.ServiceDefaults.Storage;
 using MadBase.Worker.Storage.Blobs;
 using MadBase.Worker.Storage.Migrations;
 using MadBase.Worker.Storage.S3;
+using MadBase.Worker.Storage.Resumable;
 using Microsoft.Extensions.Options;
 
 namespace MadBase.Worker.Storage;
@@ -21,6 +22,7 @@ internal static class StorageModule
         builder.Services.AddSingleton<ITenantMigrationSource, S3AccessKeyMigrations>();
         builder.Services.AddSingleton<StorageErrorRenderer>();
         builder.Services.AddSingleton<S3ErrorRenderer>();
+        builder.Services.AddSingleton<TusErrorRenderer>();
         builder.Services.AddSingleton<StorageProjects>();
         builder.Services.AddHostedService<OrphanSweeper>();
         builder.Services.AddSingleton<IBlobStore>(services =>

@@ -33,6 +33,9 @@ internal sealed class StorageOptions
 
     public int SweepIntervalMinutes { get; set; } = 10;
 
+    /// <summary>How long a resumable (TUS) upload may take before it is abandoned and swept (storage-api's TUS_URL_EXPIRY_MS: a day).</summary>
+    public int ResumableExpiryMinutes { get; set; } = 24 * 60;
+
     public IEnumerable<string> Validate()
     {
         if (Backend is not (FileBackend or S3Backend))
@@ -76,6 +79,11 @@ internal sealed class StorageOptions
         if (SweepIntervalMinutes < 1)
         {
             yield return "Storage__SweepIntervalMinutes must be at least 1";
+        }
+
+        if (ResumableExpiryMinutes < 1)
+        {
+            yield return "Storage__ResumableExpiryMinutes must be at least 1";
         }
 
         if (OrphanGraceMinutes < 1)

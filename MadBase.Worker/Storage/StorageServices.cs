@@ -19,6 +19,9 @@ internal sealed record StorageServices(
 
     public Project Project => Tenant.Project;
 
+    /// <summary>The request's <c>x-upsert: true</c>: an upload (or copy) may overwrite the object at its path.</summary>
+    public bool Upsert => string.Equals(Context.Request.Headers["x-upsert"].ToString(), "true", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>
     /// The RLS transaction for a storage operation: the caller's role (or service_role for the lookups
     /// storage-api does as superuser), with <c>storage.operation</c> set by the same setup statement, as

@@ -5,10 +5,15 @@ namespace MadBase.Worker.Storage.Blobs;
 /// <summary>
 /// Objects as files under one root. A write goes to a temporary file in the same file system and is renamed
 /// into place only when complete, so readers never see half an object and a crash leaves only a temp file.
+/// An empty segment of a key (an object named <c>a///b.txt</c>, as storage-api accepts) is a folder named
+/// <see cref="EmptySegment"/> on disk, where "//" would collapse into "/" and two names into one file.
 /// </summary>
 internal sealed class FileSystemBlobStore : IBlobStore
 {
     private const string TempFolder = ".tmp";
+
+    /// <summary>Object names never hold control characters, so no real segment is ever this.</summary>
+    private const string EmptySegment = "\u0001";
     private readonly string root;
 
     public FileSystemBlobStore(string root)
@@ -87,7 +92,7 @@ internal sealed class FileSystemBlobStore : IBlobStore
         foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var key = Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/');
+            var key = string.Join('/', Path.GetRelativePath(root, file).Split(Path.DirectorySeparatorChar).Select(s => s == EmptySegment ? string.Empty : s));
             yield return new BlobEntry(key, File.GetLastWriteTimeUtc(file));
         }
 
@@ -108,8 +113,8 @@ internal sealed class FileSystemBlobStore : IBlobStore
 
     private string PathOf(string key)
     {
-        // Keys are validated by the API (no empty, "." or ".." segments); this is the last line of defence.
-        var path = Path.GetFullPath(Path.Combine(root, key));
+        // Keys are validated by the API (no "." or ".." segments); this is the last line of defence.
+        var path = Path.GetFullPath(Path.Combine(root, string.Join('/', key.Split('/').Select(s => s.Length == 0 ? EmptySegment : s))));
         if (!path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
         {
             throw new ArgumentException("blob key escapes the storage root", nameof(key));

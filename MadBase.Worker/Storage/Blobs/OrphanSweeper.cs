@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using MadBase.ServiceDefaults.Logging;
 using MadBase.ServiceDefaults.Projects;
+using MadBase.Worker.Storage.Resumable;
 using MadBase.Worker.Tenancy;
 using Microsoft.Extensions.Options;
 
@@ -17,7 +18,7 @@ internal sealed class StorageProjects
 }
 
 /// <summary>
-/// Periodically sweeps orphaned blobs (and, on the file backend, temporary files a crash left behind) of
+/// Periodically sweeps orphaned blobs, expired resumable uploads (and, on the file backend, temporary files a crash left behind) of
 /// every project this worker has served. Several workers sweeping the same project is harmless: deleting
 /// an orphan twice is a no-op.
 /// </summary>
@@ -47,9 +48,10 @@ internal sealed partial class OrphanSweeper(
                 {
                     var database = await databases.GetAsync(project);
                     var deleted = await OrphanSweep.SweepAsync(project.Ref, database, blobs, olderThan, stoppingToken);
-                    if (deleted > 0)
+                    var expired = await ExpiredUploadSweep.SweepAsync(project.Ref, database, blobs, time.GetUtcNow(), stoppingToken);
+                    if (deleted + expired > 0)
                     {
-                        LogSwept(logger, deleted, project.Ref);
+                        LogSwept(logger, deleted, expired, project.Ref);
                     }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
@@ -60,8 +62,8 @@ internal sealed partial class OrphanSweeper(
         }
     }
 
-    [LoggerMessage(EventId = EventIds.OrphanBlobsSwept, Level = LogLevel.Information, Message = "Swept {Count} orphaned blobs of project {ProjectRef}")]
-    private static partial void LogSwept(ILogger logger, int count, string projectRef);
+    [LoggerMessage(EventId = EventIds.OrphanBlobsSwept, Level = LogLevel.Information, Message = "Swept {Count} orphaned blobs and {Expired} expired resumable uploads of project {ProjectRef}")]
+    private static partial void LogSwept(ILogger logger, int count, int expired, string projectRef);
 
     [LoggerMessage(EventId = EventIds.OrphanSweepFailed, Level = LogLevel.Warning, Message = "Orphan sweep of project {ProjectRef} failed: {Reason}")]
     private static partial void LogSweepFailed(ILogger logger, string projectRef, string reason);

@@ -15,5 +15,6 @@ internal sealed class StorageMigrations : ITenantMigrationSource
         new(1, "storage-schema", StorageSchemaSql.Version1),
         new(2, "objects-name-c-index", StorageSchemaSql.Version2),
         new(3, "s3-multipart-uploads", S3.S3MultipartSql.Version3),
+        new(4, "resumable-uploads", StorageSchemaSql.Version4),
     ];
 }

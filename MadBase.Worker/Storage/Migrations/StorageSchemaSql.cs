@@ -90,4 +90,32 @@ internal static class StorageSchemaSql
     public const string Version2 = """
         CREATE INDEX IF NOT EXISTS objects_bucket_id_name_c ON storage.objects (bucket_id, name COLLATE "C");
         """;
+
+    /// <summary>
+    /// TUS uploads in progress: what every worker needs to resume one (the gateway spreads PATCHes across
+    /// workers, and a worker may restart mid-upload). Only the platform touches it: no grant to anon or
+    /// authenticated, so a client can neither read nor forge an upload's state.
+    /// </summary>
+    public const string Version4 = """
+        CREATE TABLE IF NOT EXISTS storage.resumable_uploads (
+            id text NOT NULL PRIMARY KEY,
+            bucket_id text NOT NULL,
+            name text NOT NULL,
+            owner_id text,
+            signed boolean NOT NULL,
+            upsert boolean NOT NULL,
+            upload_length bigint NOT NULL,
+            upload_offset bigint NOT NULL DEFAULT 0,
+            part_count integer NOT NULL DEFAULT 0,
+            content_type text NOT NULL,
+            cache_control text NOT NULL,
+            user_metadata jsonb,
+            completed boolean NOT NULL DEFAULT false,
+            expires_at timestamptz NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE INDEX IF NOT EXISTS resumable_uploads_expires_at ON storage.resumable_uploads (expires_at);
+        REVOKE ALL ON storage.resumable_uploads FROM anon, authenticated;
+        GRANT ALL ON storage.resumable_uploads TO service_role;
+        """;
 }

@@ -9,7 +9,7 @@ internal static class ObjectHandlers
 {
     public static async Task<IResult> Create([AsParameters] StorageServices services, string bucket, string path)
     {
-        var upsert = string.Equals(services.Context.Request.Headers["x-upsert"].ToString(), "true", StringComparison.OrdinalIgnoreCase);
+        var upsert = services.Upsert;
         var target = new UploadTarget(bucket, ObjectNames.Validate(path), upsert, services.Tenant.Caller.Subject, false, "storage.object.upload");
         return await ObjectUpload.RunAsync(services, target);
     }
@@ -24,6 +24,21 @@ internal static class ObjectHandlers
     {
         ObjectNames.Validate(path);
         await using var transaction = await services.BeginAsync("storage.object.info");
+        var json = await ObjectRows.InfoAsync(transaction, bucket, path, services.Aborted) ?? throw StorageError.NoSuchKey();
+        await transaction.CommitAsync(services.Aborted);
+        return StorageJson.Raw(json);
+    }
+
+    /// <summary>Info of an object in a public bucket, whoever asks (storage-api's /object/info/public); a private bucket is NoSuchBucket here.</summary>
+    public static async Task<IResult> PublicInfo([AsParameters] StorageServices services, string bucket, string path)
+    {
+        ObjectNames.Validate(path);
+        await using var transaction = await services.BeginAsync("storage.object.info_public", asServiceRole: true);
+        if (await Buckets.Buckets.FindLimitsAsync(transaction, bucket, services.Aborted) is not { Public: true })
+        {
+            throw StorageError.NoSuchBucket();
+        }
+
         var json = await ObjectRows.InfoAsync(transaction, bucket, path, services.Aborted) ?? throw StorageError.NoSuchKey();
         await transaction.CommitAsync(services.Aborted);
         return StorageJson.Raw(json);
@@ -90,7 +105,8 @@ internal static class ObjectHandlers
     public static async Task<IResult> Copy([AsParameters] StorageServices services)
     {
         var request = await TransferRequest.ReadAsync(services.Context);
-        var (id, _) = await CopyAsync(services, request, upsert: false);
+        // x-upsert: true overwrites the destination, as storage-api's copy does.
+        var (id, _) = await CopyAsync(services, request, services.Upsert);
         return Results.Json(new Dictionary<string, object>
         {
             ["Id"] = id,

@@ -38,10 +38,13 @@ internal static class ObjectListing
         var prefix = body.String("prefix") ?? string.Empty;
         var limit = Math.Clamp(body.Int("limit") ?? 1000, 1, 1000);
         var withDelimiter = body.Bool("with_delimiter") ?? false;
-        var after = DecodeCursor(body.String("cursor"));
+        var (column, order) = Sort(body);
+        var cursor = ListCursor.Decode(body.String("cursor"), column, order);
 
         await using var transaction = await services.BeginAsync("storage.object.list");
-        var entries = await ReadV2Async(transaction, bucket, prefix, withDelimiter, after, limit + 1, services.Aborted);
+        var entries = cursor is { Column: "name", Order: "ASC" }
+            ? await ReadV2Async(transaction, bucket, prefix, withDelimiter, cursor.AfterKey, limit + 1, services.Aborted)
+            : await ReadV2SortedAsync(transaction, bucket, prefix, withDelimiter, cursor, limit + 1, services.Aborted);
         await transaction.CommitAsync(services.Aborted);
 
         var hasNext = entries.Count > limit;
@@ -54,7 +57,7 @@ internal static class ObjectListing
         };
         if (hasNext)
         {
-            result["nextCursor"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(page[^1].Key));
+            result["nextCursor"] = (cursor with { AfterKey = page[^1].Key, AfterValue = page[^1].SortValue }).Encode();
         }
 
         return Results.Json(result);
@@ -67,36 +70,77 @@ internal static class ObjectListing
     /// </summary>
     public static async Task<List<V2Entry>> ReadV2Async(RlsTransaction transaction, string bucket, string prefix, bool withDelimiter, string after, int take, CancellationToken cancellationToken)
     {
-        await using var command = transaction.CreateCommand("""
-            WITH keyed AS (
-                SELECT CASE WHEN $3 AND strpos(substr(o.name, char_length($5) + 1), '/') > 0
-                            THEN $5 || split_part(substr(o.name, char_length($5) + 1), '/', 1) || '/'
-                            ELSE o.name END AS key,
-                       o.*
-                FROM storage.objects o
-                WHERE o.bucket_id = $1 AND o.name LIKE $2 ESCAPE '\'
-            )
-            SELECT DISTINCT ON (key COLLATE "C") key, key <> name AS is_folder,
-                   CASE WHEN key <> name THEN NULL ELSE json_build_object(
-                       'id', id, 'key', name, 'name', name, 'updated_at', updated_at, 'created_at', created_at,
-                       'last_accessed_at', last_accessed_at, 'metadata', metadata)::text END
+        await using var command = transaction.CreateCommand($"""
+            WITH keyed AS ({V2Keyed})
+            SELECT DISTINCT ON (key COLLATE "C") key, key <> name AS is_folder, {V2Item}, NULL::timestamptz
             FROM keyed
             WHERE key COLLATE "C" > $4
             ORDER BY key COLLATE "C"
             LIMIT $6
             """);
+        AddV2Parameters(command, bucket, prefix, withDelimiter, after, take);
+        return await ReadV2EntriesAsync(command, cancellationToken);
+    }
+
+    /// <summary>
+    /// Any other order, as storage-api pages it: by (the column to the millisecond, key), the cursor holding both
+    /// of the last entry. Folders have no timestamps and sort as the epoch, before objects ascending.
+    /// </summary>
+    private static async Task<List<V2Entry>> ReadV2SortedAsync(RlsTransaction transaction, string bucket, string prefix, bool withDelimiter, ListCursor cursor, int take, CancellationToken cancellationToken)
+    {
+        // The column and order come from allow-lists (ListCursor), never from the request's text.
+        var value = cursor.Column == "name" ? "'epoch'::timestamptz" : $"date_trunc('milliseconds', {cursor.Column})";
+        var page = cursor.Order == "ASC" ? ">" : "<";
+        await using var command = transaction.CreateCommand($"""
+            WITH keyed AS ({V2Keyed}), entries AS (
+                SELECT DISTINCT ON (key COLLATE "C") key, key <> name AS is_folder, {V2Item},
+                       CASE WHEN key <> name THEN 'epoch'::timestamptz ELSE coalesce({value}, 'epoch') END AS sort_value
+                FROM keyed
+                ORDER BY key COLLATE "C"
+            )
+            SELECT key, is_folder, item, sort_value FROM entries
+            WHERE $4 = '' OR (sort_value, key COLLATE "C") {page} ($7::timestamptz, $4::text COLLATE "C")
+            ORDER BY sort_value {cursor.Order}, key COLLATE "C" {cursor.Order}
+            LIMIT $6
+            """);
+        AddV2Parameters(command, bucket, prefix, withDelimiter, cursor.AfterKey, take);
+        command.Parameters.AddWithValue(cursor.AfterValue ?? DateTimeOffset.UnixEpoch);
+        return await ReadV2EntriesAsync(command, cancellationToken);
+    }
+
+    private const string V2Keyed = """
+        SELECT CASE WHEN $3 AND strpos(substr(o.name, char_length($5) + 1), '/') > 0
+                    THEN $5 || split_part(substr(o.name, char_length($5) + 1), '/', 1) || '/'
+                    ELSE o.name END AS key,
+               o.*
+        FROM storage.objects o
+        WHERE o.bucket_id = $1 AND o.name LIKE $2 ESCAPE '\'
+        """;
+
+    private const string V2Item = """
+        CASE WHEN key <> name THEN NULL ELSE json_build_object(
+            'id', id, 'key', name, 'name', name, 'updated_at', updated_at, 'created_at', created_at,
+            'last_accessed_at', last_accessed_at, 'metadata', metadata)::text END AS item
+        """;
+
+    private static void AddV2Parameters(NpgsqlCommand command, string bucket, string prefix, bool withDelimiter, string after, int take)
+    {
         command.Parameters.AddWithValue(bucket);
         command.Parameters.AddWithValue(Buckets.Buckets.EscapeLike(prefix) + "%");
         command.Parameters.AddWithValue(withDelimiter);
         command.Parameters.AddWithValue(after);
         command.Parameters.AddWithValue(prefix);
         command.Parameters.AddWithValue(take);
+    }
+
+    private static async Task<List<V2Entry>> ReadV2EntriesAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
         var entries = new List<V2Entry>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             JsonElement? item = reader.IsDBNull(2) ? null : JsonDocument.Parse(reader.GetString(2)).RootElement.Clone();
-            entries.Add(new V2Entry(reader.GetString(0), reader.GetBoolean(1), item));
+            entries.Add(new V2Entry(reader.GetString(0), reader.GetBoolean(1), item, reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3)));
         }
 
         return entries;
@@ -208,24 +252,8 @@ internal static class ObjectListing
         var order = string.Equals(sortBy.String("order"), "desc", StringComparison.OrdinalIgnoreCase) ? "DESC" : "ASC";
         return (column, order);
     }
-
-    private static string DecodeCursor(string? cursor)
-    {
-        if (string.IsNullOrEmpty(cursor))
-        {
-            return string.Empty;
-        }
-
-        try
-        {
-            return Encoding.UTF8.GetString(Convert.FromBase64String(cursor));
-        }
-        catch (FormatException)
-        {
-            throw StorageError.InvalidRequest("invalid cursor");
-        }
-    }
 }
 
 /// <summary>A listed name: an object (with its JSON: id, key, timestamps, metadata) or a folder (a common prefix).</summary>
-internal sealed record V2Entry(string Key, bool IsFolder, JsonElement? Object);
+/// <param name="SortValue">The timestamp a list-v2 sorted by created_at or updated_at pages by.</param>
+internal sealed record V2Entry(string Key, bool IsFolder, JsonElement? Object, DateTimeOffset? SortValue = null);

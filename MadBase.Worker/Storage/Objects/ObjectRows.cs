@@ -145,7 +145,7 @@ internal static class ObjectRows
                 'id', id, 'name', name, 'version', version, 'bucket_id', bucket_id, 'owner', owner, 'owner_id', owner_id,
                 'size', (metadata->>'size')::bigint, 'content_type', metadata->>'mimetype',
                 'cache_control', metadata->>'cacheControl', 'etag', metadata->>'eTag',
-                'metadata', user_metadata, 'last_modified', updated_at,
+                'metadata', coalesce(user_metadata, '{}'::jsonb), 'last_modified', updated_at,
                 'created_at', created_at, 'updated_at', updated_at, 'last_accessed_at', last_accessed_at)::text
             FROM storage.objects WHERE bucket_id = $1 AND name = $2
             """);

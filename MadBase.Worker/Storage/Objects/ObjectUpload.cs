@@ -47,42 +47,60 @@ internal static class ObjectUpload
 
         var metadata = new ObjectMetadata(metered.ETag(), size, body.ContentType, body.CacheControl, services.Time.GetUtcNow());
         var row = new NewObject(Guid.NewGuid(), target.BucketId, target.Name, target.OwnerId, version, metadata.ToJson(), body.UserMetadataJson);
-        var (id, previousVersion) = await WriteRowAsync(services, target, row, key);
-        if (previousVersion is not null && previousVersion != version)
-        {
-            await BlobCleanup.DeleteQuietlyAsync(services, [BlobKeys.For(project.Ref, target.BucketId, target.Name, previousVersion)]);
-        }
-
+        var id = await CommitAsync(services, target, row, key);
         return (id, metadata);
     }
 
     /// <summary>
-    /// The bucket's limits and the size limit in force (the smaller of the project's and the bucket's); a declared
-    /// length over it is refused before any byte is read.
+    /// Makes stored bytes an object: writes the row (see <see cref="WriteRowAsync"/>) and then deletes the bytes
+    /// of the version it replaced. Returns the row's id.
     /// </summary>
-    private static async Task<(BucketLimits Limits, long Limit)> LimitsAsync(StorageServices services, UploadTarget target)
+    public static async Task<Guid> CommitAsync(StorageServices services, UploadTarget target, NewObject row, string key)
     {
-        // As storage-api does, the bucket's limits are read as superuser; the caller's rights are checked
-        // by the policies on the object row.
-        BucketLimits limits;
-        await using (var lookup = await services.BeginAsync(target.Operation, asServiceRole: true))
+        var (id, previousVersion) = await WriteRowAsync(services, target, row, key);
+        if (previousVersion is not null && previousVersion != row.Version)
         {
-            limits = await Buckets.Buckets.FindLimitsAsync(lookup, target.BucketId, services.Aborted) ?? throw StorageError.NoSuchBucket();
+            await BlobCleanup.DeleteQuietlyAsync(services, [BlobKeys.For(services.Project.Ref, target.BucketId, target.Name, previousVersion)]);
         }
 
-        var limit = Math.Min(services.Project.Settings.Storage.FileSizeLimit, limits.FileSizeLimit ?? long.MaxValue);
+        return id;
+    }
+
+    /// <summary>
+    /// The bucket's limits and the size limit in force for it: the smaller of the project's and the bucket's.
+    /// As storage-api does, the bucket is read as superuser; the caller's rights are checked by the policies on the object row.
+    /// </summary>
+    public static async Task<(BucketLimits Limits, long Limit)> BucketLimitsAsync(StorageServices services, string bucketId, string operation)
+    {
+        BucketLimits limits;
+        await using (var lookup = await services.BeginAsync(operation, asServiceRole: true))
+        {
+            limits = await Buckets.Buckets.FindLimitsAsync(lookup, bucketId, services.Aborted) ?? throw StorageError.NoSuchBucket();
+        }
+
+        return (limits, Math.Min(services.Project.Settings.Storage.FileSizeLimit, limits.FileSizeLimit ?? long.MaxValue));
+    }
+
+    /// <summary>Our own limits are enforced while streaming; Kestrel's default 30 MB cap would cut large uploads short.</summary>
+    public static void LiftBodySizeLimit(HttpContext context)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            sizeFeature.MaxRequestBodySize = null;
+        }
+    }
+
+    /// <summary>The bucket's limits and the limit in force; a declared length over it is refused before any byte is read.</summary>
+    private static async Task<(BucketLimits Limits, long Limit)> LimitsAsync(StorageServices services, UploadTarget target)
+    {
+        var (limits, limit) = await BucketLimitsAsync(services, target.BucketId, target.Operation);
         var request = services.Context.Request;
         if (request.ContentLength > limit && !IsMultipart(request))
         {
             throw StorageError.EntityTooLarge();
         }
 
-        // Our own limit is enforced while streaming; Kestrel's default 30 MB cap would cut large uploads short.
-        if (services.Context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
-        {
-            sizeFeature.MaxRequestBodySize = null;
-        }
-
+        LiftBodySizeLimit(services.Context);
         return (limits, limit);
     }
 

@@ -30,7 +30,7 @@ internal sealed record UploadBody(Stream Content, string ContentType, string Cac
         {
             try
             {
-                userMetadata = ObjectJson(Encoding.UTF8.GetString(Convert.FromBase64String(header)));
+                userMetadata = ParseUserMetadata(Encoding.UTF8.GetString(Convert.FromBase64String(header)));
             }
             catch (FormatException)
             {
@@ -69,7 +69,7 @@ internal sealed record UploadBody(Stream Content, string ContentType, string Cac
                     new MalformedMultipart.SectionStream(section.Body, request.HttpContext.RequestAborted),
                     section.ContentType is { Length: > 0 } type ? type : "text/plain;charset=UTF-8",
                     string.IsNullOrEmpty(cacheTime) ? "no-cache" : "max-age=" + cacheTime,
-                    fields.TryGetValue("metadata", out var metadata) && metadata.Length > 0 ? ObjectJson(metadata) : null);
+                    fields.TryGetValue("metadata", out var metadata) && metadata.Length > 0 ? ParseUserMetadata(metadata) : null);
             }
 
             using var field = new StreamReader(new MalformedMultipart.SectionStream(section.Body, request.HttpContext.RequestAborted), Encoding.UTF8);
@@ -81,7 +81,8 @@ internal sealed record UploadBody(Stream Content, string ContentType, string Cac
         throw StorageError.InvalidRequest("No content provided");
     }
 
-    private static string ObjectJson(string text)
+    /// <summary>User metadata as JSON object text Postgres can store, or InvalidRequest.</summary>
+    public static string ParseUserMetadata(string text)
     {
         try
         {

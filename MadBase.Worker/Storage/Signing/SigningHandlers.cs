@@ -79,22 +79,9 @@ internal static class SigningHandlers
     public static async Task<IResult> CreateUploadUrl([AsParameters] StorageServices services, string bucket, string path)
     {
         ObjectNames.Validate(path);
-        var upsert = string.Equals(services.Context.Request.Headers["x-upsert"].ToString(), "true", StringComparison.OrdinalIgnoreCase);
+        var upsert = services.Upsert;
 
-        // Would the caller's policies let them write this row? Try it and roll back, as storage-api's canUpload does.
-        await using (var transaction = await services.BeginAsync("storage.object.upload_sign"))
-        {
-            // A missing bucket fails the probe's foreign key: NoSuchBucket, whatever the caller may see.
-            var probe = new NewObject(Guid.NewGuid(), bucket, path, services.Tenant.Caller.Subject, "probe", "{}", null);
-            if (upsert)
-            {
-                await ObjectRows.UpsertAsync(transaction, probe, services.Aborted);
-            }
-            else
-            {
-                await ObjectRows.InsertAsync(transaction, probe, services.Aborted);
-            }
-        }
+        await UploadPermission.CheckAsync(services, bucket, path, upsert, "storage.object.upload_sign");
 
         var url = bucket + "/" + path;
         var token = SignedTokens.Sign(services.Project, SignedTokens.Upload, url, UploadLifetime, services.Time.GetUtcNow(), services.Tenant.Caller.Subject, upsert);
