@@ -1,8 +1,8 @@
 using MadBase.Worker.Storage.Buckets;
 using MadBase.Worker.Storage.Objects;
 using MadBase.Worker.Storage.Render;
-using MadBase.Worker.Storage.S3;
 using MadBase.Worker.Storage.Resumable;
+using MadBase.Worker.Storage.S3;
 using MadBase.Worker.Storage.Signing;
 using MadBase.Worker.Tenancy;
 

@@ -2,8 +2,8 @@ using MadBase.ServiceDefaults.Projects;
 using MadBase.ServiceDefaults.Storage;
 using MadBase.Worker.Storage.Blobs;
 using MadBase.Worker.Storage.Migrations;
-using MadBase.Worker.Storage.S3;
 using MadBase.Worker.Storage.Resumable;
+using MadBase.Worker.Storage.S3;
 using Microsoft.Extensions.Options;
 
 namespace MadBase.Worker.Storage;
