@@ -22,7 +22,7 @@ internal static partial class PostgresExecutableExtensions
         ["listen_addresses"] = "127.0.0.1",
         ["unix_socket_directories"] = string.Empty,
         ["timezone"] = "UTC",
-        ["max_connections"] = "300",
+        ["max_connections"] = ConnectionLimits.MaxConnections,
     };
 
     public static IResourceBuilder<PostgresExecutableResource> AddPostgresExecutable(

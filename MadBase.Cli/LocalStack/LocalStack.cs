@@ -79,11 +79,7 @@ internal sealed class LocalStack
                 BinDirectory = options.PostgresBinDirectory,
                 LogFile = Path.Combine(parts.LogDirectory, "postgres.log"),
                 SkipFsync = options.SkipPostgresFsync,
-                // Every worker keeps, per tenant database it has served, the REST schema cache's LISTEN connection
-                // and a pool whose idle connections live 60 s: with two workers the default 100 runs out fast, and
-                // 300 ran out in the full test suite (~150 projects on one stack). Idle connections cost Postgres
-                // little; the listener per project per worker is noted as the thing to bound in production.
-                Settings = new Dictionary<string, string> { ["max_connections"] = "1000" },
+                Settings = new Dictionary<string, string> { ["max_connections"] = ConnectionLimits.MaxConnections },
             },
             cancellationToken);
         LeftoverServers.Record(parts.DataDirectory, parts.Postgres.ProcessId, NativeMethods.SigInt, "postgres");
