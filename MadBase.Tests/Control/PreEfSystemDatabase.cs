@@ -12,19 +12,25 @@ internal static class PreEfSystemDatabase
     public const string DefaultRef = "preefdefault";
     public const string KeysRef = "preefkeys";
 
-    /// <summary>Every table, column, constraint and index of the system schema, and who may use the schema.</summary>
+    /// <summary>Rows of <c>__EFMigrationsHistory</c> once Control has started: projects, signing keys, functions.</summary>
+    public const long EfMigrations = 3;
+
+    /// <summary>
+    /// Every table, column, constraint and index of the system schema as it was before EF, and who may use the
+    /// schema; the tables later migrations add (Edge Functions') are left out, so any two databases compare on it.
+    /// </summary>
     private const string DescribeSchema = """
         SELECT string_agg(line, E'\n' ORDER BY line) FROM (
             SELECT format('column %s.%s %s %s %s %s', c.table_name, CASE WHEN $1 THEN c.ordinal_position END, c.column_name, c.data_type, c.is_nullable, c.column_default) AS line
             FROM information_schema.columns c
-            WHERE c.table_schema = 'madbase' AND c.table_name NOT IN ('schema_migrations', '__EFMigrationsHistory')
+            WHERE c.table_schema = 'madbase' AND c.table_name NOT IN ('schema_migrations', '__EFMigrationsHistory', 'functions', 'function_versions', 'function_secrets')
             UNION ALL
             SELECT format('constraint %s %s %s', r.relname, k.conname, pg_get_constraintdef(k.oid))
             FROM pg_constraint k JOIN pg_class r ON r.oid = k.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace
-            WHERE n.nspname = 'madbase' AND r.relname NOT IN ('schema_migrations', '__EFMigrationsHistory')
+            WHERE n.nspname = 'madbase' AND r.relname NOT IN ('schema_migrations', '__EFMigrationsHistory', 'functions', 'function_versions', 'function_secrets')
             UNION ALL
             SELECT format('index %s', indexdef) FROM pg_indexes
-            WHERE schemaname = 'madbase' AND tablename NOT IN ('schema_migrations', '__EFMigrationsHistory')
+            WHERE schemaname = 'madbase' AND tablename NOT IN ('schema_migrations', '__EFMigrationsHistory', 'functions', 'function_versions', 'function_secrets')
             UNION ALL
             SELECT format('schema grant %s %s', a.grantee::regrole, a.privilege_type)
             FROM pg_namespace n, aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a

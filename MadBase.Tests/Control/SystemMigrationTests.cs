@@ -24,6 +24,7 @@ public sealed class SystemMigrationTests(PostgresFixture postgres)
 
         Assert.Contains("constraint projects projects_signing_keys_check", expected, StringComparison.Ordinal);
         Assert.Equal(expected, migrated);
+        Assert.True(await ControlAssert.ScalarAsync<bool>(control.SystemConnectionString, "SELECT to_regclass('madbase.function_versions') IS NOT NULL"));
     }
 
     [Fact]
@@ -40,7 +41,7 @@ public sealed class SystemMigrationTests(PostgresFixture postgres)
         // Recorded as applied, not run again: the rows and the schema are untouched, the old ledger kept.
         Assert.Equal(rowsBefore, await PreEfSystemDatabase.ProjectRowsAsync(connectionString));
         Assert.Equal(schemaBefore, await PreEfSystemDatabase.DescribeAsync(connectionString));
-        Assert.Equal(2L, await ControlAssert.ScalarAsync<long>(connectionString, CountEfHistory));
+        Assert.Equal(PreEfSystemDatabase.EfMigrations, await ControlAssert.ScalarAsync<long>(connectionString, CountEfHistory));
         Assert.Equal(2L, await ControlAssert.ScalarAsync<long>(connectionString, "SELECT count(*) FROM madbase.schema_migrations"));
         var projects = await control.SendForJsonAsync(HttpMethod.Get, "/admin/v1/projects");
         Assert.Equal(
@@ -80,7 +81,7 @@ public sealed class SystemMigrationTests(PostgresFixture postgres)
         Assert.Equal("previous", Statuses(rotated)[oldCurrent]);
         var after = await control.SendForJsonAsync(HttpMethod.Get, $"/admin/v1/projects/{PreEfSystemDatabase.KeysRef}");
         Assert.Equal(rotated.GetRawText(), after.GetRawText());
-        Assert.Equal(2L, await ControlAssert.ScalarAsync<long>(control.SystemConnectionString, CountEfHistory));
+        Assert.Equal(PreEfSystemDatabase.EfMigrations, await ControlAssert.ScalarAsync<long>(control.SystemConnectionString, CountEfHistory));
     }
 
     [Fact]
@@ -97,7 +98,7 @@ public sealed class SystemMigrationTests(PostgresFixture postgres)
         Assert.Equal(
             await PreEfSystemDatabase.DescribeAsync(intact, columnOrder: false),
             await PreEfSystemDatabase.DescribeAsync(connectionString, columnOrder: false));
-        Assert.Equal(2L, await ControlAssert.ScalarAsync<long>(connectionString, CountEfHistory));
+        Assert.Equal(PreEfSystemDatabase.EfMigrations, await ControlAssert.ScalarAsync<long>(connectionString, CountEfHistory));
         var project = await control.SendForJsonAsync(HttpMethod.Get, $"/admin/v1/projects/{PreEfSystemDatabase.DefaultRef}");
         Assert.Equal(
             await ControlAssert.ScalarAsync<string>(connectionString, "SELECT anon_key FROM madbase.projects WHERE ref = $1", PreEfSystemDatabase.DefaultRef),
@@ -114,7 +115,7 @@ public sealed class SystemMigrationTests(PostgresFixture postgres)
 
         await Task.WhenAll(first.StartAsync(), second.StartAsync());
 
-        Assert.Equal(2L, await ControlAssert.ScalarAsync<long>(first.SystemConnectionString, CountEfHistory));
+        Assert.Equal(PreEfSystemDatabase.EfMigrations, await ControlAssert.ScalarAsync<long>(first.SystemConnectionString, CountEfHistory));
         Assert.Equal(2, (await second.SendForJsonAsync(HttpMethod.Get, "/admin/v1/projects")).GetArrayLength());
     }
 

@@ -9,8 +9,8 @@ namespace MadBase.Tests.Functions;
 /// Edge Functions on the shared stack with real Deno: deploy through the admin API, invoke through the gateway,
 /// the runtime's limits and isolation. The stack runs them with a 3 s wall clock and a 64 MB heap (StackFixture).
 /// </summary>
-[Collection(StackCollection.Name)]
-public sealed class FunctionsTests(StackFixture stack)
+[Collection(SecondStackCollection.Name)]
+public sealed class FunctionsTests(SecondStackFixture stack)
 {
     /// <summary>Echoes what reached it, and misbehaves on request.</summary>
     private const string Echo = """

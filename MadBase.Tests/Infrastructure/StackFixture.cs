@@ -6,7 +6,7 @@ namespace MadBase.Tests.Infrastructure;
 /// The whole local stack (Postgres, Redis if installed, Control, two workers, Gateway) on free ports in a
 /// temporary data directory, shared by the tests of the "stack" collection and stopped after them.
 /// </summary>
-public sealed class StackFixture : IAsyncLifetime
+public class StackFixture : IAsyncLifetime
 {
     private TempDirectory? directory;
     private RunningStack? stack;
@@ -92,4 +92,16 @@ public sealed class StackFixture : IAsyncLifetime
 public sealed class StackCollection : ICollectionFixture<StackFixture>
 {
     public const string Name = "stack";
+}
+
+/// <summary>
+/// A second stack, the same as the first: xunit runs one collection's classes one after another, so the suite's
+/// storage, realtime, Studio and functions classes share this one and run beside the rest instead of after it.
+/// </summary>
+public sealed class SecondStackFixture : StackFixture;
+
+[CollectionDefinition(Name)]
+public sealed class SecondStackCollection : ICollectionFixture<SecondStackFixture>
+{
+    public const string Name = "second stack";
 }

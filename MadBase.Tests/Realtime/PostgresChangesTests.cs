@@ -13,8 +13,8 @@ namespace MadBase.Tests.Realtime;
 /// against the subscriber's RLS and column privileges, a subscriber on one worker served by the slot holder on
 /// the other, the holder killed with no committed change lost, and the slot dropped with its project.
 /// </summary>
-[Collection(StackCollection.Name)]
-public sealed class PostgresChangesTests(StackFixture stack)
+[Collection(SecondStackCollection.Name)]
+public sealed class PostgresChangesTests(SecondStackFixture stack)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 

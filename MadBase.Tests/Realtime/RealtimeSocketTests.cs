@@ -13,8 +13,8 @@ namespace MadBase.Tests.Realtime;
 /// Realtime over real WebSockets against the two-worker stack with Redis: the Phoenix protocol, broadcast
 /// and presence across workers, messages from SQL, private channels under RLS, and bad input.
 /// </summary>
-[Collection(StackCollection.Name)]
-public sealed class RealtimeSocketTests(StackFixture stack)
+[Collection(SecondStackCollection.Name)]
+public sealed class RealtimeSocketTests(SecondStackFixture stack)
 {
     private const string Setup = """
         CREATE POLICY "read allowed" ON realtime.messages FOR SELECT TO authenticated

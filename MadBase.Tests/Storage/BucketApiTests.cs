@@ -3,8 +3,8 @@ using MadBase.Tests.Infrastructure;
 
 namespace MadBase.Tests.Storage;
 
-[Collection(StackCollection.Name)]
-public sealed class BucketApiTests(StackFixture stack) : IAsyncLifetime
+[Collection(SecondStackCollection.Name)]
+public sealed class BucketApiTests(SecondStackFixture stack) : IAsyncLifetime
 {
     private TestProject project = null!;
 

@@ -10,8 +10,8 @@ namespace MadBase.Tests.Storage;
 /// storage-api's image transformation (/render/image/authenticated|public|sign) with real libvips: sizes and
 /// resize modes, formats chosen by option or by Accept, signed URLs carrying their transform, and refusals.
 /// </summary>
-[Collection(StackCollection.Name)]
-public sealed class ImageRenderTests(StackFixture stack) : IAsyncLifetime
+[Collection(SecondStackCollection.Name)]
+public sealed class ImageRenderTests(SecondStackFixture stack) : IAsyncLifetime
 {
     private TestProject project = null!;
 

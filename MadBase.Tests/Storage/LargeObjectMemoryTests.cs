@@ -7,8 +7,8 @@ namespace MadBase.Tests.Storage;
 /// A 1 GiB object goes up and comes back through the gateway and a worker while both stay at flat memory:
 /// bytes are streamed end to end, never held whole. Resident memory is sampled from /proc every 50 ms.
 /// </summary>
-[Collection(StackCollection.Name)]
-public sealed class LargeObjectMemoryTests(StackFixture stack) : IAsyncLifetime
+[Collection(SecondStackCollection.Name)]
+public sealed class LargeObjectMemoryTests(SecondStackFixture stack) : IAsyncLifetime
 {
     private const long Size = 1L << 30;
     private const long AllowedGrowthBytes = 128L << 20;

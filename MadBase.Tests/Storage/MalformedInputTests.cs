@@ -8,8 +8,8 @@ namespace MadBase.Tests.Storage;
 /// Input that once made /storage/v1 answer 500 with a logged stack trace: each is now storage-api's 400
 /// with the real status in the body.
 /// </summary>
-[Collection(StackCollection.Name)]
-public sealed class MalformedInputTests(StackFixture stack) : IAsyncLifetime
+[Collection(SecondStackCollection.Name)]
+public sealed class MalformedInputTests(SecondStackFixture stack) : IAsyncLifetime
 {
     private TestProject project = null!;
 

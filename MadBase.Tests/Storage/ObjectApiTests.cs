@@ -7,8 +7,8 @@ using MadBase.Tests.Infrastructure;
 
 namespace MadBase.Tests.Storage;
 
-[Collection(StackCollection.Name)]
-public sealed class ObjectApiTests(StackFixture stack) : IAsyncLifetime
+[Collection(SecondStackCollection.Name)]
+public sealed class ObjectApiTests(SecondStackFixture stack) : IAsyncLifetime
 {
     private TestProject project = null!;
 

@@ -5,8 +5,8 @@ using Npgsql;
 namespace MadBase.Tests.Storage;
 
 /// <summary>The sweep against a real project: what a crash left behind goes, everything referenced stays.</summary>
-[Collection(StackCollection.Name)]
-public sealed class OrphanSweepTests(StackFixture stack) : IAsyncLifetime
+[Collection(SecondStackCollection.Name)]
+public sealed class OrphanSweepTests(SecondStackFixture stack) : IAsyncLifetime
 {
     private TestProject project = null!;
 

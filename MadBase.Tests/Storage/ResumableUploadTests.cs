@@ -10,8 +10,8 @@ using Npgsql;
 namespace MadBase.Tests.Storage;
 
 /// <summary>TUS 1.0 at /storage/v1/upload/resumable, spoken as tus-js-client speaks it, against the real stack.</summary>
-[Collection(StackCollection.Name)]
-public sealed class ResumableUploadTests(StackFixture stack) : IAsyncLifetime
+[Collection(SecondStackCollection.Name)]
+public sealed class ResumableUploadTests(SecondStackFixture stack) : IAsyncLifetime
 {
     private static readonly Guid Alice = Guid.NewGuid();
     private TestProject project = null!;

@@ -11,8 +11,8 @@ namespace MadBase.Tests.Storage;
 /// expired presigned URL, a revoked key, another project's key, a forged project header, a storage-api bearer
 /// instead of SigV4, and RLS under a session token. What it serves is e2e/s3.test.mjs.
 /// </summary>
-[Collection(StackCollection.Name)]
-public sealed class S3ProtocolTests(StackFixture stack) : IAsyncLifetime
+[Collection(SecondStackCollection.Name)]
+public sealed class S3ProtocolTests(SecondStackFixture stack) : IAsyncLifetime
 {
     private TestProject project = null!;
     private S3Key key = null!;

@@ -5,8 +5,8 @@ using MadBase.Tests.Infrastructure;
 
 namespace MadBase.Tests.Storage;
 
-[Collection(StackCollection.Name)]
-public sealed class SignedUrlTests(StackFixture stack) : IAsyncLifetime
+[Collection(SecondStackCollection.Name)]
+public sealed class SignedUrlTests(SecondStackFixture stack) : IAsyncLifetime
 {
     private TestProject project = null!;
 

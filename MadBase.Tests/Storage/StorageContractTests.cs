@@ -5,8 +5,8 @@ using MadBase.Tests.Infrastructure;
 namespace MadBase.Tests.Storage;
 
 /// <summary>Small parts of storage-api's contract: status/version, list-v2 orders, public info, copy upsert, errors, units, names.</summary>
-[Collection(StackCollection.Name)]
-public sealed class StorageContractTests(StackFixture stack) : IAsyncLifetime
+[Collection(SecondStackCollection.Name)]
+public sealed class StorageContractTests(SecondStackFixture stack) : IAsyncLifetime
 {
     private TestProject project = null!;
 

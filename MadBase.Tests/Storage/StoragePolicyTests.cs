@@ -4,8 +4,8 @@ using MadBase.Tests.Infrastructure;
 namespace MadBase.Tests.Storage;
 
 /// <summary>Supabase's per-user folder policies, written exactly as users write them, enforced by Postgres.</summary>
-[Collection(StackCollection.Name)]
-public sealed class StoragePolicyTests(StackFixture stack) : IAsyncLifetime
+[Collection(SecondStackCollection.Name)]
+public sealed class StoragePolicyTests(SecondStackFixture stack) : IAsyncLifetime
 {
     private static readonly Guid Alice = Guid.NewGuid();
     private static readonly Guid Bob = Guid.NewGuid();

@@ -4,8 +4,8 @@ using MadBase.Tests.Infrastructure;
 namespace MadBase.Tests.Storage;
 
 /// <summary>What clients racing or failing mid-upload leave behind: one clean winner, never half an object.</summary>
-[Collection(StackCollection.Name)]
-public sealed class UploadConsistencyTests(StackFixture stack) : IAsyncLifetime
+[Collection(SecondStackCollection.Name)]
+public sealed class UploadConsistencyTests(SecondStackFixture stack) : IAsyncLifetime
 {
     private TestProject project = null!;
 

@@ -5,8 +5,8 @@ using MadBase.Tests.Infrastructure;
 namespace MadBase.Tests.Storage;
 
 /// <summary>Size and MIME rules enforced while the body streams, with nothing stored when they refuse.</summary>
-[Collection(StackCollection.Name)]
-public sealed class UploadLimitTests(StackFixture stack) : IAsyncLifetime
+[Collection(SecondStackCollection.Name)]
+public sealed class UploadLimitTests(SecondStackFixture stack) : IAsyncLifetime
 {
     private const long GlobalLimit = 64L * 1024 * 1024;
     private TestProject project = null!;

@@ -3,8 +3,8 @@ using MadBase.Tests.Infrastructure;
 namespace MadBase.Tests.Studio;
 
 /// <summary>Studio's page and sign-in through the gateway: the cookie, its CSRF token, and every refusal.</summary>
-[Collection(StackCollection.Name)]
-public sealed class StudioSessionTests(StackFixture stack)
+[Collection(SecondStackCollection.Name)]
+public sealed class StudioSessionTests(SecondStackFixture stack)
 {
     [Fact]
     public async Task Page_ServedThroughGateway_WithSecurityHeaders()

@@ -3,8 +3,8 @@ using MadBase.Tests.Infrastructure;
 namespace MadBase.Tests.Studio;
 
 /// <summary>The SQL editor's route: results as text, the row limit, the timeout, errors with their position.</summary>
-[Collection(StackCollection.Name)]
-public sealed class StudioSqlTests(StackFixture stack)
+[Collection(SecondStackCollection.Name)]
+public sealed class StudioSqlTests(SecondStackFixture stack)
 {
     private async Task<(TestProject Project, StudioSession Session)> OpenAsync() =>
         (await TestProject.SharedAsync(stack, "studio-sql", "CREATE TABLE public.counter (n int)"), await StudioSession.StartAsync(stack.Stack));

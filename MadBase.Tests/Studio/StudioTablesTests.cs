@@ -4,8 +4,8 @@ using MadBase.Tests.Infrastructure;
 namespace MadBase.Tests.Studio;
 
 /// <summary>The table editor's routes on a project of their own: catalog, rows, new tables, and bad input.</summary>
-[Collection(StackCollection.Name)]
-public sealed class StudioTablesTests(StackFixture stack)
+[Collection(SecondStackCollection.Name)]
+public sealed class StudioTablesTests(SecondStackFixture stack)
 {
     private const string Setup = """"
         CREATE TABLE public.authors (id int PRIMARY KEY, name text NOT NULL);
