@@ -8,7 +8,9 @@
 # idle service went 30+ minutes without a collection and its RSS rose by what it allocated (~1 MiB/min for
 # Control): the "leak" issue 10 reported. The figure that says "leak or not" is the growth after the warm-up.
 # Prints, per service, RSS at start, after the warm-up and at the end, the peaks (below) and the growth per
-# minute after the warm-up, and each service's collection count. Goal: under 64 KiB/min.
+# minute after the warm-up, and each service's collection count. Goal: under 64 KiB/min. Beside RSS it prints
+# each service's managed heap after its last collection (its own /metrics), which tells a managed leak from the
+# runtime's native growth (JIT code, GC regions committed and kept).
 # Usage: bench/idle-memory.sh [minutes=90] [warm-up minutes=45]. Starts its own stack (bench/lib.sh) on
 # a free run of ports and stops it at the end.
 set -euo pipefail
@@ -22,8 +24,18 @@ bench_start idle-memory 1 free
 control_pid=$(bench_pid_on $((base + 1)))
 
 services=(control:"$control_pid" worker:"$bench_worker_pid" gateway:"$bench_gateway_pid")
+metrics=("http://127.0.0.1:$((base + 1))" "$worker" "http://127.0.0.1:$bench_metrics_port") # each service's /metrics, same order
 samples="$work/rss.tsv" # minute, then the RSS (KiB) of each service in the order above
-sample() { local line=$1 s; for s in "${services[@]}"; do line+=$'\t'$(bench_rss "${s#*:}"); done; echo "$line" >> "$samples"; }
+heaps="$work/heap.tsv"  # minute, then each service's managed heap after its last collection (KiB)
+# The runtime's own figure of what the last collection left (every generation, LOH and POH included): RSS also
+# counts JIT code, native memory and gen0's sawtooth; this is the live set plus what that collection did not reach.
+heap() { curl -s -m 5 "$1/metrics" | awk '/^dotnet_gc_last_collection_heap_size_bytes/ { n += $NF } END { printf "%d", n / 1024 }'; }
+sample() {
+  local line=$1 heapLine=$1 s u
+  for s in "${services[@]}"; do line+=$'\t'$(bench_rss "${s#*:}"); done
+  for u in "${metrics[@]}"; do heapLine+=$'\t'$(heap "$u"); done
+  echo "$line" >> "$samples"; echo "$heapLine" >> "$heaps"
+}
 
 echo "idle stack: $minutes min, sampled every 30 s; growth counted after a $warmup min warm-up"
 sample 0
@@ -63,6 +75,23 @@ for s in "${services[@]}"; do
         n, first / 1024, after / 1024, last / 1024, peak[0] / 1024, peak[2] / 1024, growth, fit, growth < 64 ? "ok" : "GROWING"
       exit growth < 64 ? 0 : 1
     }' "$samples" || status=1
+  column=$((column + 1))
+done
+
+# A managed leak lifts the heap every collection leaves; floating garbage (what a gen0/gen1 collection cannot
+# free) only lifts some samples, so each third's lowest value is compared.
+column=2
+for s in "${services[@]}"; do
+  awk -v n="${s%%:*}" -v c="$column" -v w="$warmup" -v m="$minutes" -F'\t' '
+    $1 > w && $c > 0 {
+      third = int(3 * ($1 - w - 0.001) / (m - w))
+      if (!(third in low) || $c < low[third]) low[third] = $c
+    }
+    END {
+      growth = (low[2] - low[0]) / ((m - w) * 2 / 3)
+      printf "%-8s managed heap after the last collection: lowest %6.1f -> %6.1f MiB: %+6.1f KiB/min after the warm-up\n",
+        n, low[0] / 1024, low[2] / 1024, growth
+    }' "$heaps"
   column=$((column + 1))
 done
 exit $status
