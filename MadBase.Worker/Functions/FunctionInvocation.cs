@@ -74,7 +74,7 @@ internal static partial class FunctionInvocation
         catch (FunctionBootException e)
         {
             LogBootFailed(services.Logger, project.Ref, function.Slug, function.Version, e.Message);
-            await FunctionsError.BootError(context);
+            await FunctionsError.BootError(context, e.RetryAfter);
             return true;
         }
         catch (FunctionGoneException)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 
 namespace MadBase.Worker.Functions;
@@ -23,8 +24,10 @@ internal static class FunctionsError
     public static Task InvalidJwt(HttpContext context) =>
         WriteAsync(context, StatusCodes.Status401Unauthorized, "UNAUTHORIZED_INVALID_JWT_FORMAT", "Invalid JWT");
 
-    public static Task BootError(HttpContext context) =>
-        Relay(context, StatusCodes.Status503ServiceUnavailable, "BOOT_ERROR", "Function failed to start (please check logs)");
+    /// <summary>With <c>Retry-After</c>: the pool does not try to start the function again before then.</summary>
+    public static Task BootError(HttpContext context, TimeSpan retryAfter) =>
+        WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "BOOT_ERROR", "Function failed to start (please check logs)",
+            relay: true, retryAfter: ((int)Math.Ceiling(Math.Max(retryAfter.TotalSeconds, 1))).ToString(CultureInfo.InvariantCulture));
 
     public static Task Unreachable(HttpContext context) =>
         Relay(context, StatusCodes.Status502BadGateway, "RELAY_ERROR", "Function could not be reached");
@@ -41,7 +44,7 @@ internal static class FunctionsError
     private static Task Relay(HttpContext context, int status, string code, string message) =>
         WriteAsync(context, status, code, message, relay: true);
 
-    private static Task WriteAsync(HttpContext context, int status, string code, string message, bool relay = false)
+    private static Task WriteAsync(HttpContext context, int status, string code, string message, bool relay = false, string? retryAfter = null)
     {
         var response = context.Response;
         if (response.HasStarted)
@@ -55,6 +58,11 @@ internal static class FunctionsError
         if (relay)
         {
             response.Headers[RelayErrorHeader] = "true";
+        }
+
+        if (retryAfter is not null)
+        {
+            response.Headers.RetryAfter = retryAfter;
         }
 
         response.StatusCode = status;
