@@ -49,8 +49,10 @@ internal sealed class FunctionLogs(IServiceProvider services)
             }
         }
 
+        // Oldest first by when the function wrote them: workers append in batches, so the stream's own order
+        // (arrival) can put one worker's earlier line after another's later one.
         lines.Reverse();
-        return lines;
+        return [.. lines.OrderBy(line => line.Timestamp)];
     }
 
     private static FunctionLogLine ToLine(StreamEntry entry) => new(

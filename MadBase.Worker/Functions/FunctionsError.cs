@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using MadBase.ServiceDefaults.Functions;
 
 namespace MadBase.Worker.Functions;
 
@@ -14,6 +15,14 @@ internal static class FunctionsError
 
     /// <summary>Supabase's own status for a resource limit (wall clock, memory).</summary>
     public const int WorkerLimit = 546;
+
+    /// <summary>A CORS preflight to a function this project does not have: the gateway answers it with its own policy.</summary>
+    public static Task UnansweredPreflight(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+        context.Response.Headers[FunctionHeaders.PlatformAnswer] = "1";
+        return Task.CompletedTask;
+    }
 
     public static Task NotFound(HttpContext context) =>
         WriteAsync(context, StatusCodes.Status404NotFound, "NOT_FOUND", "Requested function was not found");
@@ -55,6 +64,7 @@ internal static class FunctionsError
         }
 
         response.Headers.Clear();
+        response.Headers[FunctionHeaders.PlatformAnswer] = "1";
         if (relay)
         {
             response.Headers[RelayErrorHeader] = "true";

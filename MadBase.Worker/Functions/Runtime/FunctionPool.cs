@@ -7,14 +7,14 @@ namespace MadBase.Worker.Functions.Runtime;
 /// A retired pool (a newer version, changed secrets) takes no more requests and stops each instance once its
 /// last request is done, so a deploy never cuts a request short.
 /// A version that fails to boot is not started again on every request: the failure is answered again until a
-/// back-off (0.5 s, doubling to 30 s) has passed, so a broken deploy under traffic costs one Deno start at a
+/// back-off (2 s, doubling to 30 s) has passed, so a broken deploy under traffic costs one Deno start at a
 /// time, not one per request. A new deploy is a new pool and starts at once.
 /// </summary>
 internal sealed class FunctionPool(Func<CancellationToken, Task<DenoInstance>> start, FunctionsOptions options)
 {
     private readonly object gate = new();
     private readonly List<DenoInstance> instances = [];
-    private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
     private Task<DenoInstance>? starting;
