@@ -113,6 +113,25 @@ public sealed class StudioProjectApisTests(SecondStackFixture stack)
     }
 
     [Fact]
+    public async Task Storage_UploadOverKestrelsDefaultBodyLimit_StreamsThroughControl()
+    {
+        var (project, session) = await OpenAsync();
+        var bucket = "studio-big-" + Guid.NewGuid().ToString("N")[..8];
+        var root = $"/studio/api/projects/{project.Ref}/storage";
+        const int size = 31 * 1024 * 1024; // Kestrel refuses bodies over 30 MB unless told otherwise
+        (await session.ProjectAsync(HttpMethod.Post, project, "/storage/bucket", new { name = bucket })).AssertStatus(200);
+
+        var content = new ByteArrayContent(new byte[size]);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        var uploaded = await session.SendContentAsync(HttpMethod.Post, $"{root}/object/{bucket}/big.bin", content);
+
+        uploaded.AssertStatus(200);
+        var info = await session.ProjectAsync(HttpMethod.Get, project, $"/storage/object/info/{bucket}/big.bin");
+        info.AssertStatus(200);
+        Assert.Equal(size, info.Element.GetProperty("size").GetInt64());
+    }
+
+    [Fact]
     public async Task Requests_ListTheProjectsOwnRecentRequests_OnlyForItsServiceKey()
     {
         var (project, session) = await OpenAsync();

@@ -1,6 +1,7 @@
 using MadBase.Control.Admin;
 using MadBase.Control.Projects;
 using MadBase.ServiceDefaults.Projects;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace MadBase.Control.Studio.ProjectApis;
 
@@ -38,6 +39,13 @@ internal sealed class ProjectApiForwarder(IHttpClientFactory clients, StudioUpst
 
         if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
         {
+            // Kestrel's 30 MB default would cut uploads off: the storage API enforces the project's and the
+            // bucket's limits, and the gateway in front of Control its own (Gateway__MaxRequestBodyBytes).
+            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            {
+                limit.MaxRequestBodySize = null;
+            }
+
             upstream.Content = new StreamContent(request.Body);
             if (request.ContentType is { } contentType)
             {
@@ -45,6 +53,10 @@ internal sealed class ProjectApiForwarder(IHttpClientFactory clients, StudioUpst
             }
 
             upstream.Content.Headers.ContentLength = request.ContentLength;
+
+            // The storage API refuses a file over its bucket's limit from the headers alone: waiting for its
+            // 100 Continue lets that answer through instead of a connection reset half-way through the body.
+            upstream.Headers.ExpectContinue = true;
         }
 
         HttpResponseMessage response;
