@@ -197,6 +197,15 @@ test('storage: a bucket, an upload picked and one dropped, preview, download and
   const text = 'hello from studio '.repeat(1000);
   await page.locator('#upload-input').setInputFiles({ name: 'hello.txt', mimeType: 'text/plain', buffer: Buffer.from(text) });
   await page.getByRole('button', { name: 'hello.txt', exact: true }).waitFor();
+  // Uploads slowed to 1 MB/s (Chromium's own throttling) so that the bar is seen part-way, as XHR reports it.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 1024 * 1024 });
+  await page.locator('#upload-input').setInputFiles({ name: 'slow.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(3 * 1024 * 1024) });
+  const bar = page.getByRole('progressbar', { name: 'Uploading slow.bin' });
+  await page.waitForFunction(() => { const p = document.querySelector('progress'); return p && p.value > 0.05 && p.value < 0.95; });
+  assert.match(await bar.locator('xpath=..').innerText(), /\d+%/);
+  await page.getByRole('button', { name: 'slow.bin', exact: true }).waitFor();
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
   // A real drop event with a file in its DataTransfer, as a drag from the desktop delivers it.
   await page.locator('.dropzone').evaluate((zone) => {
     const data = new DataTransfer();

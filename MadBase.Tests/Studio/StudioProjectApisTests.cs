@@ -33,6 +33,8 @@ public sealed class StudioProjectApisTests(SecondStackFixture stack)
         found.AssertStatus(200);
         Assert.Equal([email], found.Element.GetProperty("users").EnumerateArray().Select(u => u.GetProperty("email").GetString()));
         Assert.Equal("1", found.Header("X-Total-Count"));
+        var wildcard = await session.ProjectAsync(HttpMethod.Get, project, "/auth/admin/users?filter=%25");
+        Assert.Empty(wildcard.Element.GetProperty("users").EnumerateArray()); // % is a character to find, not a wildcard
 
         (await project.SignInAsync(email)).AssertStatus(200);
         var sessions = await session.ProjectAsync(HttpMethod.Get, project, $"/users/{id}/sessions");
