@@ -1,5 +1,4 @@
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
+using System.Globalization;
 using System.Text.Json;
 using MadBase.Gateway.ApiKeys;
 using MadBase.ServiceDefaults.Errors;
@@ -37,9 +36,11 @@ internal static class RecentRequestsApi
         return app;
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, int? limit, ProjectDirectory projects, RecentRequestLog log)
+    /// <summary><c>limit</c> is read here rather than bound, so that a bad one is refused in the gateway's error shape.</summary>
+    private static async Task<IResult> ListAsync(HttpRequest request, string? limit, ProjectDirectory projects, RecentRequestLog log)
     {
-        if (limit is < 1 or > RecentRequestLog.PerProject)
+        var count = 100;
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count is < 1 or > RecentRequestLog.PerProject))
         {
             return ErrorResponse.Result(StatusCodes.Status400BadRequest, $"limit must be between 1 and {RecentRequestLog.PerProject}");
         }
@@ -48,14 +49,11 @@ internal static class RecentRequestsApi
         var project = ApiKeyClaims.ReadProjectRef(apiKey) is { } projectRef
             ? await projects.FindAsync(projectRef, request.HttpContext.RequestAborted)
             : null;
-        if (project is null || !FixedTimeEquals(apiKey, project.ServiceRoleKey))
+        if (project is null || !ProjectKeys.IsServiceRoleKeyOf(project, apiKey))
         {
             return ErrorResponse.Result(StatusCodes.Status401Unauthorized, "the project's service_role key is required");
         }
 
-        return TypedResults.Json(log.Newest(project.Ref, limit ?? 100), Json);
+        return TypedResults.Json(log.Newest(project.Ref, count), Json);
     }
-
-    private static bool FixedTimeEquals(string a, string b) =>
-        CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(a.AsSpan()), MemoryMarshal.AsBytes(b.AsSpan()));
 }

@@ -148,6 +148,8 @@ public sealed class StudioProjectApisTests(SecondStackFixture stack)
         Assert.Equal("/rest/v1/", entry.GetProperty("path").GetString());
         Assert.Equal(200, entry.GetProperty("status").GetInt32());
         Assert.True(entry.GetProperty("duration_ms").GetDouble() > 0);
+        var badLimit = await session.ProjectAsync(HttpMethod.Get, project, "/requests?limit=abc");
+        Assert.Equal(400, badLimit.Element.GetProperty("code").GetInt32());
         var other = await session.SendAsync(HttpMethod.Get, "/studio/api/projects/default/requests");
         Assert.DoesNotContain(requestId, other.Body, StringComparison.Ordinal);
 
