@@ -17,6 +17,9 @@ internal static class ProjectKeys
         return anon | serviceRole;
     }
 
+    /// <summary>True when the key is exactly the project's service_role key (constant time): the owner's key.</summary>
+    public static bool IsServiceRoleKeyOf(Project project, string apiKey) => FixedTimeEquals(apiKey, project.ServiceRoleKey);
+
     private static bool FixedTimeEquals(string a, string b) =>
         CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(a.AsSpan()), MemoryMarshal.AsBytes(b.AsSpan()));
 }
