@@ -15,7 +15,7 @@ internal sealed class RecentRequestRecorder(RequestDelegate next, RecentRequestL
     public async Task InvokeAsync(HttpContext context)
     {
         var started = time.GetUtcNow();
-        var clock = Stopwatch.StartNew();
+        var clock = Stopwatch.GetTimestamp();
         var status = 0;
         try
         {
@@ -37,7 +37,7 @@ internal sealed class RecentRequestRecorder(RequestDelegate next, RecentRequestL
                     context.Request.Method,
                     path.Length > MaxPathLength ? path[..MaxPathLength] : path,
                     status,
-                    Math.Round(clock.Elapsed.TotalMilliseconds, 1),
+                    Math.Round(Stopwatch.GetElapsedTime(clock).TotalMilliseconds, 1),
                     context.TraceIdentifier));
             }
         }
