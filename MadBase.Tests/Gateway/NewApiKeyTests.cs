@@ -76,7 +76,9 @@ public sealed class NewApiKeyTests(StackFixture stack)
         var refused = await SendAsync(secret.Key, null, ("User-Agent", Browser), ("Origin", "https://app.example.com"));
         refused.AssertStatus(401);
         Assert.Equal("Forbidden use of secret API key in browser", refused.Element.GetProperty("error").GetString());
-        (await SendAsync(secret.Key, null, ("Sec-Fetch-Mode", "cors"))).AssertStatus(401);
+
+        // Node's fetch (undici) sends Sec-Fetch-Mode and may send an Origin: a server, where secret keys belong.
+        (await SendAsync(secret.Key, null, ("User-Agent", "node"), ("Sec-Fetch-Mode", "cors"), ("Origin", "https://app.example.com"))).AssertStatus(200);
 
         (await SendAsync(publishable.Key, null, ("User-Agent", Browser), ("Origin", "https://app.example.com"))).AssertStatus(200);
     }
