@@ -9,12 +9,16 @@ namespace MadBase.Control.Projects;
 /// Supabase's new API keys under <c>/admin/v1/projects/{ref}/api-keys</c>: POST creates a publishable or secret
 /// key (the only answer that shows a secret key in full), GET lists them (secret keys masked), DELETE revokes one.
 /// A change is published like any project change, so gateways drop the cached project at once (or within their
-/// cache TTL without Redis).
+/// cache TTL without Redis). An existing key may be imported (<c>api_key</c>): the Supabase CLI's fixed local keys,
+/// or a hosted project's, which name no ref and so are found in the host's or the default project.
 /// </summary>
 internal static class ApiKeysApi
 {
     private const int MaxNameLength = 64;
     private const int MaxDescriptionLength = 200;
+
+    /// <summary>Keys travel with the project to every gateway's cache: a bound keeps that small.</summary>
+    private const int MaxKeys = 50;
 
     public static IEndpointRouteBuilder MapApiKeysApi(this IEndpointRouteBuilder app)
     {
@@ -44,7 +48,21 @@ internal static class ApiKeysApi
             throw AdminException.BadRequest($"description: at most {MaxDescriptionLength} characters");
         }
 
-        var value = ApiKeyFormat.New(type, projectRef);
+        var value = body.ApiKey ?? ApiKeyFormat.New(type, projectRef);
+        if (body.ApiKey is not null)
+        {
+            if (!ApiKeyFormat.IsImportable(type, body.ApiKey))
+            {
+                throw AdminException.BadRequest($"api_key must be a {type} key (sb_{type}_…, at least 16 characters after the prefix, at most 256 in all: letters, digits, - and _)");
+            }
+
+            if (ApiKeyFormat.ProjectRef(body.ApiKey) is { } named && named != projectRef)
+            {
+                throw AdminException.BadRequest($"api_key names project {named}");
+            }
+        }
+
+
         var key = new ProjectApiKey
         {
             Id = Guid.NewGuid().ToString(),
@@ -52,11 +70,11 @@ internal static class ApiKeysApi
             Name = name,
             Description = body.Description,
             Hash = ProjectApiKey.HashOf(value),
-            Prefix = value[..(value.Length - 28)],
+            Prefix = ApiKeyFormat.Visible(value),
             Value = type == ProjectApiKey.Publishable ? value : null,
             CreatedAt = time.GetUtcNow(),
         };
-        _ = await store.AddApiKeyAsync(projectRef, key, cancellationToken) ?? throw NotFound();
+        _ = await store.AddApiKeyAsync(projectRef, key, MaxKeys, cancellationToken) ?? throw NotFound();
         await changes.PublishAsync(projectRef);
         return TypedResults.Created($"/admin/v1/projects/{projectRef}/api-keys/{key.Id}", ApiKeyView.From(key, value));
     }
@@ -83,9 +101,10 @@ internal static class ApiKeysApi
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-internal sealed record CreateApiKeyRequest(string? Type, string? Name, string? Description)
+internal sealed record CreateApiKeyRequest(string? Type, string? Name, string? Description, string? ApiKey)
 {
-    public const string Expected = """{"type": "publishable" | "secret", "name": "<text>", "description": "<optional text>"}""";
+    public const string Expected =
+        """{"type": "publishable" | "secret", "name": "<text>", "description": "<optional text>", "api_key": "<optional: an existing sb_ key to import>"}""";
 }
 
 /// <summary>A key as the admin API shows it, in the shape of Supabase's management API (<c>api_key</c> is the key, masked when secret).</summary>

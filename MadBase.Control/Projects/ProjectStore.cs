@@ -122,10 +122,24 @@ internal sealed partial class ProjectStore(ControlDb db, TimeProvider time, ILog
             cancellationToken);
 
     /// <summary>Adds a publishable or secret key (its hash); null when the project does not exist.</summary>
-    public Task<Project?> AddApiKeyAsync(string projectRef, ProjectApiKey key, CancellationToken cancellationToken) =>
+    public Task<Project?> AddApiKeyAsync(string projectRef, ProjectApiKey key, int maxKeys, CancellationToken cancellationToken) =>
         ModifyRowAsync(
             projectRef,
-            (row, _) => row.ApiKeys = ProjectApiKey.ToJson([.. ProjectApiKey.ParseList(row.ApiKeys), key]),
+            (row, _) =>
+            {
+                var keys = ProjectApiKey.ParseList(row.ApiKeys);
+                if (keys.Any(k => k.Hash == key.Hash))
+                {
+                    throw AdminException.Conflict("the project already has this key");
+                }
+
+                if (keys.Count >= maxKeys)
+                {
+                    throw AdminException.Conflict($"a project has at most {maxKeys} publishable and secret keys: revoke one first");
+                }
+
+                row.ApiKeys = ProjectApiKey.ToJson([.. keys, key]);
+            },
             cancellationToken);
 
     /// <summary>Removes a key; false when the project has no key with that id.</summary>

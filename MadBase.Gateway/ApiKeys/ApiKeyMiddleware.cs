@@ -140,13 +140,10 @@ internal sealed partial class ApiKeyMiddleware(
                 return null;
             }
         }
-        else if (isNewKey)
-        {
-            project = null;
-        }
         else
         {
-            // Keys without a ref claim (e.g. the Supabase CLI's demo keys) belong to the host's or default project.
+            // Keys without a ref claim (e.g. the Supabase CLI's demo keys), and imported new-style keys that name no
+            // ref (the CLI's local sb_ keys, a hosted project's), belong to the host's or default project.
             project = hostProject ?? await projects.FindAsync(options.Value.DefaultProject, cancellationToken);
         }
 

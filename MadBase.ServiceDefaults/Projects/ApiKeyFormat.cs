@@ -23,6 +23,25 @@ public static class ApiKeyFormat
         (type == Security.ProjectApiKey.Secret ? SecretPrefix : PublishablePrefix) + projectRef + "_"
         + RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", RandomChars);
 
+    /// <summary>
+    /// Whether a key brought from elsewhere (the Supabase CLI's fixed local keys, a hosted project's) can be
+    /// stored as one of the given type: its prefix, and a length and alphabet that keep it a header value.
+    /// </summary>
+    public static bool IsImportable(string type, string key)
+    {
+        var prefix = type == Security.ProjectApiKey.Secret ? SecretPrefix : PublishablePrefix;
+        return key.StartsWith(prefix, StringComparison.Ordinal)
+            && key.Length >= prefix.Length + 16 && key.Length <= 256
+            && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+    }
+
+    /// <summary>What a list may show of a key: its type prefix and at most a quarter (and 8) of the characters after it.</summary>
+    public static string Visible(string key)
+    {
+        var prefix = IsSecret(key) ? SecretPrefix.Length : PublishablePrefix.Length;
+        return key[..(prefix + Math.Min(8, (key.Length - prefix) / 4))];
+    }
+
     /// <summary>The ref a new-style key names, or null when it is not shaped like one.</summary>
     public static string? ProjectRef(string key)
     {

@@ -84,6 +84,26 @@ public sealed class NewApiKeyTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task ImportedKeyWithoutRef_WorksOnTheProjectsHost_NotElsewhere()
+    {
+        var project = await TestProject.SharedAsync(stack, "new-api-keys", Notes);
+
+        // The Supabase CLI's fixed local key: it names no project, so the host must.
+        const string cliKey = "sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH";
+        var imported = await project.AdminAsync(HttpMethod.Post, "/api-keys", new { type = "publishable", name = "cli", api_key = cliKey });
+        imported.AssertStatus(201);
+        (await project.AdminAsync(HttpMethod.Post, "/api-keys", new { type = "publishable", name = "again", api_key = cliKey })).AssertStatus(409);
+        (await project.AdminAsync(HttpMethod.Post, "/api-keys", new { type = "secret", name = "x", api_key = cliKey })).AssertStatus(400);
+        var otherRef = "sb_secret_someotherproject_" + new string('b', 32);
+        (await project.AdminAsync(HttpMethod.Post, "/api-keys", new { type = "secret", name = "x", api_key = otherRef })).AssertStatus(400);
+
+        var host = project.Ref + ".api.example.test";
+        await TestProject.UntilEveryWorkerAsync(async () => (int)(await SendAsync(cliKey, null, ("Host", host))).Status == 200, "the imported key");
+        Assert.Equal("[1]", (await SendAsync(cliKey, cliKey, ("Host", host))).Json!.AsArray().Select(n => n!["id"]!.GetValue<int>()).Serialize());
+        (await SendAsync(cliKey, null)).AssertStatus(401);
+    }
+
+    [Fact]
     public async Task CreateKey_BadInput_Returns400()
     {
         var project = await TestProject.SharedAsync(stack, "new-api-keys", Notes);
