@@ -168,16 +168,19 @@ internal sealed partial class ApiKeyMiddleware(
         var authorization = request.Headers.Authorization.ToString();
         var bearer = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
         var claimedRef = bearer is null ? null : ApiKeyClaims.ReadProjectRef(bearer);
-        var project = await projects.FindAsync(claimedRef ?? hostRef ?? options.Value.DefaultProject, cancellationToken);
+        var hostProject = hostRef is null ? null : await projects.FindAsync(hostRef, cancellationToken);
+        var project = claimedRef is not null
+            ? await projects.FindAsync(claimedRef, cancellationToken)
+            : hostProject ?? await projects.FindAsync(options.Value.DefaultProject, cancellationToken);
         if (project is null || !project.Settings.Api.Keyless)
         {
             return (null, false);
         }
 
-        if (claimedRef is not null && hostRef is not null && hostRef != claimedRef)
+        if (hostProject is not null && hostProject.Ref != project.Ref)
         {
             // A token of one project sent to another project's host.
-            LogHostMismatch(logger, claimedRef, hostRef);
+            LogHostMismatch(logger, project.Ref, hostProject.Ref);
             return (project, false);
         }
 

@@ -132,6 +132,9 @@ public sealed class NewApiKeyTests(StackFixture stack)
         service.AssertStatus(200);
         Assert.Equal(2, service.Json!.AsArray().Count);
 
+        // A host label that names no project (api.example.com's "api") leaves the choice to the token.
+        (await KeylessAsync("nosuchproject.example.test", project.ServiceRoleKey)).AssertStatus(200);
+
         // Project A's token never reaches project B: not on B's host, not with B's ref forged into a token A signed.
         (await KeylessAsync(other.Ref + ".api.example.test", project.ServiceRoleKey)).AssertStatus(401);
         var forged = MadBase.ServiceDefaults.Security.JwtIssuer.ApiKey(other.Ref, "service_role", project.JwtSecret, DateTimeOffset.UtcNow);
