@@ -8,7 +8,15 @@
 # ServiceDefaults/Health/HealthProbe.cs): exit 0 when GET /health on its port answers 200.
 # Base images are pinned by version and digest (the digests as published for these tags; Dependabot or a rebuild
 # moves both together).
+# The Worker runs Edge Functions on Deno: its image carries the deno binary (Deno's own `bin` image holds just that
+# binary, linked against glibc and libgcc, which the chiseled image has for .NET), at /app/deno, where the Worker
+# looks first (ServiceDefaults/Functions/DenoLocator.cs); functions' code and Deno's cache go to /tmp unless
+# Functions__DataDirectory names a volume. Control finds no Deno in its image and skips the deploy-time parse
+# (event 2110); the Gateway never needs it. Pinned by version only: no registry was reachable where this was
+# written to resolve its digest.
 ARG SERVICE=Gateway
+
+FROM denoland/deno:bin-2.9.6 AS deno
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0.401-noble@sha256:e70cdb7f80b0348f5cb85f19a8f670fca061f033d57eed12fa003d58b0e06317 AS build
 ARG SERVICE
@@ -23,6 +31,8 @@ COPY . .
 RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \
     dotnet publish "MadBase.$SERVICE" -c Release -o /app \
  && ln -s "MadBase.$SERVICE" /app/madbase-service
+COPY --from=deno /deno /deno/deno
+RUN if [ "$SERVICE" = Worker ]; then cp /deno/deno /app/deno; fi
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0.12-noble-chiseled@sha256:9651fa59abcdf177c30392cb44a820605ca5d618429ab37acbf6e7c644510b02 AS runtime
 # The runtime settings every MadBase service runs with: MadBase.Cli/LocalStack/ServiceRuntimeSettings.cs says why.

@@ -93,6 +93,13 @@ var gateway = builder.AddService<Projects.MadBase_Gateway>("gateway")
 // OpenAPI host), not the default a bare Control assumes.
 control.WithEnvironment("Projects__PublicUrl", gateway.GetEndpoint("http"));
 
+// Studio reaches the project APIs through the gateway and shows each service's health (Studio/StudioUpstreams.cs).
+control.WithEnvironment("services__gateway__http__0", gateway.GetEndpoint("http"));
+for (var i = 0; i < workers.Count; i++)
+{
+    control.WithEnvironment($"services__worker__http__{i}", workers[i].GetEndpoint("http"));
+}
+
 // Studio (the gateway's /studio/) links to the Aspire dashboard; its login token stays in the AppHost's output.
 if (StackBanner.DashboardUrl(builder.Configuration) is { } dashboardUrl)
 {

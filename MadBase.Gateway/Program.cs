@@ -1,6 +1,7 @@
 using MadBase.Gateway;
 using MadBase.Gateway.Cors;
 using MadBase.Gateway.RateLimiting;
+using MadBase.Gateway.RecentRequests;
 using MadBase.Gateway.Routing;
 using MadBase.ServiceDefaults.Health;
 
@@ -12,9 +13,11 @@ builder.AddGatewayServices();
 
 var app = builder.Build();
 app.UseServiceDefaults();
+app.UseRecentRequests();
 app.UseGatewayCors();
 app.UseGatewayRateLimits();
 app.MapDefaultEndpoints();
+app.MapRecentRequestsApi();
 app.MapGatewayProxy();
 app.MapGatewayFallback();
 app.Run();

@@ -20,7 +20,9 @@
 # RSS growth is an upper bound on what the sockets hold: the services run Server GC, whose committed heap
 # grows in steps with allocation, not only with live objects.
 # Measured here (2 shared cores, defaults): 1,000 sockets joined in 9.9 s, 502/502 per worker; workers
-# 54.8 KiB per idle socket (gateway 47.5 KiB more); 100 sends/s (1,000 deliveries/s): 29990/29990, p50
+# 54.8 KiB per idle socket (gateway 47.5 KiB more); since idle sockets hold no receive buffer (a zero-byte
+# read, then a pooled buffer per message), `bench/realtime.sh 1000 10 100` printed 43.8 KiB (52.3 KiB for
+# the code before, run right after on the same 2-core machine; gateway 47.4 and 49.4 KiB); 100 sends/s (1,000 deliveries/s): 29990/29990, p50
 # 1.9 ms, p99 16.8 ms; 300 sends/s (3,000 deliveries/s): 89990/89990, p50 2.3 ms, p99 51.4 ms.
 # Usage: bench/realtime.sh [sockets=1000] [seconds=30] [rates="100 300"] [procs=5]. Needs Node 22 (e2e's
 # npm install), redis-server and the PostgreSQL 15 binaries. Loopback only; leaves the stack's and clients'

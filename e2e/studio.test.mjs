@@ -152,6 +152,101 @@ test('the SQL editor shows results in a grid and an error with its position', as
   assert.ok(!values.includes(stack.ADMIN_PASSWORD) && !values.includes('eyJ'), 'no secret in local storage');
 });
 
+const adminGet = async (path) =>
+  (await fetch(`${stack.ADMIN_URL}${path}`, { headers: { Authorization: `Bearer ${stack.ADMIN_PASSWORD}` } })).json();
+
+test('auth: create a user and see it listed, find it by search, see its identity, ban it', async () => {
+  const email = `ada-${Date.now().toString(36)}@example.com`;
+  await page.getByRole('link', { name: 'Auth' }).click();
+  await page.getByRole('button', { name: 'Create user' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Email', { exact: true }).fill(email);
+  await dialog.getByLabel('Password').fill('secret-123');
+  await dialog.getByRole('button', { name: 'Create user' }).click();
+  await page.getByRole('heading', { name: email, level: 2 }).waitFor();
+  await page.locator('section', { hasText: 'Identities' }).getByRole('cell', { name: 'email', exact: true }).waitFor();
+
+  await page.getByRole('link', { name: 'Users' }).click();
+  await page.getByRole('link', { name: email }).waitFor();
+  await page.getByText('Users 1–1 of 1').waitFor();
+  const search = page.getByLabel('Search users by email or name');
+  await search.fill('nobody-by-this-name');
+  await search.press('Enter');
+  await page.getByText('No user matches.').waitFor();
+  await search.fill(email.slice(0, 8).toUpperCase());
+  await search.press('Enter');
+  await page.getByRole('link', { name: email }).click();
+
+  await page.getByRole('button', { name: 'Ban', exact: true }).click();
+  await page.getByRole('dialog').getByLabel('Duration').selectOption('24h');
+  await page.getByRole('dialog').getByRole('button', { name: 'Ban user' }).click();
+  await page.getByRole('button', { name: 'Unban' }).waitFor();
+  const users = await adminGet(`/projects/${ref}`).then((p) =>
+    fetch(`${stack.API_URL}/auth/v1/admin/users?filter=${encodeURIComponent(email)}`, { headers: { apikey: p.service_role_key, Authorization: `Bearer ${p.service_role_key}` } }))
+    .then((r) => r.json());
+  assert.ok(new Date(users.users[0].banned_until) > new Date(Date.now() + 23 * 3600_000), 'banned for a day');
+});
+
+test('storage: a bucket, an upload picked and one dropped, preview, download and a signed URL', async () => {
+  await page.getByRole('link', { name: 'Storage' }).click();
+  await page.getByRole('button', { name: 'New bucket' }).click();
+  await page.getByRole('dialog').getByLabel('Name').fill('docs');
+  await page.getByRole('dialog').getByRole('button', { name: 'Create bucket' }).click();
+  await page.getByRole('heading', { name: 'docs', level: 2 }).waitFor();
+
+  const text = 'hello from studio '.repeat(1000);
+  await page.locator('#upload-input').setInputFiles({ name: 'hello.txt', mimeType: 'text/plain', buffer: Buffer.from(text) });
+  await page.getByRole('button', { name: 'hello.txt', exact: true }).waitFor();
+  // Uploads slowed to 1 MB/s (Chromium's own throttling) so that the bar is seen part-way, as XHR reports it.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 1024 * 1024 });
+  await page.locator('#upload-input').setInputFiles({ name: 'slow.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(3 * 1024 * 1024) });
+  const bar = page.getByRole('progressbar', { name: 'Uploading slow.bin' });
+  await page.waitForFunction(() => { const p = document.querySelector('progress'); return p && p.value > 0.05 && p.value < 0.95; });
+  assert.match(await bar.locator('xpath=..').innerText(), /\d+%/);
+  await page.getByRole('button', { name: 'slow.bin', exact: true }).waitFor();
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  // A real drop event with a file in its DataTransfer, as a drag from the desktop delivers it.
+  await page.locator('.dropzone').evaluate((zone) => {
+    const data = new DataTransfer();
+    data.items.add(new File(['dropped'], 'dropped.txt', { type: 'text/plain' }));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  });
+  await page.getByRole('button', { name: 'dropped.txt', exact: true }).waitFor();
+
+  await page.getByRole('button', { name: 'hello.txt', exact: true }).click();
+  await page.locator('pre.file-text', { hasText: 'hello from studio' }).waitFor();
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download hello.txt' }).click()]);
+  assert.equal(download.suggestedFilename(), 'hello.txt');
+  const chunks = [];
+  for await (const chunk of await download.createReadStream()) chunks.push(chunk);
+  assert.equal(Buffer.concat(chunks).toString(), text);
+
+  await page.getByRole('button', { name: 'Signed URL for hello.txt' }).click();
+  await page.getByRole('dialog').getByLabel('Valid for').selectOption('60');
+  await page.getByRole('dialog').getByRole('button', { name: 'Create signed URL' }).click();
+  const signedUrl = await page.locator('[data-signed-url]').textContent();
+  assert.equal(await (await fetch(signedUrl)).text(), text);
+  await page.keyboard.press('Escape');
+  assert.ok(!(await page.locator('main').innerText()).split('\n').includes('null'), 'no stray "null" text on the page');
+});
+
+test('logs: a request to the project shows with its request id, and every service is healthy', async () => {
+  const project = await adminGet(`/projects/${ref}`);
+  const requestId = `studio-e2e-${Date.now().toString(36)}`;
+  const response = await fetch(`${stack.API_URL}/rest/v1/todos?select=task`, { headers: { apikey: project.anon_key, 'X-Request-Id': requestId } });
+  assert.equal(response.status, 200);
+
+  await page.getByRole('link', { name: 'Logs' }).click();
+  const row = page.getByRole('row', { name: new RegExp(requestId) });
+  await row.waitFor();
+  assert.match(await row.innerText(), /GET\s+\/rest\/v1\/todos\s+200/);
+  for (const service of ['control', 'gateway', 'worker-1']) {
+    await page.getByRole('row', { name: new RegExp(`^${service} Healthy`) }).waitFor();
+  }
+});
+
 test('readable at a phone width and in the dark theme', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.getByRole('button', { name: 'Switch between dark and light' }).click();

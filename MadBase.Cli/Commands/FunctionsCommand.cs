@@ -6,7 +6,7 @@ using MadBase.Cli.Admin;
 namespace MadBase.Cli.Commands;
 
 /// <summary>
-/// <c>madbase functions deploy|list|delete</c>, as Supabase's CLI: a function is the folder
+/// <c>madbase functions deploy|list|delete|logs</c>, as Supabase's CLI: a function is the folder
 /// <c>supabase/functions/&lt;name&gt;</c>, uploaded as a gzipped tar to the admin API.
 /// </summary>
 internal static class FunctionsCommand
@@ -38,8 +38,20 @@ internal static class FunctionsCommand
 
                 Console.WriteLine($"Deleted function {name} of project {admin.ProjectRef}.");
                 return 0;
+            case ("logs", [var name]):
+                if (await admin.SendAsync(HttpMethod.Get, "/functions/" + Uri.EscapeDataString(name) + "/logs?limit=1000") is not { } lines)
+                {
+                    return 1;
+                }
+
+                foreach (var line in lines.EnumerateArray())
+                {
+                    Console.WriteLine($"{line.GetProperty("timestamp").GetDateTimeOffset():O} v{line.GetProperty("version").GetInt32()} {line.GetProperty("stream").GetString()}: {line.GetProperty("message").GetString()}");
+                }
+
+                return 0;
             default:
-                throw new CliUsageException("usage: madbase functions deploy <name> | list | delete <name>.");
+                throw new CliUsageException("usage: madbase functions deploy <name> | list | delete <name> | logs <name>.");
         }
     }
 

@@ -17,6 +17,7 @@ internal static class HelpText
                                          Deploy <dir>/<name> (default supabase/functions/<name>) as an Edge
                                          Function of the project (default: the stack's default project).
               madbase functions list | delete <name>    The project's functions.
+              madbase functions logs <name>  The function's latest console output (needs Redis).
               madbase secrets set NAME=VALUE... | list | unset NAME...
                                          The project's secrets, its functions' environment (list shows digests).
               madbase --help             This text.

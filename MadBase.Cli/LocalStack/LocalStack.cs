@@ -225,6 +225,15 @@ internal sealed class LocalStack
             environment["Auth__JwtSecret"] = options.JwtSecret;
         }
 
+        // Studio calls the project APIs through the gateway and shows every service's health; the ports are
+        // fixed before anything starts, so Control can be told them although it starts first.
+        environment["services__gateway__http__0"] = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{options.GatewayPort}");
+        foreach ((int port, int i) in options.WorkerPorts.Select((port, i) => (port, i)))
+        {
+            environment[string.Create(CultureInfo.InvariantCulture, $"services__worker__http__{i}")] =
+                string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
+        }
+
         return environment;
     }
 

@@ -21,6 +21,7 @@ internal static class FunctionsApi
         project.MapGet("/functions/{slug}", GetFunction);
         project.MapPut("/functions/{slug}", DeployFunction);
         project.MapDelete("/functions/{slug}", DeleteFunction);
+        project.MapGet("/functions/{slug}/logs", ReadLogs);
 
         project.MapGet("/secrets", ListSecrets);
         project.MapPost("/secrets", SetSecrets);
@@ -78,6 +79,15 @@ internal static class FunctionsApi
 
         await services.Changes.PublishAsync(projectRef);
         return TypedResults.NoContent();
+    }
+
+    /// <summary><c>GET .../functions/{slug}/logs[?limit=100]</c>: the function's newest console lines, oldest first.</summary>
+    public static async Task<Ok<List<FunctionLogLine>>> ReadLogs(
+        string projectRef, string slug, string? limit, [AsParameters] FunctionServices services, CancellationToken cancellationToken)
+    {
+        await services.RequireProjectAsync(projectRef, cancellationToken);
+        var count = FunctionLogs.ParseLimit(limit);
+        return TypedResults.Ok(await services.Logs.ReadAsync(projectRef, RequireSlug(slug), count));
     }
 
     public static async Task<Ok<List<SecretSummary>>> ListSecrets(
@@ -146,7 +156,8 @@ internal static class FunctionsApi
     private static AdminException FunctionNotFound() => AdminException.NotFound("function not found");
 }
 
-internal sealed record FunctionServices(FunctionStore Store, ProjectStore Projects, ProjectChanges Changes, FunctionSyntaxCheck SyntaxCheck)
+internal sealed record FunctionServices(
+    FunctionStore Store, ProjectStore Projects, ProjectChanges Changes, FunctionSyntaxCheck SyntaxCheck, FunctionLogs Logs)
 {
     public async Task RequireProjectAsync(string projectRef, CancellationToken cancellationToken)
     {

@@ -7,6 +7,7 @@ internal static class FunctionsModule
     {
         builder.Services.AddScoped<FunctionStore>();
         builder.Services.AddSingleton<FunctionSyntaxCheck>();
+        builder.Services.AddSingleton<FunctionLogs>();
         return builder;
     }
 }

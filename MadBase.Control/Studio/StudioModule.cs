@@ -1,4 +1,6 @@
 using MadBase.Control.Admin;
+using MadBase.Control.Studio.Health;
+using MadBase.Control.Studio.ProjectApis;
 using MadBase.Control.Studio.Sql;
 using MadBase.Control.Studio.Tables;
 using Microsoft.Extensions.FileProviders;
@@ -24,6 +26,8 @@ internal static class StudioModule
             .Validate(o => o.SessionMinutes is > 0 and <= 7 * 24 * 60, "Studio__SessionMinutes must be between 1 and 10080.")
             .ValidateOnStart();
         builder.Services.AddStudioCookie();
+        builder.AddProjectApis();
+        builder.AddServiceHealth();
         return builder;
     }
 
@@ -61,9 +65,12 @@ internal static class StudioModule
 
         var api = app.MapGroup(Path + "/api").AddEndpointFilter<AdminErrorFilter>();
         api.MapStudioSession();
+        api.MapGroup(string.Empty).AddEndpointFilter<AdminAuthentication>().MapServiceHealthApi();
         var projects = api.MapGroup("/projects/{projectRef}").AddEndpointFilter<AdminAuthentication>();
         projects.MapTablesApi();
         projects.MapSqlEditorApi();
+        projects.MapProjectApis();
+        projects.MapUserSessionsApi();
         return app;
     }
 }

@@ -19,6 +19,9 @@ internal static class ProjectKeys
         return anon | serviceRole;
     }
 
+    /// <summary>True when the key is exactly the project's service_role key (constant time): the owner's key.</summary>
+    public static bool IsServiceRoleKeyOf(Project project, string apiKey) => FixedTimeEquals(apiKey, project.ServiceRoleKey);
+
     /// <summary>The project's publishable or secret key this is (compared by hash, in constant time), or null.</summary>
     public static ProjectApiKey? NewKeyOf(Project project, string apiKey)
     {

@@ -18,6 +18,8 @@ internal static class GatewayCors
         "apikey", "authorization", "x-client-info", "content-type", "prefer", "range", "accept-profile",
         "content-profile", "x-upsert", "x-supabase-api-version", "x-request-id", "x-retry-count", "cache-control",
         "x-metadata", "tus-resumable", "upload-length", "upload-offset", "upload-metadata", "x-signature",
+        // W3C trace context, sent by supabase-js 2.119 when tracePropagation is on (its cors.ts lists them).
+        "traceparent", "tracestate", "baggage",
     ];
 
     /// <summary>What the clients read: PostgREST counts, storage ETags and locations, TUS offsets, error codes.</summary>
@@ -28,21 +30,41 @@ internal static class GatewayCors
         "upload-offset", "upload-length", "upload-expires",
     ];
 
+    public const string FunctionsPolicy = "functions";
+
     public static IHostApplicationBuilder AddGatewayCors(this IHostApplicationBuilder builder)
     {
         builder.Services.AddCors();
-        builder.Services.AddOptions<CorsOptions>().Configure<IOptions<GatewayOptions>>(
-            (cors, gateway) => cors.AddDefaultPolicy(policy => Build(policy, gateway.Value.Cors)));
+        builder.Services.AddOptions<CorsOptions>().Configure<IOptions<GatewayOptions>>((cors, gateway) =>
+        {
+            cors.AddDefaultPolicy(policy => Build(policy, gateway.Value.Cors));
+            // For what Edge Functions do not answer themselves: a function takes whatever headers its code reads.
+            cors.AddPolicy(FunctionsPolicy, policy => BuildForFunctions(policy, gateway.Value.Cors));
+        });
         return builder;
     }
 
+    /// <summary>
+    /// The framework's CORS for every route but <c>/functions/v1</c>, where functions answer their own
+    /// (<see cref="FunctionsCors"/>).
+    /// </summary>
     public static WebApplication UseGatewayCors(this WebApplication app)
     {
-        app.UseCors();
+        app.UseWhen(context => !FunctionsCors.Applies(context), branch => branch.UseCors());
+        app.UseWhen(FunctionsCors.Applies, branch => branch.UseMiddleware<FunctionsCors>());
         return app;
     }
 
     private static void Build(CorsPolicyBuilder policy, CorsSettings settings)
+    {
+        AllowOrigins(policy, settings);
+        policy.WithMethods(Methods)
+            .WithHeaders(RequestHeaders)
+            .WithExposedHeaders(ResponseHeaders)
+            .SetPreflightMaxAge(TimeSpan.FromSeconds(settings.MaxAgeSeconds));
+    }
+
+    private static void AllowOrigins(CorsPolicyBuilder policy, CorsSettings settings)
     {
         if (settings.AllowedOrigins.Length == 0 || settings.AllowedOrigins.Contains("*"))
         {
@@ -54,10 +76,13 @@ internal static class GatewayCors
             // even for a single listed origin, so caches never serve one origin's answer to another.
             policy.WithOrigins(settings.AllowedOrigins).SetIsOriginAllowedToAllowWildcardSubdomains();
         }
+    }
 
-        policy.WithMethods(Methods)
-            .WithHeaders(RequestHeaders)
-            .WithExposedHeaders(ResponseHeaders)
+    private static void BuildForFunctions(CorsPolicyBuilder policy, CorsSettings settings)
+    {
+        AllowOrigins(policy, settings);
+        policy.WithMethods(Methods).AllowAnyHeader()
+            .WithExposedHeaders("x-relay-error", "x-request-id", "retry-after", "content-type", "content-length")
             .SetPreflightMaxAge(TimeSpan.FromSeconds(settings.MaxAgeSeconds));
     }
 }

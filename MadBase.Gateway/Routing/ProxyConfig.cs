@@ -57,7 +57,8 @@ internal static class ProxyConfig
     {
         RouteId = service,
         ClusterId = cluster,
-        CorsPolicy = "default",
+        // Edge Functions answer their own CORS (Cors/FunctionsCors.cs), so their route carries no policy.
+        CorsPolicy = service == "functions" ? null : "default",
         Match = new RouteMatch { Path = $"/{service}/v1/{{**rest}}" },
     };
 

@@ -8,10 +8,14 @@ namespace MadBase.ServiceDefaults.Projects;
 /// themselves (a one-time token, a signed URL's JWT, a public bucket). Matched case-sensitively, so an
 /// odd spelling needs a key rather than slipping past.
 /// The Gateway lets these through without a key; a Worker lets them run as anon without a bearer token.
+/// Also any <c>OPTIONS</c> to an Edge Function: a browser's CORS preflight carries no apikey or token, and on
+/// Supabase it reaches the function, whose own code answers it (the docs' <c>corsHeaders</c> pattern).
 /// </summary>
 public static class KeyOptionalRoutes
 {
     private static readonly PathString[] AnyMethod = ["/auth/v1/callback", "/auth/v1/authorize"];
+
+    public static readonly PathString Functions = "/functions/v1";
 
     private static readonly PathString[] ReadOnly =
     [
@@ -27,6 +31,11 @@ public static class KeyOptionalRoutes
         if (AnyMethod.Any(prefix => request.Path.StartsWithSegments(prefix, StringComparison.Ordinal)))
         {
             return true;
+        }
+
+        if (HttpMethods.IsOptions(request.Method))
+        {
+            return request.Path.StartsWithSegments(Functions, StringComparison.Ordinal);
         }
 
         return (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))

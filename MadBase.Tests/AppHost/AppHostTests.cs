@@ -80,6 +80,27 @@ public sealed class AppHostTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task StudioHealth_ReachesTheGatewayAndEveryWorker_ByTheUrlsTheAppHostGivesControl()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        // Another test may have just stopped or killed a worker; it is started again before that test ends.
+        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("worker-1", timeout.Token);
+        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("worker-2", timeout.Token);
+        using HttpClient gateway = fixture.Gateway(fixture.Project.AnonKey);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/studio/api/health");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await fixture.ParameterValueAsync("admin-password", timeout.Token));
+
+        using HttpResponseMessage response = await gateway.SendAsync(request, timeout.Token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(timeout.Token));
+        var services = body.RootElement.GetProperty("services").EnumerateArray()
+            .ToDictionary(e => e.GetProperty("name").GetString()!, e => e.GetProperty("status").GetString());
+        Assert.Equal(["control", "gateway", "worker-1", "worker-2"], services.Keys);
+        Assert.All(services.Values, status => Assert.Contains(status, (string[])["Healthy", "Degraded"]));
+    }
+
+    [Fact]
     public async Task GatewayMetrics_OnItsInternalMetricsEndpoint_NotOnThePublicOne()
     {
         using HttpClient gateway = fixture.Gateway(fixture.Project.AnonKey);

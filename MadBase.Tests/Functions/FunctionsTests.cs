@@ -277,5 +277,72 @@ public sealed class FunctionsTests(SecondStackFixture stack)
         broken.AssertStatus(503);
         Assert.Equal("BOOT_ERROR", broken.ErrorCode);
         Assert.Equal("true", broken.Header("x-relay-error"));
+        Assert.NotNull(broken.Header("retry-after"));
+
+        // Under traffic a broken version is started again only after a back-off: a burst over the two workers
+        // costs at most one start on each, every failure visible in the function's logs.
+        var burst = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => project.InvokeAsync("/broken")));
+        foreach (var again in burst)
+        {
+            Assert.Equal("BOOT_ERROR", again.ErrorCode);
+            Assert.True(int.Parse(again.Header("retry-after")!, System.Globalization.CultureInfo.InvariantCulture) >= 1);
+        }
+
+        var logs = await UntilLogsAsync(project, "broken", lines => lines.Any(l => l.Contains("at import", StringComparison.Ordinal)));
+        var starts = logs.Count(l => l.Contains("Uncaught", StringComparison.Ordinal));
+        Assert.InRange(starts, 1, 2);
+    }
+
+    [Fact]
+    public async Task ConsoleOutput_IsReadableThroughTheAdminApi()
+    {
+        var project = await ProjectAsync();
+        (await project.DeployAsync("chatty", """
+            Deno.serve((req) => {
+              const q = new URL(req.url).searchParams.get("q");
+              console.log("out:" + q);
+              console.error("err:" + q);
+              return new Response("ok");
+            });
+            """, verifyJwt: false)).AssertStatus(201);
+        (await project.InvokeAsync("/chatty?q=first", bearer: null)).AssertStatus(200);
+        (await project.InvokeAsync("/chatty?q=second", bearer: null)).AssertStatus(200);
+
+        var lines = await UntilLogsAsync(project, "chatty", lines => lines.Contains("stderr: err:second"));
+        Assert.Contains("stdout: out:first", lines);
+        Assert.Contains("stdout: out:second", lines);
+        Assert.True(lines.IndexOf("stdout: out:first") < lines.IndexOf("stdout: out:second"), "oldest line first");
+        Assert.DoesNotContain(lines, l => l.Contains("MADBASE_FUNCTION_LISTENING", StringComparison.Ordinal));
+
+        var one = await project.AdminAsync(HttpMethod.Get, "/functions/chatty/logs?limit=1");
+        one.AssertStatus(200);
+        Assert.Single(one.Element.EnumerateArray());
+        Assert.Equal(1, one.Element[0].GetProperty("version").GetInt32());
+        (await project.AdminAsync(HttpMethod.Get, "/functions/chatty/logs?limit=0")).AssertStatus(400);
+        (await project.AdminAsync(HttpMethod.Get, "/functions/chatty/logs?limit=x")).AssertStatus(400);
+        Assert.Empty((await project.AdminAsync(HttpMethod.Get, "/functions/quiet/logs")).Element.EnumerateArray());
+
+        using var anonymous = new HttpRequestMessage(HttpMethod.Get, $"{project.Stack.AdminUrl}/projects/{project.Ref}/functions/chatty/logs");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await TestHttp.Client.SendAsync(anonymous)).StatusCode);
+    }
+
+    /// <summary>The function's log lines as "stream: message", once <paramref name="done"/> holds (the workers write them in the background).</summary>
+    private static async Task<List<string>> UntilLogsAsync(TestProject project, string slug, Func<List<string>, bool> done)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var response = await project.AdminAsync(HttpMethod.Get, $"/functions/{slug}/logs");
+            response.AssertStatus(200);
+            var lines = response.Element.EnumerateArray()
+                .Select(l => $"{l.GetProperty("stream").GetString()}: {l.GetProperty("message").GetString()}").ToList();
+            if (done(lines) || clock.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                Assert.True(done(lines), $"the logs of {slug} never showed what was expected: {string.Join(" | ", lines)}");
+                return lines;
+            }
+
+            await Task.Delay(100);
+        }
     }
 }

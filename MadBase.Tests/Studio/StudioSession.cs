@@ -48,6 +48,16 @@ internal sealed record StudioSession(RunningStack Stack, string Cookie, string C
         return await ApiResponse.ReadAsync(response);
     }
 
+    /// <summary>A request with the cookie, the CSRF header and a body of any type (an upload).</summary>
+    public async Task<ApiResponse> SendContentAsync(HttpMethod method, string path, HttpContent content)
+    {
+        using var request = new HttpRequestMessage(method, Stack.ApiUrl + path) { Content = content };
+        request.Headers.Add("Cookie", Cookie);
+        request.Headers.Add("X-CSRF-Token", CsrfToken);
+        using var response = await TestHttp.Client.SendAsync(request);
+        return await ApiResponse.ReadAsync(response);
+    }
+
     /// <summary>A call to <c>/studio/api/projects/{ref}{suffix}</c>.</summary>
     public Task<ApiResponse> ProjectAsync(HttpMethod method, TestProject project, string suffix, object? body = null) =>
         SendAsync(method, $"/studio/api/projects/{project.Ref}{suffix}", body);

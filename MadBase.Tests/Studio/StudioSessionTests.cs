@@ -113,6 +113,12 @@ public sealed class StudioSessionTests(SecondStackFixture stack)
     [InlineData("PATCH", "/studio/api/projects/default/tables/public/x/rows")]
     [InlineData("DELETE", "/studio/api/projects/default/tables/public/x/rows")]
     [InlineData("POST", "/studio/api/projects/default/sql")]
+    [InlineData("GET", "/studio/api/projects/default/auth/admin/users")]
+    [InlineData("POST", "/studio/api/projects/default/auth/invite")]
+    [InlineData("GET", "/studio/api/projects/default/users/00000000-0000-0000-0000-000000000000/sessions")]
+    [InlineData("POST", "/studio/api/projects/default/storage/object/b/x.txt")]
+    [InlineData("GET", "/studio/api/projects/default/requests")]
+    [InlineData("GET", "/studio/api/health")]
     public async Task Api_WithoutSession_Returns401(string method, string path)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), stack.ApiUrl + path)

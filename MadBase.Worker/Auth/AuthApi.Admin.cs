@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using MadBase.ServiceDefaults.Database;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.Worker.Tenancy;
 
@@ -18,8 +19,14 @@ internal static partial class AuthApi
         var page = (int)Math.Min(PageParameter(query["page"], 1), int.MaxValue);
         var perPage = (int)Math.Min(PageParameter(query["per_page"], 50), 1000);
 
+        var filter = query["filter"].ToString();
+        if (!PostgresText.IsStorable(filter))
+        {
+            throw new AuthException(AuthErrors.BadRequestValidation("filter: " + PostgresText.Refusal));
+        }
+
         await using var tx = await s.BeginAsync();
-        var (users, total) = await User.ListAsync(tx, page, perPage, s.Aborted);
+        var (users, total) = await User.ListAsync(tx, page, perPage, filter, s.Aborted);
 
         // Link and X-Total-Count as GoTrue's addPaginationHeaders; auth-js reads next/last from Link.
         var path = project.Settings.Auth.ApiExternalUrl.TrimEnd('/') + "/admin/users";

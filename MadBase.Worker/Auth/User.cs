@@ -96,17 +96,27 @@ internal sealed record User(
     public static Task<User?> FindByTokenAsync(RlsTransaction tx, OneTimeTokenType type, string tokenHash, CancellationToken cancellationToken) =>
         QueryOneAsync(tx, Select + $" WHERE u.{OneTimeTokens.Column(type)} = $1", cancellationToken, tokenHash);
 
+    /// <summary>
+    /// A page of users, newest first; with a filter (GoTrue's <c>?filter=</c>), only those whose email or
+    /// <c>user_metadata.full_name</c> contains it, case-insensitively (taken literally: % and _ match themselves).
+    /// </summary>
     public static async Task<(IReadOnlyList<User> Users, long Total)> ListAsync(
-        RlsTransaction tx, int page, int perPage, CancellationToken cancellationToken)
+        RlsTransaction tx, int page, int perPage, string filter, CancellationToken cancellationToken)
     {
+        const string filtered = " WHERE $1 = '' OR u.email ILIKE $1 OR u.raw_user_meta_data->>'full_name' ILIKE $1";
+        var pattern = filter.Length == 0 ? string.Empty
+            : "%" + filter.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal)
+                .Replace("_", @"\_", StringComparison.Ordinal) + "%";
         long total;
-        await using (var count = tx.CreateCommand("SELECT count(*) FROM auth.users"))
+        await using (var count = tx.CreateCommand("SELECT count(*) FROM auth.users u" + filtered))
         {
+            count.Parameters.Add(new NpgsqlParameter { Value = pattern });
             total = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
         }
 
         var users = await QueryAsync(
-            tx, Select + " ORDER BY u.created_at DESC, u.id LIMIT $1 OFFSET $2", cancellationToken, perPage, (long)(page - 1) * perPage);
+            tx, Select + filtered + " ORDER BY u.created_at DESC, u.id LIMIT $2 OFFSET $3", cancellationToken,
+            pattern, perPage, (long)(page - 1) * perPage);
         return (users, total);
     }
 

@@ -45,7 +45,9 @@ internal static partial class FunctionInvocation
             : null;
         if (function is null)
         {
-            await FunctionsError.NotFound(context);
+            // A preflight names no project (browsers send no apikey in it), so it may have reached the default
+            // project's functions for another project's function: the gateway answers it instead.
+            await (HttpMethods.IsOptions(context.Request.Method) ? FunctionsError.UnansweredPreflight(context) : FunctionsError.NotFound(context));
             return;
         }
 
@@ -74,7 +76,7 @@ internal static partial class FunctionInvocation
         catch (FunctionBootException e)
         {
             LogBootFailed(services.Logger, project.Ref, function.Slug, function.Version, e.Message);
-            await FunctionsError.BootError(context);
+            await FunctionsError.BootError(context, e.RetryAfter);
             return true;
         }
         catch (FunctionGoneException)

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using MadBase.ServiceDefaults.Functions;
 
 namespace MadBase.Worker.Functions;
 
@@ -14,6 +16,14 @@ internal static class FunctionsError
     /// <summary>Supabase's own status for a resource limit (wall clock, memory).</summary>
     public const int WorkerLimit = 546;
 
+    /// <summary>A CORS preflight to a function this project does not have: the gateway answers it with its own policy.</summary>
+    public static Task UnansweredPreflight(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+        context.Response.Headers[FunctionHeaders.PlatformAnswer] = "1";
+        return Task.CompletedTask;
+    }
+
     public static Task NotFound(HttpContext context) =>
         WriteAsync(context, StatusCodes.Status404NotFound, "NOT_FOUND", "Requested function was not found");
 
@@ -23,8 +33,10 @@ internal static class FunctionsError
     public static Task InvalidJwt(HttpContext context) =>
         WriteAsync(context, StatusCodes.Status401Unauthorized, "UNAUTHORIZED_INVALID_JWT_FORMAT", "Invalid JWT");
 
-    public static Task BootError(HttpContext context) =>
-        Relay(context, StatusCodes.Status503ServiceUnavailable, "BOOT_ERROR", "Function failed to start (please check logs)");
+    /// <summary>With <c>Retry-After</c>: the pool does not try to start the function again before then.</summary>
+    public static Task BootError(HttpContext context, TimeSpan retryAfter) =>
+        WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "BOOT_ERROR", "Function failed to start (please check logs)",
+            relay: true, retryAfter: ((int)Math.Ceiling(Math.Max(retryAfter.TotalSeconds, 1))).ToString(CultureInfo.InvariantCulture));
 
     public static Task Unreachable(HttpContext context) =>
         Relay(context, StatusCodes.Status502BadGateway, "RELAY_ERROR", "Function could not be reached");
@@ -41,7 +53,7 @@ internal static class FunctionsError
     private static Task Relay(HttpContext context, int status, string code, string message) =>
         WriteAsync(context, status, code, message, relay: true);
 
-    private static Task WriteAsync(HttpContext context, int status, string code, string message, bool relay = false)
+    private static Task WriteAsync(HttpContext context, int status, string code, string message, bool relay = false, string? retryAfter = null)
     {
         var response = context.Response;
         if (response.HasStarted)
@@ -52,9 +64,15 @@ internal static class FunctionsError
         }
 
         response.Headers.Clear();
+        response.Headers[FunctionHeaders.PlatformAnswer] = "1";
         if (relay)
         {
             response.Headers[RelayErrorHeader] = "true";
+        }
+
+        if (retryAfter is not null)
+        {
+            response.Headers.RetryAfter = retryAfter;
         }
 
         response.StatusCode = status;

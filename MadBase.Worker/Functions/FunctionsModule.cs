@@ -25,6 +25,8 @@ internal static class FunctionsModule
         builder.Services.AddSingleton<FunctionCode>();
         builder.Services.AddSingleton<FunctionEnvironment>();
         builder.Services.AddSingleton<DenoBinary>();
+        builder.Services.AddSingleton<FunctionConsole>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<FunctionConsole>());
         builder.Services.AddSingleton<FunctionRuntime>();
         builder.Services.AddHostedService(services => services.GetRequiredService<FunctionRuntime>());
         return builder;

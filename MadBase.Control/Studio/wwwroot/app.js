@@ -5,6 +5,9 @@ import { h, mount, crumbs, field, toast } from './dom.js';
 import { projectsPage, projectPage, settingsPage } from './projects.js';
 import { tablesPage } from './tables.js';
 import { sqlPage } from './sql.js';
+import { usersPage, userPage, mailPage } from './auth.js';
+import { storagePage } from './storage.js';
+import { logsPage } from './logs.js';
 
 const THEME_KEY = 'madbase-studio-theme';
 
@@ -63,6 +66,12 @@ const routes = [
   [/^#\/p\/([a-z0-9]+)\/tables(?:\/([^/?]+)\/([^/?]+))?(?:\?(.*))?$/, (ref, schema, table, query) =>
     tablesPage(ref, schema && decodeURIComponent(schema), table && decodeURIComponent(table), query)],
   [/^#\/p\/([a-z0-9]+)\/sql$/, (ref) => sqlPage(ref)],
+  [/^#\/p\/([a-z0-9]+)\/auth$/, (ref) => usersPage(ref)],
+  [/^#\/p\/([a-z0-9]+)\/auth\/mail$/, (ref) => mailPage(ref)],
+  [/^#\/p\/([a-z0-9]+)\/auth\/users\/([0-9a-f-]+)$/, (ref, id) => userPage(ref, id)],
+  [/^#\/p\/([a-z0-9]+)\/storage(?:\/([^/]+)(?:\/(.*))?)?$/, (ref, bucket, folder) =>
+    storagePage(ref, bucket && decodeURIComponent(bucket), folder && folder.split('/').map(decodeURIComponent).join('/'))],
+  [/^#\/p\/([a-z0-9]+)\/logs$/, (ref) => logsPage(ref)],
 ];
 
 async function route() {
@@ -73,7 +82,7 @@ async function route() {
       try {
         await render(...match.slice(1));
       } catch (e) {
-        if (e.status !== 401) mount(h('div.card', {}, h('h1', {}, 'Something went wrong'), h('p.form-error', { role: 'alert' }, e.message)));
+        if (e.status !== 401 || e.body?.code !== 401) mount(h('div.card', {}, h('h1', {}, 'Something went wrong'), h('p.form-error', { role: 'alert' }, e.message)));
       }
       document.getElementById('main').focus({ preventScroll: true });
       return;

@@ -54,8 +54,9 @@ export async function copy(text, what) {
 }
 
 // A modal dialog (the native <dialog>: focus trap and Escape come with it). onsubmit runs on submit; what it
-// throws is shown in the dialog, which stays open to be corrected; it closes when onsubmit succeeds.
-export function dialog(title, body, onsubmit, { submit = 'Save', danger = false } = {}) {
+// throws is shown in the dialog, which stays open to be corrected; it closes when onsubmit succeeds, unless
+// stayOpen (the dialog shows what onsubmit made, e.g. a signed URL).
+export function dialog(title, body, onsubmit, { submit = 'Save', danger = false, stayOpen = false } = {}) {
   const error = h('p.form-error', { role: 'alert' });
   const button = h(`button.${danger ? 'danger' : 'primary'}`, { type: 'submit' }, submit);
   const form = h('form', {},
@@ -68,7 +69,7 @@ export function dialog(title, body, onsubmit, { submit = 'Save', danger = false 
     button.disabled = true;
     try {
       await onsubmit(form);
-      dlg.close();
+      if (!stayOpen) dlg.close();
     } catch (e) {
       error.textContent = e.message;
     } finally {

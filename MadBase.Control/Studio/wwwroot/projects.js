@@ -3,7 +3,8 @@ import { admin, apiUrl, session } from './api.js';
 import { h, mount, crumbs, field, toast, copy, dialog } from './dom.js';
 
 export function projectTabs(ref, current) {
-  const tabs = [['Overview', `#/p/${ref}`], ['Table editor', `#/p/${ref}/tables`], ['SQL editor', `#/p/${ref}/sql`], ['Settings', `#/p/${ref}/settings`]];
+  const tabs = [['Overview', `#/p/${ref}`], ['Table editor', `#/p/${ref}/tables`], ['SQL editor', `#/p/${ref}/sql`], ['Auth', `#/p/${ref}/auth`],
+    ['Storage', `#/p/${ref}/storage`], ['Logs', `#/p/${ref}/logs`], ['Settings', `#/p/${ref}/settings`]];
   return h('nav.tabs', { 'aria-label': 'Project' }, tabs.map(([label, href]) =>
     h('a', { href, 'aria-current': label === current ? 'page' : null }, label)));
 }

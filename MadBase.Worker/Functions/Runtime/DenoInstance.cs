@@ -20,15 +20,17 @@ internal sealed partial class DenoInstance : IAsyncDisposable
     private readonly Process process;
     private readonly string socket;
     private readonly ILogger logger;
+    private readonly FunctionConsole console;
     private readonly TaskCompletionSource listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Queue<string> lastErrors = new();
     private int inFlight;
     private long lastUsed;
 
-    private DenoInstance(Process process, string socket, DeployedFunction function, ILogger logger)
+    private DenoInstance(Process process, string socket, DeployedFunction function, FunctionConsole console, ILogger logger)
     {
         this.process = process;
         this.socket = socket;
+        this.console = console;
         this.logger = logger;
         Function = function;
         lastUsed = Environment.TickCount64;
@@ -57,7 +59,8 @@ internal sealed partial class DenoInstance : IAsyncDisposable
     public TimeSpan IdleFor => TimeSpan.FromMilliseconds(Environment.TickCount64 - Interlocked.Read(ref lastUsed));
 
     public static async Task<DenoInstance> StartAsync(
-        DenoLaunch launch, string denoPath, FunctionsFolders folders, FunctionsOptions options, ILogger logger, CancellationToken cancellationToken)
+        DenoLaunch launch, string denoPath, FunctionsFolders folders, FunctionsOptions options, FunctionConsole console, ILogger logger,
+        CancellationToken cancellationToken)
     {
         var socket = Path.Combine(folders.Sockets, Guid.NewGuid().ToString("N")[..12] + ".sock");
         var start = new ProcessStartInfo(denoPath)
@@ -96,7 +99,7 @@ internal sealed partial class DenoInstance : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var instance = new DenoInstance(process, socket, launch.Function, logger);
+        var instance = new DenoInstance(process, socket, launch.Function, console, logger);
         process.OutputDataReceived += (_, line) => instance.Console(line.Data, "stdout");
         process.ErrorDataReceived += (_, line) => instance.Console(line.Data, "stderr");
         process.Exited += (_, _) => instance.OnExited();
@@ -227,6 +230,7 @@ internal sealed partial class DenoInstance : IAsyncDisposable
         }
 
         LogConsole(logger, Function.ProjectRef, Function.Slug, Function.Version, stream, line);
+        console.Write(Function, stream, line);
     }
 
     private void OnExited()
@@ -266,5 +270,11 @@ internal sealed partial class DenoInstance : IAsyncDisposable
     private static partial void LogConsole(ILogger logger, string projectRef, string slug, int version, string stream, string line);
 }
 
-/// <summary>An instance that did not come up; the message is the function's own output (its compiler or runtime error).</summary>
-internal sealed class FunctionBootException(string message, Exception inner) : Exception(message, inner);
+/// <summary>
+/// An instance that did not come up; the message is the function's own output (its compiler or runtime error),
+/// and <see cref="RetryAfter"/> how long the pool waits before it tries to start one again.
+/// </summary>
+internal sealed class FunctionBootException(string message, Exception inner, TimeSpan retryAfter = default) : Exception(message, inner)
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}

@@ -6,13 +6,22 @@ namespace MadBase.Worker.Functions.Runtime;
 /// that exited (a crash, the memory limit) is dropped, and the next request starts its replacement.
 /// A retired pool (a newer version, changed secrets) takes no more requests and stops each instance once its
 /// last request is done, so a deploy never cuts a request short.
+/// A version that fails to boot is not started again on every request: the failure is answered again until a
+/// back-off (2 s, doubling to 30 s) has passed, so a broken deploy under traffic costs one Deno start at a
+/// time, not one per request. A new deploy is a new pool and starts at once.
 /// </summary>
 internal sealed class FunctionPool(Func<CancellationToken, Task<DenoInstance>> start, FunctionsOptions options)
 {
     private readonly object gate = new();
     private readonly List<DenoInstance> instances = [];
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+
     private Task<DenoInstance>? starting;
     private bool retired;
+    private FunctionBootException? bootFailure;
+    private int bootFailures;
+    private long retryAt;
 
     /// <summary>Set when a request had to wait for an instance to start: a cold start, for the metrics.</summary>
     public sealed record Lease(DenoInstance Instance, bool Cold);
@@ -43,6 +52,11 @@ internal sealed class FunctionPool(Func<CancellationToken, Task<DenoInstance>> s
                 {
                     best.Enter();
                     return new Lease(best, cold);
+                }
+
+                if (starting is null && bootFailure is not null && Environment.TickCount64 < retryAt)
+                {
+                    throw new FunctionBootException(bootFailure.Message, bootFailure, RetryAfter());
                 }
 
                 starting ??= StartOneAsync();
@@ -110,6 +124,9 @@ internal sealed class FunctionPool(Func<CancellationToken, Task<DenoInstance>> s
         return StopIdleAsync(TimeSpan.Zero);
     }
 
+    /// <summary>How long until the next start is tried (under the lock).</summary>
+    private TimeSpan RetryAfter() => TimeSpan.FromMilliseconds(Math.Max(0, retryAt - Environment.TickCount64));
+
     private async Task<DenoInstance> StartOneAsync()
     {
         // Always asynchronous, so the caller's lock is released before anything here runs.
@@ -121,9 +138,22 @@ internal sealed class FunctionPool(Func<CancellationToken, Task<DenoInstance>> s
             lock (gate)
             {
                 instances.Add(instance);
+                bootFailure = null;
+                bootFailures = 0;
             }
 
             return instance;
+        }
+        catch (FunctionBootException e)
+        {
+            lock (gate)
+            {
+                bootFailure = e;
+                var backoff = FirstBackoff * Math.Pow(2, Math.Min(bootFailures++, 10));
+                retryAt = Environment.TickCount64 + (long)Math.Min(backoff.TotalMilliseconds, MaxBackoff.TotalMilliseconds);
+            }
+
+            throw new FunctionBootException(e.Message, e, RetryAfter());
         }
         finally
         {

@@ -19,18 +19,20 @@ internal sealed class FunctionRuntime : BackgroundService
     private readonly FunctionsFolders folders;
     private readonly FunctionsOptions options;
     private readonly DenoBinary deno;
+    private readonly FunctionConsole console;
     private readonly TimeProvider time;
     private readonly ILogger<FunctionRuntime> logger;
 
     public FunctionRuntime(
         FunctionCatalog catalog, FunctionCode code, FunctionEnvironment environment, FunctionsFolders folders,
-        IOptions<FunctionsOptions> options, DenoBinary deno, TimeProvider time, ILogger<FunctionRuntime> logger)
+        IOptions<FunctionsOptions> options, DenoBinary deno, FunctionConsole console, TimeProvider time, ILogger<FunctionRuntime> logger)
     {
         this.code = code;
         this.environment = environment;
         this.folders = folders;
         this.options = options.Value;
         this.deno = deno;
+        this.console = console;
         this.time = time;
         this.logger = logger;
         catalog.Changed += projectRef => _ = RetireAsync(projectRef);
@@ -78,7 +80,7 @@ internal sealed class FunctionRuntime : BackgroundService
         var files = await code.PrepareAsync(function, cancellationToken)
             ?? throw new FunctionGoneException();
         var launch = new DenoLaunch(function, files.Folder, files.Entry, await environment.BuildAsync(project, cancellationToken));
-        return await DenoInstance.StartAsync(launch, deno.Path, folders, options, logger, cancellationToken);
+        return await DenoInstance.StartAsync(launch, deno.Path, folders, options, console, logger, cancellationToken);
     }
 }
 

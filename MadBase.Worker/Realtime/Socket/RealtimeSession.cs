@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using MadBase.ServiceDefaults.Logging;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.Worker.Realtime.Channels;
+using Microsoft.Extensions.ObjectPool;
 
 namespace MadBase.Worker.Realtime.Socket;
 
@@ -17,6 +18,10 @@ namespace MadBase.Worker.Realtime.Socket;
 internal sealed partial class RealtimeSession
 {
     private const int OutboxCapacity = 4096;
+
+    /// <summary>Receive buffers shared by every socket of the worker (one is in use per message being read).</summary>
+    private static readonly ObjectPool<ArrayBufferWriter<byte>> ReceiveBuffers =
+        new DefaultObjectPool<ArrayBufferWriter<byte>>(new ReceiveBufferPolicy());
 
     private readonly WebSocket socket;
     private readonly string? socketToken;
@@ -103,32 +108,47 @@ internal sealed partial class RealtimeSession
     private async Task ReceiveLoopAsync(CancellationToken token)
     {
         var limit = Options.MaxPayloadBytes + 64 * 1024;
-        var buffer = new ArrayBufferWriter<byte>(4096);
         while (!token.IsCancellationRequested)
         {
-            buffer.ResetWrittenCount();
-            ValueWebSocketReceiveResult result;
-            do
-            {
-                result = await socket.ReceiveAsync(buffer.GetMemory(4096), token);
-                buffer.Advance(result.Count);
-                if (buffer.WrittenCount > limit)
-                {
-                    await socket.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, "message too large", token);
-                    return;
-                }
-            }
-            while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-
+            // Waits for the next message with no buffer: an idle socket (most of them) then holds none, and a
+            // pooled one is taken only while a message is being read.
+            var result = await socket.ReceiveAsync(Memory<byte>.Empty, token);
             if (result.MessageType == WebSocketMessageType.Close)
             {
                 return;
             }
 
+            InboundFrame? frame;
+            var buffer = ReceiveBuffers.Get();
+            try
+            {
+                while (!result.EndOfMessage)
+                {
+                    result = await socket.ReceiveAsync(buffer.GetMemory(4096), token);
+                    buffer.Advance(result.Count);
+                    if (buffer.WrittenCount > limit)
+                    {
+                        await socket.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, "message too large", token);
+                        return;
+                    }
+
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        return;
+                    }
+                }
+
+                // Both decoders copy what they keep, so the buffer can go back before the frame is handled.
+                frame = result.MessageType == WebSocketMessageType.Binary
+                    ? PhoenixSerializer.DecodeBinary(buffer.WrittenSpan)
+                    : PhoenixSerializer.DecodeText(buffer.WrittenSpan);
+            }
+            finally
+            {
+                ReceiveBuffers.Return(buffer);
+            }
+
             Interlocked.Exchange(ref lastHeard, hubs.Time.GetTimestamp());
-            var frame = result.MessageType == WebSocketMessageType.Binary
-                ? PhoenixSerializer.DecodeBinary(buffer.WrittenSpan)
-                : PhoenixSerializer.DecodeText(buffer.WrittenSpan);
             if (frame is null)
             {
                 // Nothing to answer to without a topic and ref; say so on the socket's own topic.
