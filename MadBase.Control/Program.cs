@@ -23,5 +23,7 @@ app.MapFunctionsApi();
 app.MapCapturedMailApi();
 app.MapStudio();
 app.MapS3AccessKeysApi();
+app.MapApiKeysApi();
+app.MapJwtKeysApi();
 
 app.Run();

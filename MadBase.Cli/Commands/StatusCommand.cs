@@ -32,6 +32,8 @@ internal static class StatusCommand
             values.GetValueOrDefault("DB_URL", string.Empty),
             values.GetValueOrDefault("ANON_KEY", string.Empty),
             values.GetValueOrDefault("SERVICE_ROLE_KEY", string.Empty),
+            values.GetValueOrDefault("PUBLISHABLE_KEY", string.Empty),
+            values.GetValueOrDefault("SECRET_KEY", string.Empty),
             values.GetValueOrDefault("ADMIN_PASSWORD", string.Empty),
             redis ? $"on (127.0.0.1:{options.RedisPort})" : "off",
             Path.Combine(dataDirectory, "logs"));

@@ -54,4 +54,24 @@ internal sealed record DefaultProject(
             await Task.Delay(500, cancellationToken);
         }
     }
+
+    /// <summary>
+    /// Gives the project this data directory's publishable or secret key (imported through the admin API, as an
+    /// operator would); a key the project already has is fine, so every start may call it.
+    /// </summary>
+    public async Task EnsureApiKeyAsync(
+        HttpClient http, Uri controlUrl, string adminPassword, string type, string key, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(controlUrl, $"admin/v1/projects/{Ref}/api-keys"))
+        {
+            Content = JsonContent.Create(new Dictionary<string, string> { ["type"] = type, ["name"] = "madbase start", ["api_key"] = key }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminPassword);
+        using HttpResponseMessage response = await http.SendAsync(request, cancellationToken);
+        if (!response.IsSuccessStatusCode && response.StatusCode != HttpStatusCode.Conflict)
+        {
+            throw new LocalStackException(
+                $"Could not give the default project its {type} key: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+    }
 }

@@ -64,6 +64,8 @@ internal sealed class LocalStack
         bool clusterExists = PostgresCluster.IsInitialized(clusterDirectory);
         StackSecrets secrets = StackSecrets.LoadOrCreate(parts.DataDirectory, clusterExists);
         parts.AdminPassword = secrets.AdminPassword;
+        parts.PublishableKey = secrets.PublishableKey!;
+        parts.SecretKey = secrets.SecretKey!;
         // Everything that can fail without starting anything fails first.
         string control = ServiceBinaries.Locate("Control", options);
         string worker = ServiceBinaries.Locate("Worker", options);
@@ -100,6 +102,8 @@ internal sealed class LocalStack
 
         parts.Project = await DefaultProject.FetchAsync(
             parts.Http, parts.Control.Url, secrets.AdminPassword, cancellationToken);
+        await parts.Project.EnsureApiKeyAsync(parts.Http, parts.Control.Url, secrets.AdminPassword, "publishable", parts.PublishableKey, cancellationToken);
+        await parts.Project.EnsureApiKeyAsync(parts.Http, parts.Control.Url, secrets.AdminPassword, "secret", parts.SecretKey, cancellationToken);
     }
 
     private void EnsurePortsFree()

@@ -23,7 +23,7 @@ internal sealed class RunningStack : IAsyncDisposable
         project = parts.Project ?? throw new ArgumentException("The default project is not known.", nameof(parts));
         Services = [Control, .. parts.Workers, Gateway];
         Summary = new StackSummary(
-            ApiUrl, AdminUrl, DbUrl, AnonKey, ServiceRoleKey, AdminPassword,
+            ApiUrl, AdminUrl, DbUrl, AnonKey, ServiceRoleKey, PublishableKey, SecretKey, AdminPassword,
             Redis is null ? "off (caches fall back to their TTL)" : $"on ({Redis.ConnectionString})",
             LogDirectory);
         ISupervisedServer?[] supervised = [Postgres, Redis, .. Services];
@@ -52,6 +52,11 @@ internal sealed class RunningStack : IAsyncDisposable
     public string AnonKey => project.AnonKey;
 
     public string ServiceRoleKey => project.ServiceRoleKey;
+
+    /// <summary>The default project's <c>sb_publishable_</c> key, the same across restarts of this data directory.</summary>
+    public string PublishableKey => parts.PublishableKey;
+
+    public string SecretKey => parts.SecretKey;
 
     public string AdminPassword => parts.AdminPassword;
 

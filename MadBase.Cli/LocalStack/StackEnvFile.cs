@@ -20,6 +20,8 @@ internal static class StackEnvFile
             $"API_URL={summary.ApiUrl}",
             $"ANON_KEY={summary.AnonKey}",
             $"SERVICE_ROLE_KEY={summary.ServiceRoleKey}",
+            $"PUBLISHABLE_KEY={summary.PublishableKey}",
+            $"SECRET_KEY={summary.SecretKey}",
             $"DB_URL={summary.DbUrl}",
             $"ADMIN_URL={summary.AdminUrl}",
             $"ADMIN_PASSWORD={summary.AdminPassword}",

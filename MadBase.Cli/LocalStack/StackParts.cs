@@ -16,6 +16,10 @@ internal sealed class StackParts(string dataDirectory, string logDirectory, Data
 
     public string AdminPassword { get; set; } = string.Empty;
 
+    public string PublishableKey { get; set; } = string.Empty;
+
+    public string SecretKey { get; set; } = string.Empty;
+
     public PostgresCluster? Postgres { get; set; }
 
     public RedisServer? Redis { get; set; }

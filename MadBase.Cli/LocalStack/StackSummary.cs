@@ -7,6 +7,8 @@ internal sealed record StackSummary(
     string DbUrl,
     string AnonKey,
     string ServiceRoleKey,
+    string PublishableKey,
+    string SecretKey,
     string AdminPassword,
     string Redis,
     string LogDirectory)
@@ -21,6 +23,8 @@ internal sealed record StackSummary(
             ("DB URL", DbUrl),
             ("anon key", AnonKey),
             ("service_role key", ServiceRoleKey),
+            ("Publishable key", PublishableKey),
+            ("Secret key", SecretKey),
             ("Admin password", AdminPassword),
             ("Redis", Redis),
             ("Logs", LogDirectory),

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using MadBase.Control.Admin;
 using MadBase.ServiceDefaults.Projects;
+using MadBase.ServiceDefaults.Security;
 
 namespace MadBase.Control.Projects;
 
@@ -32,9 +33,13 @@ internal sealed record ProjectDetails(
         project.ServiceRoleKey,
         project.JwtSecret,
         [.. project.SigningKeys.Select(k => new SigningKeySummary(
-            k.Kid, k.Algorithm, k.RetiredAt is null ? "current" : "previous", k.CreatedAt, k.RetiredAt, k.VerifyUntil))],
+            k.Kid, k.Algorithm, Status(k), k.CreatedAt, k.RetiredAt, k.VerifyUntil))],
         project.Settings with { Auth = ProviderSecrets.Masked(project.Settings.Auth) },
         project.CreatedAt);
+
+    /// <summary>Imported keys that do not sign are in the JWKS to verify tokens their issuer signs: "imported", not "previous".</summary>
+    private static string Status(SigningKey key) =>
+        key.RetiredAt is null ? "current" : key.Imported && key.VerifyUntil is null ? "imported" : "previous";
 }
 
 /// <summary>A signing key as the admin API shows it: no key material.</summary>

@@ -91,11 +91,110 @@ internal sealed partial class ProjectStore(ControlDb db, TimeProvider time, ILog
             },
             cancellationToken);
 
-    private async Task<Project?> ModifyAsync(
+    /// <summary>
+    /// Adds an imported key. As the current one it retires the signing key it replaces (which verifies until its
+    /// tokens expire) and makes the project sign with its algorithm.
+    /// </summary>
+    public Task<Project?> ImportSigningKeyAsync(string projectRef, SigningKey key, bool current, CancellationToken cancellationToken) =>
+        ModifyAsync(
+            projectRef,
+            null,
+            (stored, keys, now) =>
+            {
+                if (keys.Any(k => k.Kid == key.Kid))
+                {
+                    throw AdminException.Conflict($"the project already has a key with kid {key.Kid}");
+                }
+
+                if (!current)
+                {
+                    return (stored, [.. keys, key]);
+                }
+
+                var lifetime = TimeSpan.FromSeconds(ProjectSettings.Parse(stored.ToJsonString()).Auth.JwtExpirySeconds);
+                var patch = new JsonObject { ["auth"] = new JsonObject { ["jwt_signing"] = new JsonObject { ["algorithm"] = key.Algorithm } } };
+                var (settings, _) = SettingsPatch.Apply(stored, patch);
+                return (settings, [
+                    .. keys.Select(k => k.RetiredAt is null ? k with { RetiredAt = now, VerifyUntil = now + lifetime + SigningKeyRotation.Grace } : k),
+                    key with { RetiredAt = null },
+                ]);
+            },
+            cancellationToken);
+
+    /// <summary>Adds a publishable or secret key (its hash); null when the project does not exist.</summary>
+    public Task<Project?> AddApiKeyAsync(string projectRef, ProjectApiKey key, int maxKeys, CancellationToken cancellationToken) =>
+        ModifyRowAsync(
+            projectRef,
+            (row, _) =>
+            {
+                var keys = ProjectApiKey.ParseList(row.ApiKeys);
+                if (keys.Any(k => k.Hash == key.Hash))
+                {
+                    throw AdminException.Conflict("the project already has this key");
+                }
+
+                if (keys.Count >= maxKeys)
+                {
+                    throw AdminException.Conflict($"a project has at most {maxKeys} publishable and secret keys: revoke one first");
+                }
+
+                row.ApiKeys = ProjectApiKey.ToJson([.. keys, key]);
+            },
+            cancellationToken);
+
+    /// <summary>Removes a key; false when the project has no key with that id.</summary>
+    public async Task<bool> RevokeApiKeyAsync(string projectRef, string id, CancellationToken cancellationToken)
+    {
+        var found = false;
+        await ModifyRowAsync(
+            projectRef,
+            (row, _) =>
+            {
+                var keys = ProjectApiKey.ParseList(row.ApiKeys);
+                found = keys.Any(k => k.Id == id);
+                row.ApiKeys = ProjectApiKey.ToJson(keys.Where(k => k.Id != id));
+            },
+            cancellationToken);
+        return found;
+    }
+
+    /// <summary>
+    /// A new legacy JWT secret (and the anon/service_role keys signed with it), and imported asymmetric keys;
+    /// <paramref name="change"/> gets the row's current values and returns what to store.
+    /// </summary>
+    public Task<Project?> ReplaceJwtKeysAsync(
+        string projectRef,
+        Func<Project, DateTimeOffset, (string Secret, string AnonKey, string ServiceRoleKey, IReadOnlyList<SigningKey> Keys)> change,
+        CancellationToken cancellationToken) =>
+        ModifyRowAsync(
+            projectRef,
+            (row, now) =>
+            {
+                var (secret, anon, serviceRole, keys) = change(row.ToProject(), now);
+                row.JwtSecret = secret;
+                row.AnonKey = anon;
+                row.ServiceRoleKey = serviceRole;
+                row.SigningKeys = SigningKey.ToJson(keys);
+            },
+            cancellationToken);
+
+    private Task<Project?> ModifyAsync(
         string projectRef,
         string? name,
         Func<JsonObject, IReadOnlyList<SigningKey>, DateTimeOffset, (JsonObject Settings, IReadOnlyList<SigningKey> Keys)> change,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        ModifyRowAsync(
+            projectRef,
+            (row, now) =>
+            {
+                var (settings, keys) = change(JsonNode.Parse(row.Settings)!.AsObject(), SigningKey.ParseList(row.SigningKeys), now);
+                row.Name = name ?? row.Name;
+                row.Settings = settings.ToJsonString();
+                row.SigningKeys = SigningKey.ToJson(keys);
+            },
+            cancellationToken);
+
+    private async Task<Project?> ModifyRowAsync(string projectRef, Action<ProjectRow, DateTimeOffset> change, CancellationToken cancellationToken)
     {
         if (!ProjectRefs.IsValid(projectRef))
         {
@@ -112,10 +211,7 @@ internal sealed partial class ProjectStore(ControlDb db, TimeProvider time, ILog
             }
 
             var now = time.GetUtcNow();
-            var (settings, keys) = change(JsonNode.Parse(row.Settings)!.AsObject(), SigningKey.ParseList(row.SigningKeys), now);
-            row.Name = name ?? row.Name;
-            row.Settings = settings.ToJsonString();
-            row.SigningKeys = SigningKey.ToJson(keys);
+            change(row, now);
             row.UpdatedAt = now;
             try
             {

@@ -33,6 +33,7 @@ internal sealed partial class ControlDb(DbContextOptions<ControlDb> options) : D
             {
                 t.HasCheckConstraint("projects_settings_check", "jsonb_typeof(settings) = 'object'");
                 t.HasCheckConstraint("projects_signing_keys_check", "jsonb_typeof(signing_keys) = 'array'");
+                t.HasCheckConstraint("projects_api_keys_check", "jsonb_typeof(api_keys) = 'array'");
             });
             project.HasKey(p => p.Ref).HasName("projects_pkey");
             project.HasAlternateKey(p => p.DbName).HasName("projects_db_name_key");
@@ -48,6 +49,7 @@ internal sealed partial class ControlDb(DbContextOptions<ControlDb> options) : D
             project.Property(p => p.CreatedAt).HasColumnName("created_at").HasDefaultValueSql("now()");
             project.Property(p => p.UpdatedAt).HasColumnName("updated_at").HasDefaultValueSql("now()");
             project.Property(p => p.SigningKeys).HasColumnName("signing_keys").HasColumnType("jsonb").HasDefaultValueSql("'[]'::jsonb");
+            project.Property(p => p.ApiKeys).HasColumnName("api_keys").HasColumnType("jsonb").HasDefaultValueSql("'[]'::jsonb");
             project.Property(p => p.Version).IsRowVersion();
         });
         OnFunctionsCreating(modelBuilder);

@@ -35,6 +35,9 @@ internal sealed class ProjectRow
     /// <summary>The project's asymmetric signing keys (jsonb, an array), private halves included.</summary>
     public required string SigningKeys { get; set; }
 
+    /// <summary>The project's publishable and secret keys (jsonb, an array): hashes, never a secret key itself.</summary>
+    public string ApiKeys { get; set; } = "[]";
+
     /// <summary>Set by the database on insert (<c>now()</c>), as before EF.</summary>
     public DateTimeOffset CreatedAt { get; set; }
 
@@ -55,6 +58,7 @@ internal sealed class ProjectRow
         AuthenticatorPassword = project.AuthenticatorPassword,
         Settings = settings.ToJsonString(),
         SigningKeys = SigningKey.ToJson(project.SigningKeys),
+        ApiKeys = ProjectApiKey.ToJson(project.ApiKeys),
     };
 
     /// <summary>The same <see cref="Project"/> the gateway and workers read from this row (<c>ProjectRows</c>).</summary>
@@ -62,5 +66,6 @@ internal sealed class ProjectRow
         Ref, Name, DbName, DbUrl, JwtSecret, AnonKey, ServiceRoleKey, AuthenticatorPassword, ProjectSettings.Parse(Settings), CreatedAt)
     {
         SigningKeys = SigningKey.ParseList(SigningKeys),
+        ApiKeys = ProjectApiKey.ParseList(ApiKeys),
     };
 }

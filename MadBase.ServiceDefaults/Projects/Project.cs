@@ -20,6 +20,9 @@ public sealed record Project(
     /// <summary>The project's asymmetric keys: the current one (if it signs with RS256/ES256) and retired ones still verifying.</summary>
     public IReadOnlyList<SigningKey> SigningKeys { get; init; } = [];
 
+    /// <summary>The project's publishable and secret keys (Supabase's new API keys); revoked ones are removed.</summary>
+    public IReadOnlyList<ProjectApiKey> ApiKeys { get; init; } = [];
+
     /// <summary>
     /// The key access tokens are signed with, or null for HS256 with <see cref="JwtSecret"/>. Control keeps a
     /// current key of the configured algorithm; should one be missing, signing falls back to HS256 rather than fail.
@@ -30,7 +33,7 @@ public sealed record Project(
         {
             var algorithm = Settings.Auth.JwtSigning.Algorithm;
             return SigningAlgorithms.IsAsymmetric(algorithm)
-                ? SigningKeys.FirstOrDefault(k => k.RetiredAt is null && k.Algorithm == algorithm)
+                ? SigningKeys.FirstOrDefault(k => k.RetiredAt is null && k.Algorithm == algorithm && k.PrivateKey is not null)
                 : null;
         }
     }

@@ -8,7 +8,7 @@ public static class ProjectRows
 {
     /// <summary>The columns <see cref="ReadOneAsync"/> expects, in order.</summary>
     public const string Columns =
-        "ref, name, db_name, db_url, jwt_secret, anon_key, service_role_key, authenticator_password, settings::text, created_at, signing_keys::text";
+        "ref, name, db_name, db_url, jwt_secret, anon_key, service_role_key, authenticator_password, settings::text, created_at, signing_keys::text, api_keys::text";
 
     public static async Task<Project?> ReadOneAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
@@ -31,6 +31,7 @@ public static class ProjectRows
             reader.GetFieldValue<DateTimeOffset>(9))
         {
             SigningKeys = SigningKey.ParseList(reader.GetString(10)),
+            ApiKeys = ProjectApiKey.ParseList(reader.GetString(11)),
         };
     }
 }

@@ -18,6 +18,8 @@ public sealed record ProjectSettings
 
     public StorageSettings Storage { get; init; } = new();
 
+    public ApiSettings Api { get; init; } = new();
+
     public static ProjectSettings Parse(string? json) =>
         string.IsNullOrWhiteSpace(json) ? new() : JsonSerializer.Deserialize<ProjectSettings>(json, Json) ?? new();
 
@@ -172,4 +174,14 @@ public sealed record RestSettings
 public sealed record StorageSettings
 {
     public long FileSizeLimit { get; init; } = 50L * 1024 * 1024;
+}
+
+/// <summary>How the gateway admits requests to the project.</summary>
+public sealed record ApiSettings
+{
+    /// <summary>
+    /// Requests without an apikey run as anon, as on the Supabase CLI's local stack; a bearer project JWT alone
+    /// then also names the project. Off by default, as on hosted Supabase, where such requests get a 401.
+    /// </summary>
+    public bool Keyless { get; init; }
 }

@@ -22,8 +22,14 @@ public sealed record SigningKey
     /// <summary><see cref="SigningAlgorithms.RS256"/> or <see cref="SigningAlgorithms.ES256"/>.</summary>
     public required string Algorithm { get; init; }
 
-    /// <summary>PKCS#8, base64.</summary>
-    public required string PrivateKey { get; init; }
+    /// <summary>PKCS#8, base64; null for a key imported to verify tokens another issuer signs (then <see cref="PublicKey"/> is set).</summary>
+    public string? PrivateKey { get; init; }
+
+    /// <summary>SubjectPublicKeyInfo, base64, of a key imported without its private half; null otherwise.</summary>
+    public string? PublicKey { get; init; }
+
+    /// <summary>Brought in from elsewhere (a Supabase project moving in) rather than generated here.</summary>
+    public bool Imported { get; init; }
 
     public DateTimeOffset CreatedAt { get; init; }
 

@@ -13,7 +13,7 @@ namespace MadBase.ServiceDefaults.Security;
 internal sealed class SigningKeyMaterial
 {
     // Keyed by the key material too, not the kid alone: a kid names a key only together with its bytes.
-    private static readonly ConcurrentDictionary<(string Kid, string PrivateKey), SigningKeyMaterial> Cache = new();
+    private static readonly ConcurrentDictionary<(string Kid, string Material), SigningKeyMaterial> Cache = new();
 
     private SigningKeyMaterial(SecurityKey signing, SecurityKey verifying, IReadOnlyDictionary<string, object> publicJwk)
     {
@@ -29,11 +29,17 @@ internal sealed class SigningKeyMaterial
     public IReadOnlyDictionary<string, object> PublicJwk { get; }
 
     public static SigningKeyMaterial Of(SigningKey key) =>
-        Cache.GetOrAdd((key.Kid, key.PrivateKey), static (_, k) => Create(k), key);
+        Cache.GetOrAdd((key.Kid, key.PrivateKey ?? key.PublicKey ?? string.Empty), static (_, k) => Create(k), key);
 
+    /// <summary>
+    /// A key held without its private half can only verify: its "signing" key is the public one, which any
+    /// attempt to sign with fails on (and <see cref="Projects.Project.CurrentSigningKey"/> never picks such a key).
+    /// </summary>
     private static SigningKeyMaterial Create(SigningKey key)
     {
-        var pkcs8 = Convert.FromBase64String(key.PrivateKey);
+        var isPrivate = key.PrivateKey is not null;
+        var der = Convert.FromBase64String(key.PrivateKey ?? key.PublicKey
+            ?? throw new CryptographicException($"signing key {key.Kid} has neither a private nor a public key"));
         var jwk = new Dictionary<string, object>
         {
             ["kid"] = key.Kid,
@@ -46,7 +52,15 @@ internal sealed class SigningKeyMaterial
             case SigningAlgorithms.RS256:
                 {
                     var rsa = RSA.Create();
-                    rsa.ImportPkcs8PrivateKey(pkcs8, out _);
+                    if (isPrivate)
+                    {
+                        rsa.ImportPkcs8PrivateKey(der, out _);
+                    }
+                    else
+                    {
+                        rsa.ImportSubjectPublicKeyInfo(der, out _);
+                    }
+
                     var parameters = rsa.ExportParameters(includePrivateParameters: false);
                     jwk["kty"] = "RSA";
                     jwk["n"] = Base64Url.EncodeToString(parameters.Modulus);
@@ -60,7 +74,15 @@ internal sealed class SigningKeyMaterial
             case SigningAlgorithms.ES256:
                 {
                     var ec = ECDsa.Create();
-                    ec.ImportPkcs8PrivateKey(pkcs8, out _);
+                    if (isPrivate)
+                    {
+                        ec.ImportPkcs8PrivateKey(der, out _);
+                    }
+                    else
+                    {
+                        ec.ImportSubjectPublicKeyInfo(der, out _);
+                    }
+
                     var parameters = ec.ExportParameters(includePrivateParameters: false);
                     if (ec.KeySize != 256)
                     {

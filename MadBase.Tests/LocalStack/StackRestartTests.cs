@@ -17,10 +17,12 @@ public sealed class StackRestartTests
 
         string anonKey;
         string serviceRoleKey;
+        string publishableKey;
         await using (var first = await new Cli.LocalStack(options).StartAsync(timeout.Token))
         {
             anonKey = first.AnonKey;
             serviceRoleKey = first.ServiceRoleKey;
+            publishableKey = first.PublishableKey;
             await using var connection = new NpgsqlConnection(Unpooled(first.ProjectConnectionString));
             await connection.OpenAsync(timeout.Token);
             await using var command = new NpgsqlCommand("CREATE TABLE kept (note text); INSERT INTO kept VALUES ('still here')", connection);
@@ -30,6 +32,7 @@ public sealed class StackRestartTests
         await using var second = await new Cli.LocalStack(options).StartAsync(timeout.Token);
         Assert.Equal(anonKey, second.AnonKey);
         Assert.Equal(serviceRoleKey, second.ServiceRoleKey);
+        Assert.Equal(publishableKey, second.PublishableKey);
 
         await using (var connection = new NpgsqlConnection(Unpooled(second.ProjectConnectionString)))
         {
@@ -38,10 +41,13 @@ public sealed class StackRestartTests
             Assert.Equal("still here", await command.ExecuteScalarAsync(timeout.Token));
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Get, second.ApiUrl + "/auth/v1/settings");
-        request.Headers.Add("apikey", anonKey);
-        using var response = await TestHttp.Client.SendAsync(request, timeout.Token);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        foreach (var key in new[] { anonKey, publishableKey })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, second.ApiUrl + "/auth/v1/settings");
+            request.Headers.Add("apikey", key);
+            using var response = await TestHttp.Client.SendAsync(request, timeout.Token);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
     }
 
     // A pooled connection would outlive the first stack's Postgres and fail on the second.

@@ -133,7 +133,7 @@ public sealed class JwtVerifierTests
     {
         var key = SigningKey.Generate("RS256", Now);
         using var rsa = System.Security.Cryptography.RSA.Create();
-        rsa.ImportPkcs8PrivateKey(Convert.FromBase64String(key.PrivateKey), out _);
+        rsa.ImportPkcs8PrivateKey(Convert.FromBase64String(key.PrivateKey!), out _);
         var publicPem = rsa.ExportSubjectPublicKeyInfoPem();
         var signingInput = Base64Url($$"""{"alg":"HS256","kid":"{{key.Kid}}","typ":"JWT"}""") + "." + Base64Url("""{"role":"service_role"}""");
         var signature = System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(publicPem), Encoding.ASCII.GetBytes(signingInput));

@@ -133,6 +133,13 @@ namespace MadBase.Control.SystemDb.Migrations
                         .HasColumnType("text")
                         .HasColumnName("anon_key");
 
+                    b.Property<string>("ApiKeys")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("api_keys")
+                        .HasDefaultValueSql("'[]'::jsonb");
+
                     b.Property<string>("AuthenticatorPassword")
                         .IsRequired()
                         .HasColumnType("text")
@@ -202,6 +209,8 @@ namespace MadBase.Control.SystemDb.Migrations
 
                     b.ToTable("projects", "madbase", t =>
                         {
+                            t.HasCheckConstraint("projects_api_keys_check", "jsonb_typeof(api_keys) = 'array'");
+
                             t.HasCheckConstraint("projects_settings_check", "jsonb_typeof(settings) = 'object'");
 
                             t.HasCheckConstraint("projects_signing_keys_check", "jsonb_typeof(signing_keys) = 'array'");
