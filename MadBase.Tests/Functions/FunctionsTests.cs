@@ -279,9 +279,10 @@ public sealed class FunctionsTests(SecondStackFixture stack)
         Assert.Equal("true", broken.Header("x-relay-error"));
         Assert.NotNull(broken.Header("retry-after"));
 
-        // Under traffic a broken version is started again only after a back-off: a burst over the two workers
-        // costs at most one start on each, every failure visible in the function's logs.
-        var burst = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => project.InvokeAsync("/broken")));
+        // Under traffic a broken version is started again only after a back-off: ten requests over the two workers
+        // cost at most two starts on each (the deploy's own change message, if it arrives after the first request,
+        // retires that worker's pool once), every failure visible in the function's logs.
+        var burst = await Task.WhenAll(Enumerable.Range(0, 9).Select(_ => project.InvokeAsync("/broken")));
         foreach (var again in burst)
         {
             Assert.Equal("BOOT_ERROR", again.ErrorCode);
@@ -290,7 +291,7 @@ public sealed class FunctionsTests(SecondStackFixture stack)
 
         var logs = await UntilLogsAsync(project, "broken", lines => lines.Any(l => l.Contains("at import", StringComparison.Ordinal)));
         var starts = logs.Count(l => l.Contains("Uncaught", StringComparison.Ordinal));
-        Assert.InRange(starts, 1, 2);
+        Assert.True(starts is >= 1 and <= 4, $"{starts} starts for 10 requests: {string.Join(" | ", logs)}");
     }
 
     [Fact]
