@@ -8,6 +8,7 @@ import {
   S3Client, ListBucketsCommand, CreateBucketCommand, HeadBucketCommand, DeleteBucketCommand, PutObjectCommand,
   GetObjectCommand, HeadObjectCommand, CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, ListObjectsV2Command,
   CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand, AbortMultipartUploadCommand, ListPartsCommand,
+  ListMultipartUploadsCommand, UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createClient } from '@supabase/supabase-js';
@@ -258,6 +259,58 @@ test('multipart: create, upload parts (one replaced), list parts, complete; abor
   assert.equal(await status(s3.send(new HeadObjectCommand({ Bucket: id, Key: 'never.bin' }))), '404 NotFound');
   const [{ count }] = await sql('select count(*)::int as count from storage.s3_multipart_uploads where bucket_id = $1', [id]);
   assert.equal(count, 0);
+});
+
+test('multipart: parts copied from an object (whole and by range), uploads in progress listed and paged', async () => {
+  const id = await bucket('copy-parts');
+  const source = Buffer.from(Array.from({ length: 300 * 1024 }, (_, i) => i % 251));
+  await s3.send(new PutObjectCommand({ Bucket: id, Key: 'src/data.bin', Body: source }));
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: id, Key: 'copies/joined.bin' }));
+  const whole = await s3.send(new UploadPartCopyCommand({
+    Bucket: id, Key: 'copies/joined.bin', UploadId, PartNumber: 1, CopySource: `${id}/src/data.bin`,
+  }));
+  const ranged = await s3.send(new UploadPartCopyCommand({
+    Bucket: id, Key: 'copies/joined.bin', UploadId, PartNumber: 2, CopySource: `${id}/src/data.bin`, CopySourceRange: 'bytes=1000-1999',
+  }));
+  assert.match(whole.CopyPartResult.ETag, /^"[0-9a-f]{32}"$/);
+  assert.equal(await status(s3.send(new UploadPartCopyCommand({
+    Bucket: id, Key: 'copies/joined.bin', UploadId, PartNumber: 3, CopySource: `${id}/src/data.bin`, CopySourceRange: `bytes=0-${source.length}`,
+  }))), '400 InvalidArgument');
+  assert.equal(await status(s3.send(new UploadPartCopyCommand({
+    Bucket: id, Key: 'copies/joined.bin', UploadId, PartNumber: 3, CopySource: `${id}/src/missing.bin`,
+  }))), '404 NoSuchKey');
+
+  // Uploads in progress: three more, under two folders; listed by key, paged, folded by the delimiter.
+  const others = [];
+  for (const key of ['copies/other.bin', 'logs/a.txt', 'logs/b.txt']) {
+    others.push((await s3.send(new CreateMultipartUploadCommand({ Bucket: id, Key: key }))).UploadId);
+  }
+  const all = await s3.send(new ListMultipartUploadsCommand({ Bucket: id }));
+  assert.deepEqual(all.Uploads.map((u) => u.Key), ['copies/joined.bin', 'copies/other.bin', 'logs/a.txt', 'logs/b.txt']);
+  assert.equal(all.Uploads[0].UploadId, UploadId);
+  const first = await s3.send(new ListMultipartUploadsCommand({ Bucket: id, MaxUploads: 2 }));
+  assert.equal(first.IsTruncated, true);
+  const rest = await s3.send(new ListMultipartUploadsCommand({
+    Bucket: id, KeyMarker: first.NextKeyMarker, UploadIdMarker: first.NextUploadIdMarker,
+  }));
+  assert.deepEqual([...first.Uploads, ...rest.Uploads].map((u) => u.Key), all.Uploads.map((u) => u.Key));
+  const logs = await s3.send(new ListMultipartUploadsCommand({ Bucket: id, Prefix: 'logs/' }));
+  assert.deepEqual(logs.Uploads.map((u) => u.Key), ['logs/a.txt', 'logs/b.txt']);
+  const folded = await s3.send(new ListMultipartUploadsCommand({ Bucket: id, Delimiter: '/' }));
+  assert.deepEqual((folded.CommonPrefixes ?? []).map((p) => p.Prefix), ['copies/', 'logs/']);
+  assert.equal(folded.Uploads ?? undefined, undefined);
+  assert.equal(await status(s3.send(new ListMultipartUploadsCommand({ Bucket: `no-such-${run}` }))), '404 NoSuchBucket');
+
+  await s3.send(new CompleteMultipartUploadCommand({
+    Bucket: id, Key: 'copies/joined.bin', UploadId,
+    MultipartUpload: { Parts: [{ PartNumber: 1, ETag: whole.CopyPartResult.ETag }, { PartNumber: 2, ETag: ranged.CopyPartResult.ETag }] },
+  }));
+  const got = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: id, Key: 'copies/joined.bin' }))).Body.transformToByteArray());
+  assert.ok(Buffer.concat([source, source.subarray(1000, 2000)]).equals(got));
+  for (const [i, key] of ['copies/other.bin', 'logs/a.txt', 'logs/b.txt'].entries()) {
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: id, Key: key, UploadId: others[i] }));
+  }
+  assert.equal((await s3.send(new ListMultipartUploadsCommand({ Bucket: id }))).Uploads ?? undefined, undefined);
 });
 
 test('revoked access key: refused at once', async () => {

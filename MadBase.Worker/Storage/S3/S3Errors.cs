@@ -34,8 +34,6 @@ internal static class S3Errors
 
     public static StorageError IncompleteBody() => new(400, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.");
 
-    public static StorageError NotImplemented(string what) => new(501, "NotImplemented", what + " is not implemented");
-
     public static StorageError BucketAlreadyOwnedByYou() =>
         new(409, "BucketAlreadyOwnedByYou", "The bucket you tried to create already exists, and you own it.");
 

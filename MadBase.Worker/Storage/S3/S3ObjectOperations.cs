@@ -51,16 +51,8 @@ internal static class S3ObjectOperations
     public static async Task<IResult> CopyObjectAsync(StorageServices services, string bucket, string key)
     {
         var request = services.Context.Request;
-        var source = Uri.UnescapeDataString(request.Headers["x-amz-copy-source"].ToString().Split('?')[0]).TrimStart('/');
-        var slash = source.IndexOf('/', StringComparison.Ordinal);
-        if (slash <= 0)
-        {
-            throw S3Errors.InvalidArgument("x-amz-copy-source must be <bucket>/<key>");
-        }
-
-        var transfer = new TransferRequest(
-            ObjectNames.ValidateBucket(source[..slash]), ObjectNames.Validate(source[(slash + 1)..]),
-            ObjectNames.ValidateBucket(bucket), ObjectNames.Validate(key));
+        var (sourceBucket, sourceKey) = CopySource(request);
+        var transfer = new TransferRequest(sourceBucket, sourceKey, ObjectNames.ValidateBucket(bucket), ObjectNames.Validate(key));
         var replace = string.Equals(request.Headers["x-amz-metadata-directive"], "REPLACE", StringComparison.OrdinalIgnoreCase)
             ? (request.ContentType is { Length: > 0 } type ? type : "application/octet-stream",
                request.Headers.CacheControl.ToString() is { Length: > 0 } cache ? cache : "no-cache",
@@ -71,6 +63,19 @@ internal static class S3ObjectOperations
             "CopyObjectResult",
             S3Xml.Element("LastModified", S3Xml.Time(metadata.LastModified)),
             S3Xml.Element("ETag", metadata.ETag)));
+    }
+
+    /// <summary><c>x-amz-copy-source</c>: <c>[/]bucket/key</c>, URL-encoded, with an optional <c>?versionId</c> ignored.</summary>
+    public static (string Bucket, string Key) CopySource(HttpRequest request)
+    {
+        var source = Uri.UnescapeDataString(request.Headers["x-amz-copy-source"].ToString().Split('?')[0]).TrimStart('/');
+        var slash = source.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0)
+        {
+            throw S3Errors.InvalidArgument("x-amz-copy-source must be <bucket>/<key>");
+        }
+
+        return (ObjectNames.ValidateBucket(source[..slash]), ObjectNames.Validate(source[(slash + 1)..]));
     }
 
     /// <summary>S3 answers 204 whether or not the key existed (or the caller's policies let it go).</summary>

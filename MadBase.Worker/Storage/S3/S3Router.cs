@@ -24,7 +24,7 @@ internal static class S3Router
             return method switch
             {
                 "GET" when query.ContainsKey("location") => Task.FromResult(S3BucketOperations.Location(services)),
-                "GET" when query.ContainsKey("uploads") => throw S3Errors.NotImplemented("ListMultipartUploads"),
+                "GET" when query.ContainsKey("uploads") => S3Multipart.ListUploadsAsync(services, bucket),
                 "GET" => S3Listing.ListAsync(services, bucket),
                 "HEAD" => S3BucketOperations.HeadBucketAsync(services, bucket),
                 "PUT" => S3BucketOperations.CreateBucketAsync(services, bucket),
@@ -39,7 +39,7 @@ internal static class S3Router
         {
             "GET" or "HEAD" when uploadId.Length > 0 => S3Multipart.ListPartsAsync(services, bucket, key, uploadId),
             "GET" or "HEAD" => S3ObjectOperations.GetObjectAsync(services, bucket, key),
-            "PUT" when uploadId.Length > 0 && request.Headers.ContainsKey("x-amz-copy-source") => throw S3Errors.NotImplemented("UploadPartCopy"),
+            "PUT" when uploadId.Length > 0 && request.Headers.ContainsKey("x-amz-copy-source") => S3Multipart.UploadPartCopyAsync(services, bucket, key, uploadId),
             "PUT" when uploadId.Length > 0 => S3Multipart.UploadPartAsync(services, bucket, key, uploadId),
             "PUT" when request.Headers.ContainsKey("x-amz-copy-source") => S3ObjectOperations.CopyObjectAsync(services, bucket, key),
             "PUT" => S3ObjectOperations.PutObjectAsync(services, bucket, key),

@@ -4,7 +4,11 @@ using NpgsqlTypes;
 namespace MadBase.Worker.Storage.S3;
 
 /// <summary>An upload in progress: where it will land and what the object will be described as.</summary>
-internal sealed record MultipartUpload(string Id, string BucketId, string Key, string? OwnerId, string ContentType, string CacheControl, string? UserMetadataJson);
+internal sealed record MultipartUpload(string Id, string BucketId, string Key, string? OwnerId, string ContentType, string CacheControl, string? UserMetadataJson)
+{
+    /// <summary>When it began (read by listings; a new upload has not been stored yet).</summary>
+    public DateTimeOffset Created { get; init; }
+}
 
 /// <summary>One stored part.</summary>
 internal sealed record UploadedPart(int Number, string ETag, long Size, string BlobKey, DateTimeOffset Created);
@@ -49,6 +53,47 @@ internal static class MultipartRows
         return new MultipartUpload(
             reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
             reader.GetString(4), reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6));
+    }
+
+    /// <summary>
+    /// The owner's uploads in the bucket under the prefix, by key and then by start, after the markers: keys after
+    /// <paramref name="keyMarker"/>, or at it and begun after <paramref name="uploadIdMarker"/>'s upload;
+    /// <paramref name="skipFolder"/> also skips the keys under the marker (a folder the last page ended with).
+    /// </summary>
+    public static async Task<List<MultipartUpload>> ListAsync(
+        RlsTransaction transaction, string bucketId, string? ownerId, string prefix, string keyMarker, string uploadIdMarker, bool skipFolder, int take,
+        CancellationToken cancellationToken)
+    {
+        await using var command = transaction.CreateCommand("""
+            SELECT u.id, u.bucket_id, u.key, u.owner_id, u.content_type, u.cache_control, u.user_metadata::text, u.created_at
+            FROM storage.s3_multipart_uploads u
+            LEFT JOIN storage.s3_multipart_uploads m ON m.id = $5 AND m.bucket_id = u.bucket_id
+            WHERE u.bucket_id = $1 AND u.owner_id IS NOT DISTINCT FROM $2 AND left(u.key, length($3)) = $3
+              AND (u.key > $4 OR (u.key = $4 AND m.id IS NOT NULL AND (u.created_at, u.id) > (m.created_at, m.id)))
+              AND NOT ($6 AND left(u.key, length($4)) = $4)
+            ORDER BY u.key, u.created_at, u.id
+            LIMIT $7
+            """);
+        command.Parameters.AddWithValue(bucketId);
+        command.Parameters.Add(new() { Value = (object?)ownerId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.AddWithValue(prefix);
+        command.Parameters.AddWithValue(keyMarker);
+        command.Parameters.AddWithValue(uploadIdMarker);
+        command.Parameters.AddWithValue(skipFolder);
+        command.Parameters.AddWithValue(take);
+        var uploads = new List<MultipartUpload>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            uploads.Add(new MultipartUpload(
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.GetString(4), reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6))
+            {
+                Created = reader.GetFieldValue<DateTimeOffset>(7),
+            });
+        }
+
+        return uploads;
     }
 
     public static async Task<List<UploadedPart>> PartsAsync(RlsTransaction transaction, string uploadId, int afterNumber, int take, CancellationToken cancellationToken)

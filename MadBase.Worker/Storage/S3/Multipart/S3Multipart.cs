@@ -5,7 +5,7 @@ using MadBase.Worker.Storage.Objects;
 namespace MadBase.Worker.Storage.S3;
 
 /// <summary>
-/// S3 multipart uploads: create, upload part, list parts, complete, abort. Each part streams to a blob of its own
+/// S3 multipart uploads: create, upload part (or copy one from an object), list parts, list uploads, complete, abort. Each part streams to a blob of its own
 /// (never whole in memory) and is recorded in storage.s3_multipart_uploads_parts; completing streams the parts,
 /// in order, through the Storage module's own upload (<see cref="ObjectUpload.StoreAsync"/>: limits, MIME rules,
 /// and the object row under the caller's RLS), then drops the parts. The object's ETag is the MD5 of its bytes.
@@ -45,19 +45,156 @@ internal static class S3Multipart
 
     public static async Task<IResult> UploadPartAsync(StorageServices services, string bucket, string key, string uploadId)
     {
-        if (!int.TryParse(services.Context.Request.Query["partNumber"], NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number is < 1 or > MaxParts)
+        var number = PartNumber(services);
+        await FindAsync(services, bucket, key, uploadId);
+        var etag = await StorePartAsync(services, bucket, key, uploadId, number, services.Context.Request.Body);
+        services.Context.Response.Headers.ETag = etag;
+        return Results.Ok();
+    }
+
+    /// <summary>
+    /// UploadPartCopy: a part taken from an existing object (<c>x-amz-copy-source</c>), whole or the byte range of
+    /// <c>x-amz-copy-source-range</c>, as large copies are made. The source is read under the caller's RLS, as a
+    /// download is, and streamed into the part's blob.
+    /// </summary>
+    public static async Task<IResult> UploadPartCopyAsync(StorageServices services, string bucket, string key, string uploadId)
+    {
+        var number = PartNumber(services);
+        var request = services.Context.Request;
+        var (sourceBucket, sourceKey) = S3ObjectOperations.CopySource(request);
+        await FindAsync(services, bucket, key, uploadId);
+        ObjectRow source;
+        await using (var read = await services.BeginAsync("storage.object.get_authenticated"))
         {
-            throw S3Errors.InvalidArgument($"Part number must be an integer between 1 and {MaxParts}, inclusive");
+            source = await ObjectRows.FindAsync(read, sourceBucket, sourceKey, services.Aborted) ?? throw StorageError.NoSuchKey();
+            await read.CommitAsync(services.Aborted);
         }
 
-        await FindAsync(services, bucket, key, uploadId);
+        var (offset, length) = CopyRange(request.Headers["x-amz-copy-source-range"].ToString(), source.Metadata.Size);
+        await using var blob = new SliceStream(
+            await services.Blobs.OpenReadAsync(source.BlobKey(services.Project.Ref), offset, length, services.Aborted) ?? throw StorageError.NoSuchKey(),
+            length);
+        var etag = await StorePartAsync(services, bucket, key, uploadId, number, blob);
+        return S3Xml.Result(S3Xml.Element(
+            "CopyPartResult",
+            S3Xml.Element("LastModified", S3Xml.Time(DateTimeOffset.UtcNow)),
+            S3Xml.Element("ETag", etag)));
+    }
+
+    /// <summary>
+    /// ListMultipartUploads (<c>GET /{bucket}?uploads</c>): the caller's uploads in progress in the bucket, by key and
+    /// then by when they began, with <c>prefix</c>, <c>delimiter</c> ('/', folding keys into common prefixes),
+    /// <c>key-marker</c>/<c>upload-id-marker</c> and <c>max-uploads</c>, as S3 pages them.
+    /// </summary>
+    public static async Task<IResult> ListUploadsAsync(StorageServices services, string bucket)
+    {
+        var query = services.Context.Request.Query;
+        var prefix = query["prefix"].ToString();
+        var delimiter = query["delimiter"].ToString();
+        if (delimiter is not ("" or "/"))
+        {
+            throw S3Errors.InvalidArgument("only '/' is supported as delimiter");
+        }
+
+        var maxUploads = 1000;
+        if (query.ContainsKey("max-uploads")
+            && (!int.TryParse(query["max-uploads"], NumberStyles.None, CultureInfo.InvariantCulture, out maxUploads) || maxUploads is < 1 or > 1000))
+        {
+            throw S3Errors.InvalidArgument("max-uploads must be an integer between 1 and 1000");
+        }
+
+        var keyMarker = query["key-marker"].ToString();
+        var uploadIdMarker = keyMarker.Length > 0 ? query["upload-id-marker"].ToString() : string.Empty;
+        List<MultipartUpload> uploads;
+        await using (var transaction = await services.BeginAsync("storage.s3.multipart.list_uploads", asServiceRole: true))
+        {
+            if (await Buckets.Buckets.FindLimitsAsync(transaction, bucket, services.Aborted) is null)
+            {
+                throw StorageError.NoSuchBucket();
+            }
+
+            uploads = await MultipartRows.ListAsync(
+                transaction, bucket, services.Tenant.Caller.Subject, prefix, keyMarker, uploadIdMarker,
+                skipFolder: delimiter.Length > 0 && keyMarker.EndsWith('/'), maxUploads + 1, services.Aborted);
+            await transaction.CommitAsync(services.Aborted);
+        }
+
+        // With a delimiter, the keys with a '/' past the prefix count once, as their folder.
+        var entries = new List<(MultipartUpload? Upload, string? Folder)>();
+        foreach (var upload in uploads)
+        {
+            var slash = delimiter.Length > 0 ? upload.Key.IndexOf('/', prefix.Length) : -1;
+            if (slash < 0)
+            {
+                entries.Add((upload, null));
+            }
+            else if (entries.Count == 0 || entries[^1].Folder != upload.Key[..(slash + 1)])
+            {
+                entries.Add((null, upload.Key[..(slash + 1)]));
+            }
+        }
+
+        var truncated = entries.Count > maxUploads;
+        var page = entries.Take(maxUploads).ToList();
+        var last = page.Count > 0 ? page[^1] : default;
+        var owner = services.Tenant.Caller.Subject ?? services.Project.Ref;
+        return S3Xml.Result(S3Xml.Element(
+            "ListMultipartUploadsResult",
+            S3Xml.Element("Bucket", bucket),
+            S3Xml.Element("KeyMarker", keyMarker),
+            S3Xml.Element("UploadIdMarker", uploadIdMarker),
+            truncated ? S3Xml.Element("NextKeyMarker", last.Upload?.Key ?? last.Folder) : null,
+            truncated ? S3Xml.Element("NextUploadIdMarker", last.Upload?.Id ?? string.Empty) : null,
+            S3Xml.Element("Prefix", prefix),
+            delimiter.Length > 0 ? S3Xml.Element("Delimiter", delimiter) : null,
+            S3Xml.Element("MaxUploads", maxUploads),
+            S3Xml.Element("IsTruncated", truncated ? "true" : "false"),
+            page.Where(e => e.Upload is not null).Select(e => S3Xml.Element(
+                "Upload",
+                S3Xml.Element("Key", e.Upload!.Key),
+                S3Xml.Element("UploadId", e.Upload.Id),
+                S3Xml.Element("Initiator", S3Xml.Element("ID", owner), S3Xml.Element("DisplayName", owner)),
+                S3Xml.Element("Owner", S3Xml.Element("ID", owner), S3Xml.Element("DisplayName", owner)),
+                S3Xml.Element("StorageClass", "STANDARD"),
+                S3Xml.Element("Initiated", S3Xml.Time(e.Upload.Created)))),
+            page.Where(e => e.Folder is not null).Select(e => S3Xml.Element("CommonPrefixes", S3Xml.Element("Prefix", e.Folder)))));
+    }
+
+    private static int PartNumber(StorageServices services) =>
+        int.TryParse(services.Context.Request.Query["partNumber"], NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number is >= 1 and <= MaxParts
+            ? number
+            : throw S3Errors.InvalidArgument($"Part number must be an integer between 1 and {MaxParts}, inclusive");
+
+    /// <summary><c>bytes=first-last</c> (inclusive) within the source, or the whole source when absent.</summary>
+    private static (long Offset, long Length) CopyRange(string range, long size)
+    {
+        if (range.Length == 0)
+        {
+            return (0, size);
+        }
+
+        var dash = range.StartsWith("bytes=", StringComparison.Ordinal) ? range.IndexOf('-', 6) : -1;
+        if (dash < 0
+            || !long.TryParse(range.AsSpan(6, dash - 6), NumberStyles.None, CultureInfo.InvariantCulture, out var first)
+            || !long.TryParse(range.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var lastByte)
+            || first > lastByte || lastByte >= size)
+        {
+            throw S3Errors.InvalidArgument($"Range specified is not valid for source object of size: {size}");
+        }
+
+        return (first, lastByte - first + 1);
+    }
+
+    /// <summary>Streams one part into a blob of its own and records it; returns its ETag (the MD5 of its bytes).</summary>
+    private static async Task<string> StorePartAsync(StorageServices services, string bucket, string key, string uploadId, int number, Stream data)
+    {
         var limits = await LimitAsync(services, bucket);
         var blobKey = ObjectNames.NewBlobKey(services.Project.Ref, bucket, key, BlobKeys.NewVersion());
         string? replaced;
         string etag;
         try
         {
-            await using var metered = new MeteredUploadStream(services.Context.Request.Body, limits);
+            await using var metered = new MeteredUploadStream(data, limits);
             var size = await services.Blobs.WriteAsync(blobKey, metered, "application/octet-stream", services.Aborted);
             etag = metered.ETag();
             await using var transaction = await services.BeginAsync("storage.s3.multipart.upload_part", asServiceRole: true);
@@ -76,8 +213,7 @@ internal static class S3Multipart
             await BlobCleanup.DeleteQuietlyAsync(services, [replaced]);
         }
 
-        services.Context.Response.Headers.ETag = etag;
-        return Results.Ok();
+        return etag;
     }
 
     public static async Task<IResult> ListPartsAsync(StorageServices services, string bucket, string key, string uploadId)
