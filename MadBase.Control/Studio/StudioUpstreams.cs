@@ -1,3 +1,5 @@
+using MadBase.ServiceDefaults.Http;
+
 namespace MadBase.Control.Studio;
 
 /// <summary>
@@ -19,7 +21,7 @@ internal sealed class StudioUpstreams
     };
 
     private static IEnumerable<Uri> Addresses(IConfiguration configuration, string service) =>
-        configuration.GetSection($"services:{service}:http").GetChildren()
-            .Select(c => Uri.TryCreate(c.Value?.Trim(), UriKind.Absolute, out var url) ? url : null)
+        ServiceAddresses.Read(configuration, service)
+            .Select(a => Uri.TryCreate(a.Url, UriKind.Absolute, out var url) ? url : null)
             .OfType<Uri>();
 }

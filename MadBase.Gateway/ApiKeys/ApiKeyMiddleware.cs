@@ -166,7 +166,7 @@ internal sealed partial class ApiKeyMiddleware(
         HttpRequest request, string? hostRef, CancellationToken cancellationToken)
     {
         var authorization = request.Headers.Authorization.ToString();
-        var bearer = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
+        var bearer = BearerToken.Read(authorization);
         var claimedRef = bearer is null ? null : ApiKeyClaims.ReadProjectRef(bearer);
         var hostProject = hostRef is null ? null : await projects.FindAsync(hostRef, cancellationToken);
         var project = claimedRef is not null

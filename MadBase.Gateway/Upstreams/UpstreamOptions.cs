@@ -1,3 +1,5 @@
+using MadBase.ServiceDefaults.Http;
+
 namespace MadBase.Gateway.Upstreams;
 
 /// <summary>
@@ -17,26 +19,8 @@ internal sealed class UpstreamOptions
         options.Control = Addresses(configuration, "control").FirstOrDefault();
     }
 
-    /// <summary>
-    /// The http endpoints, or the https ones when a service has no http endpoint. Never both: Aspire lists
-    /// each replica once per endpoint, and taking both would send every worker twice its share.
-    /// </summary>
-    private static List<UpstreamAddress> Addresses(IConfiguration configuration, string service)
-    {
-        foreach (var scheme in (string[])["http", "https"])
-        {
-            var addresses = configuration.GetSection($"services:{service}:{scheme}").GetChildren()
-                .Where(c => !string.IsNullOrWhiteSpace(c.Value))
-                .Select(c => new UpstreamAddress(c.Path.Replace(":", "__", StringComparison.Ordinal), c.Value!.Trim()))
-                .ToList();
-            if (addresses.Count > 0)
-            {
-                return addresses;
-            }
-        }
-
-        return [];
-    }
+    private static List<UpstreamAddress> Addresses(IConfiguration configuration, string service) =>
+        [.. ServiceAddresses.Read(configuration, service).Select(a => new UpstreamAddress(a.Variable, a.Url))];
 }
 
 /// <param name="Variable">The environment variable it came from, for error messages.</param>

@@ -45,7 +45,7 @@ internal sealed class TenantRequestResolver(ProjectDirectory projects, JwtVerifi
             return TenantRequest.Fail(TenantFailure.UnknownProject, "project not found");
         }
 
-        var token = BearerToken(context.Request.Headers[HeaderNames.Authorization].ToString());
+        var token = BearerToken.Read(context.Request.Headers[HeaderNames.Authorization].ToString());
         if (token is null)
         {
             // The Gateway always forwards a key as the bearer, so a request without one either came by a
@@ -73,17 +73,5 @@ internal sealed class TenantRequestResolver(ProjectDirectory projects, JwtVerifi
         }
 
         return new TenantRequest(project, new Caller(role, verification.ClaimsJson, verification.Subject), TenantFailure.None, null);
-    }
-
-    private static string? BearerToken(string authorization)
-    {
-        const string scheme = "Bearer ";
-        if (authorization.Length <= scheme.Length || !authorization.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        var token = authorization[scheme.Length..].Trim();
-        return token.Length == 0 ? null : token;
     }
 }

@@ -1,3 +1,4 @@
+using MadBase.ServiceDefaults.Security;
 using Microsoft.Net.Http.Headers;
 
 namespace MadBase.Worker.Realtime.Socket;
@@ -23,8 +24,7 @@ internal static class RealtimeSocketEndpoint
             return Results.Json(new { error = "expected a WebSocket upgrade" }, statusCode: StatusCodes.Status400BadRequest);
         }
 
-        var authorization = context.Request.Headers[HeaderNames.Authorization].ToString();
-        var token = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
+        var token = BearerToken.Read(context.Request.Headers[HeaderNames.Authorization].ToString());
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         var session = new RealtimeSession(socket, tenant.Project, token, serializer, services.Hubs, services.Loggers.CreateLogger<RealtimeSession>());
         await session.RunAsync(context.RequestAborted);
