@@ -37,6 +37,7 @@ RUN if [ "$SERVICE" = Worker ]; then cp /deno/deno /app/deno; fi
 FROM mcr.microsoft.com/dotnet/aspnet:10.0.12-noble-chiseled@sha256:9651fa59abcdf177c30392cb44a820605ca5d618429ab37acbf6e7c644510b02 AS runtime
 # The runtime settings every MadBase service runs with: MadBase.Cli/LocalStack/ServiceRuntimeSettings.cs says why.
 ENV DOTNET_GCgen0MaxBudget=0x1000000
+ENV DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0
 WORKDIR /app
 COPY --from=build /app .
 USER $APP_UID

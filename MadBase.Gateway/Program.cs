@@ -8,6 +8,7 @@ using MadBase.ServiceDefaults.Health;
 HealthProbe.RunIfRequested(args);
 
 var builder = WebApplication.CreateBuilder(args);
+builder.UseInlineSocketCompletions();
 builder.AddServiceDefaults();
 builder.AddGatewayServices();
 

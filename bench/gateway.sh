@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Gateway overhead, measured: wrk on loopback against a cheap worker endpoint (/auth/v1/health, which
 # still resolves the project and verifies the JWT) three ways — through the MadBase gateway, straight to
-# one worker, and through nginx as a reference reverse proxy — then the ratios.
+# one worker, and through nginx as a reference reverse proxy — then the ratios: throughput, and the CPU each
+# proxy spends per request (the figure that stays meaningful when wrk and the servers share two cores), and the
+# worker's CPU per request behind the gateway against its CPU when called directly.
 # Usage: bench/gateway.sh [seconds=10] [connections=32]. Needs wrk and nginx (apt-get install -y wrk nginx).
 # Starts its own stack (bench/lib.sh) on ports 32200-32204 and stops it at the end.
 set -euo pipefail
@@ -37,6 +39,9 @@ NGINX
 nginx -c "$work/nginx.conf" -p "$work" &
 nginx_pid=$!
 sleep 1
+# nginx's master and its one worker process: their CPU is the reference proxy's cost.
+bench_other_name=nginx
+bench_other_pids="$nginx_pid $(pgrep -P "$nginx_pid" | tr '\n' ' ')"
 
 url_path=/auth/v1/health
 echo "wrk: $connections connections, ${duration}s each, 2 threads, on $(nproc) cores shared with the servers"
@@ -44,4 +49,8 @@ bench_wrk worker "$worker$url_path" -H "X-MadBase-Project: default" -H "Authoriz
 bench_wrk gateway "$API_URL$url_path" -H "apikey: $ANON_KEY"
 bench_wrk nginx "http://127.0.0.1:32280$url_path" -H "apikey: $ANON_KEY"
 awk -v g="$(cat "$work/gateway.rps")" -v w="$(cat "$work/worker.rps")" -v n="$(cat "$work/nginx.rps")" \
-  'BEGIN { printf "gateway/worker %.2f   nginx/worker %.2f   gateway/nginx %.2f\n", g/w, n/w, g/n }'
+  'BEGIN { printf "throughput: gateway/worker %.2f   nginx/worker %.2f   gateway/nginx %.2f\n", g/w, n/w, g/n }'
+awk -v g="$(bench_cpu gateway gateway)" -v n="$(bench_cpu nginx other)" -v wg="$(bench_cpu gateway worker)" \
+  -v wd="$(bench_cpu worker worker)" -v wn="$(bench_cpu nginx worker)" 'BEGIN {
+    printf "cpu per request: gateway/nginx %.2f (goal <= 2)   worker behind gateway/direct %.2f (goal <= 1.2)   worker behind nginx/direct %.2f\n",
+      g / (n > 0 ? n : 1), wg / (wd > 0 ? wd : 1), wn / (wd > 0 ? wd : 1) }'

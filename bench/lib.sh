@@ -81,20 +81,32 @@ bench_postgres_pids() {
   echo "$postmaster" $(pgrep -P "$postmaster")
 }
 
-# bench_wrk NAME URL [wrk options...]: a warm-up (JIT, pools; 15 s the first time, while the services'
+# bench_wrk NAME URL [wrk options...]: a warm-up (JIT, pools; 15 s the first time a server is called, while its
 # hot paths are compiled to their final tier, then 3 s), then the measured run. Prints req/s,
-# p50/p99, non-2xx and CPU µs per request of gateway, worker and Postgres; leaves req/s in $work/NAME.rps.
+# p50/p99, non-2xx and CPU µs per request of gateway, worker and Postgres (and of bench_other_pids, named
+# bench_other_name, when the caller sets them: a reference proxy); leaves req/s in $work/NAME.rps and the CPU
+# figures, "gateway worker postgres other" in µs per request, in $work/NAME.cpu.
 bench_wrk() {
   local name=$1 url=$2
   shift 2
-  wrk -t2 -c"${connections:-32}" -d"${bench_warmup:-15}s" "$@" "$url" > /dev/null
-  bench_warmup=3
-  local hz g0 w0 p0 out g1 w1 p1
+  # The first call through the gateway is also the first time its code runs, even when the worker behind it is warm.
+  local server
+  server=$(sed -E 's#^([a-z]+://[^/]+).*#\1#' <<< "$url")
+  if [[ " ${bench_warm_servers:-} " == *" $server "* ]]; then
+    wrk -t2 -c"${connections:-32}" -d3s "$@" "$url" > /dev/null
+  else
+    wrk -t2 -c"${connections:-32}" -d"${bench_warmup:-15}s" "$@" "$url" > /dev/null
+    bench_warm_servers="${bench_warm_servers:-} $server"
+  fi
+  local hz g0 w0 p0 o0 out g1 w1 p1 o1 file=${name//\//_}
   hz=$(getconf CLK_TCK)
   g0=$(bench_ticks "$bench_gateway_pid"); w0=$(bench_ticks "$bench_worker_pid"); p0=$(bench_ticks $(bench_postgres_pids))
+  o0=$(bench_ticks ${bench_other_pids:-})
   out=$(wrk -t2 -c"${connections:-32}" -d"${duration:-10}s" --latency "$@" "$url")
   g1=$(bench_ticks "$bench_gateway_pid"); w1=$(bench_ticks "$bench_worker_pid"); p1=$(bench_ticks $(bench_postgres_pids))
-  echo "$out" | awk -v name="$name" -v hz="$hz" -v g=$((g1 - g0)) -v w=$((w1 - w0)) -v p=$((p1 - p0)) '
+  o1=$(bench_ticks ${bench_other_pids:-})
+  echo "$out" | awk -v name="$name" -v hz="$hz" -v g=$((g1 - g0)) -v w=$((w1 - w0)) -v p=$((p1 - p0)) -v o=$((o1 - o0)) \
+    -v other="${bench_other_name:-}" -v cpu="$work/$file.cpu" '
     /requests in/ { n = $1 }
     /Requests\/sec/ { rps = $2 }
     /Non-2xx/ { non = $5 }
@@ -102,8 +114,18 @@ bench_wrk() {
     $1 == "99%" { p99 = $2 }
     END {
       us = 1000000 / hz / (n > 0 ? n : 1)
-      printf "%-16s %10s req/s  p50 %-8s p99 %-8s non-2xx %-5s cpu/req: gateway %4.0f us, worker %4.0f us, postgres %4.0f us\n",
+      printf "%-16s %10s req/s  p50 %-8s p99 %-8s non-2xx %-5s cpu/req: gateway %4.0f us, worker %4.0f us, postgres %4.0f us",
         name, rps, p50, p99, non + 0, g * us, w * us, p * us
+      if (other != "") printf ", %s %4.0f us", other, o * us
+      printf "\n"
+      printf "%f %f %f %f\n", g * us, w * us, p * us, o * us > cpu
     }'
-  echo "$out" | awk '/Requests\/sec/ {print $2}' > "$work/${name//\//_}.rps"
+  echo "$out" | awk '/Requests\/sec/ {print $2}' > "$work/$file.rps"
+}
+
+# bench_cpu NAME COLUMN: a CPU figure bench_wrk left for the run NAME (gateway, worker, postgres or other), µs per request.
+bench_cpu() {
+  local column
+  case $2 in gateway) column=1 ;; worker) column=2 ;; postgres) column=3 ;; other) column=4 ;; *) return 1 ;; esac
+  awk -v c="$column" '{print $c}' "$work/${1//\//_}.cpu"
 }

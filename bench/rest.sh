@@ -78,5 +78,6 @@ SQL
 rls_tps=$(pgbench_tps "$work/pk-rls.sql")
 printf '%-16s %10s tps    the same SELECT with the RLS setup, pipelined\n' "pk/pgbench-rls" "$rls_tps"
 
-awk -v g="$(cat "$work/pk_gateway.rps")" -v w="$(cat "$work/pk_worker.rps")" -v p="$pg_tps" -v r="$rls_tps" \
-  'BEGIN { printf "pk: gateway/pgbench %.2f   worker/pgbench %.2f   gateway/worker %.2f   gateway/pgbench-rls %.2f (goal: gateway/pgbench >= 0.5)\n", g/p, w/p, g/w, g/r }'
+awk -v g="$(cat "$work/pk_gateway.rps")" -v w="$(cat "$work/pk_worker.rps")" -v p="$pg_tps" -v r="$rls_tps" 'BEGIN {
+  printf "pk: worker/pgbench-rls %.2f (goal >= 0.5)   gateway/pgbench-rls %.2f (goal >= 0.4)   gateway/worker %.2f   worker/pgbench %.2f\n",
+    w/r, g/r, g/w, w/p }'
