@@ -36,14 +36,14 @@ public sealed class JwtVerifier(TimeProvider time)
     {
         if (token is null || token.Length > 16 * 1024 || !IsCompactJws(token))
         {
-            return JwtVerification.Fail("invalid JWT");
+            return JwtVerification.Fail(JwtVerification.Malformed);
         }
 
         if (!verified.TryGet(token, out var known) || !IsStillTrusted(known, secret, signingKeys))
         {
             if (await VerifySignatureAsync(token, secret, signingKeys) is not { } fresh)
             {
-                return JwtVerification.Fail("invalid JWT");
+                return JwtVerification.Fail(JwtVerification.BadSignature);
             }
 
             verified.Add(token, fresh);
@@ -54,12 +54,12 @@ public sealed class JwtVerifier(TimeProvider time)
         var leeway = (long)skew.TotalSeconds;
         if (known.Expires is { } exp && now - leeway >= exp)
         {
-            return JwtVerification.Fail("JWT expired");
+            return JwtVerification.Fail(JwtVerification.Expired);
         }
 
         if (known.NotBefore is { } nbf && now + leeway < nbf)
         {
-            return JwtVerification.Fail("JWT not yet valid");
+            return JwtVerification.Fail(JwtVerification.NotYetValid);
         }
 
         if (known.IssuedAt is { } iat && now + leeway < iat)
@@ -218,5 +218,15 @@ public sealed class JwtVerifier(TimeProvider time)
 /// <summary>The outcome of <see cref="JwtVerifier.VerifyAsync"/>; <see cref="ClaimsJson"/> is the payload as signed.</summary>
 public sealed record JwtVerification(bool IsValid, string? Error, string ClaimsJson, string? Role, string? Subject, string? ProjectRef)
 {
+    /// <summary>Not a compact JWS of three parts (a JWE, garbage, an oversized token).</summary>
+    public const string Malformed = "invalid JWT";
+
+    /// <summary>No key of the project verifies its signature (or it is another project's token).</summary>
+    public const string BadSignature = "invalid JWT signature";
+
+    public const string Expired = "JWT expired";
+
+    public const string NotYetValid = "JWT not yet valid";
+
     public static JwtVerification Fail(string error) => new(false, error, "{}", null, null, null);
 }

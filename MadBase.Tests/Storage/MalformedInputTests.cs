@@ -25,11 +25,33 @@ public sealed class MalformedInputTests(SecondStackFixture stack) : IAsyncLifeti
     [Theory]
     [InlineData("a.b.c.d.e")]
     [InlineData("eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0.b.c.d.e")] // a JWE's header, {"alg":"dir","enc":"A256GCM"}
-    public async Task Bearer_FivePartToken_Returns400InvalidJwt(string token)
+    [InlineData("not-a-jwt")]
+    public async Task Bearer_MalformedToken_AnswersAccessDeniedWithJosesMessage(string token)
     {
         using var response = await project.StorageAsync(HttpMethod.Get, "/bucket", bearer: token);
 
-        await StorageCalls.AssertErrorAsync(response, "400", "InvalidJWT");
+        await AssertAccessDeniedAsync(response, "Invalid Compact JWS");
+    }
+
+    [Fact]
+    public async Task Bearer_BadSignatureOrExpired_AnswersAccessDeniedWithJosesMessage()
+    {
+        var token = project.UserToken(Guid.NewGuid());
+        using (var forged = await project.StorageAsync(HttpMethod.Get, "/bucket", bearer: token[..^4] + (token.EndsWith("AAAA", StringComparison.Ordinal) ? "BBBB" : "AAAA")))
+        {
+            await AssertAccessDeniedAsync(forged, "signature verification failed");
+        }
+
+        using var expired = await project.StorageAsync(HttpMethod.Get, "/bucket", bearer: project.UserToken(Guid.NewGuid(), lifetime: TimeSpan.FromMinutes(-5)));
+        await AssertAccessDeniedAsync(expired, "\"exp\" claim timestamp check failed");
+    }
+
+    /// <summary>storage-api's answer to a token jose refuses: HTTP 400, the real status and legacy error in the body.</summary>
+    private static async Task AssertAccessDeniedAsync(HttpResponseMessage response, string message)
+    {
+        var error = await StorageCalls.AssertErrorAsync(response, "403", "AccessDenied");
+        Assert.Equal("Unauthorized", error.GetProperty("error").GetString());
+        Assert.Equal(message, error.GetProperty("message").GetString());
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using MadBase.ServiceDefaults.Database;
 using MadBase.ServiceDefaults.Logging;
+using MadBase.ServiceDefaults.Security;
 using MadBase.Worker.Tenancy;
 using Npgsql;
 
@@ -15,7 +16,20 @@ internal sealed partial class StorageErrorRenderer(ILogger<StorageErrorRenderer>
     {
         TenantFailure.NoProject or TenantFailure.UnknownProject => new StorageErrorResult(new StorageError(400, "TenantNotFound", failed.FailureMessage!)),
         TenantFailure.MissingJwt => new StorageErrorResult(new StorageError(400, "InvalidJWT", "headers must have required property 'authorization'")),
-        _ => new StorageErrorResult(StorageError.InvalidJwt(failed.FailureMessage ?? "invalid JWT")),
+        _ => new StorageErrorResult(StorageError.AccessDenied(JoseMessage(failed.FailureMessage))),
+    };
+
+    /// <summary>
+    /// storage-api verifies the bearer token with jose and answers its failure as AccessDenied (statusCode "403",
+    /// the legacy <c>error</c> "Unauthorized") carrying jose's own message, which storage-js shows as is.
+    /// </summary>
+    private static string JoseMessage(string? failure) => failure switch
+    {
+        JwtVerification.Malformed => "Invalid Compact JWS",
+        JwtVerification.BadSignature => "signature verification failed",
+        JwtVerification.Expired => "\"exp\" claim timestamp check failed",
+        JwtVerification.NotYetValid => "\"nbf\" claim timestamp check failed",
+        _ => failure ?? "Invalid Compact JWS",
     };
 
     public IResult? QueryNotStorable() => new StorageErrorResult(StorageError.InvalidRequest(PostgresText.Refusal));

@@ -58,12 +58,12 @@ internal sealed class TenantRequestResolver(ProjectDirectory projects, JwtVerifi
         var verification = await verifier.VerifyAsync(token, project.JwtSecret, project.SigningKeys);
         if (!verification.IsValid)
         {
-            return TenantRequest.Fail(TenantFailure.InvalidJwt, verification.Error ?? "invalid JWT", project);
+            return TenantRequest.Fail(TenantFailure.InvalidJwt, verification.Error ?? JwtVerification.Malformed, project);
         }
 
         if (verification.ProjectRef is { } claimedRef && !string.Equals(claimedRef, project.Ref, StringComparison.Ordinal))
         {
-            return TenantRequest.Fail(TenantFailure.InvalidJwt, "invalid JWT", project);
+            return TenantRequest.Fail(TenantFailure.InvalidJwt, JwtVerification.BadSignature, project);
         }
 
         var role = verification.Role ?? ApiRoles.Anon;

@@ -24,7 +24,7 @@ internal sealed class ChannelTokens(JwtVerifier verifier, TimeProvider time)
         var verification = await verifier.VerifyAsync(token, project.JwtSecret, project.SigningKeys);
         if (!verification.IsValid)
         {
-            return verification.Error == "JWT expired"
+            return verification.Error == JwtVerification.Expired
                 ? (null, "InvalidJWTToken: " + ExpiredMessage(token))
                 : (null, "JwtSignatureError: Failed to validate JWT signature");
         }

@@ -52,7 +52,7 @@ internal static class SignedTokens
         var verification = await verifier.VerifyExactAsync(token, project.JwtSecret);
         if (!verification.IsValid)
         {
-            throw verification.Error == "JWT expired"
+            throw verification.Error == JwtVerification.Expired
                 ? StorageError.InvalidJwt("jwt expired")
                 : StorageError.InvalidJwt("invalid signature");
         }
