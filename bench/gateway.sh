@@ -12,7 +12,11 @@ duration=${1:-10}
 connections=${2:-32}
 command -v nginx >/dev/null || { echo "nginx is not installed: apt-get install -y nginx"; exit 1; }
 . bench/lib.sh
-bench_on_exit() { [ -n "${nginx_pid:-}" ] && kill "$nginx_pid" 2>/dev/null; }
+bench_on_exit() {
+  [ -n "${nginx_pid:-}" ] && kill "$nginx_pid" 2>/dev/null
+  [ -n "${floor_pid:-}" ] && kill "$floor_pid" 2>/dev/null
+  return 0
+}
 bench_start gateway 1 32200
 
 cat > "$work/nginx.conf" <<NGINX
@@ -43,14 +47,26 @@ sleep 1
 bench_other_name=nginx
 bench_other_pids="$nginx_pid $(pgrep -P "$nginx_pid" | tr '\n' ' ')"
 
+# The floor of any YARP-based gateway: bench/yarp-floor, YARP with nothing else, run with the gateway's runtime
+# settings (no thread-pool spinning, inline socket completions; MadBase.Gateway/InlineSocketCompletions.cs).
+dotnet build bench/yarp-floor -c Release --nologo -v q -clp:ErrorsOnly > "$work/floor-build.log" || { cat "$work/floor-build.log"; exit 1; }
+DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 \
+  dotnet bench/yarp-floor/bin/Release/net10.0/yarp-floor.dll "$worker" --urls http://127.0.0.1:32281 > "$work/floor.log" 2>&1 &
+floor_pid=$!
+for _ in $(seq 1 50); do curl -s -o /dev/null http://127.0.0.1:32281/ && break; sleep 0.2; done
+
 url_path=/auth/v1/health
 echo "wrk: $connections connections, ${duration}s each, 2 threads, on $(nproc) cores shared with the servers"
 bench_wrk worker "$worker$url_path" -H "X-MadBase-Project: default" -H "Authorization: Bearer $ANON_KEY"
 bench_wrk gateway "$API_URL$url_path" -H "apikey: $ANON_KEY"
 bench_wrk nginx "http://127.0.0.1:32280$url_path" -H "apikey: $ANON_KEY"
+bench_other_name=yarp-floor bench_other_pids=$floor_pid \
+  bench_wrk yarp-floor "http://127.0.0.1:32281$url_path" -H "X-MadBase-Project: default" -H "Authorization: Bearer $ANON_KEY"
 awk -v g="$(cat "$work/gateway.rps")" -v w="$(cat "$work/worker.rps")" -v n="$(cat "$work/nginx.rps")" \
   'BEGIN { printf "throughput: gateway/worker %.2f   nginx/worker %.2f   gateway/nginx %.2f\n", g/w, n/w, g/n }'
 awk -v g="$(bench_cpu gateway gateway)" -v n="$(bench_cpu nginx other)" -v wg="$(bench_cpu gateway worker)" \
   -v wd="$(bench_cpu worker worker)" -v wn="$(bench_cpu nginx worker)" 'BEGIN {
     printf "cpu per request: gateway/nginx %.2f (goal <= 2)   worker behind gateway/direct %.2f (goal <= 1.2)   worker behind nginx/direct %.2f\n",
       g / (n > 0 ? n : 1), wg / (wd > 0 ? wd : 1), wn / (wd > 0 ? wd : 1) }'
+awk -v f="$(bench_cpu yarp-floor other)" -v n="$(bench_cpu nginx other)" -v g="$(bench_cpu gateway gateway)" 'BEGIN {
+    printf "cpu per request: yarp-floor/nginx %.2f   gateway/yarp-floor %.2f (what the gateway adds to YARP)\n", f / (n > 0 ? n : 1), g / (f > 0 ? f : 1) }'
