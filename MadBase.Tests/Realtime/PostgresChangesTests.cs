@@ -228,6 +228,36 @@ public sealed class PostgresChangesTests(SecondStackFixture stack)
     }
 
     [Fact]
+    public async Task Rls_CompositeKeyOfOtherTypesNamedLikeTheCheckColumns_DeliversOnlyTheSubscribersRows()
+    {
+        var project = await TestProject.SharedAsync(stack, "rt-changes", Schema);
+        // The row check looks keys up as k0, k1 beside the change's index i: key columns with those very names, of
+        // text and uuid types, must still be compared column to column.
+        await project.ExecuteAsync("""
+            CREATE TABLE public.pairs (i text, k0 uuid, owner uuid, body text, PRIMARY KEY (k0, i));
+            GRANT SELECT ON public.pairs TO authenticated;
+            ALTER TABLE public.pairs ENABLE ROW LEVEL SECURITY;
+            CREATE POLICY own ON public.pairs FOR SELECT TO authenticated USING (owner = auth.uid());
+            ALTER PUBLICATION supabase_realtime ADD TABLE public.pairs;
+            """);
+        Guid alice = Guid.NewGuid(), bob = Guid.NewGuid(), key = Guid.NewGuid();
+        await using var client = await PhoenixClient.ToGatewayAsync(stack.ApiUrl, project.AnonKey, "1.0.0");
+        Assert.Equal("ok", (await client.JoinChangesAsync("pairs", project.UserToken(alice), new { @event = "*", schema = "public", table = "pairs" }))["status"]!.GetValue<string>());
+        await WaitForSubscriptionAsync(client);
+
+        // Bob's row shares alice's k0 and differs only in i: a lookup by part of the key would let it through.
+        await project.ExecuteAsync($"""
+            INSERT INTO public.pairs VALUES ('bob''s', '{key}', '{bob}', 'not hers');
+            INSERT INTO public.pairs VALUES ('alice''s', '{key}', '{alice}', 'hers');
+            UPDATE public.pairs SET body = 'still not hers' WHERE i = 'bob''s';
+            UPDATE public.pairs SET body = 'hers again' WHERE i = 'alice''s';
+            """);
+        var changes = await client.ChangesAsync(Patience, stopAfter: 2);
+        Assert.Equal(["hers", "hers again"], changes.Select(c => c["data"]!["record"]!["body"]!.GetValue<string>()));
+        Assert.All(changes, c => Assert.Equal("alice's", c["data"]!["record"]!["i"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task Failover_SubscriberOnOneWorker_GetsEveryChangeWhileTheHolderIsKilled()
     {
         var project = await TestProject.CreateAsync(stack, "rt-failover", setupSql: "CREATE TABLE public.ticks (id int PRIMARY KEY); ALTER PUBLICATION supabase_realtime ADD TABLE public.ticks;");

@@ -58,12 +58,13 @@ internal sealed class TableAccessCache
             """
             SELECT q.i::int, c.oid IS NOT NULL, coalesce(c.relrowsecurity, false), format('%I.%I', q.s, q.t),
                    coalesce(pk.names, '{}'), coalesce(pk.selectable, false),
-                   coalesce(cols.hidden, '{}'), coalesce(cols.columns, '[]')::text
+                   coalesce(cols.hidden, '{}'), coalesce(cols.columns, '[]')::text, coalesce(pk.types, '{}')
             FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS q(r, s, t, i)
             LEFT JOIN pg_namespace n ON n.nspname = q.s
             LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = q.t
             LEFT JOIN LATERAL (
                 SELECT array_agg(a.attname::text ORDER BY a.attnum) AS names,
+                       array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum) AS types,
                        bool_and(has_column_privilege(q.r, c.oid, a.attnum, 'SELECT')) AS selectable
                 FROM pg_index x JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = ANY (x.indkey)
                 WHERE x.indrelid = c.oid AND x.indisprimary
@@ -87,7 +88,7 @@ internal sealed class TableAccessCache
             var key = missing[reader.GetInt32(0) - 1];
             var access = new TableAccess(
                 reader.GetBoolean(1), reader.GetBoolean(2), reader.GetString(3), reader.GetFieldValue<string[]>(4), reader.GetBoolean(5),
-                reader.GetFieldValue<string[]>(6), reader.GetString(7));
+                reader.GetFieldValue<string[]>(6), reader.GetString(7), reader.GetFieldValue<string[]>(8));
             found[key] = access;
             entries[new AccessKey(projectRef, key.Role, key.Schema, key.Table)] = (access, expires);
         }
@@ -108,7 +109,9 @@ internal sealed class TableAccessCache
 
 /// <summary>
 /// A role's view of a table: <see cref="QuotedName"/> is the catalog's own quoting of it, <see cref="Hidden"/>
-/// the columns the role may not select, <see cref="ColumnsJson"/> the others as Supabase's <c>columns</c>.
+/// the columns the role may not select, <see cref="ColumnsJson"/> the others as Supabase's <c>columns</c>,
+/// <see cref="PrimaryKeyTypes"/> the key columns' types as the catalog spells them (<c>format_type</c>).
 /// </summary>
 internal sealed record TableAccess(
-    bool Exists, bool RowSecurity, string QuotedName, string[] PrimaryKey, bool KeySelectable, string[] Hidden, string ColumnsJson);
+    bool Exists, bool RowSecurity, string QuotedName, string[] PrimaryKey, bool KeySelectable, string[] Hidden, string ColumnsJson,
+    string[] PrimaryKeyTypes);
