@@ -5,29 +5,20 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { stack } from './stack.mjs';
 import { admin } from './admin.mjs';
+import { servePage } from './page-server.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const umd = readFileSync(fileURLToPath(new URL('./node_modules/@supabase/supabase-js/dist/umd/supabase.js', import.meta.url)));
 
 let server, browser, page, cdp, authenticatorId, project;
 
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
-  server = createServer((req, res) => {
-    if (req.url === '/supabase.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(umd);
-    } else {
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script src="/supabase.js"></script>');
-    }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://localhost:${server.address().port}`;
+  server = await servePage();
+  const origin = `http://localhost:${server.port}`;
   project = await admin('POST', '/projects', {
     name: `passkeys e2e ${randomBytes(3).toString('hex')}`,
     settings: {
@@ -56,7 +47,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.close();
-  server?.closeAllConnections();
   if (project) await admin('DELETE', `/projects/${project.ref}`).catch(() => {});
 });
 
