@@ -64,8 +64,11 @@ internal static partial class AuthApi
         // One answer per challenge, right or wrong (GoTrue destroys it once used).
         await Factor.DeleteChallengeAsync(tx, challenge.Id, s.Aborted);
         await tx.CommitAsync(s.Aborted);
-        using var sessionData = JsonDocument.Parse(challenge.WebAuthnSessionData ?? """{"type":""}""");
-        if (sessionData.RootElement.GetProperty("type").GetString() != answer.Type
+        // A challenge another server wrote (GoTrue's session data) has neither: it cannot be answered here.
+        using var sessionData = JsonDocument.Parse(challenge.WebAuthnSessionData ?? "{}");
+        if (!sessionData.RootElement.TryGetProperty("type", out var challengeType)
+            || challengeType.ValueKind != JsonValueKind.String
+            || challengeType.GetString() != answer.Type
             || !sessionData.RootElement.TryGetProperty("options", out var options))
         {
             return WebAuthnRelyingParty.VerificationFailed().ToResult();

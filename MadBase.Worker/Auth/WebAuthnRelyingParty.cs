@@ -17,10 +17,11 @@ internal sealed class WebAuthnRelyingParty
 {
     private readonly Fido2 fido2;
 
-    private WebAuthnRelyingParty(string id, string name, IReadOnlySet<string> origins)
+    private WebAuthnRelyingParty(string id, string name, IReadOnlySet<string> origins, int expirySeconds)
     {
         Id = id;
-        fido2 = new Fido2(new Fido2Configuration { RPID = id, RPName = name, Origins = origins, Timeout = 300_000 });
+        // The browser's timeout, as long as the challenge lives.
+        fido2 = new Fido2(new Fido2Configuration { RPID = id, RPName = name, Origins = origins, Timeout = (uint)Math.Min(expirySeconds * 1000L, uint.MaxValue) });
     }
 
     public string Id { get; }
@@ -34,7 +35,7 @@ internal sealed class WebAuthnRelyingParty
         var origins = auth.Webauthn.RpOrigins.Count > 0
             ? auth.Webauthn.RpOrigins.Select(o => o.TrimEnd('/')).ToHashSet(StringComparer.Ordinal)
             : new HashSet<string>(StringComparer.Ordinal) { site.GetLeftPart(UriPartial.Authority) };
-        return new WebAuthnRelyingParty(id, auth.Webauthn.RpDisplayName ?? id, origins);
+        return new WebAuthnRelyingParty(id, auth.Webauthn.RpDisplayName ?? id, origins, auth.Webauthn.ChallengeExpiryDuration);
     }
 
     /// <summary>GoTrue's user handle: the user id's text as UTF-8 bytes (User.WebAuthnID).</summary>
