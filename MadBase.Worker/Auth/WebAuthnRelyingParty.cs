@@ -128,8 +128,9 @@ internal sealed class WebAuthnRelyingParty
         {
             return credential.Deserialize<T>() ?? throw new JsonException();
         }
-        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // JsonException for the shape, and whatever Fido2's converters throw for a value (bad base64url, an unknown enum).
             throw new AuthException(new AuthError(400, "webauthn_verification_failed", "Invalid credential response"));
         }
     }
