@@ -47,7 +47,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.close();
-  if (project) await admin('DELETE', `/projects/${project.ref}`).catch(() => {});
+  if (project) await admin('DELETE', `/projects/${project.ref}?confirm=${project.ref}`);
 });
 
 const inPage = (fn, arg) => page.evaluate(fn, arg);
