@@ -5,17 +5,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { existsSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { servePage } from './page-server.mjs';
 import { stack } from './stack.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const cli = fileURLToPath(new URL('../MadBase.Cli/bin/Debug/net10.0/madbase.dll', import.meta.url));
-const umd = readFileSync(fileURLToPath(new URL('./node_modules/@supabase/supabase-js/dist/umd/supabase.js', import.meta.url)));
 
 let server, browser, port;
 
@@ -36,15 +35,8 @@ const guarded = (allowed) => `
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
   // The page's own origin: a server of its own on loopback, serving an empty page and supabase-js.
-  server = createServer((req, res) => {
-    if (req.url === '/supabase.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(umd);
-    } else {
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script src="/supabase.js"></script>');
-    }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = server.address().port;
+  server = await servePage();
+  port = server.port;
 
   const functionsDir = mkdtempSync(join(tmpdir(), 'mbfn-cors-'));
   mkdirSync(join(functionsDir, 'e2e-cors'));

@@ -81,6 +81,12 @@ internal static class SettingsPatch
             { Auth.Mfa.MaxEnrolledFactors: < 1 } => "settings.auth.mfa.max_enrolled_factors must be at least 1",
             { Auth.Mfa.MaxVerifiedFactors: < 1 } => "settings.auth.mfa.max_verified_factors must be at least 1",
             { Auth.Mfa.RateLimitChallengeAndVerify: < 0 } => "settings.auth.mfa.rate_limit_challenge_and_verify must not be negative",
+            { Auth.Passkey.MaxPasskeysPerUser: < 1 } => "settings.auth.passkey.max_passkeys_per_user must be at least 1",
+            { Auth.Webauthn.ChallengeExpiryDuration: < 1 } => "settings.auth.webauthn.challenge_expiry_duration must be positive",
+            { Auth.Webauthn.RpId: { } rpId } when Uri.CheckHostName(rpId) is not (UriHostNameType.Dns or UriHostNameType.IPv4) =>
+                "settings.auth.webauthn.rp_id must be a host name",
+            _ when parsed.Auth.Webauthn.RpOrigins.Any(o => !Uri.TryCreate(o, UriKind.Absolute, out var origin) || origin.Scheme is not ("http" or "https")) =>
+                "settings.auth.webauthn.rp_origins must be absolute http(s) URLs",
             { Rest.MaxRows: <= 0 } => "settings.rest.max_rows must be positive or null",
             _ when parsed.Rest.Schemas.Count == 0 || parsed.Rest.Schemas.Any(string.IsNullOrWhiteSpace) =>
                 "settings.rest.schemas must name at least one schema, and no empty ones",

@@ -77,6 +77,9 @@ public sealed record AuthSettings
 
     public int RateLimitVerify { get; init; } = 30;
 
+    /// <summary>Passkey sign-in challenges per 5 minutes per client IP (GoTrue's RATE_LIMIT_PASSKEY).</summary>
+    public int RateLimitPasskey { get; init; } = 30;
+
     /// <summary>Anonymous sign-ins per hour per client IP.</summary>
     public int RateLimitAnonymousUsers { get; init; } = 30;
 
@@ -106,11 +109,45 @@ public sealed record AuthSettings
 
     /// <summary>GoTrue's SECURITY_MANUAL_LINKING_ENABLED: signed-in users may link and unlink identities themselves.</summary>
     public bool SecurityManualLinkingEnabled { get; init; }
+
+    /// <summary>Passkey sign-in (GoTrue's GOTRUE_PASSKEY_*), off by default as in GoTrue.</summary>
+    public PasskeySettings Passkey { get; init; } = new();
+
+    /// <summary>The WebAuthn relying party that passkeys and WebAuthn MFA factors are bound to (GoTrue's GOTRUE_WEBAUTHN_*).</summary>
+    public WebAuthnSettings Webauthn { get; init; } = new();
+}
+
+public sealed record PasskeySettings
+{
+    public bool Enabled { get; init; }
+
+    /// <summary>GOTRUE_PASSKEY_MAX_PASSKEYS_PER_USER.</summary>
+    public int MaxPasskeysPerUser { get; init; } = 10;
 }
 
 /// <summary>
-/// GoTrue's MFA configuration and defaults. Only TOTP can be switched: phone factors need SMS and WebAuthn
-/// factors a relying party, neither of which MadBase has yet, so both stay disabled as in GoTrue's default.
+/// GoTrue requires the relying party to be configured once WebAuthn is on; here what is left out follows the
+/// site URL (its host as the RP ID, its origin as the one allowed origin), which is what a project serving its
+/// app from the site URL needs.
+/// </summary>
+public sealed record WebAuthnSettings
+{
+    /// <summary>GOTRUE_WEBAUTHN_RP_ID: a registrable domain the origins belong to; null for the site URL's host.</summary>
+    public string? RpId { get; init; }
+
+    /// <summary>GOTRUE_WEBAUTHN_RP_DISPLAY_NAME: the name authenticators show; null for the RP ID.</summary>
+    public string? RpDisplayName { get; init; }
+
+    /// <summary>GOTRUE_WEBAUTHN_RP_ORIGINS: the origins ceremonies may come from; empty for the site URL's origin.</summary>
+    public IReadOnlyList<string> RpOrigins { get; init; } = [];
+
+    /// <summary>Seconds a registration or sign-in challenge can be answered (GOTRUE_WEBAUTHN_CHALLENGE_EXPIRY_DURATION).</summary>
+    public int ChallengeExpiryDuration { get; init; } = 300;
+}
+
+/// <summary>
+/// GoTrue's MFA configuration and defaults. Phone factors need SMS, which MadBase has not, so they stay disabled
+/// as in GoTrue's default; WebAuthn factors are off by default, as in GoTrue, and use <see cref="AuthSettings.Webauthn"/>.
 /// </summary>
 public sealed record MfaSettings
 {
@@ -130,6 +167,17 @@ public sealed record MfaSettings
     public int RateLimitChallengeAndVerify { get; init; } = 15;
 
     public MfaFactorTypeSettings Totp { get; init; } = new();
+
+    /// <summary>GOTRUE_MFA_WEB_AUTHN_ENROLL_ENABLED and _VERIFY_ENABLED.</summary>
+    public MfaWebAuthnSettings WebAuthn { get; init; } = new();
+}
+
+/// <summary>Off unless switched on, as GoTrue's WebAuthn factor defaults (TOTP's are on).</summary>
+public sealed record MfaWebAuthnSettings
+{
+    public bool EnrollEnabled { get; init; }
+
+    public bool VerifyEnabled { get; init; }
 }
 
 public sealed record MfaFactorTypeSettings

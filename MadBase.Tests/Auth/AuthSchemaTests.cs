@@ -22,6 +22,8 @@ public sealed class AuthSchemaTests(StackFixture stack) : IAsyncLifetime
     [InlineData("mfa_amr_claims")]
     [InlineData("mfa_factors")]
     [InlineData("mfa_challenges")]
+    [InlineData("webauthn_credentials")]
+    [InlineData("webauthn_challenges")]
     public async Task AuthTables_OnlyServiceRoleHasPrivileges(string table)
     {
         Assert.True(await auth.ScalarAsync<bool>("SELECT has_table_privilege('service_role', 'auth.' || $1, 'SELECT')", table));
@@ -58,6 +60,6 @@ public sealed class AuthSchemaTests(StackFixture stack) : IAsyncLifetime
     [Fact]
     public async Task Migrations_RecordedUnderAuthModule()
     {
-        Assert.Equal(4L, await auth.ScalarAsync<long>("SELECT count(*) FROM _madbase.migrations WHERE module = 'auth'"));
+        Assert.Equal(5L, await auth.ScalarAsync<long>("SELECT count(*) FROM _madbase.migrations WHERE module = 'auth'"));
     }
 }

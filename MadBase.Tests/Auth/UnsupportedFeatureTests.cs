@@ -89,7 +89,11 @@ public sealed class UnsupportedFeatureTests(StackFixture stack) : IAsyncLifetime
         (await auth.AuthAsync(HttpMethod.Get, $"/admin/sso/providers/{Guid.NewGuid()}", bearer: auth.ServiceRoleKey)).AssertAuthError(404, "sso_provider_not_found");
         (await auth.AuthAsync(HttpMethod.Get, "/admin/oauth/clients", bearer: auth.ServiceRoleKey)).AssertAuthError(404, "feature_disabled");
         (await auth.AuthAsync(HttpMethod.Get, "/admin/custom-providers", bearer: auth.ServiceRoleKey)).AssertAuthError(404, "feature_disabled");
-        (await auth.AuthAsync(HttpMethod.Get, $"/admin/users/{userId}/passkeys", bearer: auth.ServiceRoleKey)).AssertAuthError(404, "passkey_disabled");
+        // As GoTrue's, the admin passkey routes answer with passkeys off too (they are not behind requirePasskeyEnabled).
+        (await auth.AuthAsync(HttpMethod.Get, $"/admin/users/{userId}/passkeys", bearer: token)).AssertAuthError(403, "not_admin");
+        var passkeys = await auth.AuthAsync(HttpMethod.Get, $"/admin/users/{userId}/passkeys", bearer: auth.ServiceRoleKey);
+        passkeys.AssertStatus(200);
+        Assert.Equal("[]", passkeys.Body);
     }
 
     [Theory]

@@ -155,6 +155,9 @@ public sealed class ProjectsApiTests(PostgresFixture postgres, ControlFixture fi
     [InlineData("{\"name\": \"x\", \"settings\": {\"auth\": {\"autoconfirmm\": true}}}", "settings.auth.autoconfirmm")]
     [InlineData("{\"name\": \"x\", \"settings\": {\"auth\": {\"jwt_expiry_seconds\": \"60\"}}}", "settings.auth.jwt_expiry_seconds")]
     [InlineData("{\"name\": \"x\", \"settings\": {\"auth\": {\"jwt_expiry_seconds\": -1}}}", "jwt_expiry_seconds must be")]
+    [InlineData("{\"name\": \"x\", \"settings\": {\"auth\": {\"webauthn\": {\"rp_origins\": [\"app.example.com\"]}}}}", "rp_origins must be")]
+    [InlineData("{\"name\": \"x\", \"settings\": {\"auth\": {\"webauthn\": {\"rp_id\": \"https://app.example.com\"}}}}", "rp_id must be")]
+    [InlineData("{\"name\": \"x\", \"settings\": {\"auth\": {\"passkey\": {\"max_passkeys_per_user\": 0}}}}", "max_passkeys_per_user must be")]
     [InlineData("{\"name\": \"a\\u0000b\"}", "NUL characters")] // Postgres refuses NUL in text (22021): was a 500
     [InlineData("{\"name\": \"a\\ud800b\"}", "unpaired UTF-16 surrogates")] // unreadable as a .NET string: was a 500
     [InlineData("{\"name\": \"x\", \"settings\": {\"auth\": {\"site_url\": \"\\u0000\"}}}", "NUL characters")]

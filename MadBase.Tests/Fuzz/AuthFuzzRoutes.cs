@@ -1,6 +1,6 @@
 namespace MadBase.Tests.Fuzz;
 
-/// <summary>/auth/v1: sign-up, token grants, verify, mails, the user, MFA factors, the OAuth callback and the admin API, with hostile bodies and queries.</summary>
+/// <summary>/auth/v1: sign-up, token grants, verify, mails, the user, MFA factors, passkeys, the OAuth callback and the admin API, with hostile bodies and queries.</summary>
 internal static class AuthFuzzRoutes
 {
     private static readonly string[] SignupFields = ["email", "phone", "password", "data", "code_challenge", "code_challenge_method"];
@@ -10,12 +10,13 @@ internal static class AuthFuzzRoutes
     private static readonly string[] UserFields = ["email", "phone", "password", "data", "nonce", "code_challenge", "code_challenge_method"];
     private static readonly string[] AdminUserFields = ["email", "phone", "password", "email_confirm", "phone_confirm", "user_metadata", "app_metadata", "role", "ban_duration", "data"];
     private static readonly string[] LinkFields = ["type", "email", "new_email", "password", "data", "redirect_to"];
-    private static readonly string[] FactorFields = ["factor_type", "friendly_name", "issuer", "phone", "challenge_id", "code"];
+    private static readonly string[] FactorFields = ["factor_type", "friendly_name", "issuer", "phone", "challenge_id", "code", "webauthn"];
+    private static readonly string[] PasskeyFields = ["challenge_id", "credential", "friendly_name"];
     private static readonly string[] QueryNames = ["grant_type", "type", "token", "redirect_to", "scope", "page", "per_page", "apikey", "email"];
 
     public static FuzzRequest Next(Random random, FuzzProject project)
     {
-        var (method, path, fields, bearer) = random.Next(23) switch
+        var (method, path, fields, bearer) = random.Next(25) switch
         {
             0 or 1 => ("POST", "/signup", SignupFields, project.AnonKey),
             2 or 3 or 4 => ("POST", "/token?grant_type=" + FuzzText.Pick(random, ["password", "refresh_token", "pkce", "id_token", "web3", "%00", ""]), TokenFields, project.AnonKey),
@@ -36,6 +37,9 @@ internal static class AuthFuzzRoutes
             19 => ("POST", "/factors", FactorFields, project.UserToken),
             20 => ("POST", $"/factors/{AdminUserId(random)}/{FuzzText.Pick(random, ["challenge", "verify"])}", FactorFields, project.UserToken),
             21 => (FuzzText.Pick(random, ["GET", "POST"]), "/callback" + FuzzText.Query(random, ["state", "code", "error"]), [], project.AnonKey),
+            22 => ("POST", "/passkeys/" + FuzzText.Pick(random, ["registration/options", "registration/verify", "authentication/options", "authentication/verify"]),
+                PasskeyFields, FuzzText.Pick(random, [project.UserToken, project.AnonKey])),
+            23 => (FuzzText.Pick(random, ["GET", "PATCH", "DELETE"]), "/passkeys" + FuzzText.Pick(random, ["", "/" + AdminUserId(random)]), PasskeyFields, project.UserToken),
             _ => ("GET", FuzzText.Pick(random, ["/settings", "/health", "/.well-known/jwks.json", "/" + FuzzText.UrlJunk(random)]), Array.Empty<string>(), project.AnonKey),
         };
 
@@ -56,7 +60,7 @@ internal static class AuthFuzzRoutes
         }
 
         byte[]? body = null;
-        if (method is "POST" or "PUT")
+        if (method is "POST" or "PUT" or "PATCH")
         {
             body = FuzzJson.Body(random, fields);
             headers.Add(new("Content-Type", random.Next(8) == 0 ? FuzzText.Pick(random, ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin1"]) : "application/json"));

@@ -41,7 +41,7 @@ internal static class FuzzJson
         "email" or "new_email" => Text(random, $"fz{random.Next(100000)}@example.com"),
         "password" => Text(random, "secret-123"),
         "phone" => Text(random, "+1555555" + random.Next(1000, 9999)),
-        "type" => Text(random, FuzzText.Pick(random, ["signup", "invite", "magiclink", "recovery", "email_change", "email", "sms", "phone_change"])),
+        "type" => Text(random, FuzzText.Pick(random, ["signup", "invite", "magiclink", "recovery", "email_change", "email", "sms", "phone_change", "create", "request", "public-key"])),
         "redirect_to" => Text(random, FuzzText.Pick(random, ["http://app.test/x", "javascript:alert(1)", "//evil.test", "http://[::1", "http://a b"])),
         "code_challenge_method" => Text(random, FuzzText.Pick(random, ["s256", "S256", "plain"])),
         "code_challenge" or "code_verifier" or "token" or "token_hash" or "refresh_token" or "auth_code" or "nonce" =>
@@ -59,6 +59,12 @@ internal static class FuzzJson
         "owner" => Text(random, FuzzText.Pick(random, [Guid.NewGuid().ToString(), "not-a-uuid"])),
         "sourceKey" or "destinationKey" or "prefix" or "name" or "title" or "label" or "code" or "note" or "msg" or "body" or "search" or "cursor" or "queue" or "state" or "country" =>
             Text(random, FuzzText.Pick(random, ["a.txt", "dir/", "dir/b.txt", "x", "../a", "fz-copy.txt"])),
+        "challenge_id" => Text(random, FuzzText.Pick(random, [Guid.NewGuid().ToString(), "not-a-uuid", ""])),
+        "credential" or "credential_response" => Object(random, ["id", "rawId", "type", "response", "clientExtensionResults", "authenticatorAttachment"], 2),
+        "webauthn" => Object(random, ["type", "credential_response", "rpId", "rpOrigins"], 2),
+        "response" => Object(random, ["clientDataJSON", "attestationObject", "authenticatorData", "signature", "userHandle", "transports"], 3),
+        "rawId" or "clientDataJSON" or "attestationObject" or "authenticatorData" or "signature" or "userHandle" =>
+            Text(random, FuzzText.RandomFrom(random, "ABCDEFabcdef0123456789-_=", random.Next(0, 80))),
         "sortBy" => "{\"column\":" + Text(random, FuzzText.Pick(random, ["name", "created_at", "id"])) + ",\"order\":" + Text(random, FuzzText.Pick(random, ["asc", "desc"])) + "}",
         _ => null,
     };

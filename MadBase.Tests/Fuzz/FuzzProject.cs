@@ -69,6 +69,9 @@ internal sealed class FuzzProject
                 rate_limit_otp = 1_000_000,
                 rate_limit_verify = 1_000_000,
                 rate_limit_anonymous_users = 1_000_000,
+                rate_limit_passkey = 1_000_000,
+                passkey = new { enabled = true },
+                mfa = new { web_authn = new { enroll_enabled = true, verify_enabled = true } },
             },
             rest = new { aggregates_enabled = true },
         };

@@ -27,6 +27,9 @@ internal static class AuditLog
     public const string FactorDeleted = "factor_deleted";
     public const string FactorUpdated = "factor_updated";
     public const string IdentityUnlinked = "identity_unlinked";
+    public const string PasskeyCreated = "passkey_created";
+    public const string PasskeyUpdated = "passkey_updated";
+    public const string PasskeyDeleted = "passkey_deleted";
 
     public static async Task WriteAsync(
         RlsTransaction tx,

@@ -3,7 +3,7 @@ using MadBase.Worker.Tenancy;
 
 namespace MadBase.Worker.Auth;
 
-// /factors (GoTrue's mfa.go): TOTP enrollment, challenge, verification and unenrollment.
+// /factors (GoTrue's mfa.go): enrollment, challenge, verification and unenrollment; WebAuthn's own steps in AuthApi.WebAuthnFactors.cs.
 internal static partial class AuthApi
 {
     private static readonly TimeSpan OneMinute = TimeSpan.FromMinutes(1);
@@ -18,11 +18,13 @@ internal static partial class AuthApi
                 return new AuthError(422, "mfa_totp_enroll_not_enabled", "MFA enroll is disabled for TOTP").ToResult();
             case "totp":
                 break;
-            // No SMS sender and no WebAuthn relying party yet: both stay disabled, as in GoTrue's default configuration.
+            case Factor.WebAuthn when !mfa.WebAuthn.EnrollEnabled:
+                return new AuthError(422, "mfa_webauthn_enroll_not_enabled", "MFA enroll is disabled for WebAuthn").ToResult();
+            case Factor.WebAuthn:
+                break;
+            // No SMS sender yet: phone factors stay disabled, as in GoTrue's default configuration.
             case "phone":
                 return new AuthError(422, "mfa_phone_enroll_not_enabled", "MFA enroll is disabled for Phone").ToResult();
-            case "webauthn":
-                return new AuthError(422, "mfa_webauthn_enroll_not_enabled", "MFA enroll is disabled for WebAuthn").ToResult();
             default:
                 return AuthErrors.BadRequestValidation("factor_type needs to be totp, phone, or webauthn").ToResult();
         }
@@ -50,9 +52,19 @@ internal static partial class AuthApi
             return new AuthError(403, "insufficient_aal", "AAL2 required to enroll a new factor").ToResult();
         }
 
+        if (input.FactorType == Factor.WebAuthn)
+        {
+            // The credential comes with the first challenge's answer (GoTrue's enrollWebAuthnFactor).
+            var webauthn = await Factor.InsertAsync(tx, user.Id, Factor.WebAuthn, friendlyName, null, now, s.Aborted);
+            await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.FactorEnrolling, now,
+                new Dictionary<string, object> { ["factor_id"] = webauthn.Id, ["factor_type"] = Factor.WebAuthn }, s.Aborted);
+            await tx.CommitAsync(s.Aborted);
+            return TypedResults.Json(new Dictionary<string, object> { ["id"] = webauthn.Id, ["type"] = Factor.WebAuthn, ["friendly_name"] = friendlyName });
+        }
+
         var secret = TotpKey.NewSecret();
         var uri = TotpKey.Uri(issuer, user.Email ?? string.Empty, secret);
-        var factor = await Factor.InsertTotpAsync(tx, user.Id, friendlyName, secret, now, s.Aborted);
+        var factor = await Factor.InsertAsync(tx, user.Id, Factor.Totp, friendlyName, secret, now, s.Aborted);
         await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.FactorEnrolling, now, new Dictionary<string, object> { ["factor_id"] = factor.Id }, s.Aborted);
         await tx.CommitAsync(s.Aborted);
         return TypedResults.Json(new Dictionary<string, object>
@@ -72,6 +84,11 @@ internal static partial class AuthApi
         await using var tx = await s.BeginAsync();
         var (user, _) = await FactorOwnerAsync(tx, s);
         var factor = await OwnedFactorAsync(tx, user.Id, factorId, s.Aborted);
+        if (factor.Type == Factor.WebAuthn)
+        {
+            return await ChallengeWebAuthnFactorAsync(tx, s, user, factor, now);
+        }
+
         if (!mfa.Totp.VerifyEnabled)
         {
             return new AuthError(422, "mfa_totp_verify_not_enabled", "MFA verification is disabled for TOTP").ToResult();
@@ -98,6 +115,11 @@ internal static partial class AuthApi
         await using var tx = await s.BeginAsync();
         var (user, session) = await FactorOwnerAsync(tx, s);
         var factor = await OwnedFactorAsync(tx, user.Id, factorId, s.Aborted);
+        if (factor.Type == Factor.WebAuthn)
+        {
+            return await VerifyWebAuthnFactorAsync(tx, s, user, session, factor, input, now);
+        }
+
         if (string.IsNullOrEmpty(input.Code))
         {
             return AuthErrors.BadRequestValidation("Code needs to be non-empty").ToResult();
@@ -117,13 +139,24 @@ internal static partial class AuthApi
             return new AuthError(422, "mfa_verification_failed", "Invalid TOTP code entered").ToResult();
         }
 
+        await factor.MarkVerifiedAsync(tx, challenge.Id, matched, now, s.Aborted);
+        return await RaiseToAal2Async(tx, s, user, session, factor, challenge.Id, now);
+    }
+
+    /// <summary>
+    /// The end of every successful verification (GoTrue's updateMFASessionAndClaims and what follows it): the
+    /// session reaches aal2 through the factor, the user's other unverified factors of its type go, and the
+    /// session is answered with a new refresh token.
+    /// </summary>
+    private static async Task<IResult> RaiseToAal2Async(
+        RlsTransaction tx, AuthServices s, User user, Session session, Factor factor, Guid challengeId, DateTimeOffset now)
+    {
         await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.FactorVerificationAttempted, now, new Dictionary<string, object>
         {
             ["factor_id"] = factor.Id,
-            ["challenge_id"] = challenge.Id,
+            ["challenge_id"] = challengeId,
             ["factor_type"] = factor.Type,
         }, s.Aborted);
-        await factor.MarkVerifiedAsync(tx, challenge.Id, matched, now, s.Aborted);
         var refreshToken = await AuthenticatorAssurance.RaiseAsync(tx, session, factor, now, s.Aborted);
         await factor.DeleteUnverifiedSiblingsAsync(tx, s.Aborted);
         tx.Add(User.FindById(user.Id));

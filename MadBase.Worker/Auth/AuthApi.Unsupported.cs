@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace MadBase.Worker.Auth;
 
-// GoTrue's routes for features MadBase does not have yet (SAML SSO, passkeys, the OAuth server, SCIM, Web3): each
+// GoTrue's routes for features MadBase does not have yet (SAML SSO, the OAuth server, SCIM, Web3): each
 // answers what GoTrue answers with the feature disabled or unconfigured (api.go's require*Enabled middleware,
 // web3.go), never an empty 404.
 internal static partial class AuthApi
@@ -13,14 +13,6 @@ internal static partial class AuthApi
         auth.MapPost("/sso", SamlDisabled);
         auth.MapGet("/sso/saml/metadata", SamlDisabled);
         auth.MapPost("/sso/saml/acs", SamlDisabled);
-
-        auth.MapPost("/passkeys/authentication/options", PasskeysDisabled);
-        auth.MapPost("/passkeys/authentication/verify", PasskeysDisabled);
-        auth.MapPost("/passkeys/registration/options", PasskeysDisabled);
-        auth.MapPost("/passkeys/registration/verify", PasskeysDisabled);
-        auth.MapGet("/passkeys", PasskeysDisabled);
-        auth.MapPatch("/passkeys/{passkeyId}", PasskeysDisabled);
-        auth.MapDelete("/passkeys/{passkeyId}", PasskeysDisabled);
 
         auth.MapGet("/user/oauth/grants", SignedInOAuthServerDisabled);
         auth.MapDelete("/user/oauth/grants", SignedInOAuthServerDisabled);
@@ -40,13 +32,9 @@ internal static partial class AuthApi
         admin.MapMethods("/sso/providers/{providerId}", ["GET", "PUT", "DELETE"], SsoProviderNotFound);
         admin.MapMethods("/oauth/clients/{**rest}", ["GET", "POST", "PUT", "DELETE"], AdminOAuthServerDisabled);
         admin.MapMethods("/custom-providers/{**rest}", ["GET", "POST", "PUT", "DELETE"], CustomProvidersDisabled);
-        admin.MapGet("/users/{id}/passkeys", AdminPasskeysDisabled);
-        admin.MapDelete("/users/{id}/passkeys/{passkeyId}", AdminPasskeysDisabled);
     }
 
     private static IResult SamlDisabled() => new AuthError(404, "saml_provider_disabled", "SAML 2.0 is disabled").ToResult();
-
-    private static IResult PasskeysDisabled() => new AuthError(404, "passkey_disabled", "Passkeys are disabled").ToResult();
 
     private static IResult OAuthServerDisabled() => new AuthError(404, "feature_disabled", "OAuth server is disabled").ToResult();
 
@@ -75,12 +63,6 @@ internal static partial class AuthApi
     {
         RequireAdmin(s);
         return new AuthError(404, "feature_disabled", "Custom OAuth providers are disabled").ToResult();
-    }
-
-    private static IResult AdminPasskeysDisabled([AsParameters] AuthServices s)
-    {
-        RequireAdmin(s);
-        return PasskeysDisabled();
     }
 
     /// <summary>No SSO provider can be created, so the list is empty and every id unknown.</summary>

@@ -39,6 +39,7 @@ internal static partial class AuthApi
         auth.MapDelete("/factors/{factorId}", UnenrollFactor);
         MapExternalRoutes(auth);
         MapIdentityRoutes(auth);
+        MapPasskeyRoutes(auth);
         MapUnsupportedRoutes(auth);
 
         var admin = auth.MapGroup("/admin");
@@ -79,6 +80,7 @@ internal static partial class AuthApi
             ["phone_autoconfirm"] = false,
             ["sms_provider"] = string.Empty,
             ["saml_enabled"] = false,
+            ["passkeys_enabled"] = auth.Passkey.Enabled,
         });
     }
 

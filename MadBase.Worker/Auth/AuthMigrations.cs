@@ -17,6 +17,7 @@ internal sealed class AuthMigrations : ITenantMigrationSource
         new(2, "mail outbox", AuthSchemaSql.Outbox),
         new(3, "mfa factors and challenges", AuthSchemaSql.Mfa),
         new(4, "oauth flow state", AuthSchemaSql.OAuthFlowState),
+        new(5, "passkeys", AuthSchemaSql.Passkeys),
     ];
 }
 
@@ -265,5 +266,44 @@ internal static class AuthSchemaSql
 
         REVOKE ALL ON auth.mfa_factors, auth.mfa_challenges FROM PUBLIC, anon, authenticated;
         GRANT ALL ON auth.mfa_factors, auth.mfa_challenges TO service_role;
+        """;
+
+    /// <summary>
+    /// GoTrue's passkey tables (20260302000000): the credentials, and the pending ceremonies' challenges, each
+    /// answered at most once before it expires.
+    /// </summary>
+    public const string Passkeys = """
+        CREATE TABLE IF NOT EXISTS auth.webauthn_credentials (
+            id uuid NOT NULL DEFAULT gen_random_uuid() PRIMARY KEY,
+            user_id uuid NOT NULL REFERENCES auth.users(id) ON DELETE CASCADE,
+            credential_id bytea NOT NULL,
+            public_key bytea NOT NULL,
+            attestation_type text NOT NULL DEFAULT '',
+            aaguid uuid NULL,
+            sign_count bigint NOT NULL DEFAULT 0,
+            transports jsonb NOT NULL DEFAULT '[]'::jsonb,
+            backup_eligible boolean NOT NULL DEFAULT false,
+            backed_up boolean NOT NULL DEFAULT false,
+            friendly_name text NOT NULL DEFAULT '',
+            created_at timestamptz NOT NULL DEFAULT now(),
+            updated_at timestamptz NOT NULL DEFAULT now(),
+            last_used_at timestamptz NULL
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS webauthn_credentials_credential_id_key ON auth.webauthn_credentials (credential_id);
+        CREATE INDEX IF NOT EXISTS webauthn_credentials_user_id_idx ON auth.webauthn_credentials (user_id);
+
+        CREATE TABLE IF NOT EXISTS auth.webauthn_challenges (
+            id uuid NOT NULL DEFAULT gen_random_uuid() PRIMARY KEY,
+            user_id uuid NULL REFERENCES auth.users(id) ON DELETE CASCADE,
+            challenge_type text NOT NULL CHECK (challenge_type IN ('signup', 'registration', 'authentication')),
+            session_data jsonb NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            expires_at timestamptz NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS webauthn_challenges_user_id_idx ON auth.webauthn_challenges (user_id);
+        CREATE INDEX IF NOT EXISTS webauthn_challenges_expires_at_idx ON auth.webauthn_challenges (expires_at);
+
+        REVOKE ALL ON auth.webauthn_credentials, auth.webauthn_challenges FROM PUBLIC, anon, authenticated;
+        GRANT ALL ON auth.webauthn_credentials, auth.webauthn_challenges TO service_role;
         """;
 }

@@ -140,6 +140,30 @@ internal sealed class VerifyFactorParams
     public Guid? ChallengeId { get; set; }
 
     public string? Code { get; set; }
+
+    /// <summary>A WebAuthn factor's answer; auth-js also sends rpId and rpOrigins, which GoTrue ignores for its configured ones.</summary>
+    public WebAuthnFactorParams? Webauthn { get; set; }
+}
+
+internal sealed class WebAuthnFactorParams
+{
+    /// <summary>"create" answers an unverified factor's challenge (its registration), "request" a verified one's.</summary>
+    public string? Type { get; set; }
+
+    public JsonElement? CredentialResponse { get; set; }
+}
+
+/// <summary>POST /passkeys/registration/verify and /passkeys/authentication/verify.</summary>
+internal sealed class PasskeyVerifyParams
+{
+    public string? ChallengeId { get; set; }
+
+    public JsonElement? Credential { get; set; }
+}
+
+internal sealed class PasskeyUpdateParams
+{
+    public string? FriendlyName { get; set; }
 }
 
 internal sealed class AdminFactorParams

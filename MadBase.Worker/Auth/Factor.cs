@@ -11,6 +11,7 @@ namespace MadBase.Worker.Auth;
 internal sealed record Factor(Guid Id, Guid UserId, string Type, string Status, string? FriendlyName, string? Secret, long? LastTotpStep, string Json)
 {
     public const string Totp = "totp";
+    public const string WebAuthn = "webauthn";
 
     /// <summary>
     /// A factor as GoTrue serializes it, for a row aliased <c>f</c>: friendly_name left out when empty, phone ""
@@ -47,32 +48,39 @@ internal sealed record Factor(Guid Id, Guid UserId, string Type, string Status, 
               AND NOT EXISTS (SELECT 1 FROM auth.mfa_challenges c WHERE c.factor_id = f.id)
             """, cancellationToken, userId, (double)expirySeconds, now);
 
-    public static async Task<Factor> InsertTotpAsync(
-        RlsTransaction tx, Guid userId, string friendlyName, string secret, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>A new unverified factor; a TOTP one holds its <paramref name="secret"/>, a WebAuthn one its credential once verified.</summary>
+    public static async Task<Factor> InsertAsync(
+        RlsTransaction tx, Guid userId, string type, string friendlyName, string? secret, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid();
         await ExecuteAsync(tx, """
             INSERT INTO auth.mfa_factors (id, user_id, friendly_name, factor_type, status, created_at, updated_at, secret)
-            VALUES ($1, $2, $3, 'totp', 'unverified', $4, $4, $5)
-            """, cancellationToken, id, userId, friendlyName, now, secret);
+            VALUES ($1, $2, $3, $6::auth.factor_type, 'unverified', $4, $4, $5)
+            """, cancellationToken, id, userId, friendlyName, now, (object?)secret ?? DBNull.Value, type);
         return (await QueryAsync(tx, Select + " WHERE f.id = $1", cancellationToken, id)).Single();
     }
 
-    /// <summary>A new challenge from the client's address (GoTrue's CreateChallenge + WriteChallengeToDatabase).</summary>
-    public async Task<Guid> CreateChallengeAsync(RlsTransaction tx, IPAddress ip, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// A new challenge from the client's address (GoTrue's CreateChallenge + WriteChallengeToDatabase); a WebAuthn
+    /// factor's keeps the ceremony it started (<paramref name="webAuthnSessionData"/>).
+    /// </summary>
+    public async Task<Guid> CreateChallengeAsync(
+        RlsTransaction tx, IPAddress ip, DateTimeOffset now, CancellationToken cancellationToken, string? webAuthnSessionData = null)
     {
         var id = Guid.NewGuid();
         await ExecuteAsync(tx, """
             WITH challenged AS (UPDATE auth.mfa_factors SET last_challenged_at = $3 WHERE id = $2)
-            INSERT INTO auth.mfa_challenges (id, factor_id, created_at, ip_address) VALUES ($1, $2, $3, $4)
-            """, cancellationToken, id, Id, now, ip);
+            INSERT INTO auth.mfa_challenges (id, factor_id, created_at, ip_address, web_authn_session_data) VALUES ($1, $2, $3, $4, $5::jsonb)
+            """, cancellationToken, id, Id, now, ip, (object?)webAuthnSessionData ?? DBNull.Value);
         return id;
     }
 
     public async Task<Challenge?> FindChallengeAsync(RlsTransaction tx, Guid challengeId, CancellationToken cancellationToken)
     {
-        await using var command = tx.CreateCommand(
-            "SELECT id, created_at, verified_at, ip_address FROM auth.mfa_challenges WHERE id = $1 AND factor_id = $2 FOR UPDATE");
+        await using var command = tx.CreateCommand("""
+            SELECT id, created_at, verified_at, ip_address, web_authn_session_data::text
+            FROM auth.mfa_challenges WHERE id = $1 AND factor_id = $2 FOR UPDATE
+            """);
         command.Parameters.AddWithValue(challengeId);
         command.Parameters.AddWithValue(Id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -81,7 +89,8 @@ internal sealed record Factor(Guid Id, Guid UserId, string Type, string Status, 
                 reader.GetGuid(0),
                 reader.GetFieldValue<DateTimeOffset>(1),
                 reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2),
-                reader.GetFieldValue<IPAddress>(3))
+                reader.GetFieldValue<IPAddress>(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4))
             : null;
     }
 
@@ -163,7 +172,7 @@ internal sealed record Factor(Guid Id, Guid UserId, string Type, string Status, 
 }
 
 /// <summary>A row of auth.mfa_challenges.</summary>
-internal sealed record Challenge(Guid Id, DateTimeOffset CreatedAt, DateTimeOffset? VerifiedAt, IPAddress IpAddress)
+internal sealed record Challenge(Guid Id, DateTimeOffset CreatedAt, DateTimeOffset? VerifiedAt, IPAddress IpAddress, string? WebAuthnSessionData)
 {
     public DateTimeOffset ExpiresAt(int expirySeconds) => CreatedAt.AddSeconds(expirySeconds);
 }

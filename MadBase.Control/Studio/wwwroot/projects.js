@@ -103,6 +103,7 @@ const SETTINGS = [
   ['auth.disable_signup', 'Disable sign-ups', 'checkbox'],
   ['auth.autoconfirm', 'Confirm emails automatically', 'checkbox'],
   ['auth.anonymous_sign_ins', 'Allow anonymous sign-ins', 'checkbox'],
+  ['auth.passkey.enabled', 'Allow passkey sign-in', 'checkbox', 'Bound to the site URL (its host is the RP ID) unless auth.webauthn names the relying party.'],
   ['auth.jwt_expiry_seconds', 'JWT expiry (seconds)', 'number', '1 to 604800.'],
   ['auth.min_password_length', 'Minimum password length', 'number', '6 to 72.'],
   ['auth.jwt_signing.algorithm', 'JWT signing algorithm', 'select:HS256,RS256,ES256'],
