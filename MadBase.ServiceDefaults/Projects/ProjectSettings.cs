@@ -104,6 +104,15 @@ public sealed record AuthSettings
     /// <summary>OAuth/OIDC sign-in providers by GoTrue's name (github, google, …, and <c>oidc</c>); none is enabled by default.</summary>
     public IReadOnlyDictionary<string, ExternalProviderSettings> External { get; init; } = new Dictionary<string, ExternalProviderSettings>();
 
+    /// <summary>GoTrue's EXTERNAL_PHONE_ENABLED: sign-up and sign-in with a phone number and an SMS OTP.</summary>
+    public bool PhoneEnabled { get; init; }
+
+    public SmsSettings Sms { get; init; } = new();
+
+    public AuthHookSettings Hooks { get; init; } = new();
+
+    public Web3Settings Web3 { get; init; } = new();
+
     /// <summary>GoTrue's SECURITY_MANUAL_LINKING_ENABLED: signed-in users may link and unlink identities themselves.</summary>
     public bool SecurityManualLinkingEnabled { get; init; }
 }
