@@ -69,6 +69,10 @@ internal sealed class FuzzProject
                 rate_limit_otp = 1_000_000,
                 rate_limit_verify = 1_000_000,
                 rate_limit_anonymous_users = 1_000_000,
+                // Phone and Web3 sign-in on, so their handlers (SMS captured, not sent) meet the fuzz too.
+                phone_enabled = true,
+                sms = new { max_frequency_seconds = 0, rate_limit_sent = 0 },
+                web3 = new { ethereum_enabled = true, solana_enabled = true, rate_limit = 1_000_000 },
             },
             rest = new { aggregates_enabled = true },
         };
