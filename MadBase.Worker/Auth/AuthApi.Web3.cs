@@ -73,8 +73,11 @@ internal static partial class AuthApi
             ["sub"] = providerId,
             ["custom_claims"] = new Dictionary<string, object?>
             {
-                ["address"] = parsed.Address, ["chain"] = chain.Name, ["network"] = parsed.ChainId ?? string.Empty,
-                ["domain"] = parsed.Domain, ["statement"] = parsed.Statement,
+                ["address"] = parsed.Address,
+                ["chain"] = chain.Name,
+                ["network"] = parsed.ChainId ?? string.Empty,
+                ["domain"] = parsed.Domain,
+                ["statement"] = parsed.Statement,
             },
             ["email_verified"] = false,
             ["phone_verified"] = false,
@@ -83,8 +86,12 @@ internal static partial class AuthApi
         var user = await Web3UserAsync(s, tx, providerId, identityData, now);
         await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.Login, now, new Dictionary<string, object>
         {
-            ["provider"] = Web3Provider, ["chain"] = chain.Name, ["network"] = parsed.ChainId ?? string.Empty,
-            ["address"] = parsed.Address, ["domain"] = parsed.Domain, ["uri"] = parsed.Uri.ToString(),
+            ["provider"] = Web3Provider,
+            ["chain"] = chain.Name,
+            ["network"] = parsed.ChainId ?? string.Empty,
+            ["address"] = parsed.Address,
+            ["domain"] = parsed.Domain,
+            ["uri"] = parsed.Uri.ToString(),
         }, s.Aborted);
         var session = await s.Tokens.SignInAsync(tx, s.Project, user, Web3Provider, s.Context, s.Aborted);
         await tx.CommitAsync(s.Aborted);

@@ -54,7 +54,10 @@ internal sealed partial class SmsSender(IHttpClientFactory clients, TimeProvider
         {
             ["metadata"] = new Dictionary<string, object>
             {
-                ["uuid"] = Guid.NewGuid(), ["time"] = now, ["name"] = "send-sms", ["ip_address"] = ClientIp.Of(context),
+                ["uuid"] = Guid.NewGuid(),
+                ["time"] = now,
+                ["name"] = "send-sms",
+                ["ip_address"] = ClientIp.Of(context),
             },
             ["user"] = JsonDocument.Parse(user.Json).RootElement,
             ["sms"] = new Dictionary<string, string> { ["otp"] = otp, ["phone"] = phone },

@@ -256,7 +256,10 @@ internal sealed record User(
         {
             var claims = JsonSerializer.Serialize(new Dictionary<string, object>
             {
-                ["sub"] = Id.ToString(), ["phone"] = phone, ["email_verified"] = false, ["phone_verified"] = true,
+                ["sub"] = Id.ToString(),
+                ["phone"] = phone,
+                ["email_verified"] = false,
+                ["phone_verified"] = true,
             });
             await Identity.CreateAsync(tx, Id, "phone", Id.ToString(), claims, now, cancellationToken);
         }
