@@ -183,6 +183,8 @@ public sealed class PhoneTests(StackFixture stack)
         var otp = payload.RootElement.GetProperty("sms").GetProperty("otp").GetString();
         Assert.Empty(await auth.MailsAsync(phone));
         Assert.Equal("hook", (await auth.AuthAsync(HttpMethod.Get, "/settings")).Element.GetProperty("sms_provider").GetString());
+        var shown = (await auth.AdminAsync(HttpMethod.Get)).Element.GetProperty("settings").GetProperty("auth").GetProperty("hooks").GetProperty("send_sms");
+        Assert.Equal("****" + secret[^4..], shown.GetProperty("secrets").GetString());
         (await auth.AuthPostAsync("/verify", new { type = "sms", phone, token = otp })).AssertStatus(200);
 
         // The hook's own refusal, {"error": {"http_code", "message"}}, is the client's answer.
