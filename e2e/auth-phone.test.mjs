@@ -20,7 +20,13 @@ const client = () => createClient(stack.API_URL, project.anon_key, options);
 before(async () => {
   project = await admin('POST', '/projects', {
     name: `phone e2e ${randomBytes(3).toString('hex')}`,
-    settings: { auth: { site_url: 'https://app.example.com', phone_enabled: true, web3: { ethereum_enabled: true, solana_enabled: true } } },
+    settings: {
+      auth: {
+        site_url: 'https://app.example.com', phone_enabled: true,
+        mfa: { phone: { enroll_enabled: true, verify_enabled: true } },
+        web3: { ethereum_enabled: true, solana_enabled: true },
+      },
+    },
   });
 });
 
@@ -88,6 +94,21 @@ test('phone: updateUser({ phone }) sends a phone_change OTP; resend at once is o
   assert.equal(verified.error, null);
   assert.equal(verified.data.user.phone, phone);
   assert.deepEqual(verified.data.user.app_metadata.providers, ['email', 'phone']);
+});
+
+test('mfa: a phone factor is enrolled, challenged by SMS and verified, raising the session to aal2', async () => {
+  const supabase = client();
+  assert.equal((await supabase.auth.signUp({ email: `mfa-${randomBytes(6).toString('hex')}@example.com`, password: 'secret-123' })).error, null);
+  const phone = uniquePhone();
+  const enrolled = await supabase.auth.mfa.enroll({ factorType: 'phone', phone: `+${phone}` });
+  assert.equal(enrolled.error, null);
+  assert.equal(enrolled.data.type, 'phone');
+  const challenge = await supabase.auth.mfa.challenge({ factorId: enrolled.data.id });
+  assert.equal(challenge.error, null);
+  const verified = await supabase.auth.mfa.verify({ factorId: enrolled.data.id, challengeId: challenge.data.id, code: await latestSms(phone, 'mfa') });
+  assert.equal(verified.error, null);
+  const level = await supabase.auth.mfa.getAuthenticatorAssuranceLevel();
+  assert.equal(level.data.currentLevel, 'aal2');
 });
 
 test('phone: a number that is not E.164 is refused with GoTrue\'s message', async () => {

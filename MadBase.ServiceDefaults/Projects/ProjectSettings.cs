@@ -118,8 +118,8 @@ public sealed record AuthSettings
 }
 
 /// <summary>
-/// GoTrue's MFA configuration and defaults. Only TOTP can be switched: phone factors need SMS and WebAuthn
-/// factors a relying party, neither of which MadBase has yet, so both stay disabled as in GoTrue's default.
+/// GoTrue's MFA configuration and defaults: TOTP on, phone off unless switched on (as GoTrue); WebAuthn factors
+/// need a relying party, which MadBase has not yet, so they stay disabled as in GoTrue's default.
 /// </summary>
 public sealed record MfaSettings
 {
@@ -139,6 +139,23 @@ public sealed record MfaSettings
     public int RateLimitChallengeAndVerify { get; init; } = 15;
 
     public MfaFactorTypeSettings Totp { get; init; } = new();
+
+    /// <summary>Phone factors (GOTRUE_MFA_PHONE_*): off unless switched on; their codes go out as phone sign-in's SMS do.</summary>
+    public MfaPhoneSettings Phone { get; init; } = new();
+}
+
+public sealed record MfaPhoneSettings
+{
+    public bool EnrollEnabled { get; init; }
+
+    public bool VerifyEnabled { get; init; }
+
+    public int OtpLength { get; init; } = 6;
+
+    /// <summary>Least seconds between two challenges of one phone factor (GoTrue's one minute).</summary>
+    public int MaxFrequencySeconds { get; init; } = 60;
+
+    public string Template { get; init; } = "Your code is {{ .Code }}";
 }
 
 public sealed record MfaFactorTypeSettings

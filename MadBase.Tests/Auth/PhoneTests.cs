@@ -12,9 +12,17 @@ namespace MadBase.Tests.Auth;
 [Collection(StackCollection.Name)]
 public sealed class PhoneTests(StackFixture stack)
 {
-    /// <summary>Phone sign-in on, and (for Web3Tests, to spare a project) Ethereum sign-in only.</summary>
+    /// <summary>Phone sign-in and phone factors on, and (for Web3Tests, to spare a project) Ethereum sign-in only.</summary>
     internal static Task<TestProject> PhoneProjectAsync(StackFixture stack) =>
-        TestProject.SharedAsync(stack, "auth phone", "SELECT 1", new { auth = new { phone_enabled = true, web3 = new { ethereum_enabled = true } } });
+        TestProject.SharedAsync(stack, "auth phone", "SELECT 1", new
+        {
+            auth = new
+            {
+                phone_enabled = true,
+                mfa = new { phone = new { enroll_enabled = true, verify_enabled = true } },
+                web3 = new { ethereum_enabled = true },
+            },
+        });
 
     private Task<TestProject> PhoneProjectAsync() => PhoneProjectAsync(stack);
 
@@ -194,6 +202,39 @@ public sealed class PhoneTests(StackFixture stack)
 
         // Two SMS left the project this hour (the refused one counted, as GoTrue counts before sending): the third is over.
         (await auth.AuthPostAsync("/otp", new { phone = UniquePhone() })).AssertAuthError(429, "over_sms_send_rate_limit");
+    }
+
+    [Fact]
+    public async Task PhoneFactor_EnrollChallengeVerify_RaisesTheSessionToAal2()
+    {
+        var auth = await PhoneProjectAsync();
+        var (token, _, _) = await auth.SessionAsync(AuthCalls.UniqueEmail("mfaphone"));
+        var phone = UniquePhone();
+        (await auth.AuthPostAsync("/factors", new { factor_type = "phone" }, token)).AssertAuthError(400, "validation_failed");
+
+        var enrolled = await auth.AuthPostAsync("/factors", new { factor_type = "phone", phone = "+" + phone, friendly_name = "mobile" }, token);
+
+        enrolled.AssertStatus(200);
+        Assert.Equal("phone", enrolled.Element.GetProperty("type").GetString());
+        Assert.Equal("+" + phone, enrolled.Element.GetProperty("phone").GetString());
+        var factorId = enrolled.Element.GetProperty("id").GetString();
+        var challenge = await auth.AuthPostAsync($"/factors/{factorId}/challenge", new { channel = "sms" }, token);
+        challenge.AssertStatus(200);
+        Assert.Equal("phone", challenge.Element.GetProperty("type").GetString());
+        var challengeId = challenge.Element.GetProperty("id").GetString();
+        var sms = await LastSmsAsync(auth, phone, "mfa");
+        (await auth.AuthPostAsync($"/factors/{factorId}/challenge", new { }, token)).AssertAuthError(429, "over_sms_send_rate_limit");
+        (await auth.AuthPostAsync($"/factors/{factorId}/verify", new { challenge_id = challengeId, code = WrongOtp(sms.Otp) }, token))
+            .AssertAuthError(422, "mfa_verification_failed");
+
+        var verified = await auth.AuthPostAsync($"/factors/{factorId}/verify", new { challenge_id = challengeId, code = sms.Otp }, token);
+
+        verified.AssertStatus(200);
+        var claims = AuthCalls.Claims(verified.Element.GetProperty("access_token").GetString()!);
+        Assert.Equal("aal2", claims.GetProperty("aal").GetString());
+        Assert.Contains("mfa/phone", claims.GetProperty("amr").EnumerateArray().Select(a => a.GetProperty("method").GetString()));
+        var aal2 = verified.Element.GetProperty("access_token").GetString();
+        (await auth.AuthPostAsync("/factors", new { factor_type = "phone", phone }, aal2)).AssertAuthError(422, "mfa_verified_factor_exists");
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using MadBase.Worker.Tenancy;
 
 namespace MadBase.Worker.Auth;
 
-// /factors (GoTrue's mfa.go): TOTP enrollment, challenge, verification and unenrollment.
+// /factors (GoTrue's mfa.go): TOTP and phone enrollment, challenge, verification and unenrollment (phone: AuthApi.PhoneFactors.cs).
 internal static partial class AuthApi
 {
     private static readonly TimeSpan OneMinute = TimeSpan.FromMinutes(1);
@@ -18,20 +18,28 @@ internal static partial class AuthApi
                 return new AuthError(422, "mfa_totp_enroll_not_enabled", "MFA enroll is disabled for TOTP").ToResult();
             case "totp":
                 break;
-            // No SMS sender and no WebAuthn relying party yet: both stay disabled, as in GoTrue's default configuration.
-            case "phone":
+            case "phone" when !mfa.Phone.EnrollEnabled:
                 return new AuthError(422, "mfa_phone_enroll_not_enabled", "MFA enroll is disabled for Phone").ToResult();
+            case "phone":
+                break;
+            // No WebAuthn relying party yet: it stays disabled, as in GoTrue's default configuration.
             case "webauthn":
                 return new AuthError(422, "mfa_webauthn_enroll_not_enabled", "MFA enroll is disabled for WebAuthn").ToResult();
             default:
                 return AuthErrors.BadRequestValidation("factor_type needs to be totp, phone, or webauthn").ToResult();
         }
 
+        var phone = input.FactorType == "phone" ? FactorPhone(input) : null;
         var issuer = string.IsNullOrEmpty(input.Issuer) ? new Uri(s.Project.Settings.Auth.SiteUrl).Authority : input.Issuer;
         var friendlyName = input.FriendlyName ?? string.Empty;
         var now = s.Clock.GetUtcNow();
         await using var tx = await s.BeginAsync();
         var (user, session) = await FactorOwnerAsync(tx, s);
+        if (phone is not null)
+        {
+            await ReplaceFactorsOfNumberAsync(tx, s, user, phone);
+        }
+
         await Factor.DeleteExpiredAsync(tx, user.Id, Math.Max(300, mfa.FactorExpiryDuration), now, s.Aborted);
         var factors = await Factor.ListAsync(tx, user.Id, s.Aborted);
         if (factors.Any(f => (f.FriendlyName ?? string.Empty) == friendlyName))
@@ -48,6 +56,11 @@ internal static partial class AuthApi
         if (verified > 0 && !await AuthenticatorAssurance.IsAal2Async(tx, session.Id, s.Aborted))
         {
             return new AuthError(403, "insufficient_aal", "AAL2 required to enroll a new factor").ToResult();
+        }
+
+        if (phone is not null)
+        {
+            return await EnrollPhoneFactorAsync(tx, s, user, friendlyName, phone, input.Phone!, now);
         }
 
         var secret = TotpKey.NewSecret();
@@ -72,6 +85,11 @@ internal static partial class AuthApi
         await using var tx = await s.BeginAsync();
         var (user, _) = await FactorOwnerAsync(tx, s);
         var factor = await OwnedFactorAsync(tx, user.Id, factorId, s.Aborted);
+        if (factor.Type == "phone")
+        {
+            return await ChallengePhoneFactorAsync(tx, s, user, factor, now);
+        }
+
         if (!mfa.Totp.VerifyEnabled)
         {
             return new AuthError(422, "mfa_totp_verify_not_enabled", "MFA verification is disabled for TOTP").ToResult();
@@ -103,16 +121,23 @@ internal static partial class AuthApi
             return AuthErrors.BadRequestValidation("Code needs to be non-empty").ToResult();
         }
 
-        if (!mfa.Totp.VerifyEnabled)
+        var isPhone = factor.Type == "phone";
+        if (!(isPhone ? mfa.Phone.VerifyEnabled : mfa.Totp.VerifyEnabled))
         {
-            return new AuthError(422, "mfa_totp_verify_not_enabled", "MFA verification is disabled for TOTP").ToResult();
+            return isPhone
+                ? new AuthError(422, "mfa_phone_verify_not_enabled", "MFA verification is disabled for Phone").ToResult()
+                : new AuthError(422, "mfa_totp_verify_not_enabled", "MFA verification is disabled for TOTP").ToResult();
         }
 
         var challenge = await ValidChallengeAsync(tx, s, factor, input.ChallengeId, now);
-        var step = TotpKey.MatchingStep(factor.Secret ?? string.Empty, input.Code, now);
+        long? step = isPhone ? null : TotpKey.MatchingStep(factor.Secret ?? string.Empty, input.Code, now);
+        if (isPhone && !await PhoneFactors.CodeMatchesAsync(tx, challenge.Id, input.Code, s.Aborted))
+        {
+            return new AuthError(422, "mfa_verification_failed", "Invalid MFA Phone code entered").ToResult();
+        }
 
         // A code opens one challenge: its step, or an earlier one, is refused once a code was accepted.
-        if (step is not { } matched || matched <= factor.LastTotpStep)
+        if (!isPhone && (step is not { } totpStep || totpStep <= factor.LastTotpStep))
         {
             return new AuthError(422, "mfa_verification_failed", "Invalid TOTP code entered").ToResult();
         }
@@ -123,7 +148,15 @@ internal static partial class AuthApi
             ["challenge_id"] = challenge.Id,
             ["factor_type"] = factor.Type,
         }, s.Aborted);
-        await factor.MarkVerifiedAsync(tx, challenge.Id, matched, now, s.Aborted);
+        if (isPhone)
+        {
+            await PhoneFactors.MarkVerifiedAsync(tx, factor.Id, challenge.Id, now, s.Aborted);
+        }
+        else
+        {
+            await factor.MarkVerifiedAsync(tx, challenge.Id, step!.Value, now, s.Aborted);
+        }
+
         var refreshToken = await AuthenticatorAssurance.RaiseAsync(tx, session, factor, now, s.Aborted);
         await factor.DeleteUnverifiedSiblingsAsync(tx, s.Aborted);
         tx.Add(User.FindById(user.Id));

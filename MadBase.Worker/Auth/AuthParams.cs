@@ -154,6 +154,12 @@ internal sealed class EnrollFactorParams
     public string? Phone { get; set; }
 }
 
+internal sealed class ChallengeFactorParams
+{
+    /// <summary>How a phone factor's code is delivered: sms (the default) or whatsapp.</summary>
+    public string? Channel { get; set; }
+}
+
 internal sealed class VerifyFactorParams
 {
     public Guid? ChallengeId { get; set; }

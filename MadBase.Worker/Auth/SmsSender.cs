@@ -11,7 +11,7 @@ namespace MadBase.Worker.Auth;
 /// <summary>
 /// Sends an SMS OTP through the project's Send SMS hook (GoTrue's hookshttp: a JSON POST of <c>{metadata, user,
 /// sms: {otp, phone}}</c> signed with the Standard Webhooks scheme) when it is enabled; otherwise captures the
-/// message in auth_mail.outbox beside the mails (kind <c>sms</c> or <c>phone_change</c>, the number as recipient),
+/// message in auth_mail.outbox beside the mails (kind <c>sms</c>, <c>phone_change</c> or <c>mfa</c>, the number as recipient),
 /// where Control's mail catcher shows it.
 /// </summary>
 internal sealed partial class SmsSender(IHttpClientFactory clients, TimeProvider clock, ILogger<SmsSender> logger)
@@ -23,8 +23,17 @@ internal sealed partial class SmsSender(IHttpClientFactory clients, TimeProvider
 
     private const int ResponseLimit = 200 * 1024;
 
+    /// <summary>Sends <paramref name="otp"/> to <paramref name="phone"/>; the message is <c>sms.template</c> unless another <paramref name="template"/> is given.</summary>
     public async Task SendAsync(
-        RlsTransaction tx, HttpContext context, AuthSettings settings, User user, string phone, string otp, string kind, CancellationToken cancellationToken)
+        RlsTransaction tx,
+        HttpContext context,
+        AuthSettings settings,
+        User user,
+        string phone,
+        string otp,
+        string kind,
+        CancellationToken cancellationToken,
+        string? template = null)
     {
         var hook = settings.Hooks.SendSms;
         if (hook.Enabled)
@@ -36,7 +45,7 @@ internal sealed partial class SmsSender(IHttpClientFactory clients, TimeProvider
         await using var command = tx.CreateCommand(
             "INSERT INTO auth_mail.outbox (recipient, subject, body, kind, link, otp) VALUES ($1, 'SMS', $2, $3, NULL, $4)");
         command.Parameters.AddWithValue(phone);
-        command.Parameters.AddWithValue(Message(settings.Sms.Template, otp));
+        command.Parameters.AddWithValue(Message(template ?? settings.Sms.Template, otp));
         command.Parameters.AddWithValue(kind);
         command.Parameters.AddWithValue(otp);
         await command.ExecuteNonQueryAsync(cancellationToken);
