@@ -238,6 +238,23 @@ public sealed class PhoneTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task AdminCreateUser_WithEmailAndConfirmedPhone_HasBothIdentities_AndSignsInByPhone()
+    {
+        var auth = await PhoneProjectAsync();
+        var phone = UniquePhone();
+        var email = AuthCalls.UniqueEmail("adminphone");
+
+        var created = await auth.AuthPostAsync("/admin/users", new { email, phone = "+" + phone, password = "secret-123", phone_confirm = true }, auth.ServiceRoleKey);
+
+        created.AssertStatus(200);
+        Assert.Equal(phone, created.Element.GetProperty("phone").GetString());
+        Assert.Equal(new[] { "email", "phone" }, created.Element.GetProperty("app_metadata").GetProperty("providers").EnumerateArray().Select(p => p.GetString()!).ToArray());
+        Assert.Equal(2, created.Element.GetProperty("identities").GetArrayLength());
+        (await auth.AuthPostAsync("/token?grant_type=password", new { phone, password = "secret-123" })).AssertStatus(200);
+        (await auth.AuthPostAsync("/admin/users", new { phone }, auth.ServiceRoleKey)).AssertAuthError(422, "phone_exists");
+    }
+
+    [Fact]
     public async Task Settings_SendSmsHookWithoutValidSecret_Returns400()
     {
         var auth = await PhoneProjectAsync();
