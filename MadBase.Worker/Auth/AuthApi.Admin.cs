@@ -114,7 +114,10 @@ internal static partial class AuthApi
         {
             await Identity.CreateAsync(tx, user.Id, "phone", user.Id.ToString(), System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
             {
-                ["sub"] = user.Id.ToString(), ["phone"] = phone, ["email_verified"] = false, ["phone_verified"] = input.PhoneConfirm == true,
+                ["sub"] = user.Id.ToString(),
+                ["phone"] = phone,
+                ["email_verified"] = false,
+                ["phone_verified"] = input.PhoneConfirm == true,
             }), now.AddTicks(10), s.Aborted); // a microsecond after the email identity, so app_metadata.providers lists email first
         }
 
@@ -122,7 +125,10 @@ internal static partial class AuthApi
 
         await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.SignedUp, now, new Dictionary<string, object>
         {
-            ["user_id"] = user.Id, ["user_email"] = email ?? string.Empty, ["user_phone"] = phone ?? string.Empty, ["provider"] = providers[0],
+            ["user_id"] = user.Id,
+            ["user_email"] = email ?? string.Empty,
+            ["user_phone"] = phone ?? string.Empty,
+            ["provider"] = providers[0],
         }, s.Aborted);
         user = await user.ReloadAsync(tx, s.Aborted);
         await tx.CommitAsync(s.Aborted);
