@@ -85,17 +85,14 @@ internal static partial class AuthApi
         await using var tx = await s.BeginAsync();
         var (user, _) = await FactorOwnerAsync(tx, s);
         var factor = await OwnedFactorAsync(tx, user.Id, factorId, s.Aborted);
-        if (factor.Type == "phone")
-        {
-            return await ChallengePhoneFactorAsync(tx, s, user, factor, now);
-        }
-
-        if (!mfa.Totp.VerifyEnabled)
+        if (factor.Type != "phone" && !mfa.Totp.VerifyEnabled)
         {
             return new AuthError(422, "mfa_totp_verify_not_enabled", "MFA verification is disabled for TOTP").ToResult();
         }
 
-        var challengeId = await factor.CreateChallengeAsync(tx, ClientAddress(s.Context), now, s.Aborted);
+        var challengeId = factor.Type == "phone"
+            ? await CreatePhoneChallengeAsync(tx, s, user, factor, now)
+            : await factor.CreateChallengeAsync(tx, ClientAddress(s.Context), now, s.Aborted);
         await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.ChallengeCreated, now,
             new Dictionary<string, object> { ["factor_id"] = factor.Id, ["factor_status"] = factor.Status }, s.Aborted);
         await tx.CommitAsync(s.Aborted);

@@ -42,33 +42,25 @@ internal static partial class AuthApi
     }
 
     /// <summary>A challenge whose code is sent to the factor's number; one per <c>mfa.phone.max_frequency_seconds</c>.</summary>
-    private static async Task<IResult> ChallengePhoneFactorAsync(RlsTransaction tx, AuthServices s, User user, Factor factor, DateTimeOffset now)
+    private static async Task<Guid> CreatePhoneChallengeAsync(RlsTransaction tx, AuthServices s, User user, Factor factor, DateTimeOffset now)
     {
         var settings = s.Project.Settings.Auth;
         var phoneSettings = settings.Mfa.Phone;
         if (!phoneSettings.VerifyEnabled)
         {
-            return new AuthError(422, "mfa_phone_verify_not_enabled", "MFA verification is disabled for Phone").ToResult();
+            throw new AuthException(new AuthError(422, "mfa_phone_verify_not_enabled", "MFA verification is disabled for Phone"));
         }
 
         PhoneOtps.CheckChannel(s, (await AuthBody.ReadAsync<ChallengeFactorParams>(s.Context)).Channel);
         var (phone, lastChallengedAt) = await PhoneFactors.NumberAsync(tx, factor.Id, s.Aborted);
         if (lastChallengedAt is { } last && last.AddSeconds(phoneSettings.MaxFrequencySeconds) > now)
         {
-            return AuthErrors.SmsRateLimited((int)Math.Ceiling((last.AddSeconds(phoneSettings.MaxFrequencySeconds) - now).TotalSeconds)).ToResult();
+            throw new AuthException(AuthErrors.SmsRateLimited((int)Math.Ceiling((last.AddSeconds(phoneSettings.MaxFrequencySeconds) - now).TotalSeconds)));
         }
 
         var code = OneTimeTokens.Otp(phoneSettings.OtpLength);
         var challengeId = await PhoneFactors.CreateChallengeAsync(tx, factor.Id, ClientAddress(s.Context), code, now, s.Aborted);
         await s.Sms.SendAsync(tx, s.Context, settings, user, phone, code, "mfa", s.Aborted, phoneSettings.Template);
-        await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.ChallengeCreated, now,
-            new Dictionary<string, object> { ["factor_id"] = factor.Id, ["factor_status"] = factor.Status }, s.Aborted);
-        await tx.CommitAsync(s.Aborted);
-        return TypedResults.Json(new Dictionary<string, object>
-        {
-            ["id"] = challengeId,
-            ["type"] = factor.Type,
-            ["expires_at"] = now.AddSeconds(ChallengeExpiry(s)).ToUnixTimeSeconds(),
-        });
+        return challengeId;
     }
 }
