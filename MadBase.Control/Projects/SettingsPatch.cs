@@ -88,6 +88,15 @@ internal static class SettingsPatch
             _ when parsed.Auth.Webauthn.RpOrigins.Any(o => !Uri.TryCreate(o, UriKind.Absolute, out var origin) || origin.Scheme is not ("http" or "https")) =>
                 "settings.auth.webauthn.rp_origins must be absolute http(s) URLs",
             { Rest.MaxRows: <= 0 } => "settings.rest.max_rows must be positive or null",
+            { Auth.Sms.OtpLength: < 6 or > 10 } => "settings.auth.sms.otp_length must be between 6 and 10",
+            { Auth.Sms.OtpExpSeconds: <= 0 } => "settings.auth.sms.otp_exp_seconds must be positive",
+            { Auth.Sms.MaxFrequencySeconds: < 0 } => "settings.auth.sms.max_frequency_seconds must not be negative",
+            { Auth.Sms.Template.Length: 0 or > MaxBodyLength } => $"settings.auth.sms.template must have 1 to {MaxBodyLength} characters",
+            { Auth.Web3.MaximumValiditySeconds: <= 0 } => "settings.auth.web3.maximum_validity_seconds must be positive",
+            { Auth.Hooks.SendSms: { Enabled: true, Uri: var uri } } when uri is null || !IsHttpUrl(uri) =>
+                "settings.auth.hooks.send_sms.uri must be an absolute http(s) URL when the hook is enabled",
+            { Auth.Hooks.SendSms: { Enabled: true, Secrets: var secrets } } when !HookSecrets.AreValid(secrets) =>
+                "settings.auth.hooks.send_sms.secrets must be one or more v1,whsec_<base64> secrets separated by |",
             _ when parsed.Rest.Schemas.Count == 0 || parsed.Rest.Schemas.Any(string.IsNullOrWhiteSpace) =>
                 "settings.rest.schemas must name at least one schema, and no empty ones",
             _ when !Uri.TryCreate(parsed.Auth.SiteUrl, UriKind.Absolute, out _) => "settings.auth.site_url must be an absolute URL",

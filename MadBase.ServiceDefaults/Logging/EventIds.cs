@@ -90,6 +90,7 @@ public static class EventIds
 
     // ── Worker, Auth: 2800–2899 ──
     public const int SmtpSendFailed = 2800;          // was 3100 (clashed with the AppHost)
+    public const int SendSmsHookFailed = 2801;
 
     // ── AppHost: 3000–3999 ──
     public const int PostgresClusterCreating = 3000;

@@ -30,12 +30,14 @@ public sealed record ExternalProviderSettings
     public bool EmailOptional { get; init; }
 }
 
-/// <summary>What Control's admin API shows of a provider secret: its last four characters, never the whole.</summary>
+/// <summary>What Control's admin API shows of a provider's or a hook's secret: its last four characters, never the whole.</summary>
 public static class ProviderSecrets
 {
-    public static AuthSettings Masked(AuthSettings auth) => auth.External.Count == 0 ? auth : auth with
+    public static AuthSettings Masked(AuthSettings auth) => auth with
     {
-        External = auth.External.ToDictionary(p => p.Key, p => p.Value with { Secret = Mask(p.Value.Secret) }),
+        External = auth.External.Count == 0 ? auth.External
+            : auth.External.ToDictionary(p => p.Key, p => p.Value with { Secret = Mask(p.Value.Secret) }),
+        Hooks = auth.Hooks with { SendSms = auth.Hooks.SendSms with { Secrets = Mask(auth.Hooks.SendSms.Secrets) } },
     };
 
     private static string? Mask(string? secret) =>

@@ -107,6 +107,15 @@ public sealed record AuthSettings
     /// <summary>OAuth/OIDC sign-in providers by GoTrue's name (github, google, …, and <c>oidc</c>); none is enabled by default.</summary>
     public IReadOnlyDictionary<string, ExternalProviderSettings> External { get; init; } = new Dictionary<string, ExternalProviderSettings>();
 
+    /// <summary>GoTrue's EXTERNAL_PHONE_ENABLED: sign-up and sign-in with a phone number and an SMS OTP.</summary>
+    public bool PhoneEnabled { get; init; }
+
+    public SmsSettings Sms { get; init; } = new();
+
+    public AuthHookSettings Hooks { get; init; } = new();
+
+    public Web3Settings Web3 { get; init; } = new();
+
     /// <summary>GoTrue's SECURITY_MANUAL_LINKING_ENABLED: signed-in users may link and unlink identities themselves.</summary>
     public bool SecurityManualLinkingEnabled { get; init; }
 
@@ -146,8 +155,8 @@ public sealed record WebAuthnSettings
 }
 
 /// <summary>
-/// GoTrue's MFA configuration and defaults. Phone factors need SMS, which MadBase has not, so they stay disabled
-/// as in GoTrue's default; WebAuthn factors are off by default, as in GoTrue, and use <see cref="AuthSettings.Webauthn"/>.
+/// GoTrue's MFA configuration and defaults: TOTP on; phone factors off unless switched on, as in GoTrue; WebAuthn
+/// factors off by default, as in GoTrue, and use <see cref="AuthSettings.Webauthn"/>.
 /// </summary>
 public sealed record MfaSettings
 {
@@ -170,6 +179,9 @@ public sealed record MfaSettings
 
     /// <summary>GOTRUE_MFA_WEB_AUTHN_ENROLL_ENABLED and _VERIFY_ENABLED.</summary>
     public MfaWebAuthnSettings WebAuthn { get; init; } = new();
+
+    /// <summary>Phone factors (GOTRUE_MFA_PHONE_*): off unless switched on; their codes go out as phone sign-in's SMS do.</summary>
+    public MfaPhoneSettings Phone { get; init; } = new();
 }
 
 /// <summary>Off unless switched on, as GoTrue's WebAuthn factor defaults (TOTP's are on).</summary>
@@ -178,6 +190,20 @@ public sealed record MfaWebAuthnSettings
     public bool EnrollEnabled { get; init; }
 
     public bool VerifyEnabled { get; init; }
+}
+
+public sealed record MfaPhoneSettings
+{
+    public bool EnrollEnabled { get; init; }
+
+    public bool VerifyEnabled { get; init; }
+
+    public int OtpLength { get; init; } = 6;
+
+    /// <summary>Least seconds between two challenges of one phone factor (GoTrue's one minute).</summary>
+    public int MaxFrequencySeconds { get; init; } = 60;
+
+    public string Template { get; init; } = "Your code is {{ .Code }}";
 }
 
 public sealed record MfaFactorTypeSettings

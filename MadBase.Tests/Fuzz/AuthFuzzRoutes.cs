@@ -3,11 +3,11 @@ namespace MadBase.Tests.Fuzz;
 /// <summary>/auth/v1: sign-up, token grants, verify, mails, the user, MFA factors, passkeys, the OAuth callback and the admin API, with hostile bodies and queries.</summary>
 internal static class AuthFuzzRoutes
 {
-    private static readonly string[] SignupFields = ["email", "phone", "password", "data", "code_challenge", "code_challenge_method"];
-    private static readonly string[] TokenFields = ["email", "phone", "password", "refresh_token", "auth_code", "code_verifier"];
-    private static readonly string[] MailFields = ["email", "phone", "type", "data", "create_user", "code_challenge", "code_challenge_method", "redirect_to"];
+    private static readonly string[] SignupFields = ["email", "phone", "password", "data", "code_challenge", "code_challenge_method", "channel"];
+    private static readonly string[] TokenFields = ["email", "phone", "password", "refresh_token", "auth_code", "code_verifier", "chain", "message", "signature"];
+    private static readonly string[] MailFields = ["email", "phone", "type", "data", "create_user", "code_challenge", "code_challenge_method", "redirect_to", "channel"];
     private static readonly string[] VerifyFields = ["type", "token", "token_hash", "email", "phone", "redirect_to"];
-    private static readonly string[] UserFields = ["email", "phone", "password", "data", "nonce", "code_challenge", "code_challenge_method"];
+    private static readonly string[] UserFields = ["email", "phone", "password", "data", "nonce", "code_challenge", "code_challenge_method", "channel"];
     private static readonly string[] AdminUserFields = ["email", "phone", "password", "email_confirm", "phone_confirm", "user_metadata", "app_metadata", "role", "ban_duration", "data"];
     private static readonly string[] LinkFields = ["type", "email", "new_email", "password", "data", "redirect_to"];
     private static readonly string[] FactorFields = ["factor_type", "friendly_name", "issuer", "phone", "challenge_id", "code", "webauthn"];

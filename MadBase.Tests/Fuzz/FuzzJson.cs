@@ -42,6 +42,12 @@ internal static class FuzzJson
         "password" => Text(random, "secret-123"),
         "phone" => Text(random, "+1555555" + random.Next(1000, 9999)),
         "type" => Text(random, FuzzText.Pick(random, ["signup", "invite", "magiclink", "recovery", "email_change", "email", "sms", "phone_change", "create", "request", "public-key"])),
+        "channel" => Text(random, FuzzText.Pick(random, ["sms", "whatsapp", "pigeon"])),
+        "chain" => Text(random, FuzzText.Pick(random, ["ethereum", "solana", "bitcoin"])),
+        "signature" => Text(random, FuzzText.Pick(random, ["0x" + new string('1', 130), "0x" + new string('f', 128) + "1b", new string('A', 86), new string('/', 88)])),
+        "message" => Text(random, FuzzText.Pick(random, ["ethereum", "solana"]) is var chain && chain == "ethereum"
+            ? "app.test wants you to sign in with your Ethereum account:\n0x" + new string('a', 40) + "\n\nURI: https://app.test\nVersion: 1\nChain ID: 1\nNonce: abcdefgh1\nIssued At: 2026-01-01T00:00:00Z"
+            : "localhost wants you to sign in with your Solana account:\n" + new string('1', 44) + "\n\nURI: http://localhost\nVersion: 1\nIssued At: 2026-13-01T00:00:00Z"),
         "redirect_to" => Text(random, FuzzText.Pick(random, ["http://app.test/x", "javascript:alert(1)", "//evil.test", "http://[::1", "http://a b"])),
         "code_challenge_method" => Text(random, FuzzText.Pick(random, ["s256", "S256", "plain"])),
         "code_challenge" or "code_verifier" or "token" or "token_hash" or "refresh_token" or "auth_code" or "nonce" =>

@@ -72,6 +72,10 @@ internal sealed class FuzzProject
                 rate_limit_passkey = 1_000_000,
                 passkey = new { enabled = true },
                 mfa = new { web_authn = new { enroll_enabled = true, verify_enabled = true } },
+                // Phone and Web3 sign-in on, so their handlers (SMS captured, not sent) meet the fuzz too.
+                phone_enabled = true,
+                sms = new { max_frequency_seconds = 0, rate_limit_sent = 0 },
+                web3 = new { ethereum_enabled = true, solana_enabled = true, rate_limit = 1_000_000 },
             },
             rest = new { aggregates_enabled = true },
         };

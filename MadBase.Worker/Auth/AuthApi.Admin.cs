@@ -80,12 +80,8 @@ internal static partial class AuthApi
             return AuthErrors.BadRequestValidation("Cannot create a user without either an email or phone").ToResult();
         }
 
-        if (string.IsNullOrEmpty(input.Email))
-        {
-            return new AuthError(400, "phone_provider_disabled", "Phone logins are disabled").ToResult();
-        }
-
-        var email = Credentials.ValidEmail(input.Email);
+        var email = string.IsNullOrEmpty(input.Email) ? null : Credentials.ValidEmail(input.Email);
+        var phone = string.IsNullOrEmpty(input.Phone) ? null : Credentials.ValidPhone(input.Phone);
         string? hash = null;
         if (!string.IsNullOrEmpty(input.Password))
         {
@@ -94,20 +90,46 @@ internal static partial class AuthApi
         }
 
         var userMetadata = AuthBody.ObjectJson(input.UserMetadata, "user_metadata") ?? AuthBody.ObjectJson(input.Data, "data") ?? "{}";
-        var appMetadata = MergedAppMetadata(AuthBody.ObjectJson(input.AppMetadata, "app_metadata"));
+        // As GoTrue's adminUserCreate: the email's provider first, then the phone's.
+        string[] providers = [.. email is null ? [] : new[] { "email" }, .. phone is null ? [] : new[] { "phone" }];
+        var appMetadata = MergedAppMetadata(AuthBody.ObjectJson(input.AppMetadata, "app_metadata"), providers);
         var now = s.Clock.GetUtcNow();
         await using var tx = await s.BeginAsync();
-        if (await User.FindByEmailAsync(tx, email, s.Aborted) is not null)
+        if (email is not null && await User.FindByEmailAsync(tx, email, s.Aborted) is not null)
         {
             return AuthErrors.EmailExists().ToResult();
         }
 
+        if (phone is not null && await User.FindByPhoneAsync(tx, phone, s.Aborted) is not null)
+        {
+            return new AuthError(422, "phone_exists", "Phone number already registered by another user").ToResult();
+        }
+
         var user = await User.CreateAsync(
-            tx, new NewUser(email, null, hash, appMetadata, userMetadata, "email", input.EmailConfirm == true), now, s.Aborted);
+            tx,
+            new NewUser(email, phone, hash, appMetadata, userMetadata, providers[0], input.EmailConfirm == true, PhoneConfirmed: input.PhoneConfirm == true),
+            now,
+            s.Aborted);
+        if (email is not null && phone is not null)
+        {
+            await Identity.CreateAsync(tx, user.Id, "phone", user.Id.ToString(), System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["sub"] = user.Id.ToString(),
+                ["phone"] = phone,
+                ["email_verified"] = false,
+                ["phone_verified"] = input.PhoneConfirm == true,
+            }), now.AddTicks(10), s.Aborted); // a microsecond after the email identity, so app_metadata.providers lists email first
+        }
+
         await SetRoleAndBanAsync(tx, user, input, now, s.Aborted);
 
-        await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.SignedUp, now,
-            new Dictionary<string, object> { ["user_id"] = user.Id, ["user_email"] = email, ["provider"] = "email" }, s.Aborted);
+        await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.SignedUp, now, new Dictionary<string, object>
+        {
+            ["user_id"] = user.Id,
+            ["user_email"] = email ?? string.Empty,
+            ["user_phone"] = phone ?? string.Empty,
+            ["provider"] = providers[0],
+        }, s.Aborted);
         user = await user.ReloadAsync(tx, s.Aborted);
         await tx.CommitAsync(s.Aborted);
         return Json(user.Json);
@@ -210,11 +232,11 @@ internal static partial class AuthApi
         return await User.FindByIdAsync(tx, userId, cancellationToken) ?? throw new AuthException(AuthErrors.UserNotFound());
     }
 
-    private static string MergedAppMetadata(string? given)
+    private static string MergedAppMetadata(string? given, string[] providers)
     {
         var merged = given is null ? new System.Text.Json.Nodes.JsonObject() : System.Text.Json.Nodes.JsonNode.Parse(given)!.AsObject();
-        merged["provider"] = "email";
-        merged["providers"] = new System.Text.Json.Nodes.JsonArray("email");
+        merged["provider"] = providers[0];
+        merged["providers"] = new System.Text.Json.Nodes.JsonArray([.. providers.Select(p => (System.Text.Json.Nodes.JsonNode?)p)]);
         return merged.ToJsonString();
     }
 

@@ -3,7 +3,8 @@ using MadBase.Worker.Tenancy;
 
 namespace MadBase.Worker.Auth;
 
-// /factors (GoTrue's mfa.go): enrollment, challenge, verification and unenrollment; WebAuthn's own steps in AuthApi.WebAuthnFactors.cs.
+// /factors (GoTrue's mfa.go): enrollment, challenge, verification and unenrollment; WebAuthn's own steps in
+// AuthApi.WebAuthnFactors.cs, phone's in AuthApi.PhoneFactors.cs.
 internal static partial class AuthApi
 {
     private static readonly TimeSpan OneMinute = TimeSpan.FromMinutes(1);
@@ -22,18 +23,25 @@ internal static partial class AuthApi
                 return new AuthError(422, "mfa_webauthn_enroll_not_enabled", "MFA enroll is disabled for WebAuthn").ToResult();
             case Factor.WebAuthn:
                 break;
-            // No SMS sender yet: phone factors stay disabled, as in GoTrue's default configuration.
-            case "phone":
+            case "phone" when !mfa.Phone.EnrollEnabled:
                 return new AuthError(422, "mfa_phone_enroll_not_enabled", "MFA enroll is disabled for Phone").ToResult();
+            case "phone":
+                break;
             default:
                 return AuthErrors.BadRequestValidation("factor_type needs to be totp, phone, or webauthn").ToResult();
         }
 
+        var phone = input.FactorType == "phone" ? FactorPhone(input) : null;
         var issuer = string.IsNullOrEmpty(input.Issuer) ? new Uri(s.Project.Settings.Auth.SiteUrl).Authority : input.Issuer;
         var friendlyName = input.FriendlyName ?? string.Empty;
         var now = s.Clock.GetUtcNow();
         await using var tx = await s.BeginAsync();
         var (user, session) = await FactorOwnerAsync(tx, s);
+        if (phone is not null)
+        {
+            await ReplaceFactorsOfNumberAsync(tx, s, user, phone);
+        }
+
         await Factor.DeleteExpiredAsync(tx, user.Id, Math.Max(300, mfa.FactorExpiryDuration), now, s.Aborted);
         var factors = await Factor.ListAsync(tx, user.Id, s.Aborted);
         if (factors.Any(f => (f.FriendlyName ?? string.Empty) == friendlyName))
@@ -60,6 +68,11 @@ internal static partial class AuthApi
                 new Dictionary<string, object> { ["factor_id"] = webauthn.Id, ["factor_type"] = Factor.WebAuthn }, s.Aborted);
             await tx.CommitAsync(s.Aborted);
             return TypedResults.Json(new Dictionary<string, object> { ["id"] = webauthn.Id, ["type"] = Factor.WebAuthn, ["friendly_name"] = friendlyName });
+        }
+
+        if (phone is not null)
+        {
+            return await EnrollPhoneFactorAsync(tx, s, user, friendlyName, phone, input.Phone!, now);
         }
 
         var secret = TotpKey.NewSecret();
@@ -89,12 +102,14 @@ internal static partial class AuthApi
             return await ChallengeWebAuthnFactorAsync(tx, s, user, factor, now);
         }
 
-        if (!mfa.Totp.VerifyEnabled)
+        if (factor.Type != "phone" && !mfa.Totp.VerifyEnabled)
         {
             return new AuthError(422, "mfa_totp_verify_not_enabled", "MFA verification is disabled for TOTP").ToResult();
         }
 
-        var challengeId = await factor.CreateChallengeAsync(tx, ClientAddress(s.Context), now, s.Aborted);
+        var challengeId = factor.Type == "phone"
+            ? await CreatePhoneChallengeAsync(tx, s, user, factor, now)
+            : await factor.CreateChallengeAsync(tx, ClientAddress(s.Context), now, s.Aborted);
         await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.ChallengeCreated, now,
             new Dictionary<string, object> { ["factor_id"] = factor.Id, ["factor_status"] = factor.Status }, s.Aborted);
         await tx.CommitAsync(s.Aborted);
@@ -125,21 +140,36 @@ internal static partial class AuthApi
             return AuthErrors.BadRequestValidation("Code needs to be non-empty").ToResult();
         }
 
-        if (!mfa.Totp.VerifyEnabled)
+        var isPhone = factor.Type == "phone";
+        if (!(isPhone ? mfa.Phone.VerifyEnabled : mfa.Totp.VerifyEnabled))
         {
-            return new AuthError(422, "mfa_totp_verify_not_enabled", "MFA verification is disabled for TOTP").ToResult();
+            return isPhone
+                ? new AuthError(422, "mfa_phone_verify_not_enabled", "MFA verification is disabled for Phone").ToResult()
+                : new AuthError(422, "mfa_totp_verify_not_enabled", "MFA verification is disabled for TOTP").ToResult();
         }
 
         var challenge = await ValidChallengeAsync(tx, s, factor, input.ChallengeId, now);
-        var step = TotpKey.MatchingStep(factor.Secret ?? string.Empty, input.Code, now);
+        long? step = isPhone ? null : TotpKey.MatchingStep(factor.Secret ?? string.Empty, input.Code, now);
+        if (isPhone && !await PhoneFactors.CodeMatchesAsync(tx, challenge.Id, input.Code, s.Aborted))
+        {
+            return new AuthError(422, "mfa_verification_failed", "Invalid MFA Phone code entered").ToResult();
+        }
 
         // A code opens one challenge: its step, or an earlier one, is refused once a code was accepted.
-        if (step is not { } matched || matched <= factor.LastTotpStep)
+        if (!isPhone && (step is not { } totpStep || totpStep <= factor.LastTotpStep))
         {
             return new AuthError(422, "mfa_verification_failed", "Invalid TOTP code entered").ToResult();
         }
 
-        await factor.MarkVerifiedAsync(tx, challenge.Id, matched, now, s.Aborted);
+        if (isPhone)
+        {
+            await PhoneFactors.MarkVerifiedAsync(tx, factor.Id, challenge.Id, now, s.Aborted);
+        }
+        else
+        {
+            await factor.MarkVerifiedAsync(tx, challenge.Id, step!.Value, now, s.Aborted);
+        }
+
         return await RaiseToAal2Async(tx, s, user, session, factor, challenge.Id, now);
     }
 

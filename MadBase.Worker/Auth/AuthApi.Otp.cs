@@ -18,7 +18,12 @@ internal static partial class AuthApi
         {
             return string.IsNullOrEmpty(input.Phone)
                 ? AuthErrors.BadRequestValidation("Only an email address or phone number should be provided").ToResult()
-                : new AuthError(400, "phone_provider_disabled", "Unsupported phone provider").ToResult();
+                : await SmsOtpAsync(s, input);
+        }
+
+        if (!string.IsNullOrEmpty(input.Phone))
+        {
+            return AuthErrors.BadRequestValidation("Only an email address or phone number should be provided").ToResult();
         }
 
         var email = Credentials.ValidEmail(input.Email);
@@ -43,6 +48,61 @@ internal static partial class AuthApi
         var kind = user.IsConfirmed ? MailKind.MagicLink : MailKind.Confirmation;
         var method = user.IsConfirmed ? "magiclink" : "email/signup";
         await TokenMails.SendAsync(tx, s, project, user, kind, challenge, method, RedirectOf(s, input));
+        await tx.CommitAsync(s.Aborted);
+        return Empty();
+    }
+
+    /// <summary>
+    /// GoTrue's SmsOtp: an OTP by SMS to the number, whose holder it signs in once verified (type sms); an unknown
+    /// number becomes a new user unless create_user is false or signups are off (confirmed at once with SMS
+    /// autoconfirm, as GoTrue's detour through signup).
+    /// </summary>
+    private static async Task<IResult> SmsOtpAsync(AuthServices s, MailRequestParams input)
+    {
+        var settings = s.Project.Settings.Auth;
+        if (!settings.PhoneEnabled)
+        {
+            return AuthErrors.PhoneProviderDisabled("Unsupported phone provider").ToResult();
+        }
+
+        var phone = Credentials.ValidPhone(input.Phone);
+
+        PhoneOtps.CheckChannel(s, input.Channel);
+        var data = AuthBody.ObjectJson(input.Data, "data") ?? "{}";
+        var now = s.Clock.GetUtcNow();
+        await using var tx = await s.BeginAsync();
+        var user = await User.FindByPhoneAsync(tx, phone, s.Aborted);
+        if (user is null)
+        {
+            if (input.CreateUser == false)
+            {
+                return new AuthError(422, "otp_disabled", "Signups not allowed for otp").ToResult();
+            }
+
+            if (settings.DisableSignup)
+            {
+                return AuthErrors.SignupDisabled().ToResult();
+            }
+
+            user = await User.CreateAsync(
+                tx, new NewUser(null, phone, null, """{"provider":"phone","providers":["phone"]}""", data, "phone", false), now, s.Aborted);
+            var traits = new Dictionary<string, object> { ["provider"] = "phone" };
+            if (settings.Sms.Autoconfirm)
+            {
+                await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.SignedUp, now, traits, s.Aborted);
+                await user.ConfirmPhoneAsync(tx, now, s.Aborted);
+            }
+            else
+            {
+                await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.ConfirmationRequested, now, traits, s.Aborted);
+            }
+        }
+        else
+        {
+            await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.RecoveryRequested, now, new Dictionary<string, object> { ["channel"] = input.Channel ?? "sms" }, s.Aborted);
+        }
+
+        await PhoneOtps.SendAsync(tx, s, user, phone, OneTimeTokenType.Confirmation);
         await tx.CommitAsync(s.Aborted);
         return Empty();
     }

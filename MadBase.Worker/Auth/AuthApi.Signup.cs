@@ -42,7 +42,20 @@ internal static partial class AuthApi
 
         if (string.IsNullOrEmpty(input.Email))
         {
-            return new AuthError(400, "phone_provider_disabled", "Phone signups are disabled").ToResult();
+            PhoneOtps.CheckChannel(s, input.Channel);
+            if (!string.IsNullOrEmpty(input.CodeChallenge))
+            {
+                // Phone signups answer with the session itself, so PKCE has nothing to protect.
+                return AuthErrors.BadRequestValidation("PKCE not supported for phone signups").ToResult();
+            }
+
+            if (!settings.PhoneEnabled)
+            {
+                return AuthErrors.PhoneProviderDisabled("Phone signups are disabled").ToResult();
+            }
+
+            var phone = Credentials.ValidPhone(input.Phone);
+            return await SignupWithPhoneAsync(s, phone, await s.Passwords.HashAsync(input.Password, s.Aborted), data);
         }
 
         var email = Credentials.ValidEmail(input.Email);
@@ -73,7 +86,7 @@ internal static partial class AuthApi
             }
 
             // As GoTrue: without autoconfirm an existing address gets an obfuscated user, so signup cannot probe accounts.
-            return Json(ObfuscatedUser(email, data, now));
+            return Json(ObfuscatedUser("email", email, string.Empty, data, now));
         }
 
         user ??= await User.CreateAsync(
@@ -95,6 +108,48 @@ internal static partial class AuthApi
         return Json(user.Json);
     }
 
+    /// <summary>
+    /// GoTrue's phone signup: a new user (or an unconfirmed one again) is confirmed at once with SMS autoconfirm and
+    /// signed in, or else sent an SMS OTP; a confirmed number is refused with autoconfirm, or else answered with a
+    /// made-up user.
+    /// </summary>
+    private static async Task<IResult> SignupWithPhoneAsync(AuthServices s, string phone, string hash, string data)
+    {
+        var project = s.Project;
+        var settings = project.Settings.Auth;
+        var now = s.Clock.GetUtcNow();
+        await using var tx = await s.BeginAsync();
+        var traits = new Dictionary<string, object> { ["provider"] = "phone" };
+        var user = await User.FindByPhoneAsync(tx, phone, s.Aborted);
+        if (user is not null && user.IsPhoneConfirmed)
+        {
+            await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.RepeatedSignup, now, traits, s.Aborted);
+            await tx.CommitAsync(s.Aborted);
+            return settings.Autoconfirm || settings.Sms.Autoconfirm
+                ? AuthErrors.UserAlreadyExists().ToResult()
+                : Json(ObfuscatedUser("phone", string.Empty, phone, data, now));
+        }
+
+        user ??= await User.CreateAsync(
+            tx, new NewUser(null, phone, hash, """{"provider":"phone","providers":["phone"]}""", data, "phone", false), now, s.Aborted);
+        if (settings.Sms.Autoconfirm)
+        {
+            await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.SignedUp, now, traits, s.Aborted);
+            await user.ConfirmPhoneAsync(tx, now, s.Aborted);
+            user = await user.ReloadAsync(tx, s.Aborted);
+            await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.Login, now, traits, s.Aborted);
+            var session = await s.Tokens.SignInAsync(tx, project, user, "password", s.Context, s.Aborted);
+            await tx.CommitAsync(s.Aborted);
+            return session.ToResult();
+        }
+
+        await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.ConfirmationRequested, now, traits, s.Aborted);
+        await PhoneOtps.SendAsync(tx, s, user, phone, OneTimeTokenType.Confirmation);
+        user = await user.ReloadAsync(tx, s.Aborted);
+        await tx.CommitAsync(s.Aborted);
+        return Json(user.Json);
+    }
+
     private static async Task<IResult> SignupAnonymouslyAsync(AuthServices s, string data)
     {
         var project = s.Project;
@@ -108,16 +163,16 @@ internal static partial class AuthApi
         return session.ToResult();
     }
 
-    private static string ObfuscatedUser(string email, string data, DateTimeOffset now) =>
+    private static string ObfuscatedUser(string provider, string email, string phone, string data, DateTimeOffset now) =>
         JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["id"] = Guid.NewGuid(),
             ["aud"] = User.DefaultAud,
             ["role"] = string.Empty,
             ["email"] = email,
-            ["phone"] = string.Empty,
+            ["phone"] = phone,
             ["confirmation_sent_at"] = now,
-            ["app_metadata"] = new Dictionary<string, object> { ["provider"] = "email", ["providers"] = new[] { "email" } },
+            ["app_metadata"] = new Dictionary<string, object> { ["provider"] = provider, ["providers"] = new[] { provider } },
             ["user_metadata"] = JsonDocument.Parse(data).RootElement,
             ["identities"] = Array.Empty<object>(),
             ["created_at"] = now,

@@ -2,7 +2,7 @@ using MadBase.Worker.Tenancy;
 
 namespace MadBase.Worker.Auth;
 
-// POST /token?grant_type=password|refresh_token|pkce|id_token|web3 (GoTrue's token.go); id_token and web3 in AuthApi.Unsupported.cs.
+// POST /token?grant_type=password|refresh_token|pkce|id_token|web3 (GoTrue's token.go); id_token in AuthApi.IdToken.cs, web3 in AuthApi.Web3.cs.
 internal static partial class AuthApi
 {
     private static async Task<IResult> Token([AsParameters] AuthServices s)
@@ -20,7 +20,7 @@ internal static partial class AuthApi
                 "refresh_token" => await RefreshGrantAsync(s, await AuthBody.ReadAsync<TokenParams>(s.Context)),
                 "pkce" => await PkceFlow.ExchangeAsync(s, project, await AuthBody.ReadAsync<TokenParams>(s.Context)),
                 "id_token" => await IdTokenGrantAsync(s),
-                "web3" => Web3Grant(),
+                "web3" => await Web3GrantAsync(s),
                 _ => AuthErrors.UnsupportedGrantType().ToResult(),
             };
         }
@@ -46,16 +46,25 @@ internal static partial class AuthApi
             return AuthErrors.BadRequestValidation("missing email or phone").ToResult();
         }
 
-        if (string.IsNullOrEmpty(input.Email))
+        if (!string.IsNullOrEmpty(input.Email) && !string.IsNullOrEmpty(input.Phone))
         {
-            return AuthErrors.InvalidCredentials().ToResult();
+            return AuthErrors.BadRequestValidation("Only an email address or phone number should be provided on login.").ToResult();
+        }
+
+        var byPhone = string.IsNullOrEmpty(input.Email);
+        if (byPhone && !project.Settings.Auth.PhoneEnabled)
+        {
+            return new AuthError(422, "phone_provider_disabled", "Phone logins are disabled").ToResult();
         }
 
         // The password is checked between two short round trips, so a slow hash never holds a connection.
         User? user;
         await using (var lookup = await s.BeginAsync(RlsMode.SingleTrip))
         {
-            lookup.Add(User.FindByEmail(input.Email.Trim()));
+            // As GoTrue, the number is only stripped of '+' and spaces: one that is not E.164 finds no user.
+            lookup.Add(byPhone
+                ? User.FindByPhone((input.Phone!.StartsWith('+') ? input.Phone[1..] : input.Phone).Replace(" ", string.Empty, StringComparison.Ordinal))
+                : User.FindByEmail(input.Email!.Trim()));
             await using var reader = await lookup.ExecuteReaderAsync(s.Aborted);
             user = await User.ReadAsync(reader, s.Aborted);
         }
@@ -71,13 +80,13 @@ internal static partial class AuthApi
             return AuthErrors.UserBanned().ToResult();
         }
 
-        if (!user.IsConfirmed && !project.Settings.Auth.Autoconfirm)
+        if (byPhone ? !user.IsPhoneConfirmed : !user.IsConfirmed && !project.Settings.Auth.Autoconfirm)
         {
-            return AuthErrors.EmailNotConfirmed().ToResult();
+            return byPhone ? new AuthError(400, "phone_not_confirmed", "Phone not confirmed").ToResult() : AuthErrors.EmailNotConfirmed().ToResult();
         }
 
         await using var batch = await s.BeginAsync(RlsMode.SingleTrip);
-        batch.Add(AuditLog.Entry(s.Context, user, AuditLog.Login, now, new Dictionary<string, object> { ["provider"] = "email" }));
+        batch.Add(AuditLog.Entry(s.Context, user, AuditLog.Login, now, new Dictionary<string, object> { ["provider"] = byPhone ? "phone" : "email" }));
         var session = await s.Tokens.SignInAsync(batch, project, user, "password", s.Context, s.Aborted);
         return session.ToResult();
     }

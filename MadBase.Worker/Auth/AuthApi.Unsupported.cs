@@ -78,9 +78,6 @@ internal static partial class AuthApi
         return new AuthError(404, "sso_provider_not_found", "SSO Identity Provider not found").ToResult();
     }
 
-    /// <summary>POST /token?grant_type=web3 (web3.go): neither Solana nor Ethereum sign-in is enabled.</summary>
-    private static IResult Web3Grant() => new AuthError(422, "web3_provider_disabled", "Web3 provider is disabled").ToResult();
-
     /// <summary>GoTrue's OAuthError body, which auth-js reads through error_description.</summary>
     private static IResult OAuthError(string description) =>
         Results.Json(new Dictionary<string, string> { ["error"] = "invalid request", ["error_description"] = description }, statusCode: 400);

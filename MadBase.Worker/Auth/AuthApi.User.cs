@@ -27,12 +27,19 @@ internal static partial class AuthApi
         }
 
         var email = string.IsNullOrEmpty(input.Email) ? null : Credentials.ValidEmail(input.Email);
+        var phone = string.IsNullOrEmpty(input.Phone) ? null : Credentials.ValidPhone(input.Phone);
+        if (phone is not null)
+        {
+            PhoneOtps.CheckChannel(s, input.Channel);
+        }
+
         var now = s.Clock.GetUtcNow();
 
         await using var tx = await s.BeginAsync();
         var (user, session) = await BearerSession.LoadAsync(tx, tenant, s.Aborted);
         var changesEmail = email is not null && !string.Equals(email, user.Email, StringComparison.OrdinalIgnoreCase);
-        await RequireAal2WhenMfaEnabledAsync(tx, user, session, !string.IsNullOrEmpty(input.Password) || changesEmail, s.Aborted);
+        var changesPhone = phone is not null && phone != user.Phone;
+        await RequireAal2WhenMfaEnabledAsync(tx, user, session, !string.IsNullOrEmpty(input.Password) || changesEmail || changesPhone, s.Aborted);
         if (input.Password is not null && hash is not null
             && await ChangePasswordAsync(tx, s, user, session, input.Password, input.Nonce, hash, now) is { } samePassword)
         {
@@ -48,6 +55,11 @@ internal static partial class AuthApi
             && await ChangeEmailAsync(tx, s, user, input, email, now) is { } emailTaken)
         {
             return emailTaken;
+        }
+
+        if (changesPhone && await ChangePhoneAsync(tx, s, user, phone!, now) is { } phoneTaken)
+        {
+            return phoneTaken;
         }
 
         await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.UserModified, now, null, s.Aborted);
@@ -97,6 +109,29 @@ internal static partial class AuthApi
         {
             var challenge = PkceFlow.Parse(input.CodeChallenge, input.CodeChallengeMethod);
             await EmailChangeMails.SendAsync(tx, s, s.Project, user, email, challenge, RedirectQuery(s));
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The new phone number: set at once with SMS autoconfirm, else sent an OTP to verify with type phone_change;
+    /// a number another user has is refused (the answer returned).
+    /// </summary>
+    private static async Task<IResult?> ChangePhoneAsync(RlsTransaction tx, AuthServices s, User user, string phone, DateTimeOffset now)
+    {
+        if (await User.FindByPhoneAsync(tx, phone, s.Aborted) is not null)
+        {
+            return AuthErrors.PhoneExists().ToResult();
+        }
+
+        if (s.Project.Settings.Auth.Sms.Autoconfirm)
+        {
+            await user.ConfirmPhoneChangeAsync(tx, phone, now, s.Aborted);
+        }
+        else
+        {
+            await PhoneOtps.SendAsync(tx, s, user, phone, OneTimeTokenType.PhoneChange);
         }
 
         return null;

@@ -17,6 +17,13 @@ internal static partial class AuthApi
         var input = await AuthBody.ReadAsync<VerifyParams>(s.Context);
         CheckVerifyPost(input);
         await using var tx = await s.BeginAsync();
+        if (!string.IsNullOrEmpty(input.Phone))
+        {
+            var session = await VerifyPhoneAsync(tx, s, input.Type!, Credentials.ValidPhone(input.Phone), input.Token!);
+            await tx.CommitAsync(s.Aborted);
+            return session.ToResult();
+        }
+
         var verified = await VerifyAsync(tx, s, project, input, redirecting: false);
         await tx.CommitAsync(s.Aborted);
         return verified.AwaitsOtherAddress
@@ -101,8 +108,8 @@ internal static partial class AuthApi
 
     /// <summary>
     /// GoTrue's VerifyParams.Validate for POST, and how it ends for a type MadBase has no tokens for: a token hash of
-    /// another type is "Invalid email verification type"; an OTP of another type (sms and phone_change included:
-    /// there is no phone sign-in, so no phone OTP was ever sent) matches no token, so it has expired or is invalid.
+    /// another type is "Invalid email verification type"; an email OTP of another type matches no token, so it has
+    /// expired or is invalid.
     /// </summary>
     private static void CheckVerifyPost(VerifyParams input)
     {
@@ -133,10 +140,7 @@ internal static partial class AuthApi
         }
         else if (byPhone)
         {
-            var digits = (input.Phone!.StartsWith('+') ? input.Phone[1..] : input.Phone).Replace(" ", string.Empty, StringComparison.Ordinal);
-            throw new AuthException(System.Text.RegularExpressions.Regex.IsMatch(digits, "^[1-9][0-9]{1,14}$")
-                ? AuthErrors.OtpExpired()
-                : AuthErrors.BadRequestValidation("Invalid phone number format (E.164 required)"));
+            Credentials.ValidPhone(input.Phone);
         }
         else if (!byEmail)
         {
@@ -147,6 +151,30 @@ internal static partial class AuthApi
             Credentials.ValidEmail(input.Email!);
             throw new AuthException(AuthErrors.OtpExpired());
         }
+    }
+
+    /// <summary>
+    /// An SMS OTP (GoTrue's smsVerify): <c>sms</c> confirms the number and signs its holder in, <c>phone_change</c>
+    /// makes the requested number the user's; another type with a phone matches nothing.
+    /// </summary>
+    private static async Task<IssuedSession> VerifyPhoneAsync(RlsTransaction tx, AuthServices s, string type, string phone, string otp)
+    {
+        var user = await PhoneOtps.VerifyAsync(tx, s, type, phone, otp);
+        var now = s.Clock.GetUtcNow();
+        if (type == "sms")
+        {
+            await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.SignedUp, now, new Dictionary<string, object> { ["provider"] = "phone" }, s.Aborted);
+            await user.ConfirmPhoneAsync(tx, now, s.Aborted);
+            await user.ClearOneTimeTokenAsync(tx, OneTimeTokenType.Confirmation, s.Aborted);
+        }
+        else
+        {
+            await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.UserModified, now, null, s.Aborted);
+            await user.ConfirmPhoneChangeAsync(tx, phone, now, s.Aborted);
+        }
+
+        user = await user.ReloadAsync(tx, s.Aborted);
+        return await s.Tokens.SignInAsync(tx, s.Project, user, "otp", s.Context, s.Aborted);
     }
 
     /// <summary>Which one-time tokens a verification type may match, in the order they are tried.</summary>

@@ -73,12 +73,13 @@ internal static partial class AuthApi
             {
                 ["anonymous_users"] = auth.AnonymousSignIns,
                 ["email"] = true,
-                ["phone"] = false,
+                ["phone"] = auth.PhoneEnabled,
             },
             ["disable_signup"] = auth.DisableSignup,
             ["mailer_autoconfirm"] = auth.Autoconfirm,
-            ["phone_autoconfirm"] = false,
-            ["sms_provider"] = string.Empty,
+            ["phone_autoconfirm"] = auth.Sms.Autoconfirm,
+            // No SMS provider of GoTrue's is built in: messages go to the Send SMS hook, or are captured ("").
+            ["sms_provider"] = auth.Hooks.SendSms.Enabled ? "hook" : string.Empty,
             ["saml_enabled"] = false,
             ["passkeys_enabled"] = auth.Passkey.Enabled,
         });
@@ -122,6 +123,7 @@ internal sealed record AuthServices(
     RefreshTokenRotation Rotation,
     PasswordHasher Passwords,
     AuthMailer Mailer,
+    SmsSender Sms,
     AuthRateLimiter Limiter,
     ExternalProviders Providers,
     TimeProvider Clock)

@@ -76,5 +76,18 @@ internal static class AuthErrors
     public static AuthError EmailRateLimited(int seconds) =>
         new(429, "over_email_send_rate_limit", $"For security purposes, you can only request this after {seconds} seconds.");
 
+    public static AuthError SmsRateLimited(int seconds) =>
+        new(429, "over_sms_send_rate_limit", $"For security purposes, you can only request this after {seconds} seconds.");
+
+    public static AuthError SmsSentLimitReached() => new(429, "over_sms_send_rate_limit", "SMS rate limit exceeded");
+
+    public static AuthError PhoneProviderDisabled(string message) => new(400, "phone_provider_disabled", message);
+
+    public static AuthError PhoneExists() => new(422, "phone_exists", "A user with this phone number has already been registered");
+
+    // GoTrue's InvalidChannelError: without a Send SMS hook only 'sms' is deliverable here (no Twilio for WhatsApp).
+    public static AuthError InvalidChannel() => BadRequestValidation(
+        "Invalid channel, supported values are 'sms' or 'whatsapp'. 'whatsapp' is only supported if Twilio or Twilio Verify is used as the provider.");
+
     public static AuthError NotFound() => new(404, "not_found", "Not found");
 }

@@ -13,6 +13,8 @@ internal static class AuthModule
         builder.Services.AddSingleton<AccessTokens>();
         builder.Services.AddSingleton<RefreshTokenRotation>();
         builder.Services.AddSingleton<AuthMailer>();
+        builder.Services.AddHttpClient(SmsSender.HttpClientName);
+        builder.Services.AddSingleton<SmsSender>();
         builder.Services.AddSingleton(AuthRateLimiter.Create);
         builder.Services.AddHttpClient(ExternalProviders.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton<ExternalProviders>();

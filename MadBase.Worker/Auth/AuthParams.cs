@@ -9,6 +9,9 @@ internal sealed class SignupParams
 
     public string? Phone { get; set; }
 
+    /// <summary>How an SMS OTP is delivered: sms (the default) or whatsapp.</summary>
+    public string? Channel { get; set; }
+
     public string? Password { get; set; }
 
     public JsonElement? Data { get; set; }
@@ -39,6 +42,9 @@ internal sealed class UserUpdateParams
 
     public string? Phone { get; set; }
 
+    /// <summary>How an SMS OTP is delivered: sms (the default) or whatsapp.</summary>
+    public string? Channel { get; set; }
+
     public string? Password { get; set; }
 
     public JsonElement? Data { get; set; }
@@ -56,6 +62,9 @@ internal sealed class MailRequestParams
 
     public string? Phone { get; set; }
 
+    /// <summary>How an SMS OTP is delivered: sms (the default) or whatsapp.</summary>
+    public string? Channel { get; set; }
+
     public string? Type { get; set; }
 
     public JsonElement? Data { get; set; }
@@ -67,6 +76,16 @@ internal sealed class MailRequestParams
     public string? CodeChallengeMethod { get; set; }
 
     public string? RedirectTo { get; set; }
+}
+
+/// <summary>POST /token?grant_type=web3 (GoTrue's Web3GrantParams).</summary>
+internal sealed class Web3GrantParams
+{
+    public string? Message { get; set; }
+
+    public string? Signature { get; set; }
+
+    public string? Chain { get; set; }
 }
 
 internal sealed class VerifyParams
@@ -133,6 +152,12 @@ internal sealed class EnrollFactorParams
     public string? Issuer { get; set; }
 
     public string? Phone { get; set; }
+}
+
+internal sealed class ChallengeFactorParams
+{
+    /// <summary>How a phone factor's code is delivered: sms (the default) or whatsapp.</summary>
+    public string? Channel { get; set; }
 }
 
 internal sealed class VerifyFactorParams

@@ -25,7 +25,14 @@ internal sealed class AuthRateLimiter(TimeProvider clock, RedisConnection? redis
         new(services.GetRequiredService<TimeProvider>(), services.GetService<RedisConnection>());
 
     /// <summary>Counts this request; throws GoTrue's 429 when the client is over <paramref name="limit"/> per window.</summary>
-    public async Task CheckAsync(HttpContext context, Project project, string bucket, int limit, TimeSpan window)
+    public Task CheckAsync(HttpContext context, Project project, string bucket, int limit, TimeSpan window) =>
+        CheckKeyAsync($"{project.Ref}:{bucket}:{ClientIp.Of(context)}", limit, window, AuthErrors.RateLimited());
+
+    /// <summary>A limit of the whole project, all clients together (GoTrue's SMS-sent limiter); <paramref name="refusal"/> when over it.</summary>
+    public Task CheckProjectAsync(Project project, string bucket, int limit, TimeSpan window, AuthError refusal) =>
+        CheckKeyAsync($"{project.Ref}:{bucket}", limit, window, refusal);
+
+    private async Task CheckKeyAsync(string scope, int limit, TimeSpan window, AuthError refusal)
     {
         if (limit <= 0)
         {
@@ -33,11 +40,10 @@ internal sealed class AuthRateLimiter(TimeProvider clock, RedisConnection? redis
         }
 
         var windowIndex = clock.GetUtcNow().ToUnixTimeMilliseconds() / (long)window.TotalMilliseconds;
-        var key = $"madbase:auth:rate:{project.Ref}:{bucket}:{ClientIp.Of(context)}:{windowIndex}";
-        var count = await CountAsync(key, window, windowIndex);
+        var count = await CountAsync($"madbase:auth:rate:{scope}:{windowIndex}", window, windowIndex);
         if (count > limit)
         {
-            throw new AuthException(AuthErrors.RateLimited());
+            throw new AuthException(refusal);
         }
     }
 

@@ -1,11 +1,42 @@
 using System.Net.Mail;
 using MadBase.ServiceDefaults.Projects;
+using PhoneNumbers;
 
 namespace MadBase.Worker.Auth;
 
-/// <summary>Email and password rules (GoTrue's validateEmail and checkPasswordStrength).</summary>
+/// <summary>Email, phone and password rules (GoTrue's validateEmail, validatePhone and checkPasswordStrength).</summary>
 internal static class Credentials
 {
+    private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
+
+    /// <summary>
+    /// GoTrue's validatePhone: '+' and spaces dropped, then E.164 (a country code and at most 15 digits), which
+    /// libphonenumber must also find a possible number for its country; stored, as GoTrue, without the '+'.
+    /// </summary>
+    public static string ValidPhone(string? phone)
+    {
+        var digits = (phone ?? string.Empty).Trim();
+        digits = (digits.StartsWith('+') ? digits[1..] : digits).Replace(" ", string.Empty, StringComparison.Ordinal);
+        if (digits.Length is < 2 or > 15 || digits[0] == '0' || !digits.All(char.IsAsciiDigit) || !IsPossible(digits))
+        {
+            throw new AuthException(AuthErrors.BadRequestValidation("Invalid phone number format (E.164 required)"));
+        }
+
+        return digits;
+    }
+
+    private static bool IsPossible(string digits)
+    {
+        try
+        {
+            return Phones.IsPossibleNumber(Phones.Parse("+" + digits, null));
+        }
+        catch (NumberParseException)
+        {
+            return false;
+        }
+    }
+
     public static string ValidEmail(string? email)
     {
         var trimmed = (email ?? string.Empty).Trim();

@@ -11,12 +11,13 @@ internal enum OneTimeTokenType
     EmailChangeNew,
     EmailChangeCurrent,
     Reauthentication,
+    PhoneChange,
 }
 
 /// <summary>
 /// auth.one_time_tokens and the token columns of auth.users. As GoTrue (crypto.GenerateTokenHash), the stored
 /// hash is sha224(email + otp) in hex: the OTP is mailed, the hash is the link's <c>token</c>, and either one
-/// verifies.
+/// verifies. An SMS OTP's hash is of the phone number (digits only) and the OTP.
 /// </summary>
 internal static class OneTimeTokens
 {
@@ -26,6 +27,7 @@ internal static class OneTimeTokens
         OneTimeTokenType.Recovery => "recovery_token",
         OneTimeTokenType.EmailChangeCurrent => "email_change_token_current",
         OneTimeTokenType.Reauthentication => "reauthentication_token",
+        OneTimeTokenType.PhoneChange => "phone_change_token",
         _ => "email_change_token_new",
     };
 
@@ -34,6 +36,7 @@ internal static class OneTimeTokens
         OneTimeTokenType.Confirmation => "confirmation_sent_at",
         OneTimeTokenType.Recovery => "recovery_sent_at",
         OneTimeTokenType.Reauthentication => "reauthentication_sent_at",
+        OneTimeTokenType.PhoneChange => "phone_change_sent_at",
         _ => "email_change_sent_at",
     };
 
@@ -42,9 +45,9 @@ internal static class OneTimeTokens
         return RandomNumberGenerator.GetString("0123456789", Math.Clamp(length, 6, 10));
     }
 
-    public static string Hash(string email, string otp)
+    public static string Hash(string address, string otp)
     {
-        var input = Encoding.UTF8.GetBytes(email.ToLowerInvariant() + otp);
+        var input = Encoding.UTF8.GetBytes(address.ToLowerInvariant() + otp);
         var digest = new Org.BouncyCastle.Crypto.Digests.Sha224Digest();
         digest.BlockUpdate(input, 0, input.Length);
         var output = new byte[digest.GetDigestSize()];

@@ -10,18 +10,22 @@ namespace MadBase.Worker.Auth;
 /// </summary>
 internal static class RedirectUrls
 {
-    public static string Resolve(AuthSettings settings, string? requested)
+    public static string Resolve(AuthSettings settings, string? requested) =>
+        requested is not null && IsAllowed(settings, requested) ? requested : settings.SiteUrl;
+
+    /// <summary>GoTrue's IsRedirectURLValid: on the site URL's host and scheme, or matching an additional redirect URL.</summary>
+    public static bool IsAllowed(AuthSettings settings, string requested)
     {
         if (string.IsNullOrWhiteSpace(requested) || !Uri.TryCreate(requested, UriKind.Absolute, out var target))
         {
-            return settings.SiteUrl;
+            return false;
         }
 
         if (Uri.TryCreate(settings.SiteUrl, UriKind.Absolute, out var site)
             && string.Equals(site.Host, target.Host, StringComparison.OrdinalIgnoreCase)
             && string.Equals(site.Scheme, target.Scheme, StringComparison.OrdinalIgnoreCase))
         {
-            return requested;
+            return true;
         }
 
         foreach (var pattern in settings.AdditionalRedirectUrls)
@@ -30,10 +34,10 @@ internal static class RedirectUrls
                 .Replace(@"\*", "[^/]*", StringComparison.Ordinal) + "$";
             if (Regex.IsMatch(requested, regex, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50)))
             {
-                return requested;
+                return true;
             }
         }
 
-        return settings.SiteUrl;
+        return false;
     }
 }

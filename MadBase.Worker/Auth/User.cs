@@ -22,7 +22,9 @@ internal sealed record User(
     string AppMetadataJson,
     string UserMetadataJson,
     string? EmailChange,
-    string Json)
+    string Json,
+    DateTimeOffset? PhoneConfirmedAt,
+    string? PhoneChange)
 {
     public const string DefaultAud = "authenticated";
 
@@ -52,11 +54,14 @@ internal sealed record User(
                    'new_email', nullif(u.email_change, ''), 'email_change_sent_at', u.email_change_sent_at,
                    'new_phone', nullif(u.phone_change, ''), 'phone_change_sent_at', u.phone_change_sent_at,
                    'reauthentication_sent_at', u.reauthentication_sent_at, 'last_sign_in_at', u.last_sign_in_at,
-                   'banned_until', u.banned_until, 'deleted_at', u.deleted_at)))::text
+                   'banned_until', u.banned_until, 'deleted_at', u.deleted_at)))::text,
+               u.phone_confirmed_at, nullif(u.phone_change, '')
         FROM auth.users u
         """;
 
     public bool IsConfirmed => EmailConfirmedAt is not null;
+
+    public bool IsPhoneConfirmed => PhoneConfirmedAt is not null;
 
     public bool IsBanned(DateTimeOffset now) => BannedUntil is { } until && until > now;
 
@@ -65,6 +70,21 @@ internal sealed record User(
 
     public static Task<User?> FindByEmailAsync(RlsTransaction tx, string email, CancellationToken cancellationToken) =>
         QueryOneAsync(tx, Select + " WHERE lower(u.email) = lower($1) AND u.is_sso_user = false", cancellationToken, email);
+
+    /// <summary>The user holding a phone number (digits only, as stored).</summary>
+    public static Task<User?> FindByPhoneAsync(RlsTransaction tx, string phone, CancellationToken cancellationToken) =>
+        QueryOneAsync(tx, Select + " WHERE u.phone = $1 AND u.is_sso_user = false", cancellationToken, phone);
+
+    /// <summary>The user who asked to change to this phone number (GoTrue's FindUserByPhoneChangeAndAudience).</summary>
+    public static Task<User?> FindByPhoneChangeAsync(RlsTransaction tx, string phone, CancellationToken cancellationToken) =>
+        QueryOneAsync(tx, Select + " WHERE u.phone_change = $1 AND u.is_sso_user = false", cancellationToken, phone);
+
+    public static NpgsqlBatchCommand FindByPhone(string phone)
+    {
+        var command = new NpgsqlBatchCommand(Select + " WHERE u.phone = $1 AND u.is_sso_user = false");
+        command.Parameters.AddWithValue(phone);
+        return command;
+    }
 
     public static NpgsqlBatchCommand FindById(Guid id)
     {
@@ -149,15 +169,22 @@ internal sealed record User(
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        if (user.Provider is { } provider && user.Email is { } email)
+        if (user.Provider is { } provider && (user.Email ?? user.Phone) is not null)
         {
-            var data = JsonSerializer.Serialize(new Dictionary<string, object>
+            // As GoTrue's signup: the email identity carries the address, the phone identity the number.
+            var claims = new Dictionary<string, object> { ["sub"] = id.ToString() };
+            if (user.Email is { } email)
             {
-                ["sub"] = id.ToString(),
-                ["email"] = email,
-                ["email_verified"] = user.EmailConfirmed,
-                ["phone_verified"] = false,
-            });
+                claims["email"] = email;
+            }
+            else
+            {
+                claims["phone"] = user.Phone!;
+            }
+
+            claims["email_verified"] = user.EmailConfirmed;
+            claims["phone_verified"] = user.PhoneConfirmed;
+            var data = JsonSerializer.Serialize(claims);
             await using var identity = tx.CreateCommand("""
                 INSERT INTO auth.identities (id, provider_id, user_id, identity_data, provider, created_at, updated_at, last_sign_in_at)
                 VALUES (gen_random_uuid(), $1, $2, $3::jsonb, $4, $5, $5, $5)
@@ -196,6 +223,51 @@ internal sealed record User(
             UPDATE auth.identities SET identity_data = identity_data || '{"email_verified": true}'::jsonb, updated_at = $2
             WHERE user_id = $1 AND provider = 'email'
             """, cancellationToken, Id, now);
+
+    /// <summary>Confirms the phone and marks the phone identity verified (GoTrue's user.ConfirmPhone).</summary>
+    public Task ConfirmPhoneAsync(RlsTransaction tx, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecuteAsync(tx, """
+            WITH confirmed AS (
+                UPDATE auth.users SET phone_confirmed_at = coalesce(phone_confirmed_at, $2), confirmation_token = '', is_anonymous = false,
+                    updated_at = $2
+                WHERE id = $1)
+            UPDATE auth.identities SET identity_data = identity_data || '{"phone_verified": true}'::jsonb, updated_at = $2
+            WHERE user_id = $1 AND provider = 'phone'
+            """, cancellationToken, Id, now);
+
+    /// <summary>
+    /// The requested number becomes the user's, confirmed (GoTrue's ConfirmPhoneChange); the phone identity follows
+    /// it, created when the user had none (smsVerify).
+    /// </summary>
+    public async Task ConfirmPhoneChangeAsync(RlsTransaction tx, string phone, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(tx, """
+            UPDATE auth.users SET phone = $2, phone_change = '', phone_change_token = '', phone_confirmed_at = $3, is_anonymous = false,
+                updated_at = $3
+            WHERE id = $1
+            """, cancellationToken, Id, phone, now);
+        await OneTimeTokens.DeleteAsync(tx, Id, OneTimeTokenType.PhoneChange, cancellationToken);
+        var data = JsonSerializer.Serialize(new Dictionary<string, object> { ["phone"] = phone, ["phone_verified"] = true });
+        if (await Identity.FindAsync(tx, "phone", Id.ToString(), cancellationToken) is { } identity)
+        {
+            await identity.UpdateDataAsync(tx, data, now, cancellationToken);
+        }
+        else
+        {
+            var claims = JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["sub"] = Id.ToString(),
+                ["phone"] = phone,
+                ["email_verified"] = false,
+                ["phone_verified"] = true,
+            });
+            await Identity.CreateAsync(tx, Id, "phone", Id.ToString(), claims, now, cancellationToken);
+        }
+    }
+
+    /// <summary>Records the number a phone change asks for; its OTP is set beside it (GoTrue's sendPhoneConfirmation).</summary>
+    public Task RequestPhoneChangeAsync(RlsTransaction tx, string phone, CancellationToken cancellationToken) =>
+        ExecuteAsync(tx, "UPDATE auth.users SET phone_change = $2 WHERE id = $1", cancellationToken, Id, phone);
 
     public Task SetPasswordAsync(RlsTransaction tx, string hash, DateTimeOffset now, CancellationToken cancellationToken) =>
         ExecuteAsync(tx, "UPDATE auth.users SET encrypted_password = $2, updated_at = $3 WHERE id = $1", cancellationToken, Id, hash, now);
@@ -354,7 +426,9 @@ internal sealed record User(
             reader.GetString(9),
             reader.GetString(10),
             reader.IsDBNull(11) ? null : reader.GetString(11),
-            reader.GetString(12));
+            reader.GetString(12),
+            reader.IsDBNull(13) ? null : reader.GetFieldValue<DateTimeOffset>(13),
+            reader.IsDBNull(14) ? null : reader.GetString(14));
 }
 
 /// <summary>What a new auth.users row starts with.</summary>
