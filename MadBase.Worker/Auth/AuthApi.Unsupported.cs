@@ -3,9 +3,8 @@ using System.Text.Json;
 
 namespace MadBase.Worker.Auth;
 
-// GoTrue's routes for features MadBase does not have yet (SAML SSO, the OAuth server, SCIM, Web3): each
-// answers what GoTrue answers with the feature disabled or unconfigured (api.go's require*Enabled middleware,
-// web3.go), never an empty 404.
+// GoTrue's routes for features MadBase does not have yet (SAML SSO, the OAuth server, SCIM): each answers what
+// GoTrue answers with the feature disabled or unconfigured (api.go's require*Enabled middleware), never an empty 404.
 internal static partial class AuthApi
 {
     private static void MapUnsupportedRoutes(RouteGroupBuilder auth)
