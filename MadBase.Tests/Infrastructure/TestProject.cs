@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
@@ -76,7 +77,8 @@ internal sealed class TestProject
 
         if (openDatabase)
         {
-            (await project.GetAsync("/rest/v1/")).AssertStatus(200);
+            var first = await project.GetAsync("/rest/v1/");
+            Assert.True(first.Status == HttpStatusCode.OK, $"the project's first request: {(int)first.Status} {first.Body}\n{StackLogs.Errors(stack)}");
         }
 
         if (setupSql is not null)

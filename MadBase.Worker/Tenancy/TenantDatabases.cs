@@ -61,8 +61,7 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
     {
         try
         {
-            var dataSource = await GetAsync(project);
-            var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            var connection = await OpenPooledAsync(project, cancellationToken);
             health.Reachable(project.Ref);
             return connection;
         }
@@ -74,6 +73,24 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
             }
 
             throw new ProjectDatabaseUnavailableException(project.Ref, error);
+        }
+    }
+
+    /// <summary>
+    /// A connection from the project's pool. A change to the project (Control publishes one right after creating it,
+    /// and with every settings change) drops and disposes the pool, and a request that took the pool just before
+    /// then fails to open from it: it takes the new pool instead, once.
+    /// </summary>
+    private async Task<NpgsqlConnection> OpenPooledAsync(Project project, CancellationToken cancellationToken)
+    {
+        var dataSource = await GetAsync(project);
+        try
+        {
+            return await dataSource.OpenConnectionAsync(cancellationToken);
+        }
+        catch (ObjectDisposedException)
+        {
+            return await (await GetAsync(project)).OpenConnectionAsync(cancellationToken);
         }
     }
 
