@@ -66,12 +66,13 @@ internal static class OpenTelemetryDefaults
             // exporter cost the gateway about a tenth of its CPU per proxied request (bench/gateway.sh). Without
             // it ASP.NET Core still starts each request's Activity, so logs keep their trace ids and outgoing
             // calls still carry traceparent.
-            builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing
-                .AddSource(builder.Environment.ApplicationName, YarpSource)
-                // Probes (the gateway's every second per worker, the orchestrator's) would drown the requests.
-                .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path))
-                .AddHttpClientInstrumentation(o => o.FilterHttpRequestMessage = request => !IsProbe(request.RequestUri?.AbsolutePath)));
-            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+            builder.Services.AddOpenTelemetry()
+                .WithTracing(tracing => tracing
+                    .AddSource(builder.Environment.ApplicationName, YarpSource)
+                    // Probes (the gateway's every second per worker, the orchestrator's) would drown the requests.
+                    .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path))
+                    .AddHttpClientInstrumentation(o => o.FilterHttpRequestMessage = request => !IsProbe(request.RequestUri?.AbsolutePath)))
+                .UseOtlpExporter();
 
             // Over http/protobuf the exporters would take their HttpClients from IHttpClientFactory, and with them
             // the defaults every other client gets (Http/OutgoingHttp.cs): Polly's retries and timeouts around an

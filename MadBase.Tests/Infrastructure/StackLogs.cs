@@ -1,38 +1,30 @@
 namespace MadBase.Tests.Infrastructure;
 
 /// <summary>
-/// The error lines the stack's services logged, for a failure message: a fixture's stack and its logs are gone once
-/// the run ends, so what explains an unexpected 500 has to travel with the assertion.
+/// The stack's service logs as the tests read them: while the services still write them, and, for a failure message,
+/// their error lines (a fixture's stack and its logs are gone once the run ends, so what explains an unexpected 500
+/// has to travel with the assertion).
 /// </summary>
 internal static class StackLogs
 {
-    public static string Errors(MadBase.Cli.RunningStack stack, int most = 6)
+    /// <summary>A log file's lines, read without locking it against the service writing it.</summary>
+    public static IEnumerable<string> Lines(string file)
     {
-        var directory = Path.Combine(stack.DataDirectory, "logs");
-        if (!Directory.Exists(directory))
-        {
-            return "(no logs)";
-        }
-
-        var lines = Directory.EnumerateFiles(directory, "*.log")
-            .SelectMany(file => ReadShared(file)
-                .Where(line => line.Contains("\"LogLevel\":\"Error\"", StringComparison.Ordinal) || line.Contains("\"LogLevel\":\"Critical\"", StringComparison.Ordinal))
-                .Select(line => Path.GetFileName(file) + ": " + (line.Length > 4000 ? line[..4000] : line)))
-            .TakeLast(most);
-        return string.Join('\n', lines);
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd().Split('\n');
     }
 
-    // The services still write their logs: open them without locking them.
-    private static List<string> ReadShared(string file)
+    /// <summary>The last error and critical lines of Control's, the workers' and the gateway's logs.</summary>
+    public static string Errors(MadBase.Cli.RunningStack stack, int most = 6)
     {
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream);
-        var lines = new List<string>();
-        while (reader.ReadLine() is { } line)
-        {
-            lines.Add(line);
-        }
-
-        return lines;
+        var lines = stack.Services
+            .Where(service => File.Exists(service.LogFile))
+            .SelectMany(service => Lines(service.LogFile)
+                .Where(line => line.Contains("\"LogLevel\":\"Error\"", StringComparison.Ordinal) || line.Contains("\"LogLevel\":\"Critical\"", StringComparison.Ordinal))
+                .Select(line => Path.GetFileName(service.LogFile) + ": " + (line.Length > 4000 ? line[..4000] : line)))
+            .TakeLast(most)
+            .ToList();
+        return lines.Count == 0 ? "(no error lines in the services' logs)" : string.Join('\n', lines);
     }
 }

@@ -32,16 +32,16 @@ public sealed class DebugLoggingTests(StackFixture stack)
         }
 
         await worker.StopAsync();
-        var debugLines = ServiceHealthTests.LogLines(worker.LogFile).Where(l => l.Contains("\"LogLevel\":\"Debug\"", StringComparison.Ordinal)).ToList();
+        var debugLines = StackLogs.Lines(worker.LogFile).Where(l => l.Contains("\"LogLevel\":\"Debug\"", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(debugLines);
         Assert.All(debugLines, line => Assert.StartsWith("{", line, StringComparison.Ordinal));
 
         // Lines written while the request ran carry its id in their scope.
         Assert.Contains(
-            ServiceHealthTests.LogLines(worker.LogFile),
+            StackLogs.Lines(worker.LogFile),
             l => l.Contains("\"RequestId\":\"debug-trace-99\"", StringComparison.Ordinal));
 
-        var stackWorkerLog = ServiceHealthTests.LogLines(stack.Stack.Workers[1].LogFile);
+        var stackWorkerLog = StackLogs.Lines(stack.Stack.Workers[1].LogFile);
         Assert.DoesNotContain(stackWorkerLog, l => l.Contains("\"LogLevel\":\"Debug\"", StringComparison.Ordinal));
     }
 }

@@ -59,7 +59,7 @@ public sealed class JsonLogTests(StackFixture stack)
 
     /// <summary>Every line a service wrote, parsed: a line that is not one JSON object fails the test here.</summary>
     private static IEnumerable<JsonElement> JsonLines(string logFile) =>
-        ServiceHealthTests.LogLines(logFile)
+        StackLogs.Lines(logFile)
             .Where(line => line.Length > 0 && !line.StartsWith(SupervisorPrefix, StringComparison.Ordinal))
             .Select(line =>
             {

@@ -35,11 +35,4 @@ public sealed class ServiceHealthTests(StackFixture stack)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("trace-me-123", response.Headers.GetValues("X-Request-Id").Single());
     }
-
-    internal static IEnumerable<string> LogLines(string file)
-    {
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd().Split('\n');
-    }
 }
