@@ -102,7 +102,7 @@ internal static partial class AuthApi
 
         if (phone is not null && await User.FindByPhoneAsync(tx, phone, s.Aborted) is not null)
         {
-            return new AuthError(422, "phone_exists", "Phone number already registered by another user").ToResult();
+            return AuthErrors.PhoneTakenByAnother().ToResult();
         }
 
         var user = await User.CreateAsync(
@@ -147,6 +147,7 @@ internal static partial class AuthApi
         }
 
         var email = string.IsNullOrEmpty(input.Email) ? null : Credentials.ValidEmail(input.Email);
+        var phone = string.IsNullOrEmpty(input.Phone) ? null : Credentials.ValidPhone(input.Phone);
         var userMetadata = AuthBody.ObjectJson(input.UserMetadata, "user_metadata");
         var appMetadata = AuthBody.ObjectJson(input.AppMetadata, "app_metadata");
         var now = s.Clock.GetUtcNow();
@@ -170,6 +171,20 @@ internal static partial class AuthApi
         if (input.EmailConfirm == true)
         {
             await user.ConfirmEmailAsync(tx, now, s.Aborted);
+        }
+
+        if (phone is not null && phone != user.Phone)
+        {
+            if (await User.FindByPhoneAsync(tx, phone, s.Aborted) is not null)
+            {
+                return AuthErrors.PhoneTakenByAnother().ToResult();
+            }
+
+            await user.SetPhoneAsync(tx, phone, input.PhoneConfirm == true, now, s.Aborted);
+        }
+        else if (input.PhoneConfirm == true)
+        {
+            await user.ConfirmPhoneAsync(tx, now, s.Aborted);
         }
 
         await MergeMetadataAsync(tx, user, userMetadata, appMetadata, now, s.Aborted);

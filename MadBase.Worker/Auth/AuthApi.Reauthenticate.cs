@@ -2,7 +2,7 @@ using MadBase.Worker.Tenancy;
 
 namespace MadBase.Worker.Auth;
 
-// GET /reauthenticate (GoTrue's reauthenticate.go): a nonce by mail, which PUT /user takes with a new password
+// GET /reauthenticate (GoTrue's reauthenticate.go): a nonce by mail (by SMS for a phone-only user), which PUT /user takes with a new password
 // when the project requires secure password change.
 internal static partial class AuthApi
 {
@@ -15,24 +15,37 @@ internal static partial class AuthApi
         var now = s.Clock.GetUtcNow();
         await using var tx = await s.BeginAsync();
         var (user, _) = await BearerSession.LoadAsync(tx, s.Tenant, s.Aborted);
-        if (string.IsNullOrEmpty(user.Email))
+        if (!string.IsNullOrEmpty(user.Email))
         {
-            // No phone sign-in exists here, so a user without an email has nothing to receive the nonce.
+            if (!user.IsConfirmed)
+            {
+                return new AuthError(422, "email_not_confirmed", "Please verify your email first.").ToResult();
+            }
+
+            await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.ReauthenticateRequested, now, null, s.Aborted);
+            await TokenMails.CheckFrequencyAsync(tx, s, settings, user, OneTimeTokenType.Reauthentication, now);
+            var (otp, hash) = TokenMails.NewToken(settings, user.Email, challenge: null);
+            await user.SetOneTimeTokenAsync(tx, OneTimeTokenType.Reauthentication, hash, user.Email, now, s.Aborted);
+            var mail = new MailContent(
+                MailKind.Reauthentication, user.Email, user.Email, null, string.Empty, otp, hash, settings.SiteUrl, user.UserMetadataJson);
+            await s.Mailer.SendAsync(tx, settings, mail, s.Aborted);
+        }
+        else if (!string.IsNullOrEmpty(user.Phone))
+        {
+            // A phone-only user gets the nonce by SMS, as GoTrue sends it (the hook, else the capture).
+            if (!user.IsPhoneConfirmed)
+            {
+                return new AuthError(422, "phone_not_confirmed", "Please verify your phone first.").ToResult();
+            }
+
+            await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.ReauthenticateRequested, now, null, s.Aborted);
+            await PhoneOtps.SendAsync(tx, s, user, user.Phone, OneTimeTokenType.Reauthentication);
+        }
+        else
+        {
             return AuthErrors.BadRequestValidation("Reauthentication requires the user to have an email or a phone number").ToResult();
         }
 
-        if (!user.IsConfirmed)
-        {
-            return new AuthError(422, "email_not_confirmed", "Please verify your email first.").ToResult();
-        }
-
-        await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.ReauthenticateRequested, now, null, s.Aborted);
-        await TokenMails.CheckFrequencyAsync(tx, s, settings, user, OneTimeTokenType.Reauthentication, now);
-        var (otp, hash) = TokenMails.NewToken(settings, user.Email, challenge: null);
-        await user.SetOneTimeTokenAsync(tx, OneTimeTokenType.Reauthentication, hash, user.Email, now, s.Aborted);
-        var mail = new MailContent(
-            MailKind.Reauthentication, user.Email, user.Email, null, string.Empty, otp, hash, settings.SiteUrl, user.UserMetadataJson);
-        await s.Mailer.SendAsync(tx, settings, mail, s.Aborted);
         await tx.CommitAsync(s.Aborted);
         return Empty();
     }
@@ -56,12 +69,16 @@ internal static partial class AuthApi
             throw new AuthException(new AuthError(400, "reauthentication_needed", "Password update requires reauthentication"));
         }
 
-        var holder = string.IsNullOrEmpty(user.Email)
+        // The nonce went to the email when the user has one, else by SMS to the phone (GoTrue's verifyReauthentication).
+        var (recipient, lifetimeSeconds) = string.IsNullOrEmpty(user.Email)
+            ? (user.Phone, settings.Sms.OtpExpSeconds)
+            : (user.Email, settings.MailerOtpExpSeconds);
+        var holder = string.IsNullOrEmpty(recipient)
             ? null
-            : await User.FindByTokenAsync(tx, OneTimeTokenType.Reauthentication, OneTimeTokens.Hash(user.Email, nonce), s.Aborted);
+            : await User.FindByTokenAsync(tx, OneTimeTokenType.Reauthentication, OneTimeTokens.Hash(recipient, nonce), s.Aborted);
         if (holder?.Id != user.Id
             || await user.SentAtAsync(tx, OneTimeTokenType.Reauthentication, s.Aborted) is not { } sentAt
-            || sentAt.AddSeconds(settings.MailerOtpExpSeconds) < now)
+            || sentAt.AddSeconds(lifetimeSeconds) < now)
         {
             throw new AuthException(new AuthError(422, "reauthentication_not_valid", InvalidNonce));
         }

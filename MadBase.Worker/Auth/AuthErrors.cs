@@ -85,6 +85,9 @@ internal static class AuthErrors
 
     public static AuthError PhoneExists() => new(422, "phone_exists", "A user with this phone number has already been registered");
 
+    /// <summary>An admin giving a user a number another user has (GoTrue's adminUserCreate and adminUserUpdate).</summary>
+    public static AuthError PhoneTakenByAnother() => new(422, "phone_exists", "Phone number already registered by another user");
+
     // GoTrue's InvalidChannelError: without a Send SMS hook only 'sms' is deliverable here (no Twilio for WhatsApp).
     public static AuthError InvalidChannel() => BadRequestValidation(
         "Invalid channel, supported values are 'sms' or 'whatsapp'. 'whatsapp' is only supported if Twilio or Twilio Verify is used as the provider.");

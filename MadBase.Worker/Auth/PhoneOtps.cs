@@ -10,7 +10,7 @@ namespace MadBase.Worker.Auth;
 internal static class PhoneOtps
 {
     /// <summary>
-    /// Sends a confirmation (sign-up, sign-in) OTP to the user's number, or a phone-change OTP to
+    /// Sends a confirmation (sign-up, sign-in) or reauthentication OTP to the user's number, or a phone-change OTP to
     /// <paramref name="phone"/>; at most one per kind and user per <c>sms.max_frequency_seconds</c>, and, without
     /// autoconfirm, <c>sms.rate_limit_sent</c> per hour for the project.
     /// </summary>
@@ -31,7 +31,12 @@ internal static class PhoneOtps
         }
 
         var otp = OneTimeTokens.Otp(sms.OtpLength);
-        await s.Sms.SendAsync(tx, s.Context, settings, user, phone, otp, type == OneTimeTokenType.PhoneChange ? "phone_change" : "sms", s.Aborted);
+        await s.Sms.SendAsync(tx, s.Context, settings, user, phone, otp, type switch
+        {
+            OneTimeTokenType.PhoneChange => "phone_change",
+            OneTimeTokenType.Reauthentication => "reauthentication",
+            _ => "sms",
+        }, s.Aborted);
         if (type == OneTimeTokenType.PhoneChange)
         {
             await user.RequestPhoneChangeAsync(tx, phone, s.Aborted);

@@ -247,10 +247,35 @@ internal sealed record User(
             WHERE id = $1
             """, cancellationToken, Id, phone, now);
         await OneTimeTokens.DeleteAsync(tx, Id, OneTimeTokenType.PhoneChange, cancellationToken);
-        var data = JsonSerializer.Serialize(new Dictionary<string, object> { ["phone"] = phone, ["phone_verified"] = true });
+        await SetPhoneIdentityAsync(tx, phone, verified: true, now, cancellationToken);
+    }
+
+    /// <summary>
+    /// An admin's new number (GoTrue's adminUserUpdate): set outright, confirmed only when the admin says so; the
+    /// phone identity follows it, created when the user had none.
+    /// </summary>
+    public async Task SetPhoneAsync(RlsTransaction tx, string phone, bool confirmed, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(tx, """
+            UPDATE auth.users SET phone = $2, phone_change = '', phone_change_token = '', is_anonymous = false, updated_at = $4,
+                phone_confirmed_at = CASE WHEN $3 THEN $4 ELSE NULL END
+            WHERE id = $1
+            """, cancellationToken, Id, phone, confirmed, now);
+        await SetPhoneIdentityAsync(tx, phone, confirmed ? true : null, now, cancellationToken);
+    }
+
+    /// <summary>The phone identity's number (and, when known, whether it is verified); created when the user had none.</summary>
+    private async Task SetPhoneIdentityAsync(RlsTransaction tx, string phone, bool? verified, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var data = new Dictionary<string, object> { ["phone"] = phone };
+        if (verified is { } known)
+        {
+            data["phone_verified"] = known;
+        }
+
         if (await Identity.FindAsync(tx, "phone", Id.ToString(), cancellationToken) is { } identity)
         {
-            await identity.UpdateDataAsync(tx, data, now, cancellationToken);
+            await identity.UpdateDataAsync(tx, JsonSerializer.Serialize(data), now, cancellationToken);
         }
         else
         {
@@ -259,7 +284,7 @@ internal sealed record User(
                 ["sub"] = Id.ToString(),
                 ["phone"] = phone,
                 ["email_verified"] = false,
-                ["phone_verified"] = true,
+                ["phone_verified"] = verified ?? false,
             });
             await Identity.CreateAsync(tx, Id, "phone", Id.ToString(), claims, now, cancellationToken);
         }
