@@ -46,20 +46,25 @@ internal sealed record ProjectDetails(
 internal sealed record SigningKeySummary(
     string Kid, string Algorithm, string Status, DateTimeOffset CreatedAt, DateTimeOffset? RetiredAt, DateTimeOffset? VerifyUntil);
 
-/// <summary>What a new project is made from, validated; a null secret means "generate one".</summary>
-internal sealed record NewProject(string Ref, string Name, string? JwtSecret, JsonObject Settings);
+/// <summary>
+/// What a new project is made from, validated; a null secret means "generate one", a null database URL "a new database
+/// in the system cluster".
+/// </summary>
+internal sealed record NewProject(string Ref, string Name, string? JwtSecret, JsonObject Settings, string? DatabaseUrl = null);
 
 /// <summary>Unknown fields are refused: a misspelt <c>jwt_secret</c> must not silently become a generated one.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-internal sealed record CreateProjectRequest(string? Name, string? Ref, string? JwtSecret, JsonObject? Settings)
+internal sealed record CreateProjectRequest(string? Name, string? Ref, string? JwtSecret, JsonObject? Settings, string? DatabaseUrl)
 {
-    public const string Expected = "an object with name (string) and optionally ref (string), jwt_secret (string), settings (object)";
+    public const string Expected =
+        "an object with name (string) and optionally ref (string), jwt_secret (string), settings (object), database_url (string)";
 
     public NewProject Validate() => new(
         Ref is null ? ProjectRefs.New() : ProjectInput.Ref(Ref),
         ProjectInput.Name(Name) ?? throw AdminException.BadRequest("name is required"),
         JwtSecret is null ? null : ProjectInput.JwtSecret(JwtSecret),
-        Settings ?? []);
+        Settings ?? [],
+        DatabaseUrl is null ? null : ExternalDatabaseUrl.Parse(DatabaseUrl));
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]

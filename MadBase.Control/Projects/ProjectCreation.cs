@@ -1,3 +1,4 @@
+using MadBase.Control.Admin;
 using MadBase.Control.SystemDb;
 using MadBase.ServiceDefaults.Database;
 using MadBase.ServiceDefaults.Logging;
@@ -11,7 +12,8 @@ namespace MadBase.Control.Projects;
 /// <summary>
 /// Makes a project whole or not at all: row (uncommitted), database, bootstrap (roles, schemas,
 /// auth.uid()), then commit. Until the commit no one else sees the project; on any failure the database
-/// and login role are dropped again and the row rolls back.
+/// and login role are dropped again and the row rolls back. A project on an external database (another cluster)
+/// is bootstrapped in that database, which stays its owner's: never created nor dropped here.
 /// </summary>
 internal sealed partial class ProjectCreation(
     ControlDb db,
@@ -31,8 +33,8 @@ internal sealed partial class ProjectCreation(
         var project = new Project(
             request.Ref,
             request.Name,
-            ProjectDatabase.NameFor(request.Ref),
-            DatabaseUrl: null,
+            request.DatabaseUrl is null ? ProjectDatabase.NameFor(request.Ref) : ExternalDatabaseUrl.DatabaseName(request.DatabaseUrl),
+            request.DatabaseUrl,
             secret,
             JwtIssuer.ApiKey(request.Ref, "anon", secret, now),
             JwtIssuer.ApiKey(request.Ref, "service_role", secret, now),
@@ -46,13 +48,23 @@ internal sealed partial class ProjectCreation(
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         project = await store.InsertAsync(project, settingsDocument, cancellationToken);
 
-        // On another connection: CREATE DATABASE cannot run inside the row's transaction.
-        await ProjectDatabase.CreateAsync(database.DataSource, project.DatabaseName, cancellationToken);
+        if (project.DatabaseUrl is null)
+        {
+            // On another connection: CREATE DATABASE cannot run inside the row's transaction.
+            await ProjectDatabase.CreateAsync(database.DataSource, project.DatabaseName, cancellationToken);
+        }
+
         try
         {
             await TenantMigrator.ApplyAsync(
                 TenantConnections.Admin(project, database.ConnectionString), project, [new PlatformMigrations()], cancellationToken);
             await transaction.CommitAsync(cancellationToken);
+        }
+        catch (Exception e) when (project.DatabaseUrl is not null && e is (Npgsql.NpgsqlException or System.Net.Sockets.SocketException))
+        {
+            // The caller's database refused or could not be reached: theirs to fix, said in the admin API's 400.
+            LogFailed(logger, e, project.Ref);
+            throw AdminException.BadRequest($"database_url: {e.Message}");
         }
         catch (Exception e)
         {

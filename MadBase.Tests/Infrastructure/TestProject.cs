@@ -60,14 +60,15 @@ internal sealed class TestProject
     /// Creates the project; a first request brings its database up to date (every module's migrations), so
     /// tests may use SQL at once. <paramref name="setupSql"/> then runs as the superuser, and the call returns
     /// once every worker's schema cache has seen it. <paramref name="openDatabase"/> false leaves the database
-    /// unopened, for a test about a project's first request.
+    /// unopened, for a test about a project's first request. <paramref name="databaseUrl"/> puts the project on an
+    /// existing database instead of a new one.
     /// </summary>
     public static async Task<TestProject> CreateAsync(
-        RunningStack stack, string name, object? settings = null, string? setupSql = null, bool openDatabase = true)
+        RunningStack stack, string name, object? settings = null, string? setupSql = null, bool openDatabase = true, string? databaseUrl = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, stack.AdminUrl + "/projects")
         {
-            Content = JsonContent.Create(new { name, settings }),
+            Content = databaseUrl is null ? JsonContent.Create(new { name, settings }) : JsonContent.Create(new { name, settings, database_url = databaseUrl }),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.AdminPassword);
         using var response = await TestHttp.Client.SendAsync(request);
