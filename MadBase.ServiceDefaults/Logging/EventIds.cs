@@ -59,6 +59,9 @@ public static class EventIds
     public const int TenantDatabaseUnavailable = 2010;
     public const int TenantDeadPooledConnection = 2011;
     public const int TenantDatabaseReady = 2012;     // was 2000 (clashed with Control and the Gateway)
+    public const int TenantPoolEvicted = 2013;
+    public const int TenantConnectionsExhausted = 2014;
+    public const int TenantPoolIdle = 2015;
     public const int RequestAborted = 2700;
 
     // ── Worker, Realtime: 2600–2699 ──

@@ -57,6 +57,9 @@ public class StackFixture : IAsyncLifetime
                 ["Realtime__Changes__SlotSweepSeconds"] = "2",
                 // SchemaCacheTests sees an idle project's schema listener go; ~150 projects share this stack.
                 ["Rest__SchemaCacheIdleSeconds"] = "8",
+                // ConnectionBudgetTests reaches the workers' connection cap; SchemaCacheTests sees an idle project's pool close.
+                ["Worker__MaxConnections"] = "30",
+                ["Worker__ProjectIdleSeconds"] = "8",
                 // FunctionsTests reach the wall-clock and memory limits quickly.
                 ["Functions__TimeoutSeconds"] = "3",
                 ["Functions__MemoryMb"] = "64",

@@ -163,7 +163,7 @@ public sealed class SchemaCacheTests(StackFixture stack) : IAsyncLifetime
     }
 
     /// <summary>
-    /// An idle project gives up its schema cache and LISTEN connection (the shared stack's workers evict after 8 s):
+    /// An idle project gives up its schema cache, LISTEN connection and pool (the shared stack's workers evict after 8 s):
     /// a worker's connections follow the projects in use. Its next request loads the cache again.
     /// </summary>
     [Fact]
@@ -176,6 +176,10 @@ public sealed class SchemaCacheTests(StackFixture stack) : IAsyncLifetime
 
         Assert.True(await WaitAsync(async () => await Listeners() > 0, TimeSpan.FromSeconds(10)), "a listener starts with the first request");
         Assert.True(await WaitAsync(async () => await Listeners() == 0, TimeSpan.FromSeconds(30)), "the idle project's listener never stopped");
+        // Its pool closes too (Worker__ProjectIdleSeconds, also 8 s here): Npgsql alone would keep idle connections 60 s.
+        Assert.True(
+            await WaitAsync(async () => await idle.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", "madbase-worker:" + idle.Ref) == 0, TimeSpan.FromSeconds(30)),
+            "the idle project's pool never closed");
 
         RestCalls.AssertJson(RestCalls.Json("""[{"id":1}]"""), (await idle.GetAsync("/rest/v1/items")).Json);
         Assert.True(await WaitAsync(async () => await Listeners() > 0, TimeSpan.FromSeconds(10)), "the listener comes back with the next request");

@@ -38,7 +38,7 @@ public sealed class OrphanSweepTests(SecondStackFixture stack) : IAsyncLifetime
 
         var builder = new NpgsqlConnectionStringBuilder(stack.SystemConnectionString) { Database = project.DatabaseName };
         await using var database = NpgsqlDataSource.Create(builder.ConnectionString);
-        var deleted = await OrphanSweep.SweepAsync(project.Ref, database, store, DateTimeOffset.UtcNow.AddHours(-1), CancellationToken.None);
+        var deleted = await OrphanSweep.SweepAsync(project.Ref, ct => database.OpenConnectionAsync(ct).AsTask(), store, DateTimeOffset.UtcNow.AddHours(-1), CancellationToken.None);
 
         Assert.Equal(1, deleted);
         Assert.Null(await store.OpenReadAsync(oldOrphan, 0, 3, CancellationToken.None));

@@ -326,7 +326,7 @@ public sealed class ResumableUploadTests(SecondStackFixture stack) : IAsyncLifet
         var builder = new NpgsqlConnectionStringBuilder(stack.SystemConnectionString) { Database = project.DatabaseName };
         await using var database = NpgsqlDataSource.Create(builder.ConnectionString);
         var store = new FileSystemBlobStore(Path.Combine(stack.Stack.DataDirectory, "storage"));
-        Assert.True(await ExpiredUploadSweep.SweepAsync(project.Ref, database, store, DateTimeOffset.UtcNow, CancellationToken.None) >= 1);
+        Assert.True(await ExpiredUploadSweep.SweepAsync(project.Ref, ct => database.OpenConnectionAsync(ct).AsTask(), store, DateTimeOffset.UtcNow, CancellationToken.None) >= 1);
         Assert.Equal(0, await project.ScalarAsync<long>("SELECT count(*) FROM storage.resumable_uploads WHERE id = $1", id));
         Assert.False(Directory.Exists(PartsFolder(location)));
     }

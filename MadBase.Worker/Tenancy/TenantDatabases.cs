@@ -10,15 +10,19 @@ namespace MadBase.Worker.Tenancy;
 /// <summary>
 /// One pooled data source per project, opened as the project's login role. The first request for a
 /// project brings its database up to date (every module's migrations) before anything is served; a change
-/// published by Control drops the data source so the next request sees the new settings.
+/// published by Control drops the data source so the next request sees the new settings, and so does a project
+/// left unused (<see cref="IdleProjectPools"/>). Every connection is taken within the worker's
+/// <see cref="ConnectionBudget"/>.
 /// </summary>
 internal sealed partial class TenantDatabases : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, Lazy<Task<NpgsqlDataSource>>> sources = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<ProjectPool>>> sources = new(StringComparer.Ordinal);
     private readonly SystemDatabase system;
     private readonly IReadOnlyList<ITenantMigrationSource> migrations;
     private readonly WorkerOptions options;
     private readonly ProjectDatabaseHealth health;
+    private readonly ConnectionBudget budget;
+    private readonly TimeProvider time;
     private readonly ILogger<TenantDatabases> logger;
 
     public TenantDatabases(
@@ -27,12 +31,16 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
         ProjectDirectory projects,
         IOptions<WorkerOptions> options,
         ProjectDatabaseHealth health,
+        ConnectionBudget budget,
+        TimeProvider time,
         ILogger<TenantDatabases> logger)
     {
         this.system = system;
         this.migrations = [.. migrations];
         this.options = options.Value;
         this.health = health;
+        this.budget = budget;
+        this.time = time;
         this.logger = logger;
         projects.Changed += Drop;
     }
@@ -40,14 +48,14 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
     /// <summary>The projects this worker has served since their settings last changed.</summary>
     public IReadOnlyCollection<string> OpenProjectRefs => [.. sources.Keys];
 
-    public Task<NpgsqlDataSource> GetAsync(Project project)
+    private Task<ProjectPool> GetAsync(Project project)
     {
-        var lazy = sources.GetOrAdd(project.Ref, _ => new Lazy<Task<NpgsqlDataSource>>(() => OpenAsync(project)));
+        var lazy = sources.GetOrAdd(project.Ref, _ => new Lazy<Task<ProjectPool>>(() => OpenAsync(project)));
         var task = lazy.Value;
         if (task.IsFaulted || task.IsCanceled)
         {
             // A failed bootstrap (database briefly down) must not stick: the next request tries again.
-            sources.TryRemove(new KeyValuePair<string, Lazy<Task<NpgsqlDataSource>>>(project.Ref, lazy));
+            sources.TryRemove(new KeyValuePair<string, Lazy<Task<ProjectPool>>>(project.Ref, lazy));
         }
 
         return task;
@@ -83,14 +91,68 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
     /// </summary>
     private async Task<NpgsqlConnection> OpenPooledAsync(Project project, CancellationToken cancellationToken)
     {
-        var dataSource = await GetAsync(project);
+        var pool = await GetAsync(project);
         try
         {
-            return await dataSource.OpenConnectionAsync(cancellationToken);
+            return await OpenFromAsync(pool, cancellationToken);
         }
         catch (ObjectDisposedException)
         {
-            return await (await GetAsync(project)).OpenConnectionAsync(cancellationToken);
+            return await OpenFromAsync(await GetAsync(project), cancellationToken);
+        }
+    }
+
+    /// <summary>A connection of <paramref name="pool"/>, within the budget: its close gives the room back.</summary>
+    private async Task<NpgsqlConnection> OpenFromAsync(ProjectPool pool, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await budget.EnterAsync(pool, cancellationToken);
+        }
+        catch (TimeoutException error)
+        {
+            // The worker is saturated, not the project's database: its health stays as it is.
+            throw new ProjectDatabaseUnavailableException(pool.ProjectRef, error);
+        }
+
+        NpgsqlConnection? connection = null;
+        try
+        {
+            connection = pool.DataSource.CreateConnection();
+            connection.StateChange += pool.ConnectionClosed;
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            // Never opened, so no close will report it.
+            if (connection is not null)
+            {
+                connection.StateChange -= pool.ConnectionClosed;
+                await connection.DisposeAsync();
+            }
+
+            budget.Leave(pool);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Closes the pools of projects no request used since <paramref name="unusedSince"/> (a
+    /// <see cref="TimeProvider.GetTimestamp"/>) and that have no connection out; a request racing the close opens
+    /// the pool again.
+    /// </summary>
+    public async Task CloseIdleAsync(long unusedSince)
+    {
+        foreach (var (projectRef, lazy) in sources)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && budget.IsIdle(lazy.Value.Result, unusedSince)
+                && sources.TryRemove(new KeyValuePair<string, Lazy<Task<ProjectPool>>>(projectRef, lazy)))
+            {
+                budget.Retire(lazy.Value.Result);
+                await lazy.Value.Result.DataSource.DisposeAsync();
+                LogIdleClosed(logger, projectRef);
+            }
         }
     }
 
@@ -103,7 +165,7 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
     {
         if (sources.TryGetValue(project.Ref, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
         {
-            lazy.Value.Result.Clear();
+            lazy.Value.Result.DataSource.Clear();
         }
 
         LogPoolCleared(logger, project.Ref);
@@ -116,12 +178,12 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
         {
             if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
             {
-                await lazy.Value.Result.DisposeAsync();
+                await lazy.Value.Result.DataSource.DisposeAsync();
             }
         }
     }
 
-    private async Task<NpgsqlDataSource> OpenAsync(Project project)
+    private async Task<ProjectPool> OpenAsync(Project project)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -133,7 +195,7 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
         {
             Name = "project:" + project.Ref,
         };
-        return builder.Build();
+        return new ProjectPool(project.Ref, builder.Build(), budget) { LastUsed = time.GetTimestamp() };
     }
 
     /// <summary>
@@ -150,13 +212,25 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
         {
             // Connections in use finish their request; the pool closes them as they come back.
             _ = lazy.Value.ContinueWith(
-                static t => t.IsCompletedSuccessfully ? t.Result.DisposeAsync().AsTask() : Task.CompletedTask,
+                t =>
+                {
+                    if (!t.IsCompletedSuccessfully)
+                    {
+                        return Task.CompletedTask;
+                    }
+
+                    budget.Retire(t.Result);
+                    return t.Result.DataSource.DisposeAsync().AsTask();
+                },
                 TaskScheduler.Default);
         }
     }
 
     [LoggerMessage(EventId = EventIds.TenantDatabaseReady, Level = LogLevel.Information, Message = "Project {ProjectRef} database ready in {ElapsedMs:F0} ms")]
     private static partial void LogReady(ILogger logger, string projectRef, double elapsedMs);
+
+    [LoggerMessage(EventId = EventIds.TenantPoolIdle, Level = LogLevel.Debug, Message = "Project {ProjectRef} pool closed: unused for Worker__ProjectIdleSeconds")]
+    private static partial void LogIdleClosed(ILogger logger, string projectRef);
 
     [LoggerMessage(EventId = EventIds.TenantDeadPooledConnection, Level = LogLevel.Information, Message = "Project {ProjectRef} had a dead pooled connection; pool cleared and the transaction set up again")]
     private static partial void LogPoolCleared(ILogger logger, string projectRef);

@@ -122,9 +122,10 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
     /// <summary>Whether DDL (logged by the Rest migration's event triggers) committed after the snapshot.</summary>
     private async Task<bool> ChangedSinceAsync(Project project, string snapshot, CancellationToken cancellationToken)
     {
-        var dataSource = await databases.GetAsync(project);
-        await using var command = dataSource.CreateCommand(
-            "SELECT _madbase.schema_changed_since($1::pg_snapshot) WHERE pg_catalog.to_regproc('_madbase.schema_changed_since') IS NOT NULL");
+        await using var connection = await databases.OpenConnectionAsync(project, cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "SELECT _madbase.schema_changed_since($1::pg_snapshot) WHERE pg_catalog.to_regproc('_madbase.schema_changed_since') IS NOT NULL",
+            connection);
         command.Parameters.AddWithValue(snapshot);
         return await command.ExecuteScalarAsync(cancellationToken) is true;
     }

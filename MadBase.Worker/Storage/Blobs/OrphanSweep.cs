@@ -14,7 +14,7 @@ internal static class OrphanSweep
     private const int Batch = 1000;
     private static readonly RlsRequest SweepRequest = new("SWEEP", "/storage/v1/internal/sweep", "{}", "{}", ReadOnly: true);
 
-    public static async Task<int> SweepAsync(string projectRef, NpgsqlDataSource database, IBlobStore blobs, DateTimeOffset olderThan, CancellationToken cancellationToken)
+    public static async Task<int> SweepAsync(string projectRef, Func<CancellationToken, Task<NpgsqlConnection>> open, IBlobStore blobs, DateTimeOffset olderThan, CancellationToken cancellationToken)
     {
         var deleted = 0;
         var candidates = new List<(string Key, string Bucket, string Name, string Version)>();
@@ -34,23 +34,24 @@ internal static class OrphanSweep
             candidates.Add((blob.Key, parts[1], string.Join('/', parts[2..^1]), parts[^1]));
             if (candidates.Count == Batch)
             {
-                deleted += await DeleteUnreferencedAsync(database, blobs, candidates, cancellationToken);
+                deleted += await DeleteUnreferencedAsync(open, blobs, candidates, cancellationToken);
                 candidates.Clear();
             }
         }
 
         if (candidates.Count > 0)
         {
-            deleted += await DeleteUnreferencedAsync(database, blobs, candidates, cancellationToken);
+            deleted += await DeleteUnreferencedAsync(open, blobs, candidates, cancellationToken);
         }
 
         return deleted;
     }
 
-    private static async Task<int> DeleteUnreferencedAsync(NpgsqlDataSource database, IBlobStore blobs, List<(string Key, string Bucket, string Name, string Version)> candidates, CancellationToken cancellationToken)
+    private static async Task<int> DeleteUnreferencedAsync(Func<CancellationToken, Task<NpgsqlConnection>> open, IBlobStore blobs, List<(string Key, string Bucket, string Name, string Version)> candidates, CancellationToken cancellationToken)
     {
         var orphans = new List<string>();
-        await using (var transaction = await RlsTransaction.BeginAsync(database, Caller.ServiceRole, SweepRequest, cancellationToken))
+        await using (var transaction = await RlsTransaction.BeginAsync(
+            await open(cancellationToken), Caller.ServiceRole, SweepRequest, RlsMode.Interactive, replace: null, cancellationToken))
         {
             await using var command = transaction.CreateCommand("""
                 SELECT c.k FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS c(k, b, n, v)

@@ -46,9 +46,9 @@ internal sealed partial class OrphanSweeper(
             {
                 try
                 {
-                    var database = await databases.GetAsync(project);
-                    var deleted = await OrphanSweep.SweepAsync(project.Ref, database, blobs, olderThan, stoppingToken);
-                    var expired = await ExpiredUploadSweep.SweepAsync(project.Ref, database, blobs, time.GetUtcNow(), stoppingToken);
+                    Func<CancellationToken, Task<Npgsql.NpgsqlConnection>> open = ct => databases.OpenConnectionAsync(project, ct);
+                    var deleted = await OrphanSweep.SweepAsync(project.Ref, open, blobs, olderThan, stoppingToken);
+                    var expired = await ExpiredUploadSweep.SweepAsync(project.Ref, open, blobs, time.GetUtcNow(), stoppingToken);
                     if (deleted + expired > 0)
                     {
                         LogSwept(logger, deleted, expired, project.Ref);

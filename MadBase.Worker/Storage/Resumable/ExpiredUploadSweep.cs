@@ -12,10 +12,11 @@ internal static class ExpiredUploadSweep
 {
     private static readonly RlsRequest SweepRequest = new("SWEEP", "/storage/v1/internal/sweep-uploads", "{}", "{}", ReadOnly: false);
 
-    public static async Task<int> SweepAsync(string projectRef, NpgsqlDataSource database, IBlobStore blobs, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task<int> SweepAsync(string projectRef, Func<CancellationToken, Task<NpgsqlConnection>> open, IBlobStore blobs, DateTimeOffset now, CancellationToken cancellationToken)
     {
         IReadOnlyList<string> expired;
-        await using (var transaction = await RlsTransaction.BeginAsync(database, Caller.ServiceRole, SweepRequest, cancellationToken))
+        await using (var transaction = await RlsTransaction.BeginAsync(
+            await open(cancellationToken), Caller.ServiceRole, SweepRequest, RlsMode.Interactive, replace: null, cancellationToken))
         {
             expired = await ResumableUploads.DeleteExpiredAsync(transaction, now, cancellationToken);
             await transaction.CommitAsync(cancellationToken);

@@ -1,0 +1,196 @@
+using MadBase.ServiceDefaults.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MadBase.Worker.Tenancy;
+
+/// <summary>
+/// <c>Worker__MaxConnections</c>: the Postgres connections this worker's project pools may hold together, whatever
+/// the number of projects (a cluster's request connections are at most workers × this). A request that would need a
+/// new connection at the cap closes the idle connections of the least recently used other pool; when every
+/// connection is busy it waits for one to come back, and gives up after <see cref="Wait"/> with the 503 an
+/// unreachable database gets. Npgsql's own per-project cap (<c>Worker__MaxPoolSizePerProject</c>) still bounds
+/// what one busy tenant takes.
+/// </summary>
+internal sealed partial class ConnectionBudget(IOptions<WorkerOptions> options, TimeProvider time, ILogger<ConnectionBudget> logger)
+{
+    /// <summary>As long as Npgsql waits for a connection of a full pool (its default Timeout).</summary>
+    public static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
+
+    private readonly Lock gate = new();
+    private readonly int cap = options.Value.MaxConnections;
+    private readonly HashSet<ProjectPool> pools = [];
+    private readonly LinkedList<TaskCompletionSource> waiters = new();
+    private int held;
+
+    /// <summary>At least the Postgres connections the pools hold now (for tests and metrics).</summary>
+    public int Held
+    {
+        get
+        {
+            lock (gate)
+            {
+                return held;
+            }
+        }
+    }
+
+    public int Cap => cap;
+
+    /// <summary>Takes room for one connection of <paramref name="pool"/>, closing another pool's idle ones or waiting if the worker is at its cap.</summary>
+    public async ValueTask EnterAsync(ProjectPool pool, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetTimestamp() + (long)(Wait.TotalSeconds * time.TimestampFrequency);
+        while (true)
+        {
+            ProjectPool? victim;
+            LinkedListNode<TaskCompletionSource>? waiter = null;
+            lock (gate)
+            {
+                pool.LastUsed = time.GetTimestamp();
+                if (pool.Busy < pool.Held)
+                {
+                    // An idle connection of its own (or room one left behind): no new Postgres connection.
+                    pool.Busy++;
+                    return;
+                }
+
+                if (held < cap)
+                {
+                    pools.Add(pool);
+                    pool.Held++;
+                    pool.Busy++;
+                    held++;
+                    return;
+                }
+
+                victim = LeastRecentlyUsedWithIdle(pool);
+                if (victim is not null)
+                {
+                    held -= victim.Held - victim.Busy;
+                    victim.Held = victim.Busy;
+                }
+                else
+                {
+                    waiter = waiters.AddLast(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                }
+            }
+
+            if (victim is not null)
+            {
+                // Clear closes the pool's idle connections now (and its busy ones as they come back).
+                victim.DataSource.Clear();
+                LogEvicted(logger, victim.ProjectRef, pool.ProjectRef, cap);
+                continue;
+            }
+
+            var left = TimeSpan.FromSeconds((deadline - time.GetTimestamp()) / (double)time.TimestampFrequency);
+            try
+            {
+                await waiter!.Value.Task.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, time, cancellationToken);
+            }
+            catch (Exception error) when (error is TimeoutException or OperationCanceledException)
+            {
+                lock (gate)
+                {
+                    if (waiter!.List is not null)
+                    {
+                        waiters.Remove(waiter);
+                    }
+                }
+
+                if (error is TimeoutException)
+                {
+                    LogExhausted(logger, pool.ProjectRef, cap);
+                    throw new TimeoutException($"All {cap} database connections of this worker stayed busy for {Wait.TotalSeconds:F0} s");
+                }
+
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Whether <paramref name="pool"/> has no connection out and no request took one since <paramref name="unusedSince"/>.</summary>
+    public bool IsIdle(ProjectPool pool, long unusedSince)
+    {
+        lock (gate)
+        {
+            return pool.Busy == 0 && pool.LastUsed < unusedSince;
+        }
+    }
+
+    /// <summary>A connection of <paramref name="pool"/> came back (or failed to open).</summary>
+    public void Leave(ProjectPool pool)
+    {
+        TaskCompletionSource? next = null;
+        lock (gate)
+        {
+            pool.Busy--;
+            if (pool.Retired)
+            {
+                // A retired pool's data source is disposed: the connection closed as it came back.
+                pool.Held--;
+                held--;
+                if (pool.Held == 0)
+                {
+                    pools.Remove(pool);
+                }
+            }
+
+            if (waiters.First is { } first)
+            {
+                waiters.RemoveFirst();
+                next = first.Value;
+            }
+        }
+
+        next?.TrySetResult();
+    }
+
+    /// <summary>
+    /// The pool is being disposed: its idle connections are gone, its busy ones go as they come back. A waiter may
+    /// now have room.
+    /// </summary>
+    public void Retire(ProjectPool pool)
+    {
+        TaskCompletionSource? next = null;
+        lock (gate)
+        {
+            pool.Retired = true;
+            held -= pool.Held - pool.Busy;
+            pool.Held = pool.Busy;
+            if (pool.Held == 0)
+            {
+                pools.Remove(pool);
+            }
+
+            if (waiters.First is { } first)
+            {
+                waiters.RemoveFirst();
+                next = first.Value;
+            }
+        }
+
+        next?.TrySetResult();
+    }
+
+    private ProjectPool? LeastRecentlyUsedWithIdle(ProjectPool except)
+    {
+        ProjectPool? oldest = null;
+        foreach (var candidate in pools)
+        {
+            if (candidate != except && !candidate.Retired && candidate.Held > candidate.Busy
+                && (oldest is null || candidate.LastUsed < oldest.LastUsed))
+            {
+                oldest = candidate;
+            }
+        }
+
+        return oldest;
+    }
+
+    [LoggerMessage(EventId = EventIds.TenantPoolEvicted, Level = LogLevel.Debug, Message = "Idle connections of project {ProjectRef} closed to make room for project {ForProjectRef} (Worker__MaxConnections {Cap})")]
+    private static partial void LogEvicted(ILogger logger, string projectRef, string forProjectRef, int cap);
+
+    [LoggerMessage(EventId = EventIds.TenantConnectionsExhausted, Level = LogLevel.Warning, Message = "Project {ProjectRef} waited in vain for a database connection: all {Cap} of this worker's (Worker__MaxConnections) stayed busy")]
+    private static partial void LogExhausted(ILogger logger, string projectRef, int cap);
+}
