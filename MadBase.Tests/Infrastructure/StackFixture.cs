@@ -39,6 +39,22 @@ public class StackFixture : IAsyncLifetime
     {
         directory = TempDirectory.Create("mbs");
         int[] ports = FreePorts.Take(7);
+        var environment = new Dictionary<string, string>
+        {
+            // The gateway must notice a stopped worker within the tests' patience.
+            ["Gateway__HealthCheckIntervalSeconds"] = "1",
+            // Slots a dead holder left are dropped within PostgresChangesTests' patience.
+            ["Realtime__Changes__SlotSweepSeconds"] = "2",
+            // SchemaCacheTests sees an idle project's schema listener go; ~150 projects share this stack.
+            ["Rest__SchemaCacheIdleSeconds"] = "8",
+            // ConnectionBudgetTests reaches the workers' connection cap; SchemaCacheTests sees an idle project's pool close.
+            ["Worker__MaxConnections"] = "30",
+            ["Worker__ProjectIdleSeconds"] = "8",
+            // FunctionsTests reach the wall-clock and memory limits quickly.
+            ["Functions__TimeoutSeconds"] = "3",
+            ["Functions__MemoryMb"] = "64",
+        };
+        Configure(environment);
         var options = new LocalStackOptions
         {
             DataDirectory = directory.FullPath,
@@ -49,21 +65,7 @@ public class StackFixture : IAsyncLifetime
             RedisPort = ports[5],
             GatewayMetricsPort = ports[6],
             SkipPostgresFsync = true,
-            ExtraEnvironment = new Dictionary<string, string>
-            {
-                // The gateway must notice a stopped worker within the tests' patience.
-                ["Gateway__HealthCheckIntervalSeconds"] = "1",
-                // Slots a dead holder left are dropped within PostgresChangesTests' patience.
-                ["Realtime__Changes__SlotSweepSeconds"] = "2",
-                // SchemaCacheTests sees an idle project's schema listener go; ~150 projects share this stack.
-                ["Rest__SchemaCacheIdleSeconds"] = "8",
-                // ConnectionBudgetTests reaches the workers' connection cap; SchemaCacheTests sees an idle project's pool close.
-                ["Worker__MaxConnections"] = "30",
-                ["Worker__ProjectIdleSeconds"] = "8",
-                // FunctionsTests reach the wall-clock and memory limits quickly.
-                ["Functions__TimeoutSeconds"] = "3",
-                ["Functions__MemoryMb"] = "64",
-            },
+            ExtraEnvironment = environment,
         };
         GatewayMetricsUrl = $"http://127.0.0.1:{ports[6]}/metrics";
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
@@ -78,6 +80,11 @@ public class StackFixture : IAsyncLifetime
             directory = null;
             throw;
         }
+    }
+
+    /// <summary>What a stack of another kind sets beside the settings above.</summary>
+    protected virtual void Configure(IDictionary<string, string> environment)
+    {
     }
 
     public async Task DisposeAsync()
@@ -98,10 +105,16 @@ public sealed class StackCollection : ICollectionFixture<StackFixture>
 }
 
 /// <summary>
-/// A second stack, the same as the first: xunit runs one collection's classes one after another, so the suite's
-/// storage, realtime, Studio and functions classes share this one and run beside the rest instead of after it.
+/// A second stack, the same as the first but for schema listeners: xunit runs one collection's classes one after
+/// another, so the suite's storage, realtime, Studio and functions classes share this one and run beside the rest
+/// instead of after it. Its workers keep no LISTEN connection for schema changes (as beyond
+/// Rest__MaxSchemaListeners projects): every project's cache follows its DDL log by polling.
 /// </summary>
-public sealed class SecondStackFixture : StackFixture;
+public sealed class SecondStackFixture : StackFixture
+{
+    protected override void Configure(IDictionary<string, string> environment) =>
+        environment["Rest__MaxSchemaListeners"] = "0";
+}
 
 [CollectionDefinition(Name)]
 public sealed class SecondStackCollection : ICollectionFixture<SecondStackFixture>

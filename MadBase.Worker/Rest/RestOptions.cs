@@ -9,4 +9,14 @@ internal sealed class RestOptions
     /// the projects in use, not every project it ever served.
     /// </summary>
     public int SchemaCacheIdleSeconds { get; set; } = 600;
+
+    /// <summary>
+    /// The LISTEN connections a worker keeps for schema changes, one per project: beyond this many projects in use,
+    /// a project's cache is checked against its DDL log every <see cref="SchemaPollSeconds"/> instead, so that the
+    /// connections a worker holds do not grow with the number of projects.
+    /// </summary>
+    public int MaxSchemaListeners { get; set; } = 100;
+
+    /// <summary>How often, at most, a project without a listener checks its DDL log (on its requests, in the background).</summary>
+    public int SchemaPollSeconds { get; set; } = 2;
 }

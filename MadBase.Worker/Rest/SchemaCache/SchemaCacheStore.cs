@@ -3,6 +3,7 @@ using MadBase.ServiceDefaults.Database;
 using MadBase.ServiceDefaults.Logging;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.Worker.Tenancy;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace MadBase.Worker.Rest.SchemaCache;
@@ -11,6 +12,9 @@ namespace MadBase.Worker.Rest.SchemaCache;
 /// One schema cache per project. The first request loads it; afterwards a LISTEN connection on channel
 /// <c>pgrst</c> (fed by <c>NOTIFY pgrst, 'reload schema'</c> and by the DDL event trigger of the Rest
 /// migration) reloads it in the background, and requests keep the old model until the new one is ready.
+/// A worker keeps at most <see cref="RestOptions.MaxSchemaListeners"/> such connections: a project beyond them
+/// asks its DDL log, at most every <see cref="RestOptions.SchemaPollSeconds"/> and off its requests' path, whether
+/// DDL committed since its cache was read (NOTIFY pgrst alone then waits for that check).
 /// The notification can arrive after a request that already needs the change (a client creating a table
 /// and querying it at once), so a request that misses a table or function calls <see cref="CatchUpAsync"/>,
 /// which asks the database whether DDL committed after the snapshot the cache was read in.
@@ -23,13 +27,24 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
     private readonly SystemDatabase system;
     private readonly TimeProvider time;
     private readonly ILogger<SchemaCacheStore> logger;
+    private readonly int maxListeners;
+    private readonly long pollTicks;
+    private int listeners;
 
-    public SchemaCacheStore(TenantDatabases databases, SystemDatabase system, ProjectDirectory directory, TimeProvider time, ILogger<SchemaCacheStore> logger)
+    public SchemaCacheStore(
+        TenantDatabases databases,
+        SystemDatabase system,
+        ProjectDirectory directory,
+        IOptions<RestOptions> options,
+        TimeProvider time,
+        ILogger<SchemaCacheStore> logger)
     {
         this.databases = databases;
         this.system = system;
         this.time = time;
         this.logger = logger;
+        maxListeners = options.Value.MaxSchemaListeners;
+        pollTicks = options.Value.SchemaPollSeconds * time.TimestampFrequency;
         directory.Changed += Drop;
     }
 
@@ -104,6 +119,26 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
         return entry;
     }
 
+    /// <summary>A listener for one more project, if the worker has room for it.</summary>
+    private bool TakeListener()
+    {
+        while (true)
+        {
+            var taken = Volatile.Read(ref listeners);
+            if (taken >= maxListeners)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref listeners, taken + 1, taken) == taken)
+            {
+                return true;
+            }
+        }
+    }
+
+    private void ReleaseListener() => Interlocked.Decrement(ref listeners);
+
     private async Task<(SchemaModel Model, string? Snapshot)> LoadAsync(Project project, CancellationToken cancellationToken)
     {
         await using var connection = await databases.OpenConnectionAsync(project, cancellationToken);
@@ -152,7 +187,12 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
         private readonly SemaphoreSlim reloading = new(1, 1);
         private readonly Lock gate = new();
         private readonly Task listener;
+        private readonly bool listening;
         private Task<SchemaModel> current;
+
+        /// <summary>Without a listener: when the DDL log was last asked (<see cref="TimeProvider.GetTimestamp"/>), and whether a check runs.</summary>
+        private long polledAt;
+        private int polling;
 
         /// <summary>The model in place and the snapshot it was read in, swapped together.</summary>
         private Loaded? loaded;
@@ -165,7 +205,9 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
             this.store = store;
             this.project = project;
             current = FirstLoadAsync();
-            listener = Task.Run(ListenAsync);
+            listening = store.TakeListener();
+            listener = listening ? Task.Run(ListenAsync) : Task.CompletedTask;
+            polledAt = store.time.GetTimestamp();
         }
 
         /// <summary>When a request last asked for this cache (a torn read of the struct cannot matter: eviction is coarse).</summary>
@@ -184,7 +226,45 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
                 return current;
             }
 
+            if (!listening)
+            {
+                PollIfDue();
+            }
+
             return task;
+        }
+
+        /// <summary>Starts a check of the DDL log when the last is older than the poll interval and none runs; never waits for it.</summary>
+        private void PollIfDue()
+        {
+            var now = store.time.GetTimestamp();
+            if (now - Volatile.Read(ref polledAt) < store.pollTicks || Interlocked.CompareExchange(ref polling, 1, 0) != 0)
+            {
+                return;
+            }
+
+            Volatile.Write(ref polledAt, now);
+            _ = Task.Run(PollAsync);
+        }
+
+        private async Task PollAsync()
+        {
+            try
+            {
+                if (Volatile.Read(ref loaded) is { Snapshot: { } readAt } && await store.ChangedSinceAsync(project, readAt, stopping.Token))
+                {
+                    await ReloadAsync();
+                }
+            }
+            catch (Exception error) when (error is NpgsqlException or TimeoutException or ProjectDatabaseUnavailableException
+                                              or OperationCanceledException)
+            {
+                // The next request's check tries again; a reload that failed has logged why.
+            }
+            finally
+            {
+                Volatile.Write(ref polling, 0);
+            }
         }
 
         public async Task<bool> CatchUpAsync(SchemaModel used)
@@ -271,6 +351,11 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
 
         public async ValueTask DisposeAsync()
         {
+            if (listening && !stopping.IsCancellationRequested)
+            {
+                store.ReleaseListener();
+            }
+
             await stopping.CancelAsync();
             try
             {
