@@ -94,6 +94,8 @@ internal static class SettingsPatch
             { Auth.Sms.Template.Length: 0 or > MaxBodyLength } => $"settings.auth.sms.template must have 1 to {MaxBodyLength} characters",
             { Auth.Web3.MaximumValiditySeconds: <= 0 } => "settings.auth.web3.maximum_validity_seconds must be positive",
             { Auth.Saml.RelayStateValidityPeriodSeconds: <= 0 } => "settings.auth.saml.relay_state_validity_period_seconds must be positive",
+            { Auth.Saml.RateLimitSso: < 0 } => "settings.auth.saml.rate_limit_sso must not be negative",
+            { Auth.Saml.RateLimitAssertion: < 0 } => "settings.auth.saml.rate_limit_assertion must not be negative",
             { Auth.Saml.PrivateKey: { } samlKey } when !IsSamlPrivateKey(samlKey) =>
                 "settings.auth.saml.private_key must be an RSA key of 2048 bits or more, PKCS#1 DER in standard Base64",
             { Auth.Hooks.SendSms: { Enabled: true, Uri: var uri } } when uri is null || !IsHttpUrl(uri) =>

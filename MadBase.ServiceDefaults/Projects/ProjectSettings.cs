@@ -141,6 +141,12 @@ public sealed record SamlSettings
 
     /// <summary>Seconds a sign-in started with <c>POST /sso</c> can be answered (GOTRUE_SAML_RELAY_STATE_VALIDITY_PERIOD).</summary>
     public int RelayStateValidityPeriodSeconds { get; init; } = 120;
+
+    /// <summary>Sign-ins started with <c>POST /sso</c> per 5 minutes per client IP (GoTrue's RATE_LIMIT_SSO).</summary>
+    public int RateLimitSso { get; init; } = 30;
+
+    /// <summary>Responses posted to the ACS per 5 minutes per client IP (GOTRUE_SAML_RATE_LIMIT_ASSERTION).</summary>
+    public int RateLimitAssertion { get; init; } = 15;
 }
 
 public sealed record PasskeySettings

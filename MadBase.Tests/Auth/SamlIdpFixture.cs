@@ -66,7 +66,7 @@ public sealed class SamlIdpFixture : IAsyncLifetime
 
     private async Task<(TestProject, string)> CreateProjectAsync(StackFixture stack)
     {
-        var auth = await TestProject.CreateAsync(stack, "auth saml", new { auth = new { saml = new { enabled = true } } });
+        var auth = await TestProject.CreateAsync(stack, "auth saml", new { auth = new { saml = new { enabled = true, rate_limit_sso = 1000, rate_limit_assertion = 1000 } } });
         var created = await auth.AuthPostAsync("/admin/sso/providers", new
         {
             type = "saml",

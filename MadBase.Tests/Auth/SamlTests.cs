@@ -120,7 +120,7 @@ public sealed class SamlTests(StackFixture stack, SamlIdpFixture idp) : IAsyncLi
     }
 
     [Fact]
-    public async Task Acs_IdpInitiated_SignsInAndUnknownIssuerIsRefused()
+    public async Task Acs_IdpInitiated_SignsInAndUnknownIssuerOrDtdIsRefused()
     {
         var metadata = await auth.AuthAsync(HttpMethod.Get, "/sso/saml/metadata");
         var document = new XmlDocument();
@@ -137,6 +137,10 @@ public sealed class SamlTests(StackFixture stack, SamlIdpFixture idp) : IAsyncLi
             + "<saml:Issuer>https://stranger.example/idp</saml:Issuer></samlp:Response>"));
         AssertError(await PostToAcsAsync(new IdpForm(acs, stranger, string.Empty, null, false)), "saml_idp_not_found");
         AssertError(await PostToAcsAsync(new IdpForm(acs, stranger, "not a url", null, false)), "validation_failed");
+        var withDtd = Convert.ToBase64String(Encoding.UTF8.GetBytes(
+            "<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/hostname\">]><samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
+            + "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\"><saml:Issuer>&x;</saml:Issuer></samlp:Response>"));
+        Assert.Equal("SAMLResponse is not a valid XML SAML assertion", AssertError(await PostToAcsAsync(new IdpForm(acs, withDtd, string.Empty, null, false)), "validation_failed"));
     }
 
     [Fact]

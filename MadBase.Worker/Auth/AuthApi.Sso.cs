@@ -44,6 +44,7 @@ internal static partial class AuthApi
             return SamlDisabled();
         }
 
+        await s.Limiter.CheckAsync(s.Context, s.Project, "sso", s.Project.Settings.Auth.Saml.RateLimitSso, FiveMinutes);
         var input = await AuthBody.ReadAsync<SingleSignOnParams>(s.Context);
         var hasProviderId = input.ProviderId is { } id && id != Guid.Empty;
         var hasDomain = !string.IsNullOrEmpty(input.Domain);
@@ -133,6 +134,8 @@ internal static partial class AuthApi
             return SamlDisabled();
         }
 
+        // As GoTrue's limiter in front of the handler: a refusal is a JSON 429, not a redirect.
+        await s.Limiter.CheckAsync(s.Context, s.Project, "saml_assertion", s.Project.Settings.Auth.Saml.RateLimitAssertion, FiveMinutes);
         try
         {
             return await ConsumeAssertionAsync(s);

@@ -203,7 +203,7 @@ internal static class SamlResponseValidator
         {
             signature.LoadXml(signatureElement);
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is CryptographicException or FormatException or XmlException)
         {
             throw Invalid($"the {what}'s signature is malformed");
         }
@@ -230,9 +230,9 @@ internal static class SamlResponseValidator
                     return;
                 }
             }
-            catch (CryptographicException)
+            catch (Exception e) when (e is CryptographicException or FormatException or XmlException)
             {
-                // A duplicated ID or a reference that resolves to nothing: not a valid signature.
+                // A duplicated ID, a reference that resolves to nothing, a value that is no Base64: not a valid signature.
                 break;
             }
         }
