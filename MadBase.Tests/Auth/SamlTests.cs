@@ -208,6 +208,8 @@ public sealed class SamlTests(StackFixture stack, SamlIdpFixture idp) : IAsyncLi
         (await auth.AuthPostAsync("/admin/sso/providers", new { type = "saml", metadata_xml = metadata }, key)).AssertAuthError(422, "saml_idp_already_exists");
         (await auth.AuthPostAsync("/admin/sso/providers", new { type = "saml", metadata_xml = metadata.Replace(entityId, entityId + "2", StringComparison.Ordinal), domains = new[] { domain } }, key))
             .AssertAuthError(400, "sso_domain_already_exists");
+        (await auth.AuthPostAsync("/admin/sso/providers", new { type = "saml", metadata_xml = metadata.Replace(entityId, entityId + "4", StringComparison.Ordinal), resource_id = "CRUD" + domain }, key))
+            .AssertAuthError(422, "conflict");
 
         var updated = await auth.AuthAsync(HttpMethod.Put, "/admin/sso/providers/" + id, new
         {

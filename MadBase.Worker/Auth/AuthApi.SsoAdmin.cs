@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using MadBase.ServiceDefaults.Database;
 using MadBase.Worker.Tenancy;
+using Npgsql;
 
 namespace MadBase.Worker.Auth;
 
@@ -92,10 +93,20 @@ internal static partial class AuthApi
             throw new AuthException(AuthErrors.BadRequestValidation("SSO domains must not repeat"));
         }
 
-        var id = await SsoProvider.CreateAsync(
-            tx, input.ResourceId is { Length: > 0 } resource ? resource : null, input.Disabled, metadata.EntityId, xml,
-            input.MetadataUrl is { Length: > 0 } url ? url : null, input.AttributeMapping ?? new(),
-            input.NameIdFormat is { Length: > 0 } format ? format : null, domains, now, s.Aborted);
+        Guid id;
+        try
+        {
+            id = await SsoProvider.CreateAsync(
+                tx, input.ResourceId is { Length: > 0 } resource ? resource : null, input.Disabled, metadata.EntityId, xml,
+                input.MetadataUrl is { Length: > 0 } url ? url : null, input.AttributeMapping ?? new(),
+                input.NameIdFormat is { Length: > 0 } format ? format : null, domains, now, s.Aborted);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // A resource_id in use (case-insensitively), or a racing create of the same entity ID or domain.
+            throw new AuthException(SsoProviderConflict("Creating"));
+        }
+
         var created = await SsoProvider.FindByIdAsync(tx, id, s.Aborted);
         await tx.CommitAsync(s.Aborted);
         return Results.Text(created!.ToJson().ToJsonString(), "application/json", System.Text.Encoding.UTF8, 201);
@@ -200,10 +211,17 @@ internal static partial class AuthApi
 
         if (modified || updateDomains)
         {
-            await provider.UpdateAsync(tx, now, s.Aborted);
-            if (updateDomains)
+            try
             {
-                await provider.ReplaceDomainsAsync(tx, keep, add, now, s.Aborted);
+                await provider.UpdateAsync(tx, now, s.Aborted);
+                if (updateDomains)
+                {
+                    await provider.ReplaceDomainsAsync(tx, keep, add, now, s.Aborted);
+                }
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                throw new AuthException(SsoProviderConflict("Updating"));
             }
         }
 
@@ -247,6 +265,10 @@ internal static partial class AuthApi
 
         return provider ?? throw new AuthException(SsoProviderUnknown());
     }
+
+    /// <summary>GoTrue's answer to an update that failed on a conflict; a create gets the same.</summary>
+    private static AuthError SsoProviderConflict(string doing) =>
+        new(422, "conflict", doing + " SSO provider failed, likely due to a conflict. Try again?");
 
     private static AuthError SsoProviderUnknown() => new(404, "sso_provider_not_found", "SSO Identity Provider not found");
 
