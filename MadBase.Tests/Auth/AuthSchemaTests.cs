@@ -29,6 +29,7 @@ public sealed class AuthSchemaTests(StackFixture stack) : IAsyncLifetime
     [InlineData("saml_providers")]
     [InlineData("saml_relay_states")]
     [InlineData("saml_sp_key")]
+    [InlineData("saml_consumed_assertions")]
     public async Task AuthTables_OnlyServiceRoleHasPrivileges(string table)
     {
         Assert.True(await auth.ScalarAsync<bool>("SELECT has_table_privilege('service_role', 'auth.' || $1, 'SELECT')", table));

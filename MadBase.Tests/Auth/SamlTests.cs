@@ -120,7 +120,7 @@ public sealed class SamlTests(StackFixture stack, SamlIdpFixture idp) : IAsyncLi
     }
 
     [Fact]
-    public async Task Acs_IdpInitiated_SignsInAndUnknownIssuerOrDtdIsRefused()
+    public async Task Acs_IdpInitiated_SignsInOnceAndUnknownIssuerOrDtdIsRefused()
     {
         var metadata = await auth.AuthAsync(HttpMethod.Get, "/sso/saml/metadata");
         var document = new XmlDocument();
@@ -129,9 +129,13 @@ public sealed class SamlTests(StackFixture stack, SamlIdpFixture idp) : IAsyncLi
         var acs = ((XmlElement)document.GetElementsByTagName("AssertionConsumerService", "urn:oasis:names:tc:SAML:2.0:metadata")[0]!).GetAttribute("Location");
         var email = AuthCalls.UniqueEmail("saml-idp");
 
-        var landed = await PostToAcsAsync(await idp.UnsolicitedAsync(acs, entityId, email));
+        var unsolicited = await idp.UnsolicitedAsync(acs, entityId, email);
+
+        var landed = await PostToAcsAsync(unsolicited);
 
         Assert.StartsWith(Site + "/#access_token=", landed.ToString(), StringComparison.Ordinal);
+        var replayed = AssertError(await PostToAcsAsync(unsolicited), "validation_failed");
+        Assert.Contains("the Assertion has already been used", replayed, StringComparison.Ordinal);
         var stranger = Convert.ToBase64String(Encoding.UTF8.GetBytes(
             "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_x\" Version=\"2.0\">"
             + "<saml:Issuer>https://stranger.example/idp</saml:Issuer></samlp:Response>"));

@@ -253,6 +253,11 @@ internal static partial class AuthApi
         using var sp = await SamlServiceProvider.LoadAsync(tx, s.Project.Settings.Auth, s.Aborted);
         var assertion = SamlResponseValidator.Validate(response, idp, sp, requestId, now);
 
+        if (requestId is null)
+        {
+            await ConsumeUnsolicitedAsync(tx, provider, assertion, now, s.Aborted);
+        }
+
         var userId = SamlAccounts.UserId(assertion) ?? throw new AuthException(new AuthError(400, "saml_assertion_no_user_id",
             "SAML Assertion did not contain a persistent Subject Identifier attribute or Subject NameID uniquely identifying this user"));
         var claims = SamlAccounts.MappedClaims(assertion, provider.AttributeMapping);
@@ -273,5 +278,30 @@ internal static partial class AuthApi
 
         var back = RedirectUrls.Resolve(s.Project.Settings.Auth, redirectTo);
         return await FinishProviderSignInAsync(s, tx, flow, user, back, provider.ProviderName, SamlMethod, now);
+    }
+
+    /// <summary>
+    /// An IdP-initiated assertion is answered once: its ID is kept until it expires, and a second use is refused.
+    /// Expired IDs are swept on the way (the assertion's own times refuse them anyway).
+    /// </summary>
+    private static async Task ConsumeUnsolicitedAsync(Tenancy.RlsTransaction tx, SsoProvider provider, SamlAssertion assertion, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using (var sweep = tx.CreateCommand("DELETE FROM auth.saml_consumed_assertions WHERE valid_until < $1"))
+        {
+            sweep.Parameters.AddWithValue(now);
+            await sweep.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var insert = tx.CreateCommand("""
+            INSERT INTO auth.saml_consumed_assertions (sso_provider_id, assertion_id, valid_until) VALUES ($1, $2, $3)
+            ON CONFLICT DO NOTHING
+            """);
+        insert.Parameters.AddWithValue(provider.Id);
+        insert.Parameters.AddWithValue(assertion.Id);
+        insert.Parameters.AddWithValue(assertion.ValidUntil);
+        if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
+        {
+            throw new AuthException(AuthErrors.BadRequestValidation("SAML Assertion is not valid: the Assertion has already been used"));
+        }
     }
 }

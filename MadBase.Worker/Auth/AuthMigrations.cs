@@ -310,8 +310,10 @@ internal static class AuthSchemaSql
 
     /// <summary>
     /// GoTrue's SSO tables as its migrations leave them (20221021082433 to 20250717082212; sso_sessions was dropped
-    /// again), plus MadBase's own <c>saml_sp_key</c>: the project's service provider key when its settings give none
-    /// (GoTrue has one GOTRUE_SAML_PRIVATE_KEY per instance), made once by the first SAML request.
+    /// again), plus two of MadBase's own: <c>saml_sp_key</c>, the project's service provider key when its settings
+    /// give none (GoTrue has one GOTRUE_SAML_PRIVATE_KEY per instance), made once by the first SAML request; and
+    /// <c>saml_consumed_assertions</c>, the IdP-initiated assertions already used, until they expire, so one cannot
+    /// be replayed (GoTrue has no such check; an SP-initiated one is bound to its single-use relay state).
     /// </summary>
     public const string Saml = """
         CREATE TABLE IF NOT EXISTS auth.sso_providers (
@@ -376,8 +378,17 @@ internal static class AuthSchemaSql
             created_at timestamptz NOT NULL DEFAULT now()
         );
 
-        REVOKE ALL ON auth.sso_providers, auth.sso_domains, auth.saml_providers, auth.saml_relay_states, auth.saml_sp_key
-            FROM PUBLIC, anon, authenticated;
-        GRANT ALL ON auth.sso_providers, auth.sso_domains, auth.saml_providers, auth.saml_relay_states, auth.saml_sp_key TO service_role;
+        CREATE TABLE IF NOT EXISTS auth.saml_consumed_assertions (
+            sso_provider_id uuid NOT NULL REFERENCES auth.sso_providers (id) ON DELETE CASCADE,
+            assertion_id text NOT NULL,
+            valid_until timestamptz NOT NULL,
+            PRIMARY KEY (sso_provider_id, assertion_id)
+        );
+        CREATE INDEX IF NOT EXISTS saml_consumed_assertions_valid_until_idx ON auth.saml_consumed_assertions (valid_until);
+
+        REVOKE ALL ON auth.sso_providers, auth.sso_domains, auth.saml_providers, auth.saml_relay_states, auth.saml_sp_key,
+            auth.saml_consumed_assertions FROM PUBLIC, anon, authenticated;
+        GRANT ALL ON auth.sso_providers, auth.sso_domains, auth.saml_providers, auth.saml_relay_states, auth.saml_sp_key,
+            auth.saml_consumed_assertions TO service_role;
         """;
 }

@@ -10,7 +10,8 @@ namespace MadBase.Worker.Auth;
 internal sealed record SamlAttributeValues(string Name, string FriendlyName, IReadOnlyList<string> Values);
 
 /// <summary>What a verified assertion says (the parts GoTrue's SAMLAssertion reads).</summary>
-internal sealed record SamlAssertion(string? NameId, string? NameIdFormat, IReadOnlyList<SamlAttributeValues> Attributes, DateTimeOffset? SessionNotOnOrAfter);
+internal sealed record SamlAssertion(
+    string Id, DateTimeOffset ValidUntil, string? NameId, string? NameIdFormat, IReadOnlyList<SamlAttributeValues> Attributes, DateTimeOffset? SessionNotOnOrAfter);
 
 /// <summary>
 /// Checks a SAML Response of the HTTP-POST binding as crewjam's ServiceProvider.ParseResponse does, with .NET's
@@ -182,7 +183,8 @@ internal static class SamlResponseValidator
             .ToList();
         var sessionEnd = SamlXml.Children(assertion, SamlXml.Assertion, "AuthnStatement")
             .Select(statement => Time(statement, "SessionNotOnOrAfter")).FirstOrDefault(t => t is not null);
-        return new SamlAssertion(nameId?.InnerText, nameId?.GetAttribute("Format"), attributes, sessionEnd);
+        var validUntil = Time(conditions, "NotOnOrAfter") is { } end && end < confirmationEnd ? end : confirmationEnd;
+        return new SamlAssertion(assertion.GetAttribute("ID"), validUntil + ClockSkew, nameId?.InnerText, nameId?.GetAttribute("Format"), attributes, sessionEnd);
     }
 
     /// <summary>SP-initiated: must name our request; IdP-initiated: there was none to name.</summary>
