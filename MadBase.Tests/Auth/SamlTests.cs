@@ -170,6 +170,34 @@ public sealed class SamlTests(StackFixture stack, SamlIdpFixture idp) : IAsyncLi
         Assert.True(published.GetRSAPublicKey()!.VerifyData(Encoding.UTF8.GetBytes(query[..at]), signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
     }
 
+    [Fact]
+    public async Task ConfiguredKeyAndRateLimits_AreTheProjectsSettings()
+    {
+        using var rsa = RSA.Create(2048);
+        var key = Convert.ToBase64String(rsa.ExportRSAPrivateKey());
+        var limited = await TestProject.CreateAsync(
+            stack, "auth saml limits", new { auth = new { saml = new { enabled = true, private_key = key, rate_limit_sso = 1, rate_limit_assertion = 1 } } });
+
+        Assert.True((await limited.AuthAsync(HttpMethod.Get, "/settings")).Element.GetProperty("saml_enabled").GetBoolean());
+        Assert.Equal("****" + key[^4..], (await limited.AdminAsync(HttpMethod.Get)).Element.GetProperty("settings").GetProperty("auth").GetProperty("saml").GetProperty("private_key").GetString());
+        var metadata = new XmlDocument();
+        metadata.LoadXml((await limited.AuthAsync(HttpMethod.Get, "/sso/saml/metadata")).Body);
+        using var published = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(
+            metadata.GetElementsByTagName("X509Certificate", "http://www.w3.org/2000/09/xmldsig#")[0]!.InnerText));
+        Assert.Equal(rsa.ExportRSAPublicKey(), published.GetRSAPublicKey()!.ExportRSAPublicKey());
+
+        (await limited.AuthPostAsync("/sso", new { domain = "nobody.example" })).AssertAuthError(404, "sso_provider_not_found");
+        (await limited.AuthPostAsync("/sso", new { domain = "nobody.example" })).AssertAuthError(429, "over_request_rate_limit");
+        var acs = $"{stack.ApiUrl}/auth/v1/sso/saml/acs?apikey={limited.AnonKey}";
+        using (var first = await TestHttp.Client.PostAsync(acs, new FormUrlEncodedContent(new Dictionary<string, string> { ["RelayState"] = Guid.NewGuid().ToString() })))
+        {
+            Assert.Equal(303, (int)first.StatusCode);
+        }
+
+        using var second = await TestHttp.Client.PostAsync(acs, new FormUrlEncodedContent(new Dictionary<string, string> { ["RelayState"] = Guid.NewGuid().ToString() }));
+        Assert.Equal(429, (int)second.StatusCode);
+    }
+
     [Theory]
     [InlineData("\"not base64\"")]
     [InlineData("\"AAAA\"")]
