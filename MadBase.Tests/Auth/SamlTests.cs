@@ -92,6 +92,7 @@ public sealed class SamlTests(StackFixture stack, SamlIdpFixture idp) : IAsyncLi
     [InlineData("other-key", "signature does not verify with the identity provider's certificate")]
     [InlineData("tamper", "signature does not verify with the identity provider's certificate")]
     [InlineData("wrap", "the Response must carry exactly one Assertion")]
+    [InlineData("dup-id", "an ID is used twice in the Response")]
     [InlineData("audience", "Audience is not this service provider")]
     [InlineData("expired", "the Assertion has expired")]
     public async Task Acs_ForgedOrStaleResponse_RedirectsToSiteWithValidationError(string mode, string reason)

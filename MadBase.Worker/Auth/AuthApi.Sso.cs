@@ -1,4 +1,5 @@
 using System.Xml;
+using MadBase.Worker.Tenancy;
 using NpgsqlTypes;
 
 namespace MadBase.Worker.Auth;
@@ -284,7 +285,7 @@ internal static partial class AuthApi
     /// An IdP-initiated assertion is answered once: its ID is kept until it expires, and a second use is refused.
     /// Expired IDs are swept on the way (the assertion's own times refuse them anyway).
     /// </summary>
-    private static async Task ConsumeUnsolicitedAsync(Tenancy.RlsTransaction tx, SsoProvider provider, SamlAssertion assertion, DateTimeOffset now, CancellationToken cancellationToken)
+    private static async Task ConsumeUnsolicitedAsync(RlsTransaction tx, SsoProvider provider, SamlAssertion assertion, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using (var sweep = tx.CreateCommand("DELETE FROM auth.saml_consumed_assertions WHERE valid_until < $1"))
         {

@@ -7,7 +7,8 @@
 //                    assertion (default: the Assertion signed), response (the Response signed), unsigned,
 //                    other-key (signed by a key the metadata does not name, its certificate in KeyInfo),
 //                    tamper (the email changed after signing), wrap (a second, unsigned assertion beside the
-//                    signed one), audience (another audience), expired (conditions ended ten minutes ago).
+//                    signed one), dup-id (another element with the signed assertion's ID), audience (another
+//                    audience), expired (conditions ended ten minutes ago).
 //                  Without a SAMLRequest it makes an IdP-initiated Response for the given acs and audience.
 //
 // Started by the tests' NodeTool; prints one JSON line {"entity_id", "metadata_url"} once it listens.
@@ -105,7 +106,7 @@ function response(params) {
   const assertionId = newId();
   const responseId = newId();
   let assertion = assertionXml({ ...params, id: assertionId, now, expired: mode === 'expired' });
-  if (['assertion', 'tamper', 'wrap', 'audience', 'expired'].includes(mode)) {
+  if (['assertion', 'tamper', 'wrap', 'dup-id', 'audience', 'expired'].includes(mode)) {
     assertion = sign(assertion, 'Assertion', assertionId, idp);
   } else if (mode === 'other-key') {
     assertion = sign(assertion, 'Assertion', assertionId, rogue);
@@ -117,6 +118,9 @@ function response(params) {
     // The signed assertion stays as it was; an attacker's own assertion, unsigned, goes first beside it.
     const evil = assertionXml({ ...params, id: newId(), now, email: 'mallory@evil.example', sub: 'mallory' });
     assertion = evil + assertion;
+  } else if (mode === 'dup-id') {
+    // Another element claiming the signed assertion's ID, for a verifier that looks IDs up loosely.
+    assertion = `<samlp:Extensions><x:Decoy xmlns:x="urn:decoy" ID="${assertionId}"/></samlp:Extensions>` + assertion;
   }
 
   const irt = inResponseTo ? ` InResponseTo="${escape(inResponseTo)}"` : '';

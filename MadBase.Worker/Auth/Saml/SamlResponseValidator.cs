@@ -89,6 +89,13 @@ internal static class SamlResponseValidator
 
         var assertion = SamlXml.Child(response, SamlXml.Assertion, "Assertion") ?? throw Invalid("the Assertion is not a child of the Response");
 
+        // SignedXml refuses a reference to a duplicated ID too; checked here for every element, whatever its ID is named.
+        var ids = document.SelectNodes("//@ID | //@Id | //@id")!.Cast<XmlNode>().Select(n => n.Value).ToList();
+        if (ids.Distinct(StringComparer.Ordinal).Count() != ids.Count)
+        {
+            throw Invalid("an ID is used twice in the Response");
+        }
+
         var responseSigned = SamlXml.Child(response, SamlXml.DSig, "Signature") is not null;
         var assertionSigned = SamlXml.Child(assertion, SamlXml.DSig, "Signature") is not null;
         if (!responseSigned && !assertionSigned)
