@@ -154,7 +154,8 @@ internal sealed class SamlServiceProvider : IDisposable
     /// </summary>
     private static X509Certificate2 SelfSigned(RSA rsa, string baseUrl, DateTimeOffset since)
     {
-        var host = new Uri(baseUrl).Host;
+        // api_external_url is not checked when set; a value that is no URL still gets a certificate, not an error.
+        var host = Uri.TryCreate(baseUrl, UriKind.Absolute, out var url) && url.Host.Length > 0 ? url.Host : "localhost";
         var request = new CertificateRequest("CN=_samlsp." + host, rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var names = new SubjectAlternativeNameBuilder();
         names.AddDnsName("_samlsp." + host);
