@@ -22,6 +22,9 @@ fi
 if [ ! -d tools/oidc-provider/node_modules/oidc-provider ]; then
   (cd tools/oidc-provider && npm ci --no-audit --no-fund --loglevel=error) || { failed=$((failed + 1)); summary; exit 1; }
 fi
+if [ ! -d tools/saml-idp/node_modules/xml-crypto ]; then
+  (cd tools/saml-idp && npm ci --no-audit --no-fund --loglevel=error) || { failed=$((failed + 1)); summary; exit 1; }
+fi
 # The Deno binary Edge Functions run on (npm's deno package; the worker finds it in tools/deno).
 if [ ! -x tools/deno/node_modules/deno/deno ]; then
   (cd tools/deno && npm ci --no-audit --no-fund --loglevel=error) || { failed=$((failed + 1)); summary; exit 1; }

@@ -93,6 +93,11 @@ internal static class SettingsPatch
             { Auth.Sms.MaxFrequencySeconds: < 0 } => "settings.auth.sms.max_frequency_seconds must not be negative",
             { Auth.Sms.Template.Length: 0 or > MaxBodyLength } => $"settings.auth.sms.template must have 1 to {MaxBodyLength} characters",
             { Auth.Web3.MaximumValiditySeconds: <= 0 } => "settings.auth.web3.maximum_validity_seconds must be positive",
+            { Auth.Saml.RelayStateValidityPeriodSeconds: <= 0 } => "settings.auth.saml.relay_state_validity_period_seconds must be positive",
+            { Auth.Saml.RateLimitSso: < 0 } => "settings.auth.saml.rate_limit_sso must not be negative",
+            { Auth.Saml.RateLimitAssertion: < 0 } => "settings.auth.saml.rate_limit_assertion must not be negative",
+            { Auth.Saml.PrivateKey: { } samlKey } when !IsSamlPrivateKey(samlKey) =>
+                "settings.auth.saml.private_key must be an RSA key of 2048 bits or more, PKCS#1 DER in standard Base64",
             { Auth.Hooks.SendSms: { Enabled: true, Uri: var uri } } when uri is null || !IsHttpUrl(uri) =>
                 "settings.auth.hooks.send_sms.uri must be an absolute http(s) URL when the hook is enabled",
             { Auth.Hooks.SendSms: { Enabled: true, Secrets: var secrets } } when !HookSecrets.AreValid(secrets) =>
@@ -154,6 +159,21 @@ internal static class SettingsPatch
         }
 
         return null;
+    }
+
+    /// <summary>GoTrue's check of GOTRUE_SAML_PRIVATE_KEY: Base64 PKCS#1, RSA of at least 2048 bits.</summary>
+    private static bool IsSamlPrivateKey(string base64)
+    {
+        try
+        {
+            using var rsa = System.Security.Cryptography.RSA.Create();
+            rsa.ImportRSAPrivateKey(Convert.FromBase64String(base64), out _);
+            return rsa.KeySize >= 2048;
+        }
+        catch (Exception e) when (e is FormatException or System.Security.Cryptography.CryptographicException)
+        {
+            return false;
+        }
     }
 
     private static bool IsHttpUrl(string text) =>

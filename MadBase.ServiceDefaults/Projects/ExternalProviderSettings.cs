@@ -30,7 +30,7 @@ public sealed record ExternalProviderSettings
     public bool EmailOptional { get; init; }
 }
 
-/// <summary>What Control's admin API shows of a provider's or a hook's secret: its last four characters, never the whole.</summary>
+/// <summary>What Control's admin API shows of a provider's or a hook's secret (or the SAML key): its last four characters, never the whole.</summary>
 public static class ProviderSecrets
 {
     public static AuthSettings Masked(AuthSettings auth) => auth with
@@ -38,6 +38,7 @@ public static class ProviderSecrets
         External = auth.External.Count == 0 ? auth.External
             : auth.External.ToDictionary(p => p.Key, p => p.Value with { Secret = Mask(p.Value.Secret) }),
         Hooks = auth.Hooks with { SendSms = auth.Hooks.SendSms with { Secrets = Mask(auth.Hooks.SendSms.Secrets) } },
+        Saml = auth.Saml with { PrivateKey = Mask(auth.Saml.PrivateKey) },
     };
 
     private static string? Mask(string? secret) =>

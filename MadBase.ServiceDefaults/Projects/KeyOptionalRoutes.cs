@@ -13,7 +13,9 @@ namespace MadBase.ServiceDefaults.Projects;
 /// </summary>
 public static class KeyOptionalRoutes
 {
-    private static readonly PathString[] AnyMethod = ["/auth/v1/callback", "/auth/v1/authorize"];
+    // The SAML ACS is posted to by the user's browser from the IdP, and the SP metadata is read by IdPs (Kong's
+    // auth-v1-open-sso-acs and auth-v1-open-sso-metadata).
+    private static readonly PathString[] AnyMethod = ["/auth/v1/callback", "/auth/v1/authorize", "/auth/v1/sso/saml/acs", "/auth/v1/sso/saml/metadata"];
 
     public static readonly PathString Functions = "/functions/v1";
 

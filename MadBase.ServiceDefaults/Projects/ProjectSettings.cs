@@ -124,6 +124,29 @@ public sealed record AuthSettings
 
     /// <summary>The WebAuthn relying party that passkeys and WebAuthn MFA factors are bound to (GoTrue's GOTRUE_WEBAUTHN_*).</summary>
     public WebAuthnSettings Webauthn { get; init; } = new();
+
+    /// <summary>SAML 2.0 single sign-on (GoTrue's GOTRUE_SAML_*), off by default as in GoTrue.</summary>
+    public SamlSettings Saml { get; init; } = new();
+}
+
+public sealed record SamlSettings
+{
+    public bool Enabled { get; init; }
+
+    /// <summary>
+    /// GOTRUE_SAML_PRIVATE_KEY: the service provider's RSA key (2048 bits or more), PKCS#1 DER in standard Base64.
+    /// Null: the project's own key, generated once and kept in its auth schema.
+    /// </summary>
+    public string? PrivateKey { get; init; }
+
+    /// <summary>Seconds a sign-in started with <c>POST /sso</c> can be answered (GOTRUE_SAML_RELAY_STATE_VALIDITY_PERIOD).</summary>
+    public int RelayStateValidityPeriodSeconds { get; init; } = 120;
+
+    /// <summary>Sign-ins started with <c>POST /sso</c> per 5 minutes per client IP (GoTrue's RATE_LIMIT_SSO).</summary>
+    public int RateLimitSso { get; init; } = 30;
+
+    /// <summary>Responses posted to the ACS per 5 minutes per client IP (GOTRUE_SAML_RATE_LIMIT_ASSERTION).</summary>
+    public int RateLimitAssertion { get; init; } = 15;
 }
 
 public sealed record PasskeySettings

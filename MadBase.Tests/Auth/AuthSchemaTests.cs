@@ -24,6 +24,12 @@ public sealed class AuthSchemaTests(StackFixture stack) : IAsyncLifetime
     [InlineData("mfa_challenges")]
     [InlineData("webauthn_credentials")]
     [InlineData("webauthn_challenges")]
+    [InlineData("sso_providers")]
+    [InlineData("sso_domains")]
+    [InlineData("saml_providers")]
+    [InlineData("saml_relay_states")]
+    [InlineData("saml_sp_key")]
+    [InlineData("saml_consumed_assertions")]
     public async Task AuthTables_OnlyServiceRoleHasPrivileges(string table)
     {
         Assert.True(await auth.ScalarAsync<bool>("SELECT has_table_privilege('service_role', 'auth.' || $1, 'SELECT')", table));
@@ -60,6 +66,6 @@ public sealed class AuthSchemaTests(StackFixture stack) : IAsyncLifetime
     [Fact]
     public async Task Migrations_RecordedUnderAuthModule()
     {
-        Assert.Equal(5L, await auth.ScalarAsync<long>("SELECT count(*) FROM _madbase.migrations WHERE module = 'auth'"));
+        Assert.Equal(6L, await auth.ScalarAsync<long>("SELECT count(*) FROM _madbase.migrations WHERE module = 'auth'"));
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using MadBase.Worker.Tenancy;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
 
@@ -182,19 +183,29 @@ internal static partial class AuthApi
             return CallbackError(s, back, error, e.Error.ErrorCode, e.Error.Message);
         }
 
-        var pkceCode = await claimed.CompleteAsync(tx, user.Id, now, s.Aborted);
-        if (pkceCode is not null)
+        var providerTokens = "&provider_token=" + Uri.EscapeDataString(tokens.AccessToken)
+            + (tokens.RefreshToken is { } refresh ? "&provider_refresh_token=" + Uri.EscapeDataString(refresh) : string.Empty);
+        return await FinishProviderSignInAsync(s, tx, claimed, user, back, provider.Name, OAuthFlowState.AuthenticationMethod, now, providerTokens);
+    }
+
+    /// <summary>
+    /// The end of a sign-in at a provider, OAuth or SAML: a PKCE flow hands out its code in the query; otherwise
+    /// the flow (if any) is spent and the session's tokens go in the fragment. Commits <paramref name="tx"/>.
+    /// </summary>
+    private static async Task<IResult> FinishProviderSignInAsync(
+        AuthServices s, RlsTransaction tx, OAuthFlowState? flow, User user, string back, string provider, string method, DateTimeOffset now,
+        string fragmentSuffix = "")
+    {
+        if (flow is not null && await flow.CompleteAsync(tx, user.Id, now, s.Aborted) is { } pkceCode)
         {
             await tx.CommitAsync(s.Aborted);
             return Results.Redirect(QueryHelpers.AddQueryString(back, "code", pkceCode));
         }
 
-        await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.Login, now, new Dictionary<string, object> { ["provider"] = provider.Name }, s.Aborted);
-        var session = await s.Tokens.SignInAsync(tx, s.Project, user, OAuthFlowState.AuthenticationMethod, s.Context, s.Aborted);
+        await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.Login, now, new Dictionary<string, object> { ["provider"] = provider }, s.Aborted);
+        var session = await s.Tokens.SignInAsync(tx, s.Project, user, method, s.Context, s.Aborted);
         await tx.CommitAsync(s.Aborted);
-        var fragment = session.AsFragment(type: null) + "&provider_token=" + Uri.EscapeDataString(tokens.AccessToken)
-            + (tokens.RefreshToken is { } refresh ? "&provider_refresh_token=" + Uri.EscapeDataString(refresh) : string.Empty);
-        return Results.Redirect(back + "#" + fragment);
+        return Results.Redirect(back + "#" + session.AsFragment(type: null) + fragmentSuffix);
     }
 
     private static AuthError ProviderUnreachable(ExternalProvider provider) =>

@@ -3,15 +3,14 @@ using System.Text.Json;
 
 namespace MadBase.Worker.Auth;
 
-// GoTrue's routes for features MadBase does not have yet (SAML SSO, the OAuth server, SCIM): each answers what
-// GoTrue answers with the feature disabled or unconfigured (api.go's require*Enabled middleware), never an empty 404.
+// GoTrue's routes for features MadBase does not have yet (the OAuth server, SCIM): each answers what GoTrue answers
+// with the feature disabled or unconfigured (api.go's require*Enabled middleware), never an empty 404. SAML SSO
+// (AuthApi.Sso.cs) answers the same way for a project that has not switched it on.
 internal static partial class AuthApi
 {
     private static void MapUnsupportedRoutes(RouteGroupBuilder auth)
     {
-        auth.MapPost("/sso", SamlDisabled);
-        auth.MapGet("/sso/saml/metadata", SamlDisabled);
-        auth.MapPost("/sso/saml/acs", SamlDisabled);
+        MapSsoRoutes(auth);
 
         auth.MapGet("/user/oauth/grants", SignedInOAuthServerDisabled);
         auth.MapDelete("/user/oauth/grants", SignedInOAuthServerDisabled);
@@ -26,9 +25,6 @@ internal static partial class AuthApi
         auth.MapMethods("/scim/v2/{**rest}", ["GET", "POST", "PUT", "PATCH", "DELETE"], ScimDisabled);
 
         var admin = auth.MapGroup("/admin");
-        admin.MapGet("/sso/providers", ListSsoProviders);
-        admin.MapPost("/sso/providers", AdminSamlDisabled);
-        admin.MapMethods("/sso/providers/{providerId}", ["GET", "PUT", "DELETE"], SsoProviderNotFound);
         admin.MapMethods("/oauth/clients/{**rest}", ["GET", "POST", "PUT", "DELETE"], AdminOAuthServerDisabled);
         admin.MapMethods("/custom-providers/{**rest}", ["GET", "POST", "PUT", "DELETE"], CustomProvidersDisabled);
     }
@@ -64,7 +60,7 @@ internal static partial class AuthApi
         return new AuthError(404, "feature_disabled", "Custom OAuth providers are disabled").ToResult();
     }
 
-    /// <summary>No SSO provider can be created, so the list is empty and every id unknown.</summary>
+    /// <summary>With SAML off no SSO provider can be created, so the list is empty and every id unknown.</summary>
     private static IResult ListSsoProviders([AsParameters] AuthServices s)
     {
         RequireAdmin(s);

@@ -80,7 +80,7 @@ internal static partial class AuthApi
             ["phone_autoconfirm"] = auth.Sms.Autoconfirm,
             // No SMS provider of GoTrue's is built in: messages go to the Send SMS hook, or are captured ("").
             ["sms_provider"] = auth.Hooks.SendSms.Enabled ? "hook" : string.Empty,
-            ["saml_enabled"] = false,
+            ["saml_enabled"] = auth.Saml.Enabled,
             ["passkeys_enabled"] = auth.Passkey.Enabled,
         });
     }

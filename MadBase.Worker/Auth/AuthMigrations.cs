@@ -18,6 +18,7 @@ internal sealed class AuthMigrations : ITenantMigrationSource
         new(3, "mfa factors and challenges", AuthSchemaSql.Mfa),
         new(4, "oauth flow state", AuthSchemaSql.OAuthFlowState),
         new(5, "passkeys", AuthSchemaSql.Passkeys),
+        new(6, "saml sso", AuthSchemaSql.Saml),
     ];
 }
 
@@ -305,5 +306,89 @@ internal static class AuthSchemaSql
 
         REVOKE ALL ON auth.webauthn_credentials, auth.webauthn_challenges FROM PUBLIC, anon, authenticated;
         GRANT ALL ON auth.webauthn_credentials, auth.webauthn_challenges TO service_role;
+        """;
+
+    /// <summary>
+    /// GoTrue's SSO tables as its migrations leave them (20221021082433 to 20250717082212; sso_sessions was dropped
+    /// again), plus two of MadBase's own: <c>saml_sp_key</c>, the project's service provider key when its settings
+    /// give none (GoTrue has one GOTRUE_SAML_PRIVATE_KEY per instance), made once by the first SAML request; and
+    /// <c>saml_consumed_assertions</c>, the IdP-initiated assertions already used, until they expire, so one cannot
+    /// be replayed (GoTrue has no such check; an SP-initiated one is bound to its single-use relay state).
+    /// </summary>
+    public const string Saml = """
+        CREATE TABLE IF NOT EXISTS auth.sso_providers (
+            id uuid NOT NULL PRIMARY KEY,
+            resource_id text NULL,
+            created_at timestamptz NULL,
+            updated_at timestamptz NULL,
+            disabled boolean NULL,
+            CONSTRAINT "resource_id not empty" CHECK (resource_id = null OR char_length(resource_id) > 0)
+        );
+        ALTER TABLE auth.sso_providers ADD COLUMN IF NOT EXISTS disabled boolean NULL;
+        CREATE UNIQUE INDEX IF NOT EXISTS sso_providers_resource_id_idx ON auth.sso_providers (lower(resource_id));
+        CREATE INDEX IF NOT EXISTS sso_providers_resource_id_pattern_idx ON auth.sso_providers (resource_id text_pattern_ops);
+
+        CREATE TABLE IF NOT EXISTS auth.sso_domains (
+            id uuid NOT NULL PRIMARY KEY,
+            sso_provider_id uuid NOT NULL REFERENCES auth.sso_providers (id) ON DELETE CASCADE,
+            domain text NOT NULL,
+            created_at timestamptz NULL,
+            updated_at timestamptz NULL,
+            CONSTRAINT "domain not empty" CHECK (char_length(domain) > 0)
+        );
+        CREATE INDEX IF NOT EXISTS sso_domains_sso_provider_id_idx ON auth.sso_domains (sso_provider_id);
+        CREATE UNIQUE INDEX IF NOT EXISTS sso_domains_domain_idx ON auth.sso_domains (lower(domain));
+
+        CREATE TABLE IF NOT EXISTS auth.saml_providers (
+            id uuid NOT NULL PRIMARY KEY,
+            sso_provider_id uuid NOT NULL REFERENCES auth.sso_providers (id) ON DELETE CASCADE,
+            entity_id text NOT NULL UNIQUE,
+            metadata_xml text NOT NULL,
+            metadata_url text NULL,
+            attribute_mapping jsonb NULL,
+            created_at timestamptz NULL,
+            updated_at timestamptz NULL,
+            name_id_format text NULL,
+            CONSTRAINT "metadata_xml not empty" CHECK (char_length(metadata_xml) > 0),
+            CONSTRAINT "metadata_url not empty" CHECK (metadata_url = null OR char_length(metadata_url) > 0),
+            CONSTRAINT "entity_id not empty" CHECK (char_length(entity_id) > 0)
+        );
+        ALTER TABLE auth.saml_providers ADD COLUMN IF NOT EXISTS name_id_format text NULL;
+        CREATE INDEX IF NOT EXISTS saml_providers_sso_provider_id_idx ON auth.saml_providers (sso_provider_id);
+
+        CREATE TABLE IF NOT EXISTS auth.saml_relay_states (
+            id uuid NOT NULL PRIMARY KEY,
+            sso_provider_id uuid NOT NULL REFERENCES auth.sso_providers (id) ON DELETE CASCADE,
+            request_id text NOT NULL,
+            for_email text NULL,
+            redirect_to text NULL,
+            created_at timestamptz NULL,
+            updated_at timestamptz NULL,
+            flow_state_id uuid NULL REFERENCES auth.flow_state (id) ON DELETE CASCADE,
+            CONSTRAINT "request_id not empty" CHECK (char_length(request_id) > 0)
+        );
+        ALTER TABLE auth.saml_relay_states ADD COLUMN IF NOT EXISTS flow_state_id uuid NULL REFERENCES auth.flow_state (id) ON DELETE CASCADE;
+        CREATE INDEX IF NOT EXISTS saml_relay_states_sso_provider_id_idx ON auth.saml_relay_states (sso_provider_id);
+        CREATE INDEX IF NOT EXISTS saml_relay_states_for_email_idx ON auth.saml_relay_states (for_email);
+        CREATE INDEX IF NOT EXISTS saml_relay_states_created_at_idx ON auth.saml_relay_states (created_at DESC);
+
+        CREATE TABLE IF NOT EXISTS auth.saml_sp_key (
+            singleton boolean NOT NULL PRIMARY KEY DEFAULT true CHECK (singleton),
+            private_key bytea NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now()
+        );
+
+        CREATE TABLE IF NOT EXISTS auth.saml_consumed_assertions (
+            sso_provider_id uuid NOT NULL REFERENCES auth.sso_providers (id) ON DELETE CASCADE,
+            assertion_id text NOT NULL,
+            valid_until timestamptz NOT NULL,
+            PRIMARY KEY (sso_provider_id, assertion_id)
+        );
+        CREATE INDEX IF NOT EXISTS saml_consumed_assertions_valid_until_idx ON auth.saml_consumed_assertions (valid_until);
+
+        REVOKE ALL ON auth.sso_providers, auth.sso_domains, auth.saml_providers, auth.saml_relay_states, auth.saml_sp_key,
+            auth.saml_consumed_assertions FROM PUBLIC, anon, authenticated;
+        GRANT ALL ON auth.sso_providers, auth.sso_domains, auth.saml_providers, auth.saml_relay_states, auth.saml_sp_key,
+            auth.saml_consumed_assertions TO service_role;
         """;
 }

@@ -150,7 +150,7 @@ internal sealed record User(
                 is_sso_user, is_super_admin, confirmation_token, recovery_token, email_change_token_new, email_change,
                 invited_at)
             VALUES ('00000000-0000-0000-0000-000000000000', $1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $9, $10, $11, $12,
-                false, false, '', '', '', '', $13)
+                $14, false, '', '', '', '', $13)
             """))
         {
             insert.Parameters.AddWithValue(id);
@@ -166,6 +166,7 @@ internal sealed record User(
             insert.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, user.PhoneConfirmed ? now : DBNull.Value);
             insert.Parameters.AddWithValue(user.IsAnonymous);
             insert.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, user.Invited ? now : DBNull.Value);
+            insert.Parameters.AddWithValue(user.IsSsoUser);
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -469,4 +470,5 @@ internal sealed record NewUser(
     bool PhoneConfirmed = false,
     bool Invited = false,
     string Aud = User.DefaultAud,
-    string Role = "authenticated");
+    string Role = "authenticated",
+    bool IsSsoUser = false);

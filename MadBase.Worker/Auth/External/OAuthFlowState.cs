@@ -7,6 +7,7 @@ namespace MadBase.Worker.Auth;
 /// An OAuth flow in auth.flow_state (GoTrue's FlowState since migration 20260115000000): its id is the
 /// <c>state</c> the provider sends back, so a forged or replayed state finds no usable row. A PKCE flow
 /// carries its challenge and, once the provider answered, the user and the code the client exchanges.
+/// A SAML sign-in's flow is the same row with authentication method <c>sso/saml</c> (GoTrue's models.SSOSAML).
 /// </summary>
 internal sealed record OAuthFlowState(Guid Id, string Provider, string? Referrer, Guid? LinkingTargetId, bool IsPkce, Guid? UserId, DateTimeOffset CreatedAt)
 {
@@ -16,7 +17,8 @@ internal sealed record OAuthFlowState(Guid Id, string Provider, string? Referrer
     public const string AuthenticationMethod = "oauth";
 
     public static async Task<Guid> CreateAsync(
-        RlsTransaction tx, string provider, PkceChallenge? pkce, string referrer, Guid? linkingTargetId, DateTimeOffset now, CancellationToken cancellationToken)
+        RlsTransaction tx, string provider, PkceChallenge? pkce, string referrer, Guid? linkingTargetId, DateTimeOffset now, CancellationToken cancellationToken,
+        string authenticationMethod = AuthenticationMethod)
     {
         var id = Guid.NewGuid();
         await using var command = tx.CreateCommand("""
@@ -28,7 +30,7 @@ internal sealed record OAuthFlowState(Guid Id, string Provider, string? Referrer
         command.Parameters.AddWithValue(NpgsqlDbType.Text, (object?)pkce?.Method ?? DBNull.Value);
         command.Parameters.AddWithValue(NpgsqlDbType.Text, (object?)pkce?.Challenge ?? DBNull.Value);
         command.Parameters.AddWithValue(provider);
-        command.Parameters.AddWithValue(AuthenticationMethod);
+        command.Parameters.AddWithValue(authenticationMethod);
         command.Parameters.AddWithValue(referrer);
         command.Parameters.AddWithValue(NpgsqlDbType.Uuid, linkingTargetId.HasValue ? linkingTargetId.Value : DBNull.Value);
         command.Parameters.AddWithValue(now);
@@ -37,13 +39,15 @@ internal sealed record OAuthFlowState(Guid Id, string Provider, string? Referrer
     }
 
     /// <summary>The flow of that state; <paramref name="forUpdate"/> locks it for the callback that ends it.</summary>
-    public static async Task<OAuthFlowState?> FindAsync(RlsTransaction tx, Guid id, bool forUpdate, CancellationToken cancellationToken)
+    public static async Task<OAuthFlowState?> FindAsync(
+        RlsTransaction tx, Guid id, bool forUpdate, CancellationToken cancellationToken, string authenticationMethod = AuthenticationMethod)
     {
         await using var command = tx.CreateCommand("""
             SELECT id, provider_type, referrer, linking_target_id, code_challenge IS NOT NULL, user_id, created_at
-            FROM auth.flow_state WHERE id = $1 AND authentication_method = 'oauth'
+            FROM auth.flow_state WHERE id = $1 AND authentication_method = $2
             """ + (forUpdate ? " FOR UPDATE" : string.Empty));
         command.Parameters.AddWithValue(id);
+        command.Parameters.AddWithValue(authenticationMethod);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
