@@ -16,8 +16,14 @@ internal sealed partial class ConnectionBudget(IOptions<WorkerOptions> options, 
     /// <summary>As long as Npgsql waits for a connection of a full pool (its default Timeout).</summary>
     public static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
 
+    /// <summary>How long a pool at the cap waits for one of its own connections before it takes another pool's.</summary>
+    private static readonly TimeSpan OwnWait = TimeSpan.FromMilliseconds(100);
+
     private readonly Lock gate = new();
     private readonly int cap = options.Value.MaxConnections;
+
+    /// <summary>A pool unused this long is fair game at the cap even for a pool that has connections of its own.</summary>
+    private readonly long coldTicks = time.TimestampFrequency; // one second
     private readonly HashSet<ProjectPool> pools = [];
     private readonly LinkedList<TaskCompletionSource> waiters = new();
     private int held;
@@ -40,13 +46,16 @@ internal sealed partial class ConnectionBudget(IOptions<WorkerOptions> options, 
     public async ValueTask EnterAsync(ProjectPool pool, CancellationToken cancellationToken)
     {
         var deadline = time.GetTimestamp() + (long)(Wait.TotalSeconds * time.TimestampFrequency);
+        var waitedForOwn = false;
         while (true)
         {
-            ProjectPool? victim;
+            ProjectPool? victim = null;
             LinkedListNode<TaskCompletionSource>? waiter = null;
+            var own = false;
             lock (gate)
             {
-                pool.LastUsed = time.GetTimestamp();
+                var now = time.GetTimestamp();
+                pool.LastUsed = now;
                 if (pool.Busy < pool.Held)
                 {
                     // An idle connection of its own (or room one left behind): no new Postgres connection.
@@ -63,15 +72,21 @@ internal sealed partial class ConnectionBudget(IOptions<WorkerOptions> options, 
                     return;
                 }
 
-                victim = LeastRecentlyUsedWithIdle(pool);
-                if (victim is not null)
+                // At the cap a pool that has connections waits a moment for one of its own (a request takes
+                // milliseconds; a new connection costs Postgres a backend and both sides an authentication) rather than
+                // growing by another pool's connections in use just now; a pool with none, or one that waited, takes
+                // the least recently used pool's idle connections.
+                var candidate = LeastRecentlyUsedWithIdle(pool);
+                if (candidate is not null && (pool.Held == 0 || waitedForOwn || now - candidate.LastUsed > coldTicks))
                 {
+                    victim = candidate;
                     held -= victim.Held - victim.Busy;
                     victim.Held = victim.Busy;
                 }
                 else
                 {
-                    waiter = waiters.AddLast(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                    own = pool.Held > 0 && !waitedForOwn;
+                    waiter = (own ? pool.Waiters : waiters).AddLast(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
                 }
             }
 
@@ -86,16 +101,19 @@ internal sealed partial class ConnectionBudget(IOptions<WorkerOptions> options, 
             var left = TimeSpan.FromSeconds((deadline - time.GetTimestamp()) / (double)time.TimestampFrequency);
             try
             {
-                await waiter!.Value.Task.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, time, cancellationToken);
+                await waiter!.Value.Task.WaitAsync(own ? OwnWait : left > TimeSpan.Zero ? left : TimeSpan.Zero, time, cancellationToken);
             }
             catch (Exception error) when (error is TimeoutException or OperationCanceledException)
             {
                 lock (gate)
                 {
-                    if (waiter!.List is not null)
-                    {
-                        waiters.Remove(waiter);
-                    }
+                    waiter!.List?.Remove(waiter);
+                }
+
+                if (error is TimeoutException && own)
+                {
+                    waitedForOwn = true;
+                    continue;
                 }
 
                 if (error is TimeoutException)
@@ -136,9 +154,11 @@ internal sealed partial class ConnectionBudget(IOptions<WorkerOptions> options, 
                 }
             }
 
-            if (waiters.First is { } first)
+            // A request of this project waiting for one of its own connections takes it first.
+            var queue = pool.Waiters.First is not null ? pool.Waiters : waiters;
+            if (queue.First is { } first)
             {
-                waiters.RemoveFirst();
+                queue.RemoveFirst();
                 next = first.Value;
             }
         }

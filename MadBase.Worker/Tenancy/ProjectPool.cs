@@ -42,6 +42,9 @@ internal sealed class ProjectPool
     /// <summary>When a request last took a connection (<see cref="TimeProvider.GetTimestamp"/>).</summary>
     public long LastUsed { get; set; }
 
+    /// <summary>Requests at the worker's cap waiting for a connection of this pool to come back.</summary>
+    public LinkedList<TaskCompletionSource> Waiters { get; } = new();
+
     /// <summary>Dropped (its project changed, or it sat idle): its connections close as they come back.</summary>
     public bool Retired { get; set; }
 }
