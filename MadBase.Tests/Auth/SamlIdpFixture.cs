@@ -46,7 +46,7 @@ public sealed class SamlIdpFixture : IAsyncLifetime
     /// <summary>
     /// The browser at the IdP: follows the SSO URL <c>POST /sso</c> gave, signs in as <paramref name="email"/> and
     /// gets the form the IdP would post to the ACS; <paramref name="mode"/> picks a forged variant (see start.mjs),
-    /// <paramref name="controls"/> adds other test controls (<c>&amp;encrypt_to=…</c>).
+    /// <paramref name="controls"/> adds other test controls (<c>&amp;encrypt_to=…</c>, <c>&amp;session_ends=…</c>).
     /// </summary>
     internal async Task<IdpForm> SignInAsync(string ssoUrl, string email, string mode = "assertion", string controls = "")
     {

@@ -70,6 +70,26 @@ public sealed class SamlTests(StackFixture stack, SamlIdpFixture idp) : IAsyncLi
     }
 
     [Fact]
+    public async Task SessionNotOnOrAfter_EndsTheSession_RefreshIsRefusedFromThen()
+    {
+        var ends = DateTimeOffset.UtcNow.AddHours(1);
+        var form = await StartAsync(
+            new { provider_id = providerId, skip_http_redirect = true }, AuthCalls.UniqueEmail("saml-session"), controls: "&session_ends=" + Instant(ends));
+        var fragment = OAuthBrowser.Parameters((await PostToAcsAsync(form)).Fragment);
+        var sessionId = Guid.Parse(AuthCalls.Claims(fragment["access_token"]!).GetProperty("session_id").GetString()!);
+
+        Assert.Equal(ends.ToUnixTimeSeconds(), await auth.ScalarAsync<long>("SELECT extract(epoch FROM not_after)::bigint FROM auth.sessions WHERE id = $1", sessionId));
+        (await auth.AuthPostAsync("/token?grant_type=refresh_token", new { refresh_token = fragment["refresh_token"] })).AssertStatus(200);
+
+        // An IdP session that has already ended: the sign-in goes through (as GoTrue's), its refresh does not.
+        var ended = await StartAsync(
+            new { provider_id = providerId, skip_http_redirect = true }, AuthCalls.UniqueEmail("saml-session"), controls: "&session_ends=" + Instant(DateTimeOffset.UtcNow.AddMinutes(-1)));
+        var endedFragment = OAuthBrowser.Parameters((await PostToAcsAsync(ended)).Fragment);
+        (await auth.AuthPostAsync("/token?grant_type=refresh_token", new { refresh_token = endedFragment["refresh_token"] }))
+            .AssertAuthError(400, "session_expired");
+    }
+
+    [Fact]
     public async Task SpInitiated_EmailOfAPasswordUser_MakesASeparateSsoUser()
     {
         var email = AuthCalls.UniqueEmail("saml-taken");
@@ -329,6 +349,8 @@ public sealed class SamlTests(StackFixture stack, SamlIdpFixture idp) : IAsyncLi
         started.AssertStatus(200);
         return await idp.SignInAsync(started.Element.GetProperty("url").GetString()!, email, mode, controls);
     }
+
+    private static string Instant(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// The browser posting the IdP's form to the ACS (through the gateway; the apikey names the project, as a

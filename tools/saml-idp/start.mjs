@@ -14,7 +14,8 @@
 //                    (the Assertion unsigned, encrypted with RSA 1.5 and AES-128-CBC, the Response signed),
 //                    encrypted-tamper (a bit of the ciphertext flipped), encrypted-other-key (encrypted to a key
 //                    of the IdP's own), encrypted-gcm (AES-128-GCM content), encrypted-wrap (an unsigned plain
-//                    assertion beside the encrypted one).
+//                    assertion beside the encrypted one). session_ends (an ISO time) puts SessionNotOnOrAfter on
+//                    the AuthnStatement.
 //                  Without a SAMLRequest it makes an IdP-initiated Response for the given acs and audience.
 //
 // Started by the tests' NodeTool; prints one JSON line {"entity_id", "metadata_url"} once it listens.
@@ -68,10 +69,11 @@ function metadata(entityId, ssoUrl) {
 </md:EntityDescriptor>`;
 }
 
-function assertionXml({ id, issuer, email, sub, name, acs, audience, inResponseTo, now, expired }) {
+function assertionXml({ id, issuer, email, sub, name, acs, audience, inResponseTo, now, expired, sessionEnds }) {
   const start = expired ? now - 15 * 60_000 : now - 30_000;
   const end = expired ? now - 10 * 60_000 : now + 5 * 60_000;
   const irt = inResponseTo ? ` InResponseTo="${escape(inResponseTo)}"` : '';
+  const sessionEnd = sessionEnds ? ` SessionNotOnOrAfter="${escape(sessionEnds)}"` : '';
   return `<saml:Assertion xmlns:saml="${SAML}" ID="${id}" Version="2.0" IssueInstant="${iso(start)}">`
     + `<saml:Issuer>${escape(issuer)}</saml:Issuer>`
     + `<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">${escape(sub)}</saml:NameID>`
@@ -80,7 +82,7 @@ function assertionXml({ id, issuer, email, sub, name, acs, audience, inResponseT
     + `</saml:SubjectConfirmation></saml:Subject>`
     + `<saml:Conditions NotBefore="${iso(start)}" NotOnOrAfter="${iso(end)}">`
     + `<saml:AudienceRestriction><saml:Audience>${escape(audience)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>`
-    + `<saml:AuthnStatement AuthnInstant="${iso(start)}" SessionIndex="${newId()}"><saml:AuthnContext>`
+    + `<saml:AuthnStatement AuthnInstant="${iso(start)}" SessionIndex="${newId()}"${sessionEnd}><saml:AuthnContext>`
     + `<saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef>`
     + `</saml:AuthnContext></saml:AuthnStatement>`
     + `<saml:AttributeStatement>`
@@ -225,6 +227,7 @@ const server = createServer(async (req, res) => {
         audience,
         inResponseTo: request?.id,
         encryptTo: q.get('encrypt_to'),
+        sessionEnds: q.get('session_ends'),
       });
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({
