@@ -22,7 +22,7 @@ fi
 if [ ! -d tools/oidc-provider/node_modules/oidc-provider ]; then
   (cd tools/oidc-provider && npm ci --no-audit --no-fund --loglevel=error) || { failed=$((failed + 1)); summary; exit 1; }
 fi
-if [ ! -d tools/saml-idp/node_modules/xml-crypto ]; then
+if [ ! -d tools/saml-idp/node_modules/xml-encryption ]; then
   (cd tools/saml-idp && npm ci --no-audit --no-fund --loglevel=error) || { failed=$((failed + 1)); summary; exit 1; }
 fi
 # The Deno binary Edge Functions run on (npm's deno package; the worker finds it in tools/deno).

@@ -139,6 +139,12 @@ public sealed record SamlSettings
     /// </summary>
     public string? PrivateKey { get; init; }
 
+    /// <summary>
+    /// GOTRUE_SAML_ALLOW_ENCRYPTED_ASSERTIONS: the metadata offers the key for encryption too (and its certificate
+    /// allows data encipherment). Encrypted assertions are decrypted either way, as GoTrue's.
+    /// </summary>
+    public bool AllowEncryptedAssertions { get; init; }
+
     /// <summary>Seconds a sign-in started with <c>POST /sso</c> can be answered (GOTRUE_SAML_RELAY_STATE_VALIDITY_PERIOD).</summary>
     public int RelayStateValidityPeriodSeconds { get; init; } = 120;
 

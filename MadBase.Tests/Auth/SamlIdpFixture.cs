@@ -24,7 +24,7 @@ public sealed class SamlIdpFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        server = await NodeTool.StartAsync("saml-idp", "xml-crypto", "npm ci", line => line.StartsWith("{\"entity_id\"", StringComparison.Ordinal));
+        server = await NodeTool.StartAsync("saml-idp", "xml-encryption", "npm ci", line => line.StartsWith("{\"entity_id\"", StringComparison.Ordinal));
         var ready = JsonDocument.Parse(server.ReadyLine).RootElement;
         EntityId = ready.GetProperty("entity_id").GetString()!;
         MetadataUrl = ready.GetProperty("metadata_url").GetString()!;
@@ -45,11 +45,12 @@ public sealed class SamlIdpFixture : IAsyncLifetime
 
     /// <summary>
     /// The browser at the IdP: follows the SSO URL <c>POST /sso</c> gave, signs in as <paramref name="email"/> and
-    /// gets the form the IdP would post to the ACS; <paramref name="mode"/> picks a forged variant (see start.mjs).
+    /// gets the form the IdP would post to the ACS; <paramref name="mode"/> picks a forged variant (see start.mjs),
+    /// <paramref name="controls"/> adds other test controls (<c>&amp;encrypt_to=…</c>, <c>&amp;session_ends=…</c>).
     /// </summary>
-    internal async Task<IdpForm> SignInAsync(string ssoUrl, string email, string mode = "assertion")
+    internal async Task<IdpForm> SignInAsync(string ssoUrl, string email, string mode = "assertion", string controls = "")
     {
-        var url = ssoUrl + $"&email={Uri.EscapeDataString(email)}&mode={mode}&name=Ada+Lovelace";
+        var url = ssoUrl + $"&email={Uri.EscapeDataString(email)}&mode={mode}&name=Ada+Lovelace" + controls;
         using var response = await TestHttp.Client.GetAsync(url);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, body);
@@ -66,7 +67,7 @@ public sealed class SamlIdpFixture : IAsyncLifetime
 
     private async Task<(TestProject, string)> CreateProjectAsync(StackFixture stack)
     {
-        var auth = await TestProject.CreateAsync(stack, "auth saml", new { auth = new { saml = new { enabled = true, rate_limit_sso = 1000, rate_limit_assertion = 1000 } } });
+        var auth = await TestProject.CreateAsync(stack, "auth saml", new { auth = new { saml = new { enabled = true, allow_encrypted_assertions = true, rate_limit_sso = 1000, rate_limit_assertion = 1000 } } });
         var created = await auth.AuthPostAsync("/admin/sso/providers", new
         {
             type = "saml",

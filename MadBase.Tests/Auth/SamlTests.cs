@@ -53,6 +53,42 @@ public sealed class SamlTests(StackFixture stack, SamlIdpFixture idp) : IAsyncLi
         Assert.Equal("admins", user.GetProperty("user_metadata").GetProperty("custom_claims").GetProperty("groups")[1].GetString());
     }
 
+    [Theory]
+    [InlineData("encrypted")]
+    [InlineData("encrypted-response")]
+    public async Task SpInitiated_AssertionEncryptedToTheSpKey_SignsIn(string mode)
+    {
+        var email = AuthCalls.UniqueEmail("saml-enc");
+        var form = await StartAsync(new { provider_id = providerId, redirect_to = App, skip_http_redirect = true }, email, mode);
+        Assert.Contains("EncryptedAssertion", Encoding.UTF8.GetString(Convert.FromBase64String(form.SamlResponse)), StringComparison.Ordinal);
+
+        var landed = await PostToAcsAsync(form);
+
+        Assert.StartsWith(App + "#", landed.ToString(), StringComparison.Ordinal);
+        var token = OAuthBrowser.Parameters(landed.Fragment)["access_token"]!;
+        Assert.Equal(email, (await auth.AuthAsync(HttpMethod.Get, "/user", bearer: token)).Element.GetProperty("email").GetString());
+    }
+
+    [Fact]
+    public async Task SessionNotOnOrAfter_EndsTheSession_RefreshIsRefusedFromThen()
+    {
+        var ends = DateTimeOffset.UtcNow.AddHours(1);
+        var form = await StartAsync(
+            new { provider_id = providerId, skip_http_redirect = true }, AuthCalls.UniqueEmail("saml-session"), controls: "&session_ends=" + Instant(ends));
+        var fragment = OAuthBrowser.Parameters((await PostToAcsAsync(form)).Fragment);
+        var sessionId = Guid.Parse(AuthCalls.Claims(fragment["access_token"]!).GetProperty("session_id").GetString()!);
+
+        Assert.Equal(ends.ToUnixTimeSeconds(), await auth.ScalarAsync<long>("SELECT extract(epoch FROM not_after)::bigint FROM auth.sessions WHERE id = $1", sessionId));
+        (await auth.AuthPostAsync("/token?grant_type=refresh_token", new { refresh_token = fragment["refresh_token"] })).AssertStatus(200);
+
+        // An IdP session that has already ended: the sign-in goes through (as GoTrue's), its refresh does not.
+        var ended = await StartAsync(
+            new { provider_id = providerId, skip_http_redirect = true }, AuthCalls.UniqueEmail("saml-session"), controls: "&session_ends=" + Instant(DateTimeOffset.UtcNow.AddMinutes(-1)));
+        var endedFragment = OAuthBrowser.Parameters((await PostToAcsAsync(ended)).Fragment);
+        (await auth.AuthPostAsync("/token?grant_type=refresh_token", new { refresh_token = endedFragment["refresh_token"] }))
+            .AssertAuthError(400, "session_expired");
+    }
+
     [Fact]
     public async Task SpInitiated_EmailOfAPasswordUser_MakesASeparateSsoUser()
     {
@@ -95,6 +131,10 @@ public sealed class SamlTests(StackFixture stack, SamlIdpFixture idp) : IAsyncLi
     [InlineData("dup-id", "an ID is used twice in the Response")]
     [InlineData("audience", "Audience is not this service provider")]
     [InlineData("expired", "the Assertion has expired")]
+    [InlineData("encrypted-tamper", "does not decrypt with this service provider's key to an Assertion signed by the identity provider")]
+    [InlineData("encrypted-other-key", "does not decrypt with this service provider's key to an Assertion signed by the identity provider")]
+    [InlineData("encrypted-gcm", "the EncryptedAssertion uses an algorithm that is not allowed")]
+    [InlineData("encrypted-wrap", "the Response must carry exactly one Assertion")]
     public async Task Acs_ForgedOrStaleResponse_RedirectsToSiteWithValidationError(string mode, string reason)
     {
         var email = AuthCalls.UniqueEmail("saml-" + mode);
@@ -159,6 +199,9 @@ public sealed class SamlTests(StackFixture stack, SamlIdpFixture idp) : IAsyncLi
         document.LoadXml(metadata.Body);
         Assert.Equal($"{stack.ApiUrl}/auth/v1/sso/saml/metadata", document.DocumentElement!.GetAttribute("entityID"));
         var certificate = document.GetElementsByTagName("X509Certificate", "http://www.w3.org/2000/09/xmldsig#")[0]!.InnerText;
+        var uses = document.GetElementsByTagName("KeyDescriptor", "urn:oasis:names:tc:SAML:2.0:metadata").Cast<XmlElement>().ToList();
+        Assert.Equal(["signing", "encryption"], uses.Select(k => k.GetAttribute("use")));
+        Assert.All(uses, k => Assert.Equal(certificate, k.InnerText));
         Assert.Contains(certificate, (await auth.AuthAsync(HttpMethod.Get, "/sso/saml/metadata")).Body, StringComparison.Ordinal);
         Assert.Equal(1L, await auth.ScalarAsync<long>("SELECT count(*) FROM auth.saml_sp_key"));
 
@@ -186,6 +229,7 @@ public sealed class SamlTests(StackFixture stack, SamlIdpFixture idp) : IAsyncLi
         using var published = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(
             metadata.GetElementsByTagName("X509Certificate", "http://www.w3.org/2000/09/xmldsig#")[0]!.InnerText));
         Assert.Equal(rsa.ExportRSAPublicKey(), published.GetRSAPublicKey()!.ExportRSAPublicKey());
+        Assert.Equal("signing", Assert.Single(metadata.GetElementsByTagName("KeyDescriptor", "urn:oasis:names:tc:SAML:2.0:metadata").Cast<XmlElement>()).GetAttribute("use"));
 
         (await limited.AuthPostAsync("/sso", new { domain = "nobody.example" })).AssertAuthError(404, "sso_provider_not_found");
         (await limited.AuthPostAsync("/sso", new { domain = "nobody.example" })).AssertAuthError(429, "over_request_rate_limit");
@@ -287,13 +331,26 @@ public sealed class SamlTests(StackFixture stack, SamlIdpFixture idp) : IAsyncLi
         Assert.StartsWith(message, response.Element.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
-    /// <summary>POST /sso as auth-js's signInWithSSO, then the browser at the IdP; returns the form for the ACS.</summary>
-    private async Task<IdpForm> StartAsync(object body, string email, string mode = "assertion")
+    /// <summary>
+    /// POST /sso as auth-js's signInWithSSO, then the browser at the IdP; returns the form for the ACS. An
+    /// <c>encrypted…</c> mode has the IdP encrypt to the key the SP metadata offers for encryption.
+    /// </summary>
+    private async Task<IdpForm> StartAsync(object body, string email, string mode = "assertion", string controls = "")
     {
+        if (mode.StartsWith("encrypted", StringComparison.Ordinal))
+        {
+            var metadata = new XmlDocument();
+            metadata.LoadXml((await auth.AuthAsync(HttpMethod.Get, "/sso/saml/metadata")).Body);
+            var encryption = metadata.GetElementsByTagName("KeyDescriptor", "urn:oasis:names:tc:SAML:2.0:metadata").Cast<XmlElement>().Single(k => k.GetAttribute("use") == "encryption");
+            controls += "&encrypt_to=" + Uri.EscapeDataString(encryption.InnerText.Trim());
+        }
+
         var started = await auth.AuthPostAsync("/sso", body);
         started.AssertStatus(200);
-        return await idp.SignInAsync(started.Element.GetProperty("url").GetString()!, email, mode);
+        return await idp.SignInAsync(started.Element.GetProperty("url").GetString()!, email, mode, controls);
     }
+
+    private static string Instant(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// The browser posting the IdP's form to the ACS (through the gateway; the apikey names the project, as a

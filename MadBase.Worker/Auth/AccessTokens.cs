@@ -17,12 +17,13 @@ internal sealed class AccessTokens(TimeProvider clock)
     /// <summary>
     /// Starts a session for a user who just proved who they are (GoTrue's issueRefreshToken), in one round
     /// trip behind any statements already queued in <paramref name="tx"/>: the password grant's writes after
-    /// the hash check travel and commit together.
+    /// the hash check travel and commit together. A session with <paramref name="notAfter"/> cannot be refreshed from then on.
     /// </summary>
     public async Task<IssuedSession> SignInAsync(
-        RlsTransaction tx, Project project, User user, string method, HttpContext? context, CancellationToken cancellationToken)
+        RlsTransaction tx, Project project, User user, string method, HttpContext? context, CancellationToken cancellationToken,
+        DateTimeOffset? notAfter = null)
     {
-        var started = AddSignIn(tx, user, method, context);
+        var started = AddSignIn(tx, user, method, context, notAfter);
         await using var reader = await tx.ExecuteReaderAsync(cancellationToken);
         var issued = await ReadSignInAsync(reader, project, started, cancellationToken);
 
@@ -62,13 +63,13 @@ internal sealed class AccessTokens(TimeProvider clock)
     }
 
     /// <summary>Sign-in time, session with its amr claim, first refresh token; then reads back the user and amr.</summary>
-    private (Session Session, string RefreshToken) AddSignIn(RlsTransaction tx, User user, string method, HttpContext? context)
+    private (Session Session, string RefreshToken) AddSignIn(RlsTransaction tx, User user, string method, HttpContext? context, DateTimeOffset? notAfter)
     {
         var now = clock.GetUtcNow();
-        var session = new Session(Guid.NewGuid(), user.Id, null);
+        var session = new Session(Guid.NewGuid(), user.Id, notAfter);
         var refreshToken = RefreshToken.NewToken();
         tx.Add(user.RecordSignIn(now));
-        tx.Add(Session.Insert(session.Id, user.Id, method, now, context));
+        tx.Add(Session.Insert(session.Id, user.Id, method, now, context, notAfter));
         tx.Add(RefreshToken.Insert(refreshToken, user.Id, session.Id, null, now));
         tx.Add(User.FindById(user.Id));
         tx.Add(Session.Amr(session.Id));

@@ -191,10 +191,12 @@ internal static partial class AuthApi
     /// <summary>
     /// The end of a sign-in at a provider, OAuth or SAML: a PKCE flow hands out its code in the query; otherwise
     /// the flow (if any) is spent and the session's tokens go in the fragment. Commits <paramref name="tx"/>.
+    /// <paramref name="sessionNotAfter"/> ends that session (GoTrue's SessionNotAfter grant parameter, which, as
+    /// there, the session a PKCE code is later exchanged for does not get).
     /// </summary>
     private static async Task<IResult> FinishProviderSignInAsync(
         AuthServices s, RlsTransaction tx, OAuthFlowState? flow, User user, string back, string provider, string method, DateTimeOffset now,
-        string fragmentSuffix = "")
+        string fragmentSuffix = "", DateTimeOffset? sessionNotAfter = null)
     {
         if (flow is not null && await flow.CompleteAsync(tx, user.Id, now, s.Aborted) is { } pkceCode)
         {
@@ -203,7 +205,7 @@ internal static partial class AuthApi
         }
 
         await AuditLog.WriteAsync(tx, s.Context, user, AuditLog.Login, now, new Dictionary<string, object> { ["provider"] = provider }, s.Aborted);
-        var session = await s.Tokens.SignInAsync(tx, s.Project, user, method, s.Context, s.Aborted);
+        var session = await s.Tokens.SignInAsync(tx, s.Project, user, method, s.Context, s.Aborted, sessionNotAfter);
         await tx.CommitAsync(s.Aborted);
         return Results.Redirect(back + "#" + session.AsFragment(type: null) + fragmentSuffix);
     }

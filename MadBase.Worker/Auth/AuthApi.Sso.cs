@@ -278,7 +278,8 @@ internal static partial class AuthApi
         }
 
         var back = RedirectUrls.Resolve(s.Project.Settings.Auth, redirectTo);
-        return await FinishProviderSignInAsync(s, tx, flow, user, back, provider.ProviderName, SamlMethod, now);
+        // GoTrue's samlacs: the session ends at the AuthnStatement's SessionNotOnOrAfter (stored as given, no skew).
+        return await FinishProviderSignInAsync(s, tx, flow, user, back, provider.ProviderName, SamlMethod, now, sessionNotAfter: assertion.SessionNotOnOrAfter);
     }
 
     /// <summary>

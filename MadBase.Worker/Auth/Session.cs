@@ -7,13 +7,13 @@ namespace MadBase.Worker.Auth;
 /// <summary>A row of auth.sessions with its authentication methods (auth.mfa_amr_claims), as GoTrue's models.Session.</summary>
 internal sealed record Session(Guid Id, Guid UserId, DateTimeOffset? NotAfter)
 {
-    /// <summary>A new session with its first authentication method.</summary>
-    public static NpgsqlBatchCommand Insert(Guid id, Guid userId, string method, DateTimeOffset now, HttpContext? context)
+    /// <summary>A new session with its first authentication method; <paramref name="notAfter"/> ends it (a SAML SessionNotOnOrAfter).</summary>
+    public static NpgsqlBatchCommand Insert(Guid id, Guid userId, string method, DateTimeOffset now, HttpContext? context, DateTimeOffset? notAfter = null)
     {
         var command = new NpgsqlBatchCommand("""
             WITH created AS (
-                INSERT INTO auth.sessions (id, user_id, created_at, updated_at, aal, refreshed_at, user_agent, ip)
-                VALUES ($1, $2, $3, $3, 'aal1', $4, $5, $6::inet)
+                INSERT INTO auth.sessions (id, user_id, created_at, updated_at, aal, refreshed_at, user_agent, ip, not_after)
+                VALUES ($1, $2, $3, $3, 'aal1', $4, $5, $6::inet, $8)
                 RETURNING id)
             INSERT INTO auth.mfa_amr_claims (id, session_id, created_at, updated_at, authentication_method)
             SELECT gen_random_uuid(), created.id, $3, $3, $7 FROM created
@@ -26,6 +26,7 @@ internal sealed record Session(Guid Id, Guid UserId, DateTimeOffset? NotAfter)
         var ip = context is null ? string.Empty : ClientIp.Of(context);
         command.Parameters.AddWithValue(NpgsqlDbType.Text, ip.Length == 0 ? DBNull.Value : ip);
         command.Parameters.AddWithValue(method);
+        command.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, (object?)notAfter ?? DBNull.Value);
         return command;
     }
 

@@ -8,16 +8,25 @@
 //                    other-key (signed by a key the metadata does not name, its certificate in KeyInfo),
 //                    tamper (the email changed after signing), wrap (a second, unsigned assertion beside the
 //                    signed one), dup-id (another element with the signed assertion's ID), audience (another
-//                    audience), expired (conditions ended ten minutes ago).
+//                    audience), expired (conditions ended ten minutes ago); and with the assertion encrypted to
+//                    the certificate in encrypt_to (Base64 DER, the SP metadata's use="encryption" key):
+//                    encrypted (the Assertion signed, then encrypted: RSA-OAEP, AES-256-CBC), encrypted-response
+//                    (the Assertion unsigned, encrypted with RSA 1.5 and AES-128-CBC, the Response signed),
+//                    encrypted-tamper (a bit of the ciphertext flipped), encrypted-other-key (encrypted to a key
+//                    of the IdP's own), encrypted-gcm (AES-128-GCM content), encrypted-wrap (an unsigned plain
+//                    assertion beside the encrypted one). session_ends (an ISO time) puts SessionNotOnOrAfter on
+//                    the AuthnStatement.
 //                  Without a SAMLRequest it makes an IdP-initiated Response for the given acs and audience.
 //
 // Started by the tests' NodeTool; prints one JSON line {"entity_id", "metadata_url"} once it listens.
 import { createServer } from 'node:http';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { X509Certificate, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
 import forge from 'node-forge';
 import { DOMParser } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
+import xmlenc from 'xml-encryption';
 
 const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
@@ -60,10 +69,11 @@ function metadata(entityId, ssoUrl) {
 </md:EntityDescriptor>`;
 }
 
-function assertionXml({ id, issuer, email, sub, name, acs, audience, inResponseTo, now, expired }) {
+function assertionXml({ id, issuer, email, sub, name, acs, audience, inResponseTo, now, expired, sessionEnds }) {
   const start = expired ? now - 15 * 60_000 : now - 30_000;
   const end = expired ? now - 10 * 60_000 : now + 5 * 60_000;
   const irt = inResponseTo ? ` InResponseTo="${escape(inResponseTo)}"` : '';
+  const sessionEnd = sessionEnds ? ` SessionNotOnOrAfter="${escape(sessionEnds)}"` : '';
   return `<saml:Assertion xmlns:saml="${SAML}" ID="${id}" Version="2.0" IssueInstant="${iso(start)}">`
     + `<saml:Issuer>${escape(issuer)}</saml:Issuer>`
     + `<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">${escape(sub)}</saml:NameID>`
@@ -72,7 +82,7 @@ function assertionXml({ id, issuer, email, sub, name, acs, audience, inResponseT
     + `</saml:SubjectConfirmation></saml:Subject>`
     + `<saml:Conditions NotBefore="${iso(start)}" NotOnOrAfter="${iso(end)}">`
     + `<saml:AudienceRestriction><saml:Audience>${escape(audience)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>`
-    + `<saml:AuthnStatement AuthnInstant="${iso(start)}" SessionIndex="${newId()}"><saml:AuthnContext>`
+    + `<saml:AuthnStatement AuthnInstant="${iso(start)}" SessionIndex="${newId()}"${sessionEnd}><saml:AuthnContext>`
     + `<saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef>`
     + `</saml:AuthnContext></saml:AuthnStatement>`
     + `<saml:AttributeStatement>`
@@ -100,13 +110,43 @@ function sign(xml, elementName, elementId, key) {
   return signer.getSignedXml();
 }
 
-function response(params) {
+const encrypt = promisify(xmlenc.encrypt);
+
+/** The assertion as an EncryptedAssertion for that certificate (Base64 DER), with xml-encryption. */
+async function encrypted(assertion, certificateBase64, mode) {
+  const der = Buffer.from(certificateBase64, 'base64');
+  const pem = `-----BEGIN CERTIFICATE-----\n${der.toString('base64').match(/.{1,64}/g).join('\n')}\n-----END CERTIFICATE-----\n`;
+  const legacy = mode === 'encrypted-response';
+  const data = await encrypt(assertion, {
+    rsa_pub: new X509Certificate(der).publicKey.export({ type: 'spki', format: 'pem' }),
+    pem,
+    encryptionAlgorithm: mode === 'encrypted-gcm' ? 'http://www.w3.org/2009/xmlenc11#aes128-gcm'
+      : legacy ? 'http://www.w3.org/2001/04/xmlenc#aes128-cbc' : 'http://www.w3.org/2001/04/xmlenc#aes256-cbc',
+    keyEncryptionAlgorithm: legacy ? 'http://www.w3.org/2001/04/xmlenc#rsa-1_5' : 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p',
+    // The CBC modes and RSA 1.5 are what SAML IdPs send and what the SP must accept; xml-encryption asks for consent.
+    disallowEncryptionWithInsecureAlgorithm: false,
+    warnInsecureAlgorithm: false,
+  });
+  let xml = `<saml:EncryptedAssertion>${data}</saml:EncryptedAssertion>`;
+  if (mode === 'encrypted-tamper') {
+    // The EncryptedData's CipherValue is the last one (the EncryptedKey's comes first): flip a bit of its last byte.
+    const values = [...xml.matchAll(/<xenc:CipherValue>([^<]*)<\/xenc:CipherValue>/g)];
+    const last = values[values.length - 1];
+    const bytes = Buffer.from(last[1], 'base64');
+    bytes[bytes.length - 1] ^= 0x01;
+    xml = xml.slice(0, last.index) + `<xenc:CipherValue>${bytes.toString('base64')}</xenc:CipherValue>` + xml.slice(last.index + last[0].length);
+  }
+
+  return xml;
+}
+
+async function response(params) {
   const { mode, issuer, acs, inResponseTo } = params;
   const now = Date.now();
   const assertionId = newId();
   const responseId = newId();
   let assertion = assertionXml({ ...params, id: assertionId, now, expired: mode === 'expired' });
-  if (['assertion', 'tamper', 'wrap', 'dup-id', 'audience', 'expired'].includes(mode)) {
+  if (['assertion', 'tamper', 'wrap', 'dup-id', 'audience', 'expired'].includes(mode) || (mode.startsWith('encrypted') && mode !== 'encrypted-response')) {
     assertion = sign(assertion, 'Assertion', assertionId, idp);
   } else if (mode === 'other-key') {
     assertion = sign(assertion, 'Assertion', assertionId, rogue);
@@ -123,6 +163,17 @@ function response(params) {
     assertion = `<samlp:Extensions><x:Decoy xmlns:x="urn:decoy" ID="${assertionId}"/></samlp:Extensions>` + assertion;
   }
 
+  if (mode.startsWith('encrypted')) {
+    if (!params.encryptTo) {
+      throw new Error('mode ' + mode + ' needs encrypt_to');
+    }
+
+    assertion = await encrypted(assertion, mode === 'encrypted-other-key' ? rogue.base64 : params.encryptTo, mode);
+    if (mode === 'encrypted-wrap') {
+      assertion = assertionXml({ ...params, id: newId(), now, email: 'mallory@evil.example', sub: 'mallory' }) + assertion;
+    }
+  }
+
   const irt = inResponseTo ? ` InResponseTo="${escape(inResponseTo)}"` : '';
   let xml = `<samlp:Response xmlns:samlp="${SAMLP}" xmlns:saml="${SAML}" ID="${responseId}" Version="2.0" IssueInstant="${iso(now)}"`
     + ` Destination="${escape(acs)}"${irt}>`
@@ -130,7 +181,7 @@ function response(params) {
     + `<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>`
     + assertion
     + `</samlp:Response>`;
-  if (mode === 'response') {
+  if (mode === 'response' || mode === 'encrypted-response') {
     xml = sign(xml, 'Response', responseId, idp);
   }
 
@@ -149,7 +200,7 @@ function authnRequest(encoded) {
   return { id: root.getAttribute('ID'), acs: root.getAttribute('AssertionConsumerServiceURL'), issuer: issuer ? issuer.textContent : '', xml };
 }
 
-const server = createServer((req, res) => {
+const server = createServer(async (req, res) => {
   const base = `http://127.0.0.1:${server.address().port}`;
   const url = new URL(req.url, base);
   const entityId = `${base}/metadata`;
@@ -166,7 +217,7 @@ const server = createServer((req, res) => {
       const email = q.get('email') ?? 'saml.user@example.com';
       const acs = request?.acs ?? q.get('acs');
       const audience = q.get('mode') === 'audience' ? 'https://wrong-audience.example/' : (request?.issuer ?? q.get('audience'));
-      const SAMLResponse = response({
+      const SAMLResponse = await response({
         mode: q.get('mode') ?? 'assertion',
         issuer: entityId,
         email,
@@ -175,6 +226,8 @@ const server = createServer((req, res) => {
         acs,
         audience,
         inResponseTo: request?.id,
+        encryptTo: q.get('encrypt_to'),
+        sessionEnds: q.get('session_ends'),
       });
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({

@@ -17,7 +17,8 @@ internal sealed record SamlAssertion(
 /// Checks a SAML Response of the HTTP-POST binding as crewjam's ServiceProvider.ParseResponse does, with .NET's
 /// SignedXml for the signatures, and returns only what a verified signature covers.
 /// <para>
-/// Against XML signature wrapping: the document must hold exactly one Assertion, a direct child of the Response;
+/// Against XML signature wrapping: the document must hold exactly one Assertion, plain or encrypted, a direct child
+/// of the Response (an encrypted one is decrypted with the SP key after the Response's signature, if any, is checked);
 /// a signature counts only when it is a direct child of the element it signs, has one Reference and that Reference
 /// is <c>#</c> + the element's own ID (IDs are unique in the document, else SignedXml refuses), with only the
 /// enveloped-signature and canonicalization transforms. Everything read afterwards is read from that element.
@@ -76,42 +77,59 @@ internal static class SamlResponseValidator
             throw Invalid("the Response is not SAML 2.0");
         }
 
+        // Exactly one assertion in all, plain or encrypted, and it is a child of the Response.
         var document = response.OwnerDocument;
-        if (document.GetElementsByTagName("EncryptedAssertion", SamlXml.Assertion).Count > 0)
-        {
-            throw Invalid("encrypted assertions are not supported");
-        }
-
-        if (document.GetElementsByTagName("Assertion", SamlXml.Assertion).Count != 1)
+        var encrypted = document.GetElementsByTagName("EncryptedAssertion", SamlXml.Assertion).Count;
+        if (encrypted + document.GetElementsByTagName("Assertion", SamlXml.Assertion).Count != 1)
         {
             throw Invalid("the Response must carry exactly one Assertion");
         }
 
-        var assertion = SamlXml.Child(response, SamlXml.Assertion, "Assertion") ?? throw Invalid("the Assertion is not a child of the Response");
+        var carried = SamlXml.Child(response, SamlXml.Assertion, encrypted == 1 ? "EncryptedAssertion" : "Assertion")
+            ?? throw Invalid("the Assertion is not a child of the Response");
 
         // SignedXml refuses a reference to a duplicated ID too; checked here for every element, whatever its ID is named.
-        var ids = document.SelectNodes("//@ID | //@Id | //@id")!.Cast<XmlNode>().Select(n => n.Value).ToList();
-        if (ids.Distinct(StringComparer.Ordinal).Count() != ids.Count)
-        {
-            throw Invalid("an ID is used twice in the Response");
-        }
+        CheckUniqueIds(document);
 
+        // A signature that is present must verify, whichever element carries it. The Response's covers an
+        // encrypted assertion as it was sent, so it is checked before anything is decrypted.
         var responseSigned = SamlXml.Child(response, SamlXml.DSig, "Signature") is not null;
-        var assertionSigned = SamlXml.Child(assertion, SamlXml.DSig, "Signature") is not null;
-        if (!responseSigned && !assertionSigned)
-        {
-            throw Invalid("neither the Response nor the Assertion is signed");
-        }
-
-        // A signature that is present must verify, whichever element carries it.
         if (responseSigned)
         {
             VerifySignature(response, idp.SigningCertificates, "Response");
         }
 
-        if (assertionSigned)
+        // The decrypted Assertion is a document of its own, holding nothing but it (crewjam checks its signature there).
+        var assertion = encrypted == 1 ? sp.DecryptAssertion(carried) : carried;
+        try
         {
-            VerifySignature(assertion, idp.SigningCertificates, "Assertion");
+            if (encrypted == 1)
+            {
+                if (assertion.OwnerDocument.GetElementsByTagName("Assertion", SamlXml.Assertion).Count != 1
+                    || assertion.OwnerDocument.GetElementsByTagName("EncryptedAssertion", SamlXml.Assertion).Count != 0)
+                {
+                    throw Invalid("the Response must carry exactly one Assertion");
+                }
+
+                CheckUniqueIds(assertion.OwnerDocument);
+            }
+
+            var assertionSigned = SamlXml.Child(assertion, SamlXml.DSig, "Signature") is not null;
+            if (!responseSigned && !assertionSigned)
+            {
+                throw Invalid("neither the Response nor the Assertion is signed");
+            }
+
+            if (assertionSigned)
+            {
+                VerifySignature(assertion, idp.SigningCertificates, "Assertion");
+            }
+        }
+        catch (AuthException) when (encrypted == 1 && !responseSigned)
+        {
+            // No signature vouched for this ciphertext: how a changed one fails after decrypting would tell an
+            // attacker about its plaintext (XML encryption's CBC oracle), so it fails as an undecryptable one does.
+            throw EncryptedAssertions.Undecryptable();
         }
 
         CheckResponse(response, idp, sp, expectedRequestId);
@@ -192,6 +210,15 @@ internal static class SamlResponseValidator
             .Select(statement => Time(statement, "SessionNotOnOrAfter")).FirstOrDefault(t => t is not null);
         var validUntil = Time(conditions, "NotOnOrAfter") is { } end && end < confirmationEnd ? end : confirmationEnd;
         return new SamlAssertion(assertion.GetAttribute("ID"), validUntil + ClockSkew, nameId?.InnerText, nameId?.GetAttribute("Format"), attributes, sessionEnd);
+    }
+
+    private static void CheckUniqueIds(XmlDocument document)
+    {
+        var ids = document.SelectNodes("//@ID | //@Id | //@id")!.Cast<XmlNode>().Select(n => n.Value).ToList();
+        if (ids.Distinct(StringComparer.Ordinal).Count() != ids.Count)
+        {
+            throw Invalid("an ID is used twice in the Response");
+        }
     }
 
     /// <summary>SP-initiated: must name our request; IdP-initiated: there was none to name.</summary>

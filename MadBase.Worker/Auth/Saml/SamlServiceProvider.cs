@@ -12,7 +12,8 @@ namespace MadBase.Worker.Auth;
 /// <summary>
 /// The project as a SAML service provider (GoTrue's newSAMLServiceProvider over crewjam/saml): its entity ID is
 /// its metadata URL and its ACS sits beside it under <c>{API external URL}/sso/saml/</c>; it signs its
-/// AuthnRequests with its RSA key, whose self-signed certificate its metadata publishes.
+/// AuthnRequests with its RSA key, whose self-signed certificate its metadata publishes, and opens encrypted
+/// assertions with it.
 /// </summary>
 internal sealed class SamlServiceProvider : IDisposable
 {
@@ -20,9 +21,12 @@ internal sealed class SamlServiceProvider : IDisposable
 
     private readonly RSA key;
 
-    private SamlServiceProvider(RSA key, X509Certificate2 certificate, string baseUrl)
+    private readonly bool allowEncryptedAssertions;
+
+    private SamlServiceProvider(RSA key, X509Certificate2 certificate, string baseUrl, bool allowEncryptedAssertions)
     {
         this.key = key;
+        this.allowEncryptedAssertions = allowEncryptedAssertions;
         Certificate = certificate;
         EntityId = baseUrl + "saml/metadata";
         AcsUrl = baseUrl + "saml/acs";
@@ -55,12 +59,14 @@ internal sealed class SamlServiceProvider : IDisposable
         var rsa = RSA.Create();
         rsa.ImportRSAPrivateKey(pkcs1, out _);
         var baseUrl = settings.ApiExternalUrl.TrimEnd('/') + "/sso/";
-        return new SamlServiceProvider(rsa, SelfSigned(rsa, baseUrl, since), baseUrl);
+        var allowEncrypted = settings.Saml.AllowEncryptedAssertions;
+        return new SamlServiceProvider(rsa, SelfSigned(rsa, baseUrl, since, allowEncrypted), baseUrl, allowEncrypted);
     }
 
     /// <summary>
-    /// GoTrue's SP metadata: signing key only (no encrypted assertions), email and persistent NameIDs, the ACS for
-    /// the HTTP-POST binding; valid 48 hours as crewjam's default, or five years for <c>download=true</c>.
+    /// GoTrue's SP metadata: the key for signing, and for encryption too with GOTRUE_SAML_ALLOW_ENCRYPTED_ASSERTIONS,
+    /// email and persistent NameIDs, the ACS for the HTTP-POST binding; valid 48 hours as crewjam's default, or five
+    /// years for <c>download=true</c>.
     /// </summary>
     public string Metadata(DateTimeOffset validUntil)
     {
@@ -74,14 +80,18 @@ internal sealed class SamlServiceProvider : IDisposable
             writer.WriteAttributeString("validUntil", Instant(validUntil));
             writer.WriteAttributeString("protocolSupportEnumeration", SamlXml.Protocol);
             writer.WriteAttributeString("WantAssertionsSigned", "true");
-            writer.WriteStartElement("KeyDescriptor", SamlXml.Metadata);
-            writer.WriteAttributeString("use", "signing");
-            writer.WriteStartElement("KeyInfo", SamlXml.DSig);
-            writer.WriteStartElement("X509Data", SamlXml.DSig);
-            writer.WriteElementString("X509Certificate", SamlXml.DSig, Convert.ToBase64String(Certificate.RawData));
-            writer.WriteEndElement();
-            writer.WriteEndElement();
-            writer.WriteEndElement();
+            foreach (var use in allowEncryptedAssertions ? ["signing", "encryption"] : new[] { "signing" })
+            {
+                writer.WriteStartElement("KeyDescriptor", SamlXml.Metadata);
+                writer.WriteAttributeString("use", use);
+                writer.WriteStartElement("KeyInfo", SamlXml.DSig);
+                writer.WriteStartElement("X509Data", SamlXml.DSig);
+                writer.WriteElementString("X509Certificate", SamlXml.DSig, Convert.ToBase64String(Certificate.RawData));
+                writer.WriteEndElement();
+                writer.WriteEndElement();
+                writer.WriteEndElement();
+            }
+
             writer.WriteElementString("NameIDFormat", SamlXml.Metadata, SamlXml.EmailNameId);
             writer.WriteElementString("NameIDFormat", SamlXml.Metadata, SamlXml.PersistentNameId);
             writer.WriteStartElement("AssertionConsumerService", SamlXml.Metadata);
@@ -140,6 +150,12 @@ internal sealed class SamlServiceProvider : IDisposable
         return (ssoUrl + (ssoUrl.Contains('?', StringComparison.Ordinal) ? "&" : "?") + query, requestId);
     }
 
+    /// <summary>
+    /// An EncryptedAssertion opened with this key. As GoTrue (crewjam decrypts whatever comes), also when the
+    /// metadata does not offer the key for encryption: the assertion still has to be signed by the IdP.
+    /// </summary>
+    public XmlElement DecryptAssertion(XmlElement encryptedAssertion) => EncryptedAssertions.Decrypt(encryptedAssertion, key);
+
     public void Dispose()
     {
         key.Dispose();
@@ -150,9 +166,10 @@ internal sealed class SamlServiceProvider : IDisposable
 
     /// <summary>
     /// GoTrue's certificate for its key: self-signed for <c>_samlsp.{host}</c>. Its dates and serial are fixed by
-    /// the key, so every worker makes the same certificate and the published metadata does not change.
+    /// the key, so every worker makes the same certificate and the published metadata does not change. GoTrue adds
+    /// data encipherment to its key usage when it allows encrypted assertions.
     /// </summary>
-    private static X509Certificate2 SelfSigned(RSA rsa, string baseUrl, DateTimeOffset since)
+    private static X509Certificate2 SelfSigned(RSA rsa, string baseUrl, DateTimeOffset since, bool forEncryption)
     {
         // api_external_url is not checked when set; a value that is no URL still gets a certificate, not an error.
         var host = Uri.TryCreate(baseUrl, UriKind.Absolute, out var url) && url.Host.Length > 0 ? url.Host : "localhost";
@@ -160,7 +177,8 @@ internal sealed class SamlServiceProvider : IDisposable
         var names = new SubjectAlternativeNameBuilder();
         names.AddDnsName("_samlsp." + host);
         request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(
+            X509KeyUsageFlags.DigitalSignature | (forEncryption ? X509KeyUsageFlags.DataEncipherment : X509KeyUsageFlags.None), critical: true));
         var generator = X509SignatureGenerator.CreateForRSA(rsa, RSASignaturePadding.Pkcs1);
         return request.Create(request.SubjectName, generator, since, since.AddYears(50), [1]);
     }
