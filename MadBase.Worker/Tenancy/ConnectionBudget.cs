@@ -127,6 +127,21 @@ internal sealed partial class ConnectionBudget(IOptions<WorkerOptions> options, 
         }
     }
 
+    /// <summary>Room for one connection of <paramref name="pool"/> only if it has an idle one: no new connection, no wait.</summary>
+    public bool TryEnterIdle(ProjectPool pool)
+    {
+        lock (gate)
+        {
+            if (pool.Busy >= pool.Held)
+            {
+                return false;
+            }
+
+            pool.Busy++;
+            return true;
+        }
+    }
+
     /// <summary>Whether <paramref name="pool"/> has no connection out and no request took one since <paramref name="unusedSince"/>.</summary>
     public bool IsIdle(ProjectPool pool, long unusedSince)
     {

@@ -102,6 +102,28 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// An idle connection of the project's open pool, or null when it has none: for background checks that must not
+    /// make a pool grow, or take another project's connections, at the worker's cap.
+    /// </summary>
+    public async Task<NpgsqlConnection?> TryOpenIdleConnectionAsync(Project project, CancellationToken cancellationToken)
+    {
+        if (!sources.TryGetValue(project.Ref, out var lazy) || !lazy.IsValueCreated || !lazy.Value.IsCompletedSuccessfully
+            || !budget.TryEnterIdle(lazy.Value.Result))
+        {
+            return null;
+        }
+
+        try
+        {
+            return await OpenEnteredAsync(lazy.Value.Result, cancellationToken);
+        }
+        catch (ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>A connection of <paramref name="pool"/>, within the budget: its close gives the room back.</summary>
     private async Task<NpgsqlConnection> OpenFromAsync(ProjectPool pool, CancellationToken cancellationToken)
     {
@@ -115,6 +137,12 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
             throw new ProjectDatabaseUnavailableException(pool.ProjectRef, error);
         }
 
+        return await OpenEnteredAsync(pool, cancellationToken);
+    }
+
+    /// <summary>Opens a connection of <paramref name="pool"/> in the room the budget gave; gives it back if the open fails.</summary>
+    private async Task<NpgsqlConnection> OpenEnteredAsync(ProjectPool pool, CancellationToken cancellationToken)
+    {
         NpgsqlConnection? connection = null;
         try
         {

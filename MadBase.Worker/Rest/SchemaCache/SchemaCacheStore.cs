@@ -158,6 +158,21 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
     private async Task<bool> ChangedSinceAsync(Project project, string snapshot, CancellationToken cancellationToken)
     {
         await using var connection = await databases.OpenConnectionAsync(project, cancellationToken);
+        return await ChangedSinceAsync(connection, snapshot, cancellationToken);
+    }
+
+    /// <summary>
+    /// The poll's check, on an idle connection of the project's pool only: a poll must never open a connection (at the
+    /// worker's cap that would close another project's), so with none idle it waits for a later request (null).
+    /// </summary>
+    private async Task<bool?> PolledChangedSinceAsync(Project project, string snapshot, CancellationToken cancellationToken)
+    {
+        await using var connection = await databases.TryOpenIdleConnectionAsync(project, cancellationToken);
+        return connection is null ? null : await ChangedSinceAsync(connection, snapshot, cancellationToken);
+    }
+
+    private static async Task<bool> ChangedSinceAsync(NpgsqlConnection connection, string snapshot, CancellationToken cancellationToken)
+    {
         await using var command = new NpgsqlCommand(
             "SELECT _madbase.schema_changed_since($1::pg_snapshot) WHERE pg_catalog.to_regproc('_madbase.schema_changed_since') IS NOT NULL",
             connection);
@@ -251,9 +266,18 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
         {
             try
             {
-                if (Volatile.Read(ref loaded) is { Snapshot: { } readAt } && await store.ChangedSinceAsync(project, readAt, stopping.Token))
+                if (Volatile.Read(ref loaded) is { Snapshot: { } readAt })
                 {
-                    await ReloadAsync();
+                    switch (await store.PolledChangedSinceAsync(project, readAt, stopping.Token))
+                    {
+                        case true:
+                            await ReloadAsync();
+                            break;
+                        case null:
+                            // No idle connection to ask on: the next request tries again.
+                            Volatile.Write(ref polledAt, 0);
+                            break;
+                    }
                 }
             }
             catch (Exception error) when (error is NpgsqlException or TimeoutException or ProjectDatabaseUnavailableException
