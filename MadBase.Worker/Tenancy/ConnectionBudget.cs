@@ -6,9 +6,9 @@ namespace MadBase.Worker.Tenancy;
 /// <summary>
 /// <c>Worker__MaxConnections</c>: the Postgres connections this worker's project pools may hold together, whatever
 /// the number of projects (a cluster's request connections are at most workers × this). A request that would need a
-/// new connection at the cap closes the idle connections of the least recently used other pool; when every
-/// connection is busy it waits for one to come back, and gives up after <see cref="Wait"/> with the 503 an
-/// unreachable database gets. Npgsql's own per-project cap (<c>Worker__MaxPoolSizePerProject</c>) still bounds
+/// new connection at the cap first waits briefly for one of its own pool's, then closes the idle connections of the
+/// least recently used other pool; when every connection is busy it waits for one to come back, and gives up after
+/// <see cref="Wait"/> with the 503 an unreachable database gets. Npgsql's own per-project cap (<c>Worker__MaxPoolSizePerProject</c>) still bounds
 /// what one busy tenant takes.
 /// </summary>
 internal sealed partial class ConnectionBudget(IOptions<WorkerOptions> options, TimeProvider time, ILogger<ConnectionBudget> logger)
@@ -27,20 +27,6 @@ internal sealed partial class ConnectionBudget(IOptions<WorkerOptions> options, 
     private readonly HashSet<ProjectPool> pools = [];
     private readonly LinkedList<TaskCompletionSource> waiters = new();
     private int held;
-
-    /// <summary>At least the Postgres connections the pools hold now (for tests and metrics).</summary>
-    public int Held
-    {
-        get
-        {
-            lock (gate)
-            {
-                return held;
-            }
-        }
-    }
-
-    public int Cap => cap;
 
     /// <summary>Takes room for one connection of <paramref name="pool"/>, closing another pool's idle ones or waiting if the worker is at its cap.</summary>
     public async ValueTask EnterAsync(ProjectPool pool, CancellationToken cancellationToken)
