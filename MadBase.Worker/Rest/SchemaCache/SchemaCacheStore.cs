@@ -72,8 +72,12 @@ internal sealed partial class SchemaCacheStore : IAsyncDisposable
     /// </summary>
     /// <param name="project">The request's project.</param>
     /// <param name="used">The model the request was planned against; a newer one in place already is a catch-up.</param>
+    /// <remarks>
+    /// A cache evicted (idle) or dropped since the request took its model is no more: the retry loads a new one from
+    /// the catalog as it is now, so that is a catch-up too.
+    /// </remarks>
     public Task<bool> CatchUpAsync(Project project, SchemaModel used) =>
-        projects.TryGetValue(project.Ref, out var entry) ? entry.Value.CatchUpAsync(used) : Task.FromResult(false);
+        projects.TryGetValue(project.Ref, out var entry) ? entry.Value.CatchUpAsync(used) : Task.FromResult(true);
 
     /// <summary>Loads a fresh model now and swaps it in; used by the listener and by tests.</summary>
     public Task ReloadAsync(Project project) =>
