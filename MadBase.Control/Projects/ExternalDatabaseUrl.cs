@@ -58,7 +58,8 @@ internal static class ExternalDatabaseUrl
         // libpq's query parameters that Npgsql knows by another name or not at all are refused, not dropped.
         foreach (var pair in url.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
-            var (key, setting) = (Uri.UnescapeDataString(pair.Split('=', 2)[0]), Uri.UnescapeDataString(pair.Split('=', 2).ElementAtOrDefault(1) ?? string.Empty));
+            var parts = pair.Split('=', 2);
+            var (key, setting) = (Uri.UnescapeDataString(parts[0]), Uri.UnescapeDataString(parts.ElementAtOrDefault(1) ?? string.Empty));
             builder[key == "sslmode" ? "SSL Mode" : key] = setting;
         }
 

@@ -156,12 +156,7 @@ internal sealed partial class ConnectionBudget(IOptions<WorkerOptions> options, 
             }
 
             // A request of this project waiting for one of its own connections takes it first.
-            var queue = pool.Waiters.First is not null ? pool.Waiters : waiters;
-            if (queue.First is { } first)
-            {
-                queue.RemoveFirst();
-                next = first.Value;
-            }
+            next = Dequeue(pool.Waiters) ?? Dequeue(waiters);
         }
 
         next?.TrySetResult();
@@ -184,14 +179,21 @@ internal sealed partial class ConnectionBudget(IOptions<WorkerOptions> options, 
                 pools.Remove(pool);
             }
 
-            if (waiters.First is { } first)
-            {
-                waiters.RemoveFirst();
-                next = first.Value;
-            }
+            next = Dequeue(waiters);
         }
 
         next?.TrySetResult();
+    }
+
+    private static TaskCompletionSource? Dequeue(LinkedList<TaskCompletionSource> queue)
+    {
+        if (queue.First is not { } first)
+        {
+            return null;
+        }
+
+        queue.RemoveFirst();
+        return first.Value;
     }
 
     private ProjectPool? LeastRecentlyUsedWithIdle(ProjectPool except)

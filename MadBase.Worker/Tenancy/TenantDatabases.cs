@@ -108,15 +108,14 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
     /// </summary>
     public async Task<NpgsqlConnection?> TryOpenIdleConnectionAsync(Project project, CancellationToken cancellationToken)
     {
-        if (!sources.TryGetValue(project.Ref, out var lazy) || !lazy.IsValueCreated || !lazy.Value.IsCompletedSuccessfully
-            || !budget.TryEnterIdle(lazy.Value.Result))
+        if (!sources.TryGetValue(project.Ref, out var lazy) || Opened(lazy) is not { } pool || !budget.TryEnterIdle(pool))
         {
             return null;
         }
 
         try
         {
-            return await OpenEnteredAsync(lazy.Value.Result, cancellationToken);
+            return await OpenEnteredAsync(pool, cancellationToken);
         }
         catch (ObjectDisposedException)
         {
@@ -174,11 +173,11 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
     {
         foreach (var (projectRef, lazy) in sources)
         {
-            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && budget.IsIdle(lazy.Value.Result, unusedSince)
+            if (Opened(lazy) is { } pool && budget.IsIdle(pool, unusedSince)
                 && sources.TryRemove(new KeyValuePair<string, Lazy<Task<ProjectPool>>>(projectRef, lazy)))
             {
-                budget.Retire(lazy.Value.Result);
-                await lazy.Value.Result.DataSource.DisposeAsync();
+                budget.Retire(pool);
+                await pool.DataSource.DisposeAsync();
                 LogIdleClosed(logger, projectRef);
             }
         }
@@ -191,9 +190,9 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
     /// </summary>
     public async Task<NpgsqlConnection> ReplaceDeadAsync(Project project, CancellationToken cancellationToken)
     {
-        if (sources.TryGetValue(project.Ref, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
+        if (sources.TryGetValue(project.Ref, out var lazy) && Opened(lazy) is { } pool)
         {
-            lazy.Value.Result.DataSource.Clear();
+            pool.DataSource.Clear();
         }
 
         LogPoolCleared(logger, project.Ref);
@@ -204,12 +203,16 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
     {
         foreach (var lazy in sources.Values)
         {
-            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
+            if (Opened(lazy) is { } pool)
             {
-                await lazy.Value.Result.DataSource.DisposeAsync();
+                await pool.DataSource.DisposeAsync();
             }
         }
     }
+
+    /// <summary>The pool, once its project's database is up to date and it is open; null before, or if that failed.</summary>
+    private static ProjectPool? Opened(Lazy<Task<ProjectPool>> lazy) =>
+        lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully ? lazy.Value.Result : null;
 
     private async Task<ProjectPool> OpenAsync(Project project)
     {
