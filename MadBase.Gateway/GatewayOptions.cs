@@ -5,6 +5,12 @@ internal sealed class GatewayOptions
 {
     public const string Section = "Gateway";
 
+    /// <summary>
+    /// Co-located mode: this process also runs the worker and answers the worker's APIs itself, with no proxy hop
+    /// (<see cref="CoLocation.LocalWorker"/>); off, the distributed mode proxies them to <c>services__worker__http__*</c>.
+    /// </summary>
+    public bool CoLocated { get; set; }
+
     /// <summary>How often each upstream's <c>/health</c> is probed.</summary>
     public int HealthCheckIntervalSeconds { get; set; } = 5;
 

@@ -1,3 +1,5 @@
+using MadBase.Gateway.CoLocation;
+
 namespace MadBase.Gateway;
 
 /// <summary>
@@ -13,10 +15,17 @@ internal static class InlineSocketCompletions
     // .NET reads this variable once, when the first socket is polled, and only from the environment.
     private const string Variable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
-    /// <summary>Call right after the builder is created, before anything opens a socket.</summary>
+    /// <summary>
+    /// Call right after the builder is created, before anything opens a socket. Not in co-located mode: the worker's
+    /// handlers run in this process then, and one that blocks would stall every socket its thread polls.
+    /// </summary>
     public static WebApplicationBuilder UseInlineSocketCompletions(this WebApplicationBuilder builder)
     {
-        Environment.SetEnvironmentVariable(Variable, "1");
+        if (!builder.IsCoLocated())
+        {
+            Environment.SetEnvironmentVariable(Variable, "1");
+        }
+
         return builder;
     }
 }

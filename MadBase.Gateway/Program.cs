@@ -1,4 +1,5 @@
 using MadBase.Gateway;
+using MadBase.Gateway.CoLocation;
 using MadBase.Gateway.Cors;
 using MadBase.Gateway.RateLimiting;
 using MadBase.Gateway.RecentRequests;
@@ -11,14 +12,17 @@ var builder = WebApplication.CreateBuilder(args);
 builder.UseInlineSocketCompletions();
 builder.AddServiceDefaults();
 builder.AddGatewayServices();
+builder.AddLocalWorker();
 
 var app = builder.Build();
 app.UseServiceDefaults();
 app.UseRecentRequests();
 app.UseGatewayCors();
 app.UseGatewayRateLimits();
+app.UseLocalWorker();
 app.MapDefaultEndpoints();
 app.MapRecentRequestsApi();
+app.MapLocalWorkerApis();
 app.MapGatewayProxy();
 app.MapGatewayFallback();
 app.Run();

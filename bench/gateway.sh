@@ -4,6 +4,7 @@
 # one worker, and through nginx as a reference reverse proxy — then the ratios: throughput, and the CPU each
 # proxy spends per request (the figure that stays meaningful when wrk and the servers share two cores), and the
 # worker's CPU per request behind the gateway against its CPU when called directly.
+# Then the same request to a co-located node (Gateway__CoLocated, bench/lib.sh bench_start_colocated): the edge in-process.
 # Usage: bench/gateway.sh [seconds=10] [connections=32]. Needs wrk and nginx (apt-get install -y wrk nginx).
 # Starts its own stack (bench/lib.sh) on ports 32200-32204 and stops it at the end.
 set -euo pipefail
@@ -18,6 +19,7 @@ bench_on_exit() {
   return 0
 }
 bench_start gateway 1 32200
+bench_start_colocated 32282
 
 cat > "$work/nginx.conf" <<NGINX
 daemon off;
@@ -62,6 +64,7 @@ bench_wrk gateway "$API_URL$url_path" -H "apikey: $ANON_KEY"
 bench_wrk nginx "http://127.0.0.1:32280$url_path" -H "apikey: $ANON_KEY"
 bench_other_name=yarp-floor bench_other_pids=$floor_pid \
   bench_wrk yarp-floor "http://127.0.0.1:32281$url_path" -H "X-MadBase-Project: default" -H "Authorization: Bearer $ANON_KEY"
+bench_other_name=node bench_other_pids=$bench_node_pid bench_wrk node "$node_url$url_path" -H "apikey: $ANON_KEY"
 awk -v g="$(cat "$work/gateway.rps")" -v w="$(cat "$work/worker.rps")" -v n="$(cat "$work/nginx.rps")" \
   'BEGIN { printf "throughput: gateway/worker %.2f   nginx/worker %.2f   gateway/nginx %.2f\n", g/w, n/w, g/n }'
 awk -v g="$(bench_cpu gateway gateway)" -v n="$(bench_cpu nginx other)" -v wg="$(bench_cpu gateway worker)" \
@@ -70,3 +73,9 @@ awk -v g="$(bench_cpu gateway gateway)" -v n="$(bench_cpu nginx other)" -v wg="$
       g / (n > 0 ? n : 1), wg / (wd > 0 ? wd : 1), wn / (wd > 0 ? wd : 1) }'
 awk -v f="$(bench_cpu yarp-floor other)" -v n="$(bench_cpu nginx other)" -v g="$(bench_cpu gateway gateway)" 'BEGIN {
     printf "cpu per request: yarp-floor/nginx %.2f   gateway/yarp-floor %.2f (what the gateway adds to YARP)\n", f / (n > 0 ? n : 1), g / (f > 0 ? f : 1) }'
+# Co-located mode: one process does the edge's steps and the worker's; its CPU less the worker's own (called directly)
+# is what the edge costs there, against nginx's hop.
+awk -v c="$(bench_cpu node other)" -v wd="$(bench_cpu worker worker)" -v n="$(bench_cpu nginx other)" \
+  -v cr="$(cat "$work/node.rps")" -v w="$(cat "$work/worker.rps")" 'BEGIN {
+    printf "co-located node: throughput node/worker %.2f   cpu per request node/worker-direct %.2f (goal <= 1.2)   edge in-process (node - worker)/nginx %.2f (goal <= 2)\n",
+      cr / w, c / (wd > 0 ? wd : 1), (c - wd) / (n > 0 ? n : 1) }'

@@ -44,6 +44,25 @@ bench_start() {
   bench_worker_pid=${bench_worker_pids[0]}
 }
 
+# bench_start_colocated PORT: a co-located node (MadBase.Gateway with Gateway__CoLocated: the worker's APIs served in
+# the gateway's process, no proxy hop) beside the stack, on its Postgres, Redis and Control, with the first worker's
+# settings; its pid in bench_node_pid, its URL in node_url. Stopped with the stack (it watches the CLI's pid).
+bench_start_colocated() {
+  local port=$1
+  node_url=http://127.0.0.1:$port
+  (
+    while IFS= read -r -d '' line; do
+      case $line in ConnectionStrings__* | Storage__* | Worker__* | Rest__* | Realtime__* | MADBASE_PARENT_PID=* | ASPNETCORE_ENVIRONMENT=*) export "${line?}" ;; esac
+    done < "/proc/$bench_worker_pid/environ"
+    export Gateway__CoLocated=true Gateway__RateLimit__PermitsPerSecond=0 services__control__http__0="http://127.0.0.1:$((base + 1))" \
+      Functions__DataDirectory="$work/node-functions"
+    exec dotnet MadBase.Gateway/bin/Release/net10.0/MadBase.Gateway.dll --urls "$node_url"
+  ) > "$work/node.log" 2>&1 &
+  for _ in $(seq 1 100); do curl -sf -o /dev/null "$node_url/health" && break; sleep 0.2; done
+  curl -sf -o /dev/null "$node_url/health" || { echo "the co-located node did not start:"; tail -20 "$work/node.log"; exit 1; }
+  bench_node_pid=$(bench_pid_on "$port")
+}
+
 # bench_free_ports COUNT: the first of COUNT free loopback ports in a row, from 20000-39999.
 bench_free_ports() {
   local first

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # REST (/rest/v1) throughput, measured: wrk on loopback for a primary-key GET, a 20-row filtered and
-# ordered list, a one-level embed and a single-row insert — through the gateway and straight to one
-# worker — and pgbench running the equivalent primary-key SELECT (prepared, same connections) as the
-# physical limit of the box. Prints req/s, p50/p99 and the ratios.
+# ordered list, a one-level embed and a single-row insert — through the gateway, straight to one worker, and
+# to a co-located node (the gateway serving the worker in-process) — and pgbench running the equivalent
+# primary-key SELECT (prepared, same connections) as the physical limit of the box. Prints req/s, p50/p99 and the ratios.
 # Usage: bench/rest.sh [seconds=10] [connections=32]. Needs wrk and pgbench.
 # Starts its own stack (bench/lib.sh: one worker, Release build) on ports 32500-32504 and stops it at the end.
 set -euo pipefail
@@ -12,6 +12,7 @@ connections=${2:-32}
 command -v pgbench >/dev/null || { echo "pgbench is not installed: apt-get install -y postgresql-contrib"; exit 1; }
 . bench/lib.sh
 bench_start rest 1 32500
+bench_start_colocated 32510
 
 psql "$DB_URL" -q <<'SQL'
 CREATE TABLE public.bench_categories (id int PRIMARY KEY, name text NOT NULL);
@@ -54,6 +55,8 @@ echo "wrk: $connections connections, ${duration}s each, 2 threads, on $(nproc) c
 for q in pk list embed insert; do
   bench_wrk "$q/gateway" "$API_URL" -s "$work/$q.lua" -H "apikey: $ANON_KEY" -H "Authorization: Bearer $SERVICE_ROLE_KEY"
   bench_wrk "$q/worker" "$worker" -s "$work/$q.lua" -H "X-MadBase-Project: default" -H "Authorization: Bearer $SERVICE_ROLE_KEY"
+  bench_other_name=node bench_other_pids=$bench_node_pid \
+    bench_wrk "$q/node" "$node_url" -s "$work/$q.lua" -H "apikey: $ANON_KEY" -H "Authorization: Bearer $SERVICE_ROLE_KEY"
 done
 
 cat > "$work/pk.sql" <<'SQL'
@@ -78,6 +81,7 @@ SQL
 rls_tps=$(pgbench_tps "$work/pk-rls.sql")
 printf '%-16s %10s tps    the same SELECT with the RLS setup, pipelined\n' "pk/pgbench-rls" "$rls_tps"
 
-awk -v g="$(cat "$work/pk_gateway.rps")" -v w="$(cat "$work/pk_worker.rps")" -v p="$pg_tps" -v r="$rls_tps" 'BEGIN {
+awk -v g="$(cat "$work/pk_gateway.rps")" -v w="$(cat "$work/pk_worker.rps")" -v c="$(cat "$work/pk_node.rps")" -v p="$pg_tps" -v r="$rls_tps" 'BEGIN {
   printf "pk: worker/pgbench-rls %.2f (goal >= 0.5)   gateway/pgbench-rls %.2f (goal >= 0.4)   gateway/worker %.2f   worker/pgbench %.2f\n",
-    w/r, g/r, g/w, w/p }'
+    w/r, g/r, g/w, w/p
+  printf "pk, co-located node: node/pgbench-rls %.2f (goal >= 0.4 through the edge)   node/worker %.2f\n", c/r, c/w }'

@@ -45,6 +45,7 @@ internal sealed record CliArguments(string Command, LocalStackOptions Options)
         private string? command;
         private int firstWorkerPort = LocalStackOptions.DefaultFirstWorkerPort;
         private int workers = 2;
+        private bool workersGiven;
 
         public LocalStackOptions Options { get; private set; } = new() { DataDirectory = ".madbase", GatewayMetricsPort = LocalStackOptions.DefaultGatewayMetricsPort };
 
@@ -72,6 +73,10 @@ internal sealed record CliArguments(string Command, LocalStackOptions Options)
                     break;
                 case "--workers":
                     workers = Number(arg, value(), 1, 64);
+                    workersGiven = true;
+                    break;
+                case "--co-located":
+                    Options = Options with { CoLocated = true };
                     break;
                 case "--db-port":
                     Options = Options with { PostgresPort = Port(arg, value()) };
@@ -101,7 +106,12 @@ internal sealed record CliArguments(string Command, LocalStackOptions Options)
                 throw new CliUsageException("--worker-port plus --workers goes past port 65535.");
             }
 
-            var options = Options with { WorkerPorts = LocalStackOptions.ConsecutivePorts(firstWorkerPort, workers) };
+            if (Options.CoLocated && workersGiven)
+            {
+                throw new CliUsageException("--co-located runs no worker processes: leave out --workers.");
+            }
+
+            var options = Options with { WorkerPorts = Options.CoLocated ? [] : LocalStackOptions.ConsecutivePorts(firstWorkerPort, workers) };
             return new CliArguments(command ?? Help, options);
         }
     }

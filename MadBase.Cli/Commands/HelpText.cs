@@ -29,6 +29,8 @@ internal static class HelpText
               --metrics-port <port>  The gateway's /metrics (default: {LocalStackOptions.DefaultGatewayMetricsPort}); the
                                      workers and Control serve /metrics on their own ports
               --workers <n>          Number of workers (default: 2)
+              --co-located           No worker processes: the gateway serves the APIs itself (one process, no
+                                     proxy hop; the fastest shape on one small machine)
               --worker-port <port>   First worker's port; the others follow (default: {LocalStackOptions.DefaultFirstWorkerPort})
               --db-port <port>       Private Postgres cluster (default: {LocalStackOptions.DefaultPostgresPort})
               --redis-port <port>    Redis (default: {LocalStackOptions.DefaultRedisPort})

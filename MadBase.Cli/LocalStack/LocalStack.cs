@@ -250,6 +250,15 @@ internal sealed class LocalStack
         {
             ["services__control__http__0"] = parts.Control!.Url.ToString().TrimEnd('/'),
         };
+        if (options.CoLocated)
+        {
+            environment["Gateway__CoLocated"] = "true";
+            foreach ((string key, string? value) in WorkerEnvironment(parts, 0))
+            {
+                environment[key] = value;
+            }
+        }
+
         if (options.GatewayMetricsPort is { } metricsPort)
         {
             environment["Metrics__Port"] = metricsPort.ToString(CultureInfo.InvariantCulture);

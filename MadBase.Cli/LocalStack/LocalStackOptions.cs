@@ -26,6 +26,12 @@ internal sealed record LocalStackOptions
     /// </summary>
     public int? GatewayMetricsPort { get; init; }
 
+    /// <summary>
+    /// The gateway serves the worker's APIs in its own process (Gateway__CoLocated): no worker processes and no
+    /// proxy hop; <see cref="WorkerPorts"/> is then empty.
+    /// </summary>
+    public bool CoLocated { get; init; }
+
     /// <summary>One port per worker; the count of workers is their number.</summary>
     public IReadOnlyList<int> WorkerPorts { get; init; } = ConsecutivePorts(DefaultFirstWorkerPort, 2);
 

@@ -30,7 +30,8 @@ internal sealed partial class ApiKeyMiddleware(
         // First, always: the upstream trusts this header to name the project, so only we may set it.
         request.Headers.Remove(ProjectHeaders.ProjectRef);
 
-        if (context.GetRouteModel().Config.Metadata?.GetValueOrDefault(ProxyConfig.ApiKeyMetadata) == ProxyConfig.NoProject)
+        // Only YARP's routes carry metadata; a co-located worker's paths (CoLocation/LocalWorker.cs) always need a project.
+        if (context.GetEndpoint()?.Metadata.GetMetadata<RouteModel>()?.Config.Metadata?.GetValueOrDefault(ProxyConfig.ApiKeyMetadata) == ProxyConfig.NoProject)
         {
             await next(context);
             return;

@@ -1,3 +1,4 @@
+using MadBase.Gateway.CoLocation;
 using MadBase.ServiceDefaults.Functions;
 using MadBase.ServiceDefaults.Projects;
 using Microsoft.AspNetCore.Cors.Infrastructure;
@@ -37,9 +38,12 @@ internal sealed class FunctionsCors(RequestDelegate next, ICorsService cors, ICo
         await next(context);
     }
 
-    /// <summary>A worker's answer that it did not mark as its own: the function's response, forwarded.</summary>
+    /// <summary>
+    /// A worker's answer that it did not mark as its own: the function's response, forwarded by a worker behind this
+    /// gateway or by the one inside it (co-located mode).
+    /// </summary>
     private static bool AnsweredByFunction(HttpContext context) =>
-        context.Features.Get<IReverseProxyFeature>()?.ProxiedDestination is not null
+        (context.Features.Get<IReverseProxyFeature>()?.ProxiedDestination is not null || LocalWorker.Reached(context))
         && context.Features.Get<IForwarderErrorFeature>() is null
         && !context.Response.Headers.ContainsKey(FunctionHeaders.PlatformAnswer);
 }

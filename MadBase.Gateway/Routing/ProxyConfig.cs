@@ -1,4 +1,6 @@
 using MadBase.Gateway.Upstreams;
+using MadBase.ServiceDefaults.Projects;
+using MadBase.Worker;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
@@ -26,12 +28,16 @@ internal static class ProxyConfig
     /// </summary>
     public static readonly TimeSpan PassiveWindow = TimeSpan.FromSeconds(10);
 
-    private static readonly string[] WorkerServices = ["auth", "rest", "storage", "realtime", "functions"];
-
+    /// <summary>Co-located, the worker's routes are this process's own endpoints (CoLocation/LocalWorker.cs), not YARP's.</summary>
     public static InMemoryConfigProvider Create(UpstreamOptions upstreams, GatewayOptions gateway)
     {
-        var routes = WorkerServices.Select(service => Route(service, WorkersCluster)).ToList();
-        var clusters = new List<ClusterConfig> { Cluster(WorkersCluster, upstreams.Workers, gateway) };
+        var routes = new List<RouteConfig>();
+        var clusters = new List<ClusterConfig>();
+        if (!gateway.CoLocated)
+        {
+            routes.AddRange(WorkerPipeline.ServicePrefixes.Select(prefix => WorkerRoute(prefix)));
+            clusters.Add(Cluster(WorkersCluster, upstreams.Workers, gateway));
+        }
 
         if (upstreams.Control is { } control)
         {
@@ -53,12 +59,21 @@ internal static class ProxyConfig
         return new InMemoryConfigProvider(routes, clusters);
     }
 
+    /// <summary><c>/rest/v1/{**rest}</c> and the like, named for the service (<c>rest</c>).</summary>
+    private static RouteConfig WorkerRoute(string prefix) => new()
+    {
+        RouteId = prefix.Split('/', StringSplitOptions.RemoveEmptyEntries)[0],
+        ClusterId = WorkersCluster,
+        // Edge Functions answer their own CORS (Cors/FunctionsCors.cs), so their route carries no policy.
+        CorsPolicy = prefix == KeyOptionalRoutes.Functions ? null : "default",
+        Match = new RouteMatch { Path = prefix + "/{**rest}" },
+    };
+
     private static RouteConfig Route(string service, string cluster) => new()
     {
         RouteId = service,
         ClusterId = cluster,
-        // Edge Functions answer their own CORS (Cors/FunctionsCors.cs), so their route carries no policy.
-        CorsPolicy = service == "functions" ? null : "default",
+        CorsPolicy = "default",
         Match = new RouteMatch { Path = $"/{service}/v1/{{**rest}}" },
     };
 
