@@ -2,7 +2,7 @@
 # Auth throughput, measured: password sign-ins per second through the gateway (each one a bcrypt
 # verification at cost 10) against raw bcrypt hashes per second with the same library on the same cores,
 # and refresh-token rotations per second; p50/p99 from wrk --latency.
-# Usage: bench/auth.sh [seconds=10] [connections=8]. Needs wrk (apt-get install -y wrk).
+# Usage: bench/auth.sh [seconds=10] [connections=8]; WORKERS=0 for a co-located stack. Needs wrk (apt-get install -y wrk).
 # Starts its own stack (one worker) in a temp dir on the auth module's private ports 32600-32604 and
 # stops it at the end. The bench turns the per-IP token rate limit off for the default project, since
 # wrk sends everything from one address.
@@ -11,7 +11,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 duration=${1:-10}
 connections=${2:-8}
 . bench/lib.sh
-bench_start auth 1 32600
+bench_start auth "${WORKERS:-1}" 32600
 
 curl -sf -X PATCH "$ADMIN_URL/projects/default" -H "Authorization: Bearer $ADMIN_PASSWORD" -H 'Content-Type: application/json' \
   -d '{"settings":{"auth":{"rate_limit_token_refresh":0}}}' >/dev/null

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Edge Functions, measured (not a test): cold start (deploy, then the first response, which waits for a Deno
 # instance to start), warm requests per second for a hello-world through the gateway against the same handler
-# served by bare Deno, and the memory of a warm instance. Goals: cold start under 300 ms, warm throughput
+# served by bare Deno (and through a co-located node), and the memory of a warm instance. Goals: cold start under 300 ms, warm throughput
 # through MadBase >= 0.7x bare Deno.
 # Usage: bench/functions.sh [seconds=10] [connections=32]. Needs wrk (apt-get install -y wrk) and tools/deno
 # (npm ci there). Starts its own stack (bench/lib.sh) on free ports and stops it at the end.
@@ -42,8 +42,11 @@ for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$((base + 40))/
 echo "wrk: $connections connections, ${duration}s each, 2 threads, on $(nproc) cores shared with the servers"
 bench_wrk bare-deno "http://127.0.0.1:$((base + 40))/hello"
 bench_wrk gateway "$API_URL/functions/v1/hello" -H "apikey: $ANON_KEY"
-awk -v g="$(cat "$work/gateway.rps")" -v d="$(cat "$work/bare-deno.rps")" \
-  'BEGIN { printf "through MadBase / bare Deno: %.2f (goal >= 0.70)\n", g / d }'
+# A co-located node (the gateway serving the worker in-process) beside the stack: one .NET hop before Deno, not two.
+bench_start_colocated $((base + 41))
+bench_other_name=node bench_other_pids=$bench_node_pid bench_wrk node "$node_url/functions/v1/hello" -H "apikey: $ANON_KEY"
+awk -v g="$(cat "$work/gateway.rps")" -v c="$(cat "$work/node.rps")" -v d="$(cat "$work/bare-deno.rps")" \
+  'BEGIN { printf "through MadBase / bare Deno: gateway and worker %.2f, co-located node %.2f (goal >= 0.70)\n", g / d, c / d }'
 
 echo "warm instances of the worker (RSS):"
 for pid in $(pgrep -P "$bench_worker_pid" -f bootstrap.ts); do

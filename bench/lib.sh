@@ -6,7 +6,8 @@
 
 # bench_start NAME WORKERS BASE_PORT|free [cli options...]: the stack on ports BASE (gateway), BASE+1
 # (control), BASE+2.. (the WORKERS workers), then Postgres, Redis and the gateway's metrics port; `free` picks a
-# free run of ports.
+# free run of ports. WORKERS 0 is a co-located stack (madbase start --co-located): the gateway's process is also the
+# worker, so bench_worker_pid(s) name it and there is no direct worker URL.
 # Variables set before the call (VAR=x bench_start ...) reach the services. Sets work, base, stack_pid,
 # worker (the first worker's URL), db_port, bench_metrics_port, bench_gateway_pid, bench_worker_pid (the first worker's),
 # bench_worker_pids and bench_worker_ports (all of them), and exports everything in stack.env.
@@ -23,8 +24,10 @@ bench_start() {
   chmod 755 "$work" # Postgres runs as the postgres user
   trap bench_stop EXIT
   dotnet build MadBase.sln -c Release --nologo -v q -clp:ErrorsOnly > "$work/build.log" || { cat "$work/build.log"; exit 1; }
+  local shape=(--workers "$workers" --worker-port $((base + 2)))
+  [ "$workers" = 0 ] && shape=(--co-located)
   Gateway__RateLimit__PermitsPerSecond=0 dotnet MadBase.Cli/bin/Release/net10.0/madbase.dll start --data-dir "$work/stack" \
-    --workers "$workers" --port "$base" --control-port $((base + 1)) --worker-port $((base + 2)) --db-port "$db_port" \
+    "${shape[@]}" --port "$base" --control-port $((base + 1)) --db-port "$db_port" \
     --redis-port $((db_port + 1)) --metrics-port $((db_port + 2)) "$@" > "$work/stack.log" 2>&1 &
   stack_pid=$!
   for _ in $(seq 1 180); do [ -f "$work/stack/stack.env" ] && break; sleep 1; done
@@ -41,18 +44,21 @@ bench_start() {
     bench_worker_ports+=($((base + 2 + i)))
     bench_worker_pids+=("$(bench_pid_on $((base + 2 + i)))")
   done
+  if [ "$workers" = 0 ]; then
+    worker='' bench_worker_ports=("$base") bench_worker_pids=("$bench_gateway_pid")
+  fi
   bench_worker_pid=${bench_worker_pids[0]}
 }
 
 # bench_start_colocated PORT: a co-located node (MadBase.Gateway with Gateway__CoLocated: the worker's APIs served in
 # the gateway's process, no proxy hop) beside the stack, on its Postgres, Redis and Control, with the first worker's
-# settings; its pid in bench_node_pid, its URL in node_url. Stopped with the stack (it watches the CLI's pid).
+# settings; its pid in bench_node_pid, its URL in node_url; bench_stop stops it.
 bench_start_colocated() {
   local port=$1
   node_url=http://127.0.0.1:$port
   (
     while IFS= read -r -d '' line; do
-      case $line in ConnectionStrings__* | Storage__* | Worker__* | Rest__* | Realtime__* | MADBASE_PARENT_PID=* | ASPNETCORE_ENVIRONMENT=*) export "${line?}" ;; esac
+      case $line in ConnectionStrings__* | Storage__* | Worker__* | Rest__* | Realtime__* | ASPNETCORE_ENVIRONMENT=*) export "${line?}" ;; esac
     done < "/proc/$bench_worker_pid/environ"
     export Gateway__CoLocated=true Gateway__RateLimit__PermitsPerSecond=0 services__control__http__0="http://127.0.0.1:$((base + 1))" \
       Functions__DataDirectory="$work/node-functions"
@@ -78,6 +84,7 @@ bench_rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0
 
 bench_stop() {
   if declare -F bench_on_exit >/dev/null; then bench_on_exit || true; fi
+  if [ -n "${bench_node_pid:-}" ]; then kill -TERM "$bench_node_pid" 2>/dev/null || true; fi
   if [ -n "${stack_pid:-}" ]; then kill -TERM "$stack_pid" 2>/dev/null && wait "$stack_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }

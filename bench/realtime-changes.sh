@@ -5,7 +5,8 @@
 # (bench/realtime-changes-client.mjs, 10 sockets each). For each insert rate: inserts/s committed, changes
 # delivered out of inserts × subscribers, and p50/p99 commit-to-receive latency (commit_timestamp to the
 # subscriber's clock; same machine). Goal: p99 < 200 ms at 500 inserts/s with 100 subscribers.
-# Usage: bench/realtime-changes.sh [subscribers=100] [seconds=15] [rates="100 250 500"]. Needs Node 22
+# Usage: bench/realtime-changes.sh [subscribers=100] [seconds=15] [rates="100 250 500"]; WORKERS=n workers (2), 0 for
+# a co-located stack (madbase start --co-located: no gateway hop for the frames). Needs Node 22
 # (e2e's npm install), redis-server and the PostgreSQL 15 binaries. Loopback only.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -21,7 +22,7 @@ keep=/tmp/madbase-realtime-changes-last
 bench_on_exit() { rm -rf "$keep" && mkdir -p "$keep" && cp -r "$work"/*.log "$work/stack/logs" "$keep" 2>/dev/null; }
 export MADBASE_JWT_SECRET
 MADBASE_JWT_SECRET=$(head -c 32 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9' | head -c 40)
-bench_start realtime-changes 2 free
+bench_start realtime-changes "${WORKERS:-2}" free
 ln -s "$PWD/e2e/node_modules" "$work/node_modules"
 cp bench/realtime-changes-client.mjs bench/realtime-changes-load.mjs "$work/"
 export JWT_SECRET=$MADBASE_JWT_SECRET TABLE=bench_changes

@@ -3,7 +3,7 @@
 # gateway (file backend, same disk) against a plain copy of the same file; peak RSS (VmHWM) of the
 # gateway and the worker after each phase; and the latency of listing 100 entries in a bucket that
 # holds 100,000 objects.
-# Usage: bench/storage.sh [sizes in MB, default "100 1024"]. Starts its own stack (one worker, no Redis)
+# Usage: bench/storage.sh [sizes in MB, default "100 1024"]; WORKERS=0 for a co-located stack. Starts its own stack (one worker, no Redis)
 # in a temp dir on the storage module's private ports 32700-32704 and stops it at the end.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -11,7 +11,7 @@ sizes=${1:-"100 1024"}
 psql=/usr/lib/postgresql/15/bin/psql
 
 . bench/lib.sh
-bench_start storage 1 32700 --no-redis
+bench_start storage "${WORKERS:-1}" 32700 --no-redis
 gateway_pid=$bench_gateway_pid
 worker_pid=$bench_worker_pid
 peak_mb() { awk '/VmHWM/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
