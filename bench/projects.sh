@@ -10,10 +10,11 @@
 # WORKERS=n the number of workers (2).
 # The cap: the gateway keeps each project on one worker (ProjectAffinityPolicy), so each of W workers serves about
 # PROJECTS/W of them, 250 of 500 with two (the hash spreads them within a few percent), and needs a pooled connection
-# for each plus a few for requests that spill over from the other. 300 per worker covers that; the worker's own
-# default, 100, would evict and reopen connections all the time. It fits Postgres: the local stack's max_connections
-# is 1000 (MadBase.Cli ConnectionLimits), against 2 x 300 pools, 2 x 100 schema listeners (Rest__MaxSchemaListeners)
-# and Control's and the system database's few.
+# for each, plus those of a project's overlapping requests and of requests spilled over from the other worker; the
+# worker's own default, 100, is far below even the 250. 300 per worker fits Postgres with room to spare: the local
+# stack's max_connections is 1000 (MadBase.Cli ConnectionLimits), against 2 x 300 pools, 2 x 100 schema listeners
+# (Rest__MaxSchemaListeners) and Control's and the system database's few. Measured, the pools still reach it (the
+# extra connections above): see README, Performance.
 # Needs wrk and psql; starts its own stack (bench/lib.sh, Release) on free ports and stops it at the end.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
