@@ -6,15 +6,22 @@
 # project (the ratio is the figure; goal >= 0.8), and the Postgres connections the workers hold while doing it
 # against their cap (Worker__MaxConnections per worker). Then it starts a second Postgres cluster, puts a new
 # project's database there (database_url) and shows the same request served from it.
-# Usage: bench/projects.sh [projects=500] [seconds=10] [connections=32]; CAP=n sets Worker__MaxConnections (default 100,
-# the worker's own), WORKERS=n the number of workers (2).
+# Usage: bench/projects.sh [projects=500] [seconds=10] [connections=32]; CAP=n sets Worker__MaxConnections (default 300),
+# WORKERS=n the number of workers (2).
+# The cap: the gateway keeps each project on one worker (ProjectAffinityPolicy), so each of W workers serves about
+# PROJECTS/W of them, 250 of 500 with two (the hash spreads them within a few percent), and needs a pooled connection
+# for each, plus those of a project's overlapping requests and of requests spilled over from the other worker; the
+# worker's own default, 100, is far below even the 250. 300 per worker fits Postgres with room to spare: the local
+# stack's max_connections is 1000 (MadBase.Cli ConnectionLimits), against 2 x 300 pools, 2 x 100 schema listeners
+# (Rest__MaxSchemaListeners) and Control's and the system database's few. Measured, the pools still reach it (the
+# extra connections above): see README, Performance.
 # Needs wrk and psql; starts its own stack (bench/lib.sh, Release) on free ports and stops it at the end.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 count=${1:-500}
 duration=${2:-10}
 connections=${3:-32}
-cap=${CAP:-100}
+cap=${CAP:-300}
 workers=${WORKERS:-2}
 pg_bin=${MADBASE_PG_BIN:-/usr/lib/postgresql/15/bin}
 . bench/lib.sh
@@ -43,7 +50,7 @@ done > "$work/projects.txt"
 awk '{print $3}' "$work/projects.txt" > "$work/keys.txt"
 while read -r _ name _; do psql -q "$(db "$name")" -c "$setup_sql" > /dev/null; done < "$work/projects.txt"
 
-# The first request of each project (each worker's first, as the gateway alternates): sequential, so each is alone.
+# The first request of each project (on its worker, the one the gateway keeps it on): sequential, so each is alone.
 echo "first requests"
 while read -r _ _ key; do
   curl -s -o /dev/null -w "%{http_code} %{time_total}\n" "$API_URL/rest/v1/bench_items?id=eq.1" -H "apikey: $key"
@@ -93,8 +100,9 @@ echo "projects:            $count on one cluster, $workers workers, Worker__MaxC
 echo "creation:            $(awk '{print $1 * 1000}' "$work/create.times" | percentiles) (admin API, 4 at a time)"
 echo "first request:       $(awk '{print $2 * 1000}' "$work/first.txt" | percentiles) (a new project: its migrations run); non-200: $bad"
 echo "worker memory:       $(( (rss_after - rss_before) / count )) KiB RSS per project served (the workers together: $((rss_before / 1024)) MiB -> $((rss_after / 1024)) MiB)"
-awk -F'|' -v cap="$cap" -v w="$workers" '{ if ($1 > p) p = $1; if ($2 > l) l = $2; if ($3 > t) t = $3 }
-  END { printf "connections (peak):  pools %d (cap %d = %d workers x %d), schema listeners %d, all client backends %d\n", p, w * cap, w, cap, l, t }' \
+max_connections=$(psql -Atq "$DB_URL" -c "SHOW max_connections")
+awk -F'|' -v cap="$cap" -v w="$workers" -v max="$max_connections" '{ if ($1 > p) p = $1; if ($2 > l) l = $2; if ($3 > t) t = $3 }
+  END { printf "connections (peak):  pools %d (cap %d = %d workers x %d), schema listeners %d, all client backends %d (max_connections %d)\n", p, w * cap, w, cap, l, t, max }' \
   "$work/connections.txt"
 awk -v one="$one" -v many="$many" -v n="$count" 'BEGIN { printf "throughput:          %.0f req/s over %d projects vs %.0f on one: ratio %.2f (goal >= 0.8)\n", many, n, one, many / one }'
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Realtime broadcast and idle sockets, measured (issue 13, "Also measure" (a) and (c)) on the local stack
-# (2 workers, Redis), every socket through the gateway as supabase-js connects (its round robin puts about
-# half of them on each worker; the count per worker is printed):
+# (2 workers, Redis), every socket through the gateway as supabase-js connects (one project: the gateway keeps
+# it on one worker until that one holds 1.25 x the average of the sockets, so about 5/8 and 3/8; the count per
+# worker is printed):
 #  (c) memory per idle socket: after a warm-up (20 sockets joined, then closed), the RSS (VmRSS) of both
 #      workers and of the gateway; then SOCKETS sockets opened and joined (SOCKETS / PROCS per client
 #      process), 15 s to settle, RSS again: (workers' growth) / SOCKETS, and the gateway's apart.
@@ -85,7 +86,7 @@ start_clients sub 0 "$sockets"
 joined_in=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 sleep 15
 w1=$(( $(bench_rss "${worker_pids[0]}") + $(bench_rss "${worker_pids[1]}") )); g1=$(bench_rss "$gateway_pid")
-echo "stack: 2 workers + Redis, gateway round robin; $sockets sockets in ${#client_pids[@]} client processes joined in ${joined_in} s, per worker (gateway connections) $(per_worker)"
+echo "stack: 2 workers + Redis, gateway project affinity; $sockets sockets in ${#client_pids[@]} client processes joined in ${joined_in} s, per worker (gateway connections) $(per_worker)"
 awk -v n="$sockets" -v w0="$w0" -v w1="$w1" -v g0="$g0" -v g1="$g1" 'BEGIN {
   printf "(c) idle sockets: workers RSS %.1f -> %.1f MiB, %.1f KiB per socket (goal < 50 KiB); gateway %.1f -> %.1f MiB, %.1f KiB per socket\n",
     w0 / 1024, w1 / 1024, (w1 - w0) / n, g0 / 1024, g1 / 1024, (g1 - g0) / n }'

@@ -13,8 +13,8 @@ const fn = `e2e_add_${suffix}`;
 const anon = createClient(stack.API_URL, stack.ANON_KEY, options);
 const admin = createClient(stack.API_URL, stack.SERVICE_ROLE_KEY, options);
 
-// Every worker reloads its own schema cache after DDL: wait until several requests in a row (round robin
-// over the stack's workers) all find the table.
+// Every worker reloads its own schema cache after DDL: wait until several requests in a row (on the project's
+// worker, or another when the gateway spills over) all find the table.
 async function waitForTable(name) {
   let inARow = 0;
   for (let i = 0; i < 200 && inARow < 4; i++) {

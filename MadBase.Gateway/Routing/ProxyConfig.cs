@@ -4,7 +4,6 @@ using MadBase.Worker;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
-using Yarp.ReverseProxy.LoadBalancing;
 
 namespace MadBase.Gateway.Routing;
 
@@ -80,7 +79,7 @@ internal static class ProxyConfig
     private static ClusterConfig Cluster(string id, IReadOnlyList<UpstreamAddress> addresses, GatewayOptions gateway) => new()
     {
         ClusterId = id,
-        LoadBalancingPolicy = LoadBalancingPolicies.RoundRobin,
+        LoadBalancingPolicy = ProjectAffinityPolicy.PolicyName,
         Destinations = addresses
             .Select((address, i) => (Id: $"{id}-{i}", Config: new DestinationConfig { Address = address.Url }))
             .ToDictionary(d => d.Id, d => d.Config),

@@ -6,6 +6,7 @@ using MadBase.ServiceDefaults.Metrics;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Health;
+using Yarp.ReverseProxy.LoadBalancing;
 
 namespace MadBase.Gateway.Routing;
 
@@ -19,6 +20,7 @@ internal static class ProxyExtensions
     {
         builder.Services.AddReverseProxy();
         builder.Services.AddSingleton<IPassiveHealthCheckPolicy, DestinationFailureRatePolicy>();
+        builder.Services.AddSingleton<ILoadBalancingPolicy, ProjectAffinityPolicy>();
         builder.Services.AddHostedService<UpstreamMetrics>();
         // The gateway's port is the public API: /metrics only on Metrics__Port (ServiceDefaults/Metrics).
         builder.Services.PostConfigure<MetricsOptions>(o => o.ServicePortIsPublic = true);

@@ -5,7 +5,7 @@ using Yarp.ReverseProxy.Model;
 namespace MadBase.Gateway.Upstreams;
 
 /// <summary>
-/// Between a worker dying and the health checks noticing (up to two probe intervals), round robin still
+/// Between a worker dying and the health checks noticing (up to two probe intervals), load balancing still
 /// picks it. A request that could not even connect never reached it: HttpClient connects before the
 /// request content starts reading the client's body, so when none of the body was read either, the request,
 /// whatever its method, is sent once more to one of the other destinations, which receives the body whole.

@@ -35,6 +35,46 @@ internal static class GatewayCalls
     public static Task<Echo> EchoAsync(this HttpClient client, string path, string apiKey) =>
         client.EchoAsync(Request(HttpMethod.Get, path, apiKey));
 
+    /// <summary>
+    /// <paramref name="count"/> requests of one project held upstream at once, each sent once the one before it
+    /// arrived, so that the gateway picks each with the load of those before it in view; released together at
+    /// the end. Returns the upstreams they reached, in order.
+    /// </summary>
+    public static async Task<List<string>> HeldBurstAsync(this HttpClient client, string apiKey, int count, params UpstreamServer[] upstreams)
+    {
+        var hold = new HeldRequests();
+        foreach (var upstream in upstreams)
+        {
+            upstream.Hold = hold;
+        }
+
+        var calls = new List<Task<Echo>>();
+        var reached = new List<string>();
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var call = client.EchoAsync("/rest/v1/hold", apiKey);
+                calls.Add(call);
+                var arrival = hold.NextArrivalAsync();
+                if (await Task.WhenAny(call, arrival) == call)
+                {
+                    await call; // the gateway's refusal, if that is why
+                    Assert.Fail($"request {i} of the burst was answered without being held");
+                }
+
+                reached.Add(await arrival);
+            }
+        }
+        finally
+        {
+            hold.ReleaseAll();
+        }
+
+        await Task.WhenAll(calls);
+        return reached;
+    }
+
     /// <summary>The gateway's own error body, <c>{"error": "...", "code": N}</c>.</summary>
     public static async Task<(string Error, int Code)> ErrorAsync(this HttpResponseMessage response)
     {

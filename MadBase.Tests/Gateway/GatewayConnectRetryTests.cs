@@ -17,14 +17,18 @@ public sealed class GatewayConnectRetryTests(StackFixture stack)
     [Fact]
     public async Task RefusingUpstream_PostsAndStreamedUploads_AllReachTheOtherOnceAndWhole()
     {
-        await using var alive = await UpstreamServer.StartAsync("alive");
-        // Nothing listens there: every connection is refused, as with a SIGKILLed worker.
-        var dead = new Uri($"http://127.0.0.1:{FreePorts.Next()}");
+        await using var first = await UpstreamServer.StartAsync("first");
+        await using var second = await UpstreamServer.StartAsync("second");
         // No active health check during the test: the dead worker stays in rotation until requests show it.
         await using var gateway = await GatewayProcess.StartAsync(
-            stack, [alive.Url, dead], new Dictionary<string, string> { ["Gateway__HealthCheckIntervalSeconds"] = "3600" });
+            stack, [first, second], settings: new Dictionary<string, string> { ["Gateway__HealthCheckIntervalSeconds"] = "3600" });
+        // The project's own worker, which gets all its requests, stops listening: every connection is refused from
+        // now on, as with a SIGKILLed worker.
+        var dead = (await gateway.Client.EchoAsync("/rest/v1/things", stack.AnonKey)).Server == first.Name ? first : second;
+        var alive = dead == first ? second : first;
+        await dead.StopAsync();
 
-        // Uploads first and second, so that round robin sends one of them to the dead worker.
+        // Uploads first and second, sent to the dead worker before the passive health check takes it out.
         var sent = new List<(string Sha256, long Length)>();
         var failures = new List<string>();
         for (var i = 0; i < 24; i++)

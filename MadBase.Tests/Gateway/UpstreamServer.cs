@@ -18,6 +18,7 @@ namespace MadBase.Tests.Gateway;
 /// <item><c>GET /health</c>: 200, for the gateway's active health checks.</item>
 /// <item><c>…/stream?bytes=N</c>: N bytes, written in 64 KiB chunks as they are asked for.</item>
 /// <item><c>…/slow?seconds=N</c>: answers after N seconds.</item>
+/// <item><c>…/hold</c>: waits in <see cref="Hold"/> until the test releases it, then echoes.</item>
 /// <item><c>…/websocket</c>: a WebSocket that echoes each message.</item>
 /// <item>anything but <c>/health</c> while <see cref="ResetRequests"/> is set: the connection is reset, no response.</item>
 /// <item>anything else: <see cref="Echo"/> as JSON, with the SHA-256 and length of the body, hashed as it streams in.</item>
@@ -42,6 +43,9 @@ public sealed class UpstreamServer : IAsyncDisposable
 
     /// <summary>A worker that is up (its health check passes) but breaks every request it is sent.</summary>
     public bool ResetRequests { get; set; }
+
+    /// <summary>Where <c>…/hold</c> requests wait; upstreams may share one, so a test sees every arrival in order.</summary>
+    public HeldRequests Hold { get; set; } = new();
 
     /// <summary>Every request answered with an <see cref="Echo"/>, in the order they were answered.</summary>
     public ConcurrentQueue<Echo> Received { get; } = new();
@@ -97,6 +101,11 @@ public sealed class UpstreamServer : IAsyncDisposable
         if (path.EndsWith("/slow", StringComparison.Ordinal))
         {
             return SlowAsync(server, context);
+        }
+
+        if (path.EndsWith("/hold", StringComparison.Ordinal))
+        {
+            return HoldAsync(server, context);
         }
 
         if (path.EndsWith("/websocket", StringComparison.Ordinal) && context.WebSockets.IsWebSocketRequest)
@@ -160,6 +169,12 @@ public sealed class UpstreamServer : IAsyncDisposable
     {
         var seconds = int.Parse(context.Request.Query["seconds"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
         await Task.Delay(TimeSpan.FromSeconds(seconds), context.RequestAborted);
+        await EchoAsync(server, context);
+    }
+
+    private static async Task HoldAsync(UpstreamServer server, HttpContext context)
+    {
+        await server.Hold.WaitAsync(server.Name, context.RequestAborted);
         await EchoAsync(server, context);
     }
 

@@ -8,8 +8,8 @@ namespace MadBase.Tests.Rest;
 internal static class RestCalls
 {
     /// <summary>
-    /// DDL reloads each worker's cache in the background; wait until several requests in a row (round robin
-    /// over the stack's workers) are served <paramref name="table"/>, or a table created for the purpose.
+    /// DDL reloads each worker's cache in the background; wait until several requests in a row (on the project's
+    /// worker, or another when the gateway spills over) are served <paramref name="table"/>, or a table created for the purpose.
     /// </summary>
     public static async Task WaitForSchemaAsync(this TestProject project, string? table = null)
     {
