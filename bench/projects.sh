@@ -110,7 +110,11 @@ awk -v one="$one" -v many="$many" -v n="$count" 'BEGIN { printf "throughput:    
 second=$(bench_free_ports 1)
 mkdir -p "$work/second" && chown postgres "$work/second"
 runuser -u postgres -- "$pg_bin/initdb" -D "$work/second" -U postgres --auth=trust > /dev/null
-bench_on_exit() { runuser -u postgres -- "$pg_bin/pg_ctl" -D "$work/second" -m immediate stop > /dev/null 2>&1 || true; }
+# What a run leaves for a closer look: the stack's logs (in /tmp/madbase-projects-last).
+bench_on_exit() {
+  runuser -u postgres -- "$pg_bin/pg_ctl" -D "$work/second" -m immediate stop > /dev/null 2>&1 || true
+  rm -rf /tmp/madbase-projects-last && cp -r "$work/stack/logs" /tmp/madbase-projects-last 2>/dev/null || true
+}
 runuser -u postgres -- "$pg_bin/pg_ctl" -D "$work/second" -o "-p $second -k /tmp -c listen_addresses=127.0.0.1" -l "$work/second/server.log" -w start > /dev/null
 psql -q "postgresql://postgres@127.0.0.1:$second/postgres" -c "CREATE DATABASE elsewhere TEMPLATE template0 ENCODING 'UTF8'"
 started=$(date +%s%N)
