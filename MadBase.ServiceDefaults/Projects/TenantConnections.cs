@@ -28,8 +28,12 @@ public static class TenantConnections
             Password = project.AuthenticatorPassword,
             Pooling = true,
             MaxPoolSize = maxPoolSize,
-            MinPoolSize = 0,
-            ConnectionIdleLifetime = 60,
+            // A project keeps one connection while it is served (the worker's connection budget closes it at its
+            // cap, the idle-pool sweep after Worker__ProjectIdleSeconds); what a burst opened beyond that closes once
+            // idle for 10 s, so the bursts of many projects do not leave their pools holding the budget's whole room.
+            MinPoolSize = 1,
+            ConnectionIdleLifetime = 10,
+            ConnectionPruningInterval = 2,
             ApplicationName = "madbase-worker:" + project.Ref,
             // Every transaction sets its role, claims and request GUCs transaction-locally, so nothing of one
             // request's identity outlives it; like PostgREST, the pool skips the session reset (DISCARD ALL

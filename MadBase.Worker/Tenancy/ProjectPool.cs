@@ -26,6 +26,9 @@ internal sealed class ProjectPool
 
     public string ProjectRef { get; }
 
+    /// <summary>The data source's name, which Npgsql's metrics give its pool (<see cref="PoolConnectionCounts"/>).</summary>
+    public string PoolName => NameOf(ProjectRef);
+
     public NpgsqlDataSource DataSource { get; }
 
     public System.Data.StateChangeEventHandler ConnectionClosed { get; }
@@ -47,4 +50,6 @@ internal sealed class ProjectPool
 
     /// <summary>Dropped (its project changed, or it sat idle): its connections close as they come back.</summary>
     public bool Retired { get; set; }
+
+    public static string NameOf(string projectRef) => "project:" + projectRef;
 }

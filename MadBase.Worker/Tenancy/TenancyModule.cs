@@ -19,6 +19,7 @@ internal static class TenancyModule
         builder.Services.AddSingleton<ITenantMigrationSource, PlatformMigrations>();
         builder.Services.AddSingleton<ProjectDatabaseHealth>();
         builder.Services.AddHealthChecks().AddCheck<ProjectDatabasesHealthCheck>("projects", tags: [ServiceDefaultsExtensions.ReadyTag]);
+        builder.Services.AddSingleton<PoolConnectionCounts>();
         builder.Services.AddSingleton<ConnectionBudget>();
         builder.Services.AddSingleton<TenantDatabases>();
         builder.Services.AddHostedService<IdleProjectPools>();

@@ -224,7 +224,7 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
         var builder = new NpgsqlDataSourceBuilder(
             TenantConnections.Authenticator(project, system.ConnectionString, options.MaxPoolSizePerProject))
         {
-            Name = "project:" + project.Ref,
+            Name = ProjectPool.NameOf(project.Ref),
         };
         return new ProjectPool(project.Ref, builder.Build(), budget) { LastUsed = time.GetTimestamp() };
     }
