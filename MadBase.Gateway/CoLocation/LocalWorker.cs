@@ -23,7 +23,7 @@ internal static class LocalWorker
     /// <summary>Set once a request has passed the edge steps and goes to the worker's endpoints.</summary>
     private static readonly object ReachedKey = new();
 
-    public static bool IsCoLocated(this IHostApplicationBuilder builder) => builder.Configuration.GetValue<bool>(Setting);
+    public static bool IsCoLocated(this IHostApplicationBuilder builder) => IsOn(builder.Configuration);
 
     public static IHostApplicationBuilder AddLocalWorker(this IHostApplicationBuilder builder)
     {
@@ -42,7 +42,7 @@ internal static class LocalWorker
     /// </summary>
     public static WebApplication UseLocalWorker(this WebApplication app)
     {
-        if (!app.Services.GetRequiredService<IConfiguration>().GetValue<bool>(Setting))
+        if (!IsOn(app.Configuration))
         {
             return app;
         }
@@ -63,13 +63,16 @@ internal static class LocalWorker
 
     public static WebApplication MapLocalWorkerApis(this WebApplication app)
     {
-        if (app.Services.GetRequiredService<IConfiguration>().GetValue<bool>(Setting))
+        if (IsOn(app.Configuration))
         {
             app.MapWorkerApis();
         }
 
         return app;
     }
+
+    /// <summary>Read before the options are bound: it decides which services and middleware there are.</summary>
+    private static bool IsOn(IConfiguration configuration) => configuration.GetValue<bool>(Setting);
 
     /// <summary>Whether the request went on to this process's worker (in co-located mode), past the edge's own answers.</summary>
     public static bool Reached(HttpContext context) => context.Items.ContainsKey(ReachedKey);
