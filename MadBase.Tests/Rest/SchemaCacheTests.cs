@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using MadBase.ServiceDefaults.Projects;
 using MadBase.Tests.Infrastructure;
+using Npgsql;
 
 namespace MadBase.Tests.Rest;
 
@@ -136,6 +137,39 @@ public sealed class SchemaCacheTests(StackFixture stack) : IAsyncLifetime
         }
 
         Assert.Fail("the schema listeners did not come back");
+    }
+
+    /// <summary>
+    /// A <c>CREATE ... IF NOT EXISTS</c> that finds its object changes nothing: no DDL log row, no reload announced.
+    /// Every worker's bootstrap ran some, and each announced one made every worker listening to the project reload.
+    /// </summary>
+    [Fact]
+    public async Task Ddl_ThatChangesNothing_IsNeitherLoggedNorAnnounced()
+    {
+        await using var listener = new NpgsqlConnection(project.ConnectionString);
+        await listener.OpenAsync();
+        var announced = 0;
+        listener.Notification += (_, e) => Interlocked.Increment(ref announced);
+        await using (var listen = new NpgsqlCommand("LISTEN pgrst", listener))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        var logged = await project.ScalarAsync<long>("SELECT max(id) FROM _madbase.schema_changes");
+
+        await project.ExecuteAsync("CREATE SCHEMA IF NOT EXISTS public; CREATE TABLE IF NOT EXISTS public.first (id int)");
+        Assert.Equal(logged, await project.ScalarAsync<long>("SELECT max(id) FROM _madbase.schema_changes"));
+
+        // A change after it is logged and announced, once: the statements before it announced nothing.
+        await project.ExecuteAsync($"CREATE TABLE public.changed_{Guid.NewGuid():N} (id int)");
+        Assert.True(await project.ScalarAsync<long>("SELECT max(id) FROM _madbase.schema_changes") > logged);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(2);
+        while (DateTime.UtcNow < deadline)
+        {
+            await listener.WaitAsync(TimeSpan.FromMilliseconds(100));
+        }
+
+        Assert.Equal(1, announced);
     }
 
     [Fact]

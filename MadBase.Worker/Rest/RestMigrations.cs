@@ -8,7 +8,8 @@ namespace MadBase.Worker.Rest;
 /// triggers needs a superuser; an owner without it skips them (NOTIFY pgrst still works by hand).
 /// Version 2 makes them also log each DDL transaction: a worker that cannot find a table or function asks
 /// whether DDL committed since its cache was read, and if so reloads before answering (see
-/// <see cref="SchemaCache.SchemaCacheStore"/>), so a table created a moment ago is never a 404.
+/// <see cref="SchemaCache.SchemaCacheStore"/>), so a table created a moment ago is never a 404. Version 3 logs and
+/// announces only DDL that changed something.
 /// </summary>
 internal sealed class RestMigrations : ITenantMigrationSource
 {
@@ -96,7 +97,25 @@ internal sealed class RestMigrations : ITenantMigrationSource
         $grant$;
         """;
 
+    // A CREATE ... IF NOT EXISTS that found its object still fires ddl_command_end, with no command to report: nothing
+    // changed, so nothing is logged or announced (version 2 announced it, and every bootstrap's IF NOT EXISTS made
+    // each worker listening to the project reload its schema cache). Temporary objects never reach a cache either;
+    // Supabase's pgrst_ddl_watch skips pg_temp too.
+    private const string DdlWatchOnChange = """
+        CREATE OR REPLACE FUNCTION extensions.pgrst_ddl_watch() RETURNS event_trigger
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+        BEGIN
+            IF EXISTS (
+                SELECT 1 FROM pg_catalog.pg_event_trigger_ddl_commands()
+                WHERE schema_name IS NULL OR schema_name NOT LIKE 'pg\_temp%') THEN
+                PERFORM _madbase.log_schema_change();
+                NOTIFY pgrst, 'reload schema';
+            END IF;
+        END
+        $$;
+        """;
+
     public string Module => "rest";
 
-    public IReadOnlyList<TenantMigration> Migrations { get; } = [new(1, "ddl watch", DdlWatch), new(2, "ddl log", DdlLog)];
+    public IReadOnlyList<TenantMigration> Migrations { get; } = [new(1, "ddl watch", DdlWatch), new(2, "ddl log", DdlLog), new(3, "ddl watch on change only", DdlWatchOnChange)];
 }
