@@ -25,6 +25,36 @@ public static class TenantMigrator
             PRIMARY KEY (module, version));
         """;
 
+    /// <summary>
+    /// Whether the database's ledger already lists every migration of <paramref name="sources"/>: one read, without
+    /// the lock, the role statements or the ledger's DDL of <see cref="ApplyAsync"/>, which write to shared catalogs
+    /// (every backend of the cluster then drops its cached entries) and fire the database's DDL triggers. It says
+    /// nothing of the login role, which only <see cref="ApplyAsync"/> re-asserts.
+    /// </summary>
+    public static async Task<bool> IsUpToDateAsync(
+        string adminConnectionString, IEnumerable<ITenantMigrationSource> sources, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(adminConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT module, version FROM _madbase.migrations", connection);
+        var applied = new HashSet<(string Module, int Version)>();
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                applied.Add((reader.GetString(0), reader.GetInt32(1)));
+            }
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+        {
+            // A database no bootstrap has run in yet.
+            return false;
+        }
+
+        return sources.All(source => source.Migrations.All(migration => applied.Contains((source.Module, migration.Version))));
+    }
+
     public static async Task ApplyAsync(
         string adminConnectionString, Project project, IEnumerable<ITenantMigrationSource> sources, CancellationToken cancellationToken)
     {

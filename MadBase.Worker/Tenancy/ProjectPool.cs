@@ -48,6 +48,12 @@ internal sealed class ProjectPool
     /// <summary>Requests at the worker's cap waiting for a connection of this pool to come back.</summary>
     public LinkedList<TaskCompletionSource> Waiters { get; } = new();
 
+    /// <summary>
+    /// Opened without the bootstrap (the database was up to date), so nothing has yet re-asserted the project's login
+    /// role: a login its database refuses sends the project through the full bootstrap once.
+    /// </summary>
+    public bool LoginUnproven { get; init; }
+
     /// <summary>Dropped (its project changed, or it sat idle): its connections close as they come back.</summary>
     public bool Retired { get; set; }
 

@@ -50,7 +50,7 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
 
     private Task<ProjectPool> GetAsync(Project project)
     {
-        var lazy = sources.GetOrAdd(project.Ref, _ => new Lazy<Task<ProjectPool>>(() => OpenAsync(project)));
+        var lazy = sources.GetOrAdd(project.Ref, _ => new Lazy<Task<ProjectPool>>(() => OpenAsync(project, bootstrap: false)));
         var task = lazy.Value;
         if (task.IsFaulted || task.IsCanceled)
         {
@@ -100,7 +100,34 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
         {
             return await OpenFromAsync(await GetAsync(project), cancellationToken);
         }
+        catch (PostgresException e) when (pool.LoginUnproven && IsLoginRefused(e))
+        {
+            return await OpenFromAsync(await BootstrapAgainAsync(project, pool), cancellationToken);
+        }
     }
+
+    /// <summary>
+    /// The database's ledger was complete, but it refuses the project's login role as the bootstrap leaves it (a
+    /// database another project's bootstrap brought up to date, a role changed by hand): the pool is replaced by one
+    /// opened through the full bootstrap, once however many requests found the refusal.
+    /// </summary>
+    private async Task<ProjectPool> BootstrapAgainAsync(Project project, ProjectPool refused)
+    {
+        var fresh = new Lazy<Task<ProjectPool>>(() => OpenAsync(project, bootstrap: true));
+        var current = sources.AddOrUpdate(project.Ref, fresh, (_, existing) => ReferenceEquals(Opened(existing), refused) ? fresh : existing);
+        if (ReferenceEquals(current, fresh))
+        {
+            budget.Retire(refused);
+            await refused.DataSource.DisposeAsync();
+        }
+
+        return await current.Value;
+    }
+
+    /// <summary>Wrong password, no such role, or no CONNECT on the database: what the bootstrap's role statements set.</summary>
+    private static bool IsLoginRefused(PostgresException error) =>
+        error.SqlState is PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification
+            or PostgresErrorCodes.InsufficientPrivilege;
 
     /// <summary>
     /// An idle connection of the project's open pool, or null when it has none: for background checks that must not
@@ -214,19 +241,31 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
     private static ProjectPool? Opened(Lazy<Task<ProjectPool>> lazy) =>
         lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully ? lazy.Value.Result : null;
 
-    private async Task<ProjectPool> OpenAsync(Project project)
+    /// <summary>
+    /// The project's pool, its database brought up to date first. A database whose ledger already lists every migration
+    /// (another worker served the project, or this one before the pool was closed) skips the bootstrap unless
+    /// <paramref name="bootstrap"/>: it writes shared catalogs and fires the database's DDL triggers, and a project
+    /// that spilled to a second worker, or came back after its pool was closed, paid ~200 ms for it under load.
+    /// </summary>
+    private async Task<ProjectPool> OpenAsync(Project project, bool bootstrap)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await TenantMigrator.ApplyAsync(TenantConnections.Admin(project, system.ConnectionString), project, migrations, timeout.Token);
-        LogReady(logger, project.Ref, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        var admin = TenantConnections.Admin(project, system.ConnectionString);
+        var upToDate = !bootstrap && await TenantMigrator.IsUpToDateAsync(admin, migrations, timeout.Token);
+        if (!upToDate)
+        {
+            await TenantMigrator.ApplyAsync(admin, project, migrations, timeout.Token);
+        }
+
+        LogReady(logger, project.Ref, upToDate ? "up to date" : "migrated", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
 
         var builder = new NpgsqlDataSourceBuilder(
             TenantConnections.Authenticator(project, system.ConnectionString, options.MaxPoolSizePerProject))
         {
             Name = ProjectPool.NameOf(project.Ref),
         };
-        return new ProjectPool(project.Ref, builder.Build(), budget) { LastUsed = time.GetTimestamp() };
+        return new ProjectPool(project.Ref, builder.Build(), budget) { LastUsed = time.GetTimestamp(), LoginUnproven = upToDate };
     }
 
     /// <summary>
@@ -257,8 +296,8 @@ internal sealed partial class TenantDatabases : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(EventId = EventIds.TenantDatabaseReady, Level = LogLevel.Information, Message = "Project {ProjectRef} database ready in {ElapsedMs:F0} ms")]
-    private static partial void LogReady(ILogger logger, string projectRef, double elapsedMs);
+    [LoggerMessage(EventId = EventIds.TenantDatabaseReady, Level = LogLevel.Information, Message = "Project {ProjectRef} database ready ({How}) in {ElapsedMs:F0} ms")]
+    private static partial void LogReady(ILogger logger, string projectRef, string how, double elapsedMs);
 
     [LoggerMessage(EventId = EventIds.TenantPoolIdle, Level = LogLevel.Debug, Message = "Project {ProjectRef} pool closed: unused for Worker__ProjectIdleSeconds")]
     private static partial void LogIdleClosed(ILogger logger, string projectRef);
