@@ -5,10 +5,11 @@ namespace MadBase.Worker.Tenancy;
 
 /// <summary>
 /// <c>Worker__MaxConnections</c>: the Postgres connections this worker's project pools may hold together, whatever
-/// the number of projects (a cluster's request connections are at most workers × this). A request that would need a
-/// new connection at the cap first waits briefly for one of its own pool's, then closes the idle connections of the
-/// least recently used other pool; when every connection is busy it waits for one to come back, and gives up after
-/// <see cref="Wait"/> with the 503 an unreachable database gets. Npgsql's own per-project cap (<c>Worker__MaxPoolSizePerProject</c>) still bounds
+/// the number of projects (a cluster's request connections are at most workers × this). A tenth of the cap is kept for
+/// pools without a connection: a project already served grows only below it, and past it waits for one of its own
+/// connections (or takes the idle ones of a pool no request used for 10 s); a project without one takes the
+/// least recently used pool's idle connections at the cap. When every connection is busy a request waits for one to
+/// come back, and gives up after <see cref="Wait"/> with the 503 an unreachable database gets. Npgsql's own per-project cap (<c>Worker__MaxPoolSizePerProject</c>) still bounds
 /// what one busy tenant takes.
 /// </summary>
 internal sealed partial class ConnectionBudget(
@@ -27,8 +28,16 @@ internal sealed partial class ConnectionBudget(
     private readonly Lock gate = new();
     private readonly int cap = options.Value.MaxConnections;
 
-    /// <summary>A pool unused this long is fair game at the cap even for a pool that has connections of its own.</summary>
-    private readonly long coldTicks = time.TimestampFrequency; // one second
+    /// <summary>The part of the cap only pools without a connection may take: a tenth (none below a cap of 10).</summary>
+    private readonly int reserve = options.Value.MaxConnections / 10;
+
+    /// <summary>
+    /// A pool unused this long is fair game at the cap even for a pool that has connections of its own: as long as
+    /// Npgsql keeps an idle connection (TenantConnections' ConnectionIdleLifetime). One second was too short: with
+    /// hundreds of projects sharing the requests, most pools sit a second between two, and each eviction of one
+    /// only sent its next request to close another's (bench/projects.sh at 500 projects: about 2,000 evictions in one run).
+    /// </summary>
+    private readonly long coldTicks = time.TimestampFrequency * 10;
     private readonly HashSet<ProjectPool> pools = [];
     private readonly LinkedList<TaskCompletionSource> waiters = new();
 
@@ -59,7 +68,11 @@ internal sealed partial class ConnectionBudget(
                     return;
                 }
 
-                if (held < cap)
+                // A pool without a connection may fill the cap; one that has connections grows only while the
+                // reserve stays free, so that bursts of projects already served never take the room a project
+                // without one needs (else that project closes another's, whose next request closes a third's: a
+                // chain of new connections, each a backend fork and an authentication, that never ends under load).
+                if (held < (pool.Held == 0 ? cap : cap - reserve))
                 {
                     pools.Add(pool);
                     pool.Held++;
@@ -76,19 +89,19 @@ internal sealed partial class ConnectionBudget(
                     recount = true;
                 }
                 else if (LeastRecentlyUsedWithIdle(pool) is { } candidate
-                    && (pool.Held == 0 || waitedForOwn || now - candidate.LastUsed > coldTicks))
+                    && (pool.Held == 0 || (waitedForOwn && now - candidate.LastUsed > coldTicks)))
                 {
-                    // A pool that has connections waits a moment for one of its own (a request takes milliseconds; a
-                    // new connection costs Postgres a backend and both sides an authentication) rather than growing
-                    // by another pool's connections in use just now; a pool with none, or one that waited, takes the
-                    // least recently used pool's idle connections.
+                    // A pool with no connection takes the least recently used pool's idle ones. One that has
+                    // connections waits a moment for one of its own (a request takes milliseconds; a new connection
+                    // costs Postgres a backend and both sides an authentication), and then takes only a pool no
+                    // request used for a while: closing a pool in use just now only moves the shortage to its project.
                     victim = candidate;
                     held -= victim.Held - victim.Busy;
                     victim.Held = victim.Busy;
                 }
                 else
                 {
-                    own = pool.Held > 0 && !waitedForOwn;
+                    own = pool.Held > 0;
                     waiter = (own ? pool.Waiters : waiters).AddLast(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
                 }
             }
@@ -119,8 +132,9 @@ internal sealed partial class ConnectionBudget(
                     waiter!.List?.Remove(waiter);
                 }
 
-                if (error is TimeoutException && own)
+                if (error is TimeoutException && own && time.GetTimestamp() < deadline)
                 {
+                    // Again, and then again every OwnWait: room, a cold pool or its own connection, whichever comes first.
                     waitedForOwn = true;
                     continue;
                 }
