@@ -20,6 +20,7 @@ internal static class ProxyExtensions
     {
         builder.Services.AddReverseProxy();
         builder.Services.AddSingleton<IPassiveHealthCheckPolicy, DestinationFailureRatePolicy>();
+        builder.Services.AddSingleton<ProjectsInFlight>();
         builder.Services.AddSingleton<ILoadBalancingPolicy, ProjectAffinityPolicy>();
         builder.Services.AddHostedService<UpstreamMetrics>();
         // The gateway's port is the public API: /metrics only on Metrics__Port (ServiceDefaults/Metrics).
@@ -39,6 +40,7 @@ internal static class ProxyExtensions
             proxy.UseMiddleware<ForwardableHeadersMiddleware>();
             proxy.UseMiddleware<RequestBodyLimitMiddleware>();
             proxy.UseMiddleware<ApiKeyMiddleware>();
+            proxy.UseMiddleware<ProjectsInFlightMiddleware>();
             proxy.UseMiddleware<ConnectRetryMiddleware>();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();

@@ -51,6 +51,30 @@ public sealed class GatewayAffinityTests(StackFixture stack, GatewayRig rig) : I
         Assert.Equal(home, await HomeAsync(stack.AnonKey, null));
     }
 
+    [Fact]
+    public async Task Requests_OfProjectsWithNothingElseInFlight_StayOnTheirWorker_HoweverBusyItIs()
+    {
+        // Six projects whose worker is the default project's (half of all new projects are, by the hash).
+        var home = await HomeAsync(stack.AnonKey, null);
+        var keys = new List<string>();
+        for (var attempt = 0; attempt < 40 && keys.Count < 6; attempt++)
+        {
+            var project = await TestProject.CreateAsync(stack, $"gateway affinity alone {attempt}", openDatabase: false);
+            if (await HomeAsync(project.AnonKey, project.Ref) == home)
+            {
+                keys.Add(project.AnonKey);
+            }
+        }
+
+        Assert.Equal(6, keys.Count);
+
+        var reached = await rig.Client.HeldBurstAsync(keys, rig.WorkerA, rig.WorkerB);
+
+        // Six held on one worker and none on the other is far past 1.25 times the average (ceil(1.25 × 6 / 2) = 4),
+        // but no project had another request in flight: none is a burst, so none leaves its worker.
+        Assert.All(reached, server => Assert.Equal(home, server));
+    }
+
     /// <summary>The worker six requests of the project (by its apikey) in a row reached; fails unless it is one.</summary>
     private async Task<string> HomeAsync(string apiKey, string? projectRef)
     {

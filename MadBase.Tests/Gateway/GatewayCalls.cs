@@ -40,8 +40,13 @@ internal static class GatewayCalls
     /// arrived, so that the gateway picks each with the load of those before it in view; released together at
     /// the end. Returns the upstreams they reached, in order.
     /// </summary>
-    public static async Task<List<string>> HeldBurstAsync(this HttpClient client, string apiKey, int count, params UpstreamServer[] upstreams)
+    public static Task<List<string>> HeldBurstAsync(this HttpClient client, string apiKey, int count, params UpstreamServer[] upstreams) =>
+        client.HeldBurstAsync(Enumerable.Repeat(apiKey, count).ToList(), upstreams);
+
+    /// <summary>As above, one request with each of <paramref name="apiKeys"/> (of one project each), in that order.</summary>
+    public static async Task<List<string>> HeldBurstAsync(this HttpClient client, IReadOnlyList<string> apiKeys, params UpstreamServer[] upstreams)
     {
+        var count = apiKeys.Count;
         var hold = new HeldRequests();
         foreach (var upstream in upstreams)
         {
@@ -54,7 +59,7 @@ internal static class GatewayCalls
         {
             for (var i = 0; i < count; i++)
             {
-                var call = client.EchoAsync("/rest/v1/hold", apiKey);
+                var call = client.EchoAsync("/rest/v1/hold", apiKeys[i]);
                 calls.Add(call);
                 var arrival = hold.NextArrivalAsync();
                 if (await Task.WhenAny(call, arrival) == call)
