@@ -14,10 +14,11 @@ namespace MadBase.Gateway.Upstreams;
 /// same order in every gateway process, and a request goes to the first whose load, counting the request, stays
 /// within <see cref="LoadFactor"/> times the average (Mirrokni, Thorup and Zadimoghaddam, "Consistent Hashing with
 /// Bounded Loads"): a project stays on its worker until that worker is busier than the rest, so one hot project
-/// still spreads over all of them. Only a burst spreads: a request spills only while other requests of its project are
-/// in flight (<see cref="ProjectsInFlight"/>). Without that rule, projects spread evenly spilled whenever one worker
-/// ran a quarter above the average for a moment, and each spill paid a cold start on the other worker (a pool, a
-/// Postgres connection, a schema cache): bench/projects.sh saw half of 500 projects open a second pool within 40 s.
+/// still spreads over all of them. Only a burst spreads: a request spills only while at least two other requests of
+/// its project are in flight (<see cref="ProjectsInFlight"/>, <see cref="BurstSize"/>). Without that rule, projects
+/// spread evenly spilled whenever one worker ran a quarter above the average for a moment, and each spill paid a cold
+/// start on the other worker (a pool, a Postgres connection, a schema cache): bench/projects.sh saw half of 500
+/// projects open a second pool within 40 s.
 /// A worker out of rotation moves only its own projects; the others keep theirs.
 /// Requests without a project (the API-key step names it in <see cref="ProjectHeaders.ProjectRef"/>, and runs first)
 /// go to the least loaded destination, ties taken in turn.
@@ -32,6 +33,13 @@ internal sealed class ProjectAffinityPolicy(ProjectsInFlight projectsInFlight) :
     /// keeps at most 5/8 of its requests in flight on its worker when there are two.
     /// </summary>
     internal const double LoadFactor = 1.25;
+
+    /// <summary>
+    /// The requests of one project in flight at once, this one included, from which it may spill. Two happen together
+    /// by chance: with 32 requests in flight over 500 projects, one in 16 finds another of its project in flight, and
+    /// spilling those still opened about eight new pools a second in bench/projects.sh; three, about one in 500.
+    /// </summary>
+    internal const int BurstSize = 3;
 
     /// <summary>Destinations weighed on the stack; a cluster this large (none is) weighs on the heap.</summary>
     private const int StackLimit = 32;
@@ -55,8 +63,8 @@ internal sealed class ProjectAffinityPolicy(ProjectsInFlight projectsInFlight) :
 
     private DestinationState ByProject(string projectRef, IReadOnlyList<DestinationState> destinations)
     {
-        // This request is one of the counted; alone, it stays on the project's worker however busy that is.
-        var bursting = projectsInFlight.Of(projectRef) > 1;
+        // This request is one of the counted; with fewer, it stays on the project's worker however busy that is.
+        var bursting = projectsInFlight.Of(projectRef) >= BurstSize;
         var count = destinations.Count;
         Span<ulong> weights = count <= StackLimit ? stackalloc ulong[count] : new ulong[count];
         var seed = ProjectSeed(projectRef);

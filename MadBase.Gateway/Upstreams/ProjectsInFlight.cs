@@ -6,9 +6,10 @@ namespace MadBase.Gateway.Upstreams;
 
 /// <summary>
 /// How many requests of each project this gateway is proxying now: <see cref="ProjectAffinityPolicy"/> lets a
-/// project's request leave its worker only while other requests of the same project are in flight, so that what
-/// spreads over the workers is a project's own burst, never the projects that merely share a busy worker (each of
-/// which would pay a cold start on the other: a pool, a Postgres connection, a schema cache). One counter per
+/// project's request leave its worker only while enough other requests of the same project are in flight
+/// (<see cref="ProjectAffinityPolicy.BurstSize"/>), so that what spreads over the workers is a project's own burst,
+/// never the projects that merely share a busy worker (each of which would pay a cold start on the other: a pool, a
+/// Postgres connection, a schema cache). One counter per
 /// project the API-key step resolved, for the process's life: a few dozen bytes per project.
 /// </summary>
 internal sealed class ProjectsInFlight

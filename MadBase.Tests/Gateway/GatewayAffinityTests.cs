@@ -71,7 +71,8 @@ public sealed class GatewayAffinityTests(StackFixture stack, GatewayRig rig) : I
         var reached = await rig.Client.HeldBurstAsync(keys, rig.WorkerA, rig.WorkerB);
 
         // Six held on one worker and none on the other is far past 1.25 times the average (ceil(1.25 × 6 / 2) = 4),
-        // but no project had another request in flight: none is a burst, so none leaves its worker.
+        // but no project had another request in flight: none is a burst (ProjectAffinityPolicy.BurstSize), so none
+        // leaves its worker.
         Assert.All(reached, server => Assert.Equal(home, server));
     }
 
