@@ -218,31 +218,15 @@ public sealed class SchemaCacheTests(StackFixture stack) : IAsyncLifetime
         var listenerName = "madbase-schema-listener:" + idle.Ref;
         Task<long> Listeners() => idle.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", listenerName)!;
 
-        Assert.True(await WaitAsync(async () => await Listeners() > 0, TimeSpan.FromSeconds(10)), "a listener starts with the first request");
-        Assert.True(await WaitAsync(async () => await Listeners() == 0, TimeSpan.FromSeconds(30)), "the idle project's listener never stopped");
+        Assert.True(await Eventually.TrueAsync(async () => await Listeners() > 0, TimeSpan.FromSeconds(10)), "a listener starts with the first request");
+        Assert.True(await Eventually.TrueAsync(async () => await Listeners() == 0, TimeSpan.FromSeconds(30)), "the idle project's listener never stopped");
         // Its pool closes too (Worker__ProjectIdleSeconds, also 8 s here): Npgsql alone would keep idle connections 60 s.
         Assert.True(
-            await WaitAsync(async () => await idle.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", "madbase-worker:" + idle.Ref) == 0, TimeSpan.FromSeconds(30)),
+            await Eventually.TrueAsync(async () => await idle.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", "madbase-worker:" + idle.Ref) == 0, TimeSpan.FromSeconds(30)),
             "the idle project's pool never closed");
 
         RestCalls.AssertJson(RestCalls.Json("""[{"id":1}]"""), (await idle.GetAsync("/rest/v1/items")).Json);
-        Assert.True(await WaitAsync(async () => await Listeners() > 0, TimeSpan.FromSeconds(10)), "the listener comes back with the next request");
-    }
-
-    private static async Task<bool> WaitAsync(Func<Task<bool>> condition, TimeSpan patience)
-    {
-        var deadline = DateTime.UtcNow + patience;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(200);
-        }
-
-        return false;
+        Assert.True(await Eventually.TrueAsync(async () => await Listeners() > 0, TimeSpan.FromSeconds(10)), "the listener comes back with the next request");
     }
 
     /// <summary>A request straight to one worker, with the project header the gateway would set.</summary>

@@ -33,7 +33,7 @@ public sealed class ConnectionBudgetRecountTests(PostgresFixture postgres)
         await second.DisposeAsync();
         budget.Leave(burstPool);
         budget.Leave(burstPool);
-        Assert.True(await UntilAsync(async () => await ConnectionsOfAsync("burst" + suffix) == 1), "Npgsql never pruned the burst's extra connection");
+        Assert.True(await Eventually.TrueAsync(async () => await ConnectionsOfAsync("burst" + suffix) == 1, TimeSpan.FromSeconds(10)), "Npgsql never pruned the burst's extra connection");
 
         await budget.EnterAsync(otherPool, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
 
@@ -65,21 +65,6 @@ public sealed class ConnectionBudgetRecountTests(PostgresFixture postgres)
             Parameters = { new() { Value = "budget-test:" + projectRef } },
         };
         return (long)(await command.ExecuteScalarAsync())!;
-    }
-
-    private static async Task<bool> UntilAsync(Func<Task<bool>> condition)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            if (await condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(100);
-        }
-
-        return false;
     }
 
     /// <summary>The counts' listener stops with the test.</summary>

@@ -23,7 +23,7 @@ public sealed class ProjectBootstrapTests(StackFixture stack)
         await project.ExecuteAsync($"ALTER ROLE \"{project.Ref}_authenticator\" PASSWORD 'changed by hand'");
         // A settings change makes every worker drop the project's pool; its connections close with it.
         await project.PatchSettingsAsync(new { api = new { keyless = false } });
-        Assert.True(await WaitAsync(async () => await PooledConnectionsAsync(project) == 0), "the workers never dropped the project's pool");
+        Assert.True(await Eventually.TrueAsync(async () => await PooledConnectionsAsync(project) == 0, TimeSpan.FromSeconds(15)), "the workers never dropped the project's pool");
 
         var response = await project.GetAsync("/rest/v1/items");
 
@@ -33,20 +33,4 @@ public sealed class ProjectBootstrapTests(StackFixture stack)
 
     private static async Task<long> PooledConnectionsAsync(TestProject project) =>
         await project.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", "madbase-worker:" + project.Ref);
-
-    private static async Task<bool> WaitAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(100);
-        }
-
-        return false;
-    }
 }
