@@ -9,8 +9,8 @@ namespace MadBase.Gateway.Upstreams;
 /// project's request leave its worker only while enough other requests of the same project are in flight
 /// (<see cref="ProjectAffinityPolicy.BurstSize"/>), so that what spreads over the workers is a project's own burst,
 /// never the projects that merely share a busy worker (each of which would pay a cold start on the other: a pool, a
-/// Postgres connection, a schema cache). One counter per
-/// project the API-key step resolved, for the process's life: a few dozen bytes per project.
+/// Postgres connection, a schema cache). One counter per project the API-key step resolved, for the process's life:
+/// a few dozen bytes per project.
 /// </summary>
 internal sealed class ProjectsInFlight
 {

@@ -5,6 +5,9 @@ namespace MadBase.ServiceDefaults.Projects;
 /// <summary>Connection strings for a project's database, derived from the system one unless it is external.</summary>
 public static class TenantConnections
 {
+    /// <summary>How long a pooled request connection may sit idle before Npgsql closes it (the pool keeps its last one).</summary>
+    public const int IdleSeconds = 10;
+
     /// <summary>An owner/superuser connection, used only for migrations.</summary>
     public static string Admin(Project project, string systemConnectionString)
     {
@@ -32,7 +35,7 @@ public static class TenantConnections
             // cap, the idle-pool sweep after Worker__ProjectIdleSeconds); what a burst opened beyond that closes once
             // idle for 10 s, so the bursts of many projects do not leave their pools holding the budget's whole room.
             MinPoolSize = 1,
-            ConnectionIdleLifetime = 10,
+            ConnectionIdleLifetime = IdleSeconds,
             ConnectionPruningInterval = 2,
             ApplicationName = "madbase-worker:" + project.Ref,
             // Every transaction sets its role, claims and request GUCs transaction-locally, so nothing of one

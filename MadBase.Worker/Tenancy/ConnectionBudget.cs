@@ -1,4 +1,5 @@
 using MadBase.ServiceDefaults.Logging;
+using MadBase.ServiceDefaults.Projects;
 using Microsoft.Extensions.Options;
 
 namespace MadBase.Worker.Tenancy;
@@ -7,10 +8,10 @@ namespace MadBase.Worker.Tenancy;
 /// <c>Worker__MaxConnections</c>: the Postgres connections this worker's project pools may hold together, whatever
 /// the number of projects (a cluster's request connections are at most workers × this). A tenth of the cap is kept for
 /// pools without a connection: a project already served grows only below it, and past it waits for one of its own
-/// connections (or takes the idle ones of a pool no request used for 10 s); a project without one takes the
-/// least recently used pool's idle connections at the cap. When every connection is busy a request waits for one to
-/// come back, and gives up after <see cref="Wait"/> with the 503 an unreachable database gets. Npgsql's own per-project cap (<c>Worker__MaxPoolSizePerProject</c>) still bounds
-/// what one busy tenant takes.
+/// connections (or takes the idle ones of a pool no request used for 10 s); a project without one takes the least
+/// recently used pool's idle connections at the cap. When every connection is busy a request waits for one to come
+/// back, and gives up after <see cref="Wait"/> with the 503 an unreachable database gets. Npgsql's own per-project cap
+/// (<c>Worker__MaxPoolSizePerProject</c>) still bounds what one busy tenant takes.
 /// </summary>
 internal sealed partial class ConnectionBudget(
     IOptions<WorkerOptions> options, PoolConnectionCounts counts, TimeProvider time, ILogger<ConnectionBudget> logger)
@@ -18,7 +19,7 @@ internal sealed partial class ConnectionBudget(
     /// <summary>As long as Npgsql waits for a connection of a full pool (its default Timeout).</summary>
     public static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
 
-    /// <summary>How long a pool at the cap waits for one of its own connections before it takes another pool's.</summary>
+    /// <summary>How long a pool at the cap waits for one of its own connections before it looks again for room or a cold pool.</summary>
     /// <remarks>
     /// About one request's time: longer, and a worker whose pools filled its cap with many projects' bursts answered
     /// from behind these waits (bench/projects.sh: p50 130 ms, every request of a busy project waiting in turn).
@@ -33,11 +34,11 @@ internal sealed partial class ConnectionBudget(
 
     /// <summary>
     /// A pool unused this long is fair game at the cap even for a pool that has connections of its own: as long as
-    /// Npgsql keeps an idle connection (TenantConnections' ConnectionIdleLifetime). One second was too short: with
-    /// hundreds of projects sharing the requests, most pools sit a second between two, and each eviction of one
-    /// only sent its next request to close another's (bench/projects.sh at 500 projects: about 2,000 evictions in one run).
+    /// Npgsql keeps an idle connection. One second was too short: with hundreds of projects sharing the requests, most
+    /// pools sit a second between two, and each eviction of one only sent its next request to close another's
+    /// (bench/projects.sh at 500 projects: about 2,000 evictions in one run).
     /// </summary>
-    private readonly long coldTicks = time.TimestampFrequency * 10;
+    private readonly long coldTicks = time.TimestampFrequency * TenantConnections.IdleSeconds;
     private readonly HashSet<ProjectPool> pools = [];
     private readonly LinkedList<TaskCompletionSource> waiters = new();
 
